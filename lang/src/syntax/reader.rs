@@ -1,0 +1,461 @@
+//! The reader: tokens to a lossless [`SyntaxNode`] tree, reporting every error in the file.
+//!
+//! Hand-written over the logos tokens, with an explicit stack of open forms instead of
+//! recursion. S-expressions have one real error class — unbalanced or mismatched delimiters —
+//! and an explicit delimiter stack reports it exactly ("this `(` is never closed", pointing at
+//! the opener) with no parser-combinator machinery; see `shared/research/toolchain.md` §4.1.
+//!
+//! Recovery: a closer that matches an outer form closes the inner ones (each reported as
+//! unclosed); a closer that matches nothing is kept as a stray token and reported; at the end
+//! of the file every open form is closed and reported. The tree always holds every token.
+
+use crate::codes;
+use crate::diagnostic::Diagnostic;
+use crate::span::{FileId, Span, TextRange};
+use crate::syntax::lexer::{Token, TokenKind, lex};
+use crate::syntax::tree::{NodeKind, SyntaxElement, SyntaxNode};
+
+/// How deeply delimited forms may nest. Deeper input is kept in the tree as an error node;
+/// the limit keeps every later recursive pass far from the end of the stack.
+pub const MAX_DEPTH: usize = 256;
+
+/// The tree of a file and the read errors found in it.
+#[derive(Debug, Clone)]
+pub struct Parse {
+    /// The root node; its text is exactly the source.
+    pub root: SyntaxNode,
+    /// Read errors, in source order.
+    pub errors: Vec<Diagnostic>,
+}
+
+/// Reads `text` (the contents of `file`) into a lossless tree.
+pub fn read(file: FileId, text: &str) -> Parse {
+    Reader {
+        file,
+        stack: vec![Frame::new(NodeKind::Root, 0)],
+        errors: Vec::new(),
+        depth: 0,
+        overflow: 0,
+    }
+    .run(text)
+}
+
+struct Frame {
+    kind: NodeKind,
+    start: usize,
+    children: Vec<SyntaxElement>,
+}
+
+impl Frame {
+    fn new(kind: NodeKind, start: usize) -> Self {
+        Frame {
+            kind,
+            start,
+            children: Vec::new(),
+        }
+    }
+}
+
+struct Reader {
+    file: FileId,
+    stack: Vec<Frame>,
+    errors: Vec<Diagnostic>,
+    /// Delimited forms open right now.
+    depth: usize,
+    /// Delimiters open inside an error node past [`MAX_DEPTH`].
+    overflow: usize,
+}
+
+fn opener_text(kind: NodeKind) -> &'static str {
+    match kind {
+        NodeKind::List => "(",
+        NodeKind::Vector => "[",
+        NodeKind::Map => "{",
+        NodeKind::Quote => "'",
+        NodeKind::Quasiquote => "`",
+        NodeKind::Unquote => ",",
+        NodeKind::UnquoteSplicing => ",@",
+        NodeKind::DatumComment => "#;",
+        NodeKind::Root | NodeKind::Error => "",
+    }
+}
+
+fn closer_text(kind: TokenKind) -> &'static str {
+    match kind {
+        TokenKind::RParen => ")",
+        TokenKind::RBracket => "]",
+        _ => "}",
+    }
+}
+
+impl Reader {
+    fn span(&self, range: TextRange) -> Span {
+        Span::new(self.file, range)
+    }
+
+    fn run(mut self, text: &str) -> Parse {
+        for token in lex(text) {
+            if self.overflow > 0 {
+                self.overflowed(token);
+                continue;
+            }
+            self.token(token);
+        }
+        self.finish(text.len())
+    }
+
+    fn token(&mut self, token: Token) {
+        use TokenKind::*;
+        match token.kind {
+            Whitespace | LineComment | BlockComment => self.push(SyntaxElement::Token(token)),
+            UnterminatedBlockComment => {
+                self.errors.push(
+                    Diagnostic::new(
+                        codes::UNTERMINATED_COMMENT,
+                        self.span(TextRange::new(token.range.start as usize, token.range.start as usize + 2)),
+                        "this block comment is never closed",
+                    )
+                    .with_label("`#|` opens a comment that runs to the end of the file")
+                    .with_help("close it with `|#`; block comments nest, so each inner `#|` needs its own `|#`"),
+                );
+                self.push(SyntaxElement::Token(token));
+            }
+            Atom | String => self.complete(SyntaxElement::Token(token)),
+            UnterminatedString => {
+                self.errors.push(
+                    Diagnostic::new(
+                        codes::UNTERMINATED_STRING,
+                        self.span(TextRange::new(
+                            token.range.start as usize,
+                            token.range.start as usize + 1,
+                        )),
+                        "this string is never closed",
+                    )
+                    .with_label("the string starting here runs to the end of the file")
+                    .with_help("add the closing `\"`; write `\\\"` for a quote inside a string"),
+                );
+                self.complete(SyntaxElement::Token(token));
+            }
+            BadHash => {
+                self.errors.push(
+                    Diagnostic::new(
+                        codes::BAD_HASH,
+                        self.span(token.range),
+                        "unknown `#` syntax",
+                    )
+                    .with_label("`#` can only start `#|` or `#;`")
+                    .with_help(
+                        "use `#| … |#` for a block comment or `#;` to comment out the next form",
+                    ),
+                );
+                self.complete(SyntaxElement::Token(token));
+            }
+            LParen | LBracket | LBrace => self.open(token),
+            Quote | Quasiquote | Unquote | UnquoteSplicing | DatumComment => {
+                let kind = match token.kind {
+                    Quote => NodeKind::Quote,
+                    Quasiquote => NodeKind::Quasiquote,
+                    Unquote => NodeKind::Unquote,
+                    UnquoteSplicing => NodeKind::UnquoteSplicing,
+                    _ => NodeKind::DatumComment,
+                };
+                let mut frame = Frame::new(kind, token.range.start as usize);
+                frame.children.push(SyntaxElement::Token(token));
+                self.stack.push(frame);
+            }
+            RParen | RBracket | RBrace => self.close(token),
+        }
+    }
+
+    fn open(&mut self, token: Token) {
+        let kind = match token.kind {
+            TokenKind::LParen => NodeKind::List,
+            TokenKind::LBracket => NodeKind::Vector,
+            _ => NodeKind::Map,
+        };
+        if self.depth == MAX_DEPTH {
+            self.errors.push(
+                Diagnostic::new(
+                    codes::TOO_DEEP,
+                    self.span(token.range),
+                    "forms are nested too deeply",
+                )
+                .with_label(format!("this is more than {MAX_DEPTH} levels deep"))
+                .with_help("give the inner parts names with `let` or `defn`"),
+            );
+            let mut frame = Frame::new(NodeKind::Error, token.range.start as usize);
+            frame.children.push(SyntaxElement::Token(token));
+            self.stack.push(frame);
+            self.overflow = 1;
+            return;
+        }
+        self.depth += 1;
+        let mut frame = Frame::new(kind, token.range.start as usize);
+        frame.children.push(SyntaxElement::Token(token));
+        self.stack.push(frame);
+    }
+
+    /// Past the depth limit: keep tokens flat in the error node until its opener is closed.
+    fn overflowed(&mut self, token: Token) {
+        use TokenKind::*;
+        match token.kind {
+            LParen | LBracket | LBrace => self.overflow += 1,
+            RParen | RBracket | RBrace => self.overflow -= 1,
+            _ => {}
+        }
+        self.push(SyntaxElement::Token(token));
+        if self.overflow == 0 {
+            let node = self.pop(token.range.end as usize);
+            self.complete(SyntaxElement::Node(node));
+        }
+    }
+
+    fn close(&mut self, token: Token) {
+        let target = self
+            .stack
+            .iter()
+            .rposition(|f| f.kind.closer() == Some(token.kind));
+        let innermost = self.stack.iter().rposition(|f| f.kind.closer().is_some());
+        let Some(target) = target else {
+            let diagnostic = match innermost {
+                Some(i) => {
+                    let opener = self.opener_range(i);
+                    let expected =
+                        closer_text(self.stack[i].kind.closer().unwrap_or(TokenKind::RParen));
+                    Diagnostic::new(
+                        codes::MISMATCHED_DELIMITER,
+                        self.span(token.range),
+                        format!(
+                            "`{}` does not match the open `{}`",
+                            closer_text(token.kind),
+                            opener_text(self.stack[i].kind)
+                        ),
+                    )
+                    .with_label(format!("expected `{expected}` here"))
+                    .with_secondary(
+                        self.span(opener),
+                        format!("`{}` opened here", opener_text(self.stack[i].kind)),
+                    )
+                    .with_help(format!("replace it with `{expected}`, or remove it"))
+                }
+                None => Diagnostic::new(
+                    codes::UNEXPECTED_CLOSER,
+                    self.span(token.range),
+                    format!("unexpected `{}`", closer_text(token.kind)),
+                )
+                .with_label("this closes nothing")
+                .with_help("remove it, or add the opener it was meant to close"),
+            };
+            self.errors.push(diagnostic);
+            self.push(SyntaxElement::Token(token));
+            return;
+        };
+        // Close everything opened inside the target; each is an error.
+        while self.stack.len() - 1 > target {
+            let i = self.stack.len() - 1;
+            let kind = self.stack[i].kind;
+            if kind.is_prefix() {
+                self.missing_form(i, token.range.start as usize);
+            } else {
+                let opener = self.opener_range(i);
+                self.errors.push(
+                    Diagnostic::new(
+                        codes::UNCLOSED_DELIMITER,
+                        self.span(opener),
+                        format!("this `{}` is never closed", opener_text(kind)),
+                    )
+                    .with_label(format!("`{}` opened here", opener_text(kind)))
+                    .with_secondary(
+                        self.span(token.range),
+                        format!(
+                            "this `{}` closes an outer form first",
+                            closer_text(token.kind)
+                        ),
+                    )
+                    .with_help(format!(
+                        "add `{}` where the form should end",
+                        closer_text(kind.closer().unwrap_or(TokenKind::RParen))
+                    )),
+                );
+                self.depth -= 1;
+            }
+            let node = self.pop(token.range.start as usize);
+            self.complete(SyntaxElement::Node(node));
+        }
+        self.push(SyntaxElement::Token(token));
+        self.depth -= 1;
+        let node = self.pop(token.range.end as usize);
+        self.complete(SyntaxElement::Node(node));
+    }
+
+    fn missing_form(&mut self, frame: usize, at: usize) {
+        let kind = self.stack[frame].kind;
+        let prefix = self.opener_range(frame);
+        self.errors.push(
+            Diagnostic::new(
+                codes::MISSING_FORM,
+                self.span(prefix),
+                format!("`{}` must be followed by a form", opener_text(kind)),
+            )
+            .with_label("nothing follows this")
+            .with_secondary(
+                self.span(TextRange::empty(at)),
+                "expected a form before this point",
+            )
+            .with_help(match kind {
+                NodeKind::DatumComment => {
+                    "remove the `#;`, or put the form to comment out after it"
+                }
+                _ => "remove the prefix, or put the form it applies to right after it",
+            }),
+        );
+    }
+
+    fn opener_range(&self, frame: usize) -> TextRange {
+        self.stack[frame].children.first().map_or(
+            TextRange::empty(self.stack[frame].start),
+            SyntaxElement::range,
+        )
+    }
+
+    fn push(&mut self, element: SyntaxElement) {
+        self.stack
+            .last_mut()
+            .expect("the root frame is never popped")
+            .children
+            .push(element);
+    }
+
+    /// Pops the top frame into a node ending at `end` (used when it has no children).
+    fn pop(&mut self, end: usize) -> SyntaxNode {
+        let frame = self.stack.pop().expect("the root frame is never popped");
+        let end = frame
+            .children
+            .last()
+            .map_or(end, |c| c.range().end as usize);
+        SyntaxNode {
+            kind: frame.kind,
+            range: TextRange::new(frame.start, end),
+            children: frame.children,
+        }
+    }
+
+    /// Adds a finished form to the top frame, completing any prefix nodes waiting for it.
+    fn complete(&mut self, mut element: SyntaxElement) {
+        loop {
+            let top = self
+                .stack
+                .last_mut()
+                .expect("the root frame is never popped");
+            top.children.push(element);
+            if !top.kind.is_prefix() {
+                return;
+            }
+            let node = self.pop(0);
+            element = SyntaxElement::Node(node);
+        }
+    }
+
+    fn finish(mut self, len: usize) -> Parse {
+        while self.stack.len() > 1 {
+            let i = self.stack.len() - 1;
+            let kind = self.stack[i].kind;
+            if kind.is_prefix() {
+                self.missing_form(i, len);
+            } else if kind != NodeKind::Error {
+                let opener = self.opener_range(i);
+                self.errors.push(
+                    Diagnostic::new(
+                        codes::UNCLOSED_DELIMITER,
+                        self.span(opener),
+                        format!("this `{}` is never closed", opener_text(kind)),
+                    )
+                    .with_label(format!("`{}` opened here", opener_text(kind)))
+                    .with_secondary(self.span(TextRange::empty(len)), "the file ends here")
+                    .with_help(format!(
+                        "add `{}` where the form should end",
+                        closer_text(kind.closer().unwrap_or(TokenKind::RParen))
+                    )),
+                );
+            }
+            let node = self.pop(len);
+            self.complete(SyntaxElement::Node(node));
+        }
+        let root = self.pop(len);
+        let root = SyntaxNode {
+            range: TextRange::new(0, len),
+            ..root
+        };
+        crate::diagnostic::sort(&mut self.errors);
+        Parse {
+            root,
+            errors: self.errors,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes_of(text: &str) -> Vec<&'static str> {
+        read(FileId(0), text)
+            .errors
+            .iter()
+            .map(|d| d.code.id)
+            .collect()
+    }
+
+    fn roundtrip(text: &str) {
+        let parse = read(FileId(0), text);
+        assert_eq!(parse.root.token_text(text), text);
+        assert_eq!(parse.root.range, TextRange::new(0, text.len()));
+    }
+
+    #[test]
+    fn clean_input_has_no_errors() {
+        assert!(
+            codes_of("(defn f [x] {:a 'x :b `(,x ,@x)}) ; done\n#| c |# #;(ignored)").is_empty()
+        );
+    }
+
+    #[test]
+    fn reports_every_error() {
+        assert_eq!(codes_of("(a"), vec!["E0101"]);
+        assert_eq!(codes_of(")"), vec!["E0102"]);
+        assert_eq!(codes_of("(a]"), vec!["E0101", "E0103"]);
+        assert_eq!(codes_of("(let [a 1) b)"), vec!["E0101", "E0102"]);
+        assert_eq!(codes_of("(a '"), vec!["E0101", "E0110"]);
+        assert_eq!(codes_of("(a #foo) \"x"), vec!["E0109", "E0104"]);
+    }
+
+    #[test]
+    fn unclosed_points_at_the_opener() {
+        let parse = read(FileId(0), "(a (b c)");
+        assert_eq!(parse.errors[0].span.range, TextRange::new(0, 1));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let text = format!("{}{}", "(".repeat(100_000), ")".repeat(100_000));
+        assert_eq!(codes_of(&text), vec!["E0112"]);
+        roundtrip(&text);
+        let unbalanced = "[".repeat(50_000);
+        roundtrip(&unbalanced);
+    }
+
+    #[test]
+    fn lossless_with_errors() {
+        for text in [
+            "(a",
+            ")(",
+            "(a]) ' #;",
+            "{:a}",
+            "(x \"é\r\n\" #| |#",
+            "'",
+            "#;",
+        ] {
+            roundtrip(text);
+        }
+    }
+}
