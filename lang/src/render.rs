@@ -1,0 +1,190 @@
+//! Rendering diagnostics: for people with ariadne, and as JSON for tools.
+
+use std::fmt::Write as _;
+
+use ariadne::{Color, Config, IndexType, Label, Report, ReportKind};
+use serde::Serialize;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::source::SourceMap;
+use crate::span::Span;
+
+/// How to draw human-readable output.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    /// Use ANSI colours.
+    pub color: bool,
+}
+
+type AriadneSpan = (String, std::ops::Range<usize>);
+
+fn ariadne_span(sources: &SourceMap, span: Span) -> AriadneSpan {
+    (sources.get(span.file).name.clone(), span.range.as_range())
+}
+
+/// Renders diagnostics the way `duet check` prints them, each followed by a blank line.
+pub fn human(diagnostics: &[Diagnostic], sources: &SourceMap, style: Style) -> String {
+    let mut cache = ariadne::sources(
+        sources
+            .iter()
+            .map(|(_, f)| (f.name.clone(), f.text.as_str())),
+    );
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        out.push_str(&report(diagnostic, sources, style, &mut cache));
+        out.push('\n');
+    }
+    out
+}
+
+fn report(
+    diagnostic: &Diagnostic,
+    sources: &SourceMap,
+    style: Style,
+    cache: &mut impl ariadne::Cache<String>,
+) -> String {
+    let kind = match diagnostic.severity() {
+        Severity::Error => ReportKind::Error,
+        Severity::Warning => ReportKind::Warning,
+    };
+    let primary_color = match diagnostic.severity() {
+        Severity::Error => Color::Red,
+        Severity::Warning => Color::Yellow,
+    };
+    let config = Config::default()
+        .with_color(style.color)
+        .with_index_type(IndexType::Byte)
+        .with_tab_width(4);
+    let primary = Label::new(ariadne_span(sources, diagnostic.span))
+        .with_color(primary_color)
+        .with_order(0);
+    let primary = match &diagnostic.label {
+        Some(text) => primary.with_message(text),
+        None => primary,
+    };
+    let mut report = Report::build(kind, ariadne_span(sources, diagnostic.span))
+        .with_config(config)
+        .with_code(diagnostic.code.id)
+        .with_message(&diagnostic.message)
+        .with_label(primary);
+    for (i, label) in diagnostic.secondary.iter().enumerate() {
+        report = report.with_label(
+            Label::new(ariadne_span(sources, label.span))
+                .with_message(&label.message)
+                .with_color(Color::Blue)
+                .with_order(i as i32 + 1),
+        );
+    }
+    if let Some(help) = &diagnostic.help {
+        report = report.with_help(help);
+    }
+    let mut out = Vec::new();
+    // Writing into a Vec cannot fail, and every span names a file in the cache.
+    if report.finish().write(cache, &mut out).is_err() {
+        let (line, col) = sources.get(diagnostic.span.file).line_col(diagnostic.span.range.start as usize);
+        return format!(
+            "{}[{}]: {} ({}:{line}:{col})\n",
+            diagnostic.severity().as_str(),
+            diagnostic.code.id,
+            diagnostic.message,
+            sources.get(diagnostic.span.file).name
+        );
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The closing line of `duet check`: how many files, errors and warnings.
+pub fn summary(files: usize, diagnostics: &[Diagnostic]) -> String {
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let mut out = String::new();
+    let _ = write!(out, "checked {}: ", plural(files, "file"));
+    if errors == 0 && warnings == 0 {
+        out.push_str("no problems");
+    } else {
+        let _ = write!(out, "{}, {}", plural(errors, "error"), plural(warnings, "warning"));
+    }
+    out
+}
+
+/// A position as JSON consumers want it: 1-based line and column (in characters).
+#[derive(Debug, Serialize)]
+pub struct JsonPosition {
+    /// Path of the file as given on the command line.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, counting characters.
+    pub column: usize,
+    /// 1-based line where the span ends.
+    pub end_line: usize,
+    /// 1-based column just past the span's end.
+    pub end_column: usize,
+}
+
+/// A secondary label in JSON output.
+#[derive(Debug, Serialize)]
+pub struct JsonLabel {
+    /// Where.
+    #[serde(flatten)]
+    pub position: JsonPosition,
+    /// What it says.
+    pub message: String,
+}
+
+/// One diagnostic in `duet check --format json` output.
+#[derive(Debug, Serialize)]
+pub struct JsonDiagnostic {
+    /// Where the problem is.
+    #[serde(flatten)]
+    pub position: JsonPosition,
+    /// The code, e.g. `E0301`.
+    pub code: &'static str,
+    /// `error` or `warning`.
+    pub severity: &'static str,
+    /// What went wrong.
+    pub message: String,
+    /// The text under the primary span.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Other places involved.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<JsonLabel>,
+    /// What to do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+}
+
+fn position(sources: &SourceMap, span: Span) -> JsonPosition {
+    let file = sources.get(span.file);
+    let (line, column) = file.line_col(span.range.start as usize);
+    let (end_line, end_column) = file.line_col(span.range.end as usize);
+    JsonPosition {
+        file: file.name.clone(),
+        line,
+        column,
+        end_line,
+        end_column,
+    }
+}
+
+/// The JSON form of a diagnostic.
+pub fn json(diagnostic: &Diagnostic, sources: &SourceMap) -> JsonDiagnostic {
+    JsonDiagnostic {
+        position: position(sources, diagnostic.span),
+        code: diagnostic.code.id,
+        severity: diagnostic.severity().as_str(),
+        message: diagnostic.message.clone(),
+        label: diagnostic.label.clone(),
+        labels: diagnostic
+            .secondary
+            .iter()
+            .map(|l| JsonLabel {
+                position: position(sources, l.span),
+                message: l.message.clone(),
+            })
+            .collect(),
+        help: diagnostic.help.clone(),
+    }
+}
