@@ -1,1 +1,41 @@
-fn main() {}
+//! The `duet` command: check, and (as the toolchain grows) run, format, REPL and language
+//! server. Each subcommand lives in its own module under `commands/`.
+
+mod commands;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Duet: a Lisp workflow language for orchestrating LLM agents.
+#[derive(Parser)]
+#[command(name = "duet", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Read, expand, resolve and lint files without running them.
+    Check(commands::check::CheckArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout with status 0; usage errors exit 2.
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match cli.command {
+        Command::Check(args) => commands::check::run(&args),
+    }
+}

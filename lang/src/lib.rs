@@ -2,11 +2,17 @@
 //! every tool shares, the expander that lowers macros and workflow forms to core forms, and
 //! the resolver and lints behind `duet check`.
 //!
-//! This crate does no I/O except reading source files through a [`frontend::Loader`].
+//! This crate does no I/O except reading source files through an [`expand::Loader`].
 
+pub mod builtins;
 pub mod codes;
+pub mod core;
 pub mod diagnostic;
+pub mod expand;
+pub mod frontend;
+pub mod lint;
 pub mod render;
 pub mod source;
 pub mod span;
+pub mod stdlib;
 pub mod syntax;

@@ -55,9 +55,16 @@ fn report(
         .with_color(style.color)
         .with_index_type(IndexType::Byte)
         .with_tab_width(4);
+    // ariadne starts a new snippet whenever a label lies above the previous one, so order
+    // the labels by position to keep labels in one file in one snippet.
+    let mut spans: Vec<_> = std::iter::once(diagnostic.span)
+        .chain(diagnostic.secondary.iter().map(|l| l.span))
+        .collect();
+    spans.sort_by_key(|s| (s.file, s.range.start));
+    let order = |span: Span| spans.iter().position(|s| *s == span).unwrap_or(0) as i32;
     let primary = Label::new(ariadne_span(sources, diagnostic.span))
         .with_color(primary_color)
-        .with_order(0);
+        .with_order(order(diagnostic.span));
     let primary = match &diagnostic.label {
         Some(text) => primary.with_message(text),
         None => primary,
@@ -67,12 +74,12 @@ fn report(
         .with_code(diagnostic.code.id)
         .with_message(&diagnostic.message)
         .with_label(primary);
-    for (i, label) in diagnostic.secondary.iter().enumerate() {
+    for label in &diagnostic.secondary {
         report = report.with_label(
             Label::new(ariadne_span(sources, label.span))
                 .with_message(&label.message)
                 .with_color(Color::Blue)
-                .with_order(i as i32 + 1),
+                .with_order(order(label.span)),
         );
     }
     if let Some(help) = &diagnostic.help {
@@ -81,7 +88,9 @@ fn report(
     let mut out = Vec::new();
     // Writing into a Vec cannot fail, and every span names a file in the cache.
     if report.finish().write(cache, &mut out).is_err() {
-        let (line, col) = sources.get(diagnostic.span.file).line_col(diagnostic.span.range.start as usize);
+        let (line, col) = sources
+            .get(diagnostic.span.file)
+            .line_col(diagnostic.span.range.start as usize);
         return format!(
             "{}[{}]: {} ({}:{line}:{col})\n",
             diagnostic.severity().as_str(),
@@ -103,7 +112,12 @@ pub fn summary(files: usize, diagnostics: &[Diagnostic]) -> String {
     if errors == 0 && warnings == 0 {
         out.push_str("no problems");
     } else {
-        let _ = write!(out, "{}, {}", plural(errors, "error"), plural(warnings, "warning"));
+        let _ = write!(
+            out,
+            "{}, {}",
+            plural(errors, "error"),
+            plural(warnings, "warning")
+        );
     }
     out
 }

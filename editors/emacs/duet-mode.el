@@ -1,0 +1,401 @@
+;;; duet-mode.el --- Major mode for the Duet workflow language  -*- lexical-binding: t; -*-
+
+;; Version: 0.1.0
+;; Package-Requires: ((emacs "28.1"))
+;; Keywords: languages, lisp
+
+;; This file is not part of GNU Emacs.
+
+;;; Commentary:
+
+;; Duet is a Lisp for orchestrating LLM agents as durable workflows.
+;; This mode provides:
+;;
+;; - a syntax table for `;' line comments, nestable `#| ... |#' block
+;;   comments, `[...]' vectors and `{...}' maps, and `#;' datum
+;;   comments (the `#;' is a prefix, so the commented datum still
+;;   moves and indents as one expression);
+;; - font-lock for special forms, workflow forms, effects, builtins,
+;;   definition names, keywords, pattern variables, numbers,
+;;   constants, quote prefixes, string escapes and datum comments;
+;; - indentation that follows the `duet fmt' rules (cljfmt style), see
+;;   `duet-indent-function';
+;; - `eglot' support: the `duet lsp' language server is registered for
+;;   `duet-mode' once eglot is loaded.
+;;
+;; Files ending in .duet open in `duet-mode'.  Duet programs usually end
+;; in .lisp, which is too generic to claim globally; to use this mode
+;; for them, add for instance
+;;
+;;   (add-to-list 'auto-mode-alist '("/workflows/.*\\.lisp\\'" . duet-mode))
+;;
+;; or put `-*- mode: duet -*-' on the first line of the file, or a
+;; `.dir-locals.el' with ((lisp-mode . ((mode . duet)))) in the project.
+
+;;; Code:
+
+(require 'lisp-mode)
+
+(defgroup duet nil
+  "Major mode for the Duet workflow language."
+  :group 'languages
+  :prefix "duet-")
+
+;;;; Faces
+
+(defface duet-keyword-face
+  '((t :inherit font-lock-constant-face))
+  "Face for keywords such as `:agent-kind'."
+  :group 'duet)
+
+(defface duet-number-face
+  '((t :inherit font-lock-constant-face))
+  "Face for integer and float literals."
+  :group 'duet)
+
+(defface duet-pattern-variable-face
+  '((t :inherit font-lock-variable-name-face))
+  "Face for pattern variables such as `?reply' and the wildcard `_'."
+  :group 'duet)
+
+(defface duet-quote-face
+  '((t :inherit font-lock-preprocessor-face))
+  "Face for the quote, quasiquote and unquote prefixes."
+  :group 'duet)
+
+(defface duet-string-escape-face
+  '((t :inherit font-lock-regexp-grouping-backslash))
+  "Face for escape sequences in strings."
+  :group 'duet)
+
+;;;; Vocabulary
+
+(defconst duet-special-forms
+  '("quote" "quasiquote" "if" "when" "unless" "cond" "case" "and" "or" "do"
+    "def" "defn" "fn" "let" "set!" "loop" "recur" "match" "try" "catch"
+    "finally" "throw" "error" "defmacro" "gensym" "import")
+  "Core special forms of Duet.")
+
+(defconst duet-workflow-forms
+  '("workflow" "roles" "state" "enter" "action" "await" "goto" "terminal"
+    "assert" "retract" "send!" "on-asserted" "on-retracted" "on-message"
+    "spawn" "stop" "parallel" "race" "capabilities" "record")
+  "Workflow, dataspace and concurrency forms of Duet.")
+
+(defconst duet-effect-forms
+  '("prompt" "ask-user" "shell" "read-file" "write-file" "list-files"
+    "sleep" "sleep-until" "poll" "now" "random-int" "uuid")
+  "Effects: forms whose result comes from outside and is journaled.")
+
+(defconst duet-builtins
+  '("+" "-" "*" "/" "mod" "quot" "abs" "min" "max" "inc" "dec" "not" "str"
+    "format" "count" "subs" "split" "join" "trim" "upper" "lower"
+    "starts-with?" "ends-with?" "includes?" "replace" "list" "vector"
+    "hash-map" "cons" "conj" "first" "rest" "nth" "empty?" "get" "assoc"
+    "dissoc" "keys" "vals" "contains?" "map" "filter" "reduce" "range"
+    "concat" "reverse" "sort" "sort-by" "apply" "label" "fields" "field"
+    "print" "println" "log" "json-encode" "json-decode" "type-of")
+  "Functions of the Duet prelude.")
+
+;;;; Syntax
+
+(defvar duet-mode-syntax-table
+  (let ((table (make-syntax-table lisp-data-mode-syntax-table)))
+    ;; `#|' ... `|#' nested block comments (style b, nestable), as in
+    ;; `lisp-mode', but `|' is otherwise an ordinary symbol character.
+    (modify-syntax-entry ?# "' 14" table)
+    (modify-syntax-entry ?| "_ 23bn" table)
+    (modify-syntax-entry ?\[ "(]" table)
+    (modify-syntax-entry ?\] ")[" table)
+    (modify-syntax-entry ?\{ "(}" table)
+    (modify-syntax-entry ?\} "){" table)
+    ;; `?x' is a pattern variable, so `?' is a plain symbol character
+    ;; (Emacs Lisp makes it a prefix for character literals).
+    (modify-syntax-entry ?? "_" table)
+    table)
+  "Syntax table for `duet-mode'.")
+
+(defun duet--syntax-propertize (start end)
+  "Give the `;' of `#;' datum comments prefix syntax between START and END.
+Without this the `;' would start a line comment; with it, `#;' is a
+prefix like a quote and the commented datum stays one expression."
+  (goto-char start)
+  (while (re-search-forward "#;" end t)
+    (let ((hash (match-beginning 0)))
+      (unless (or (eq (char-before hash) ?|)       ; `|#' closing a block comment
+                  (nth 8 (save-excursion (syntax-ppss hash))))
+        (put-text-property (1+ hash) (+ 2 hash)
+                           'syntax-table (string-to-syntax "'"))))))
+
+;;;; Font lock
+
+(defun duet--match-datum-comment (limit)
+  "Font-lock matcher for a `#;' datum comment starting before LIMIT.
+Sets the match data to the `#;' and the datum after it."
+  (let (found)
+    (while (and (not found) (re-search-forward "#;" limit t))
+      (let ((start (match-beginning 0)))
+        (unless (or (eq (char-before start) ?|)
+                    (nth 8 (save-excursion (syntax-ppss start))))
+          (syntax-propertize (point-max))
+          (let ((end (condition-case nil
+                         (save-excursion (forward-sexp 1) (point))
+                       (scan-error nil))))
+            (when end
+              (set-match-data (list start end))
+              (goto-char end)
+              (setq found t))))))
+    found))
+
+(defun duet--match-string-escape (limit)
+  "Font-lock matcher for an escape sequence inside a string before LIMIT."
+  (let (found)
+    (while (and (not found)
+                (re-search-forward
+                 "\\\\\\(?:[ntr\\\"]\\|u{[0-9A-Fa-f]\\{1,6\\}}\\)" limit t))
+      (when (nth 3 (save-excursion (syntax-ppss (match-beginning 0))))
+        (setq found t)))
+    found))
+
+(defun duet--extend-region-to-toplevel ()
+  "Extend the font-lock region to the start of the enclosing top-level form.
+A multi-line `#;' datum comment is then always seen from its `#;'."
+  (defvar font-lock-beg)
+  (let ((outer (car (nth 9 (save-excursion (syntax-ppss font-lock-beg))))))
+    (when (and outer (< outer font-lock-beg))
+      (setq font-lock-beg (save-excursion (goto-char outer)
+                                          (line-beginning-position)))
+      t)))
+
+(defconst duet--symbol-chars "\\(?:\\sw\\|\\s_\\)+"
+  "Regexp for the characters of a symbol.")
+
+(defconst duet-font-lock-keywords
+  `(;; `#;' datum comments win over everything inside them.
+    (duet--match-datum-comment (0 font-lock-comment-face t))
+    ;; Definitions and their names.
+    (,(concat "(\\(defn\\|defmacro\\)\\_>[ \t]+\\(" duet--symbol-chars "\\)")
+     (1 font-lock-keyword-face) (2 font-lock-function-name-face))
+    (,(concat "(\\(def\\)\\_>[ \t]+\\(" duet--symbol-chars "\\)")
+     (1 font-lock-keyword-face) (2 font-lock-variable-name-face))
+    (,(concat "(\\(workflow\\)\\_>[ \t]+\\(" duet--symbol-chars "\\)")
+     (1 font-lock-keyword-face) (2 font-lock-type-face))
+    (,(concat "(\\(state\\)\\_>[ \t]+\\(" duet--symbol-chars "\\)")
+     (1 font-lock-keyword-face) (2 font-lock-function-name-face))
+    ;; Special forms, workflow forms and effects in head position.
+    (,(concat "(" (regexp-opt (append duet-special-forms duet-workflow-forms
+                                      duet-effect-forms)
+                              'symbols))
+     (1 font-lock-keyword-face))
+    ;; Prelude functions in head position.
+    (,(concat "(" (regexp-opt duet-builtins 'symbols))
+     (1 font-lock-builtin-face))
+    ;; Literals.
+    ("\\_<\\(?:true\\|false\\|nil\\)\\_>" . font-lock-constant-face)
+    ("\\_<-?[0-9]+\\(?:\\.[0-9]+\\)?\\(?:[eE][-+]?[0-9]+\\)?\\_>"
+     . 'duet-number-face)
+    (,(concat "\\_<:" duet--symbol-chars) . 'duet-keyword-face)
+    (,(concat "\\_<\\?" duet--symbol-chars) . 'duet-pattern-variable-face)
+    ("\\_<_\\_>" . 'duet-pattern-variable-face)
+    (",@\\|[',`]" . 'duet-quote-face)
+    (duet--match-string-escape (0 'duet-string-escape-face prepend)))
+  "Font-lock keywords for `duet-mode'.")
+
+;;;; Indentation
+
+;; The rules are those of `duet fmt' (cljfmt style).  The indentation
+;; of a form is looked up in the `duet-indent-function' property of its
+;; head symbol, which takes the same kind of values as Emacs Lisp's
+;; `lisp-indent-function' property (kept separate so that Emacs Lisp's
+;; own `loop', `case', `let' etc. are not affected):
+;;
+;;   `defun'  "inner 0": every body line is indented 2 from the paren.
+;;   N        "block N": when the N special arguments are on the first
+;;            line (or the form has no more arguments), the body lines
+;;            are indented 2; otherwise the form is indented as a call.
+;;   FUNCTION called with (INDENT-POINT STATE), as for Emacs Lisp.
+;;
+;; Any other call aligns its arguments under the first argument when
+;; that is on the head's line, and 1 column in from the paren otherwise.
+;; Vectors, maps and quoted lists align their elements under the first.
+
+(defun duet--put-indent (spec &rest symbols)
+  "Set the `duet-indent-function' property of SYMBOLS to SPEC."
+  (dolist (sym symbols)
+    (put sym 'duet-indent-function spec)))
+
+(duet--put-indent 'defun 'defn 'defmacro 'fn 'workflow 'state)
+(duet--put-indent 1 'let 'loop 'when 'unless 'if 'match 'case 'catch
+                  'on-asserted 'on-retracted 'on-message 'def 'when-let
+                  'if-let)
+(duet--put-indent 0 'do 'try 'finally 'cond 'enter 'action 'spawn
+                  'parallel 'race 'roles 'capabilities)
+
+;; `(defn name "doc" [params] ...)': the string in position 2 is a docstring.
+(put 'defn 'duet-doc-string-elt 2)
+
+(defun duet--indent-spec (name)
+  "Return the indentation spec of the head symbol named NAME."
+  (let ((sym (intern-soft name)))
+    (cond ((and sym (get sym 'duet-indent-function)))
+          ((string-match-p "\\`with-" name) 1))))
+
+(defun duet--column-at (pos)
+  "Return the column of POS."
+  (save-excursion (goto-char pos) (current-column)))
+
+(defun duet--same-line-p (a b)
+  "Return non-nil if positions A and B are on the same line."
+  (save-excursion
+    (= (progn (goto-char a) (line-beginning-position))
+       (progn (goto-char b) (line-beginning-position)))))
+
+(defun duet--first-on-line-p (pos)
+  "Return non-nil if only whitespace precedes POS on its line."
+  (save-excursion
+    (goto-char pos)
+    (skip-chars-backward " \t")
+    (bolp)))
+
+(defun duet--elements (open limit)
+  "Return the start positions of the elements of the form opened at OPEN.
+Only elements that start before LIMIT are returned, in order."
+  (save-excursion
+    (goto-char (1+ open))
+    (let (elems)
+      (condition-case nil
+          (while (progn (forward-comment (buffer-size))
+                        (< (point) limit))
+            (push (point) elems)
+            (forward-sexp 1))
+        (scan-error nil))
+      (nreverse elems))))
+
+(defun duet--quoted-p (open)
+  "Return non-nil if the list opened at OPEN is quoted with `''."
+  (eq (char-before open) ?'))
+
+(defun duet-indent-function (indent-point state)
+  "Compute the indentation of the line at INDENT-POINT for `duet-mode'.
+STATE is the `parse-partial-sexp' state at INDENT-POINT.  This is the
+value of `lisp-indent-function' in Duet buffers; it always returns a
+list (COLUMN CONTAINING-SEXP-START) so that no column is reused for the
+following lines."
+  (let* ((open (nth 1 state))
+         (open-col (duet--column-at open))
+         (elems (duet--elements open indent-point))
+         (index (length elems))         ; index of the form being indented
+         (head (car elems))
+         (first-arg (nth 1 elems))
+         (col
+          (cond
+           ;; Vectors, maps and quoted lists: under the first element.
+           ((or (memq (char-after open) '(?\[ ?\{)) (duet--quoted-p open))
+            (if (and head (duet--same-line-p open head))
+                (duet--column-at head)
+              (1+ open-col)))
+           (t
+            (let* ((name (and head
+                              (save-excursion
+                                (goto-char head)
+                                (looking-at duet--symbol-chars))
+                              (buffer-substring-no-properties head
+                                                              (match-end 0))))
+                   (spec (and name (duet--indent-spec name)))
+                   (call-col
+                    ;; A plain call: under the first argument when it is on
+                    ;; the head's line, else 1 in from the paren.
+                    (if (and (> index 1) first-arg
+                             (duet--same-line-p head first-arg))
+                        (duet--column-at first-arg)
+                      (1+ open-col))))
+              (cond
+               ((eq spec 'defun) (+ open-col lisp-body-indent))
+               ((integerp spec)
+                ;; Block N: the body starts at element N+1.
+                (let ((body (nth (1+ spec) elems)))
+                  (if (and (> index spec)
+                           (or (= index (1+ spec))
+                               (null body)
+                               (duet--first-on-line-p body)))
+                      (+ open-col lisp-body-indent)
+                    call-col)))
+               ((functionp spec)
+                (let ((v (save-excursion (funcall spec indent-point state))))
+                  (cond ((integerp v) v)
+                        ((consp v) (car v))
+                        (t call-col))))
+               (t call-col)))))))
+    (list col open)))
+
+(defun duet-indent-line ()
+  "Indent the current line as Duet code.
+Lines inside strings and block comments are left alone; comment lines
+are indented like the code around them."
+  (interactive)
+  (let* ((bol (line-beginning-position))
+         (ppss (save-excursion (syntax-ppss bol)))
+         (offset (- (current-column) (current-indentation))))
+    (unless (or (nth 3 ppss)                 ; inside a string
+                (and (nth 4 ppss)            ; inside a block comment
+                     (< (nth 8 ppss) bol)))
+      (let ((indent (save-excursion
+                      (beginning-of-line)
+                      (calculate-lisp-indent (lisp-ppss)))))
+        (when (consp indent) (setq indent (car indent)))
+        (when (integerp indent)
+          (indent-line-to indent)
+          (when (> offset 0) (forward-char offset)))))))
+
+;;;; Mode
+
+(defvar duet-imenu-generic-expression
+  `(("Functions" ,(concat "^\\s-*(\\(?:defn\\|defmacro\\)\\s-+\\("
+                          duet--symbol-chars "\\)")
+     1)
+    ("Variables" ,(concat "^\\s-*(def\\s-+\\(" duet--symbol-chars "\\)") 1)
+    ("Workflows" ,(concat "^\\s-*(workflow\\s-+\\(" duet--symbol-chars "\\)") 1)
+    ("States" ,(concat "^\\s-*(state\\s-+\\(" duet--symbol-chars "\\)") 1))
+  "Imenu entries for `duet-mode'.")
+
+;;;###autoload
+(define-derived-mode duet-mode lisp-data-mode "Duet"
+  "Major mode for editing Duet workflow programs.
+
+\\{duet-mode-map}"
+  :syntax-table duet-mode-syntax-table
+  :group 'duet
+  (setq-local syntax-propertize-function #'duet--syntax-propertize)
+  (setq-local lisp-indent-function #'duet-indent-function)
+  (setq-local indent-line-function #'duet-indent-line)
+  ;; `lisp-indent-region' would bypass `duet-indent-line'.
+  (setq-local indent-region-function nil)
+  ;; `duet fmt' indents with spaces only.
+  (setq-local indent-tabs-mode nil)
+  (setq-local lisp-doc-string-elt-property 'duet-doc-string-elt)
+  (setq-local comment-start "; ")
+  (setq-local comment-start-skip ";+ *\\|#|+ *")
+  (setq-local comment-end "")
+  (setq-local comment-add 1)
+  (setq-local imenu-generic-expression duet-imenu-generic-expression)
+  (setq-local font-lock-defaults
+              '(duet-font-lock-keywords
+                nil nil nil nil
+                (font-lock-multiline . t)
+                (font-lock-extra-managed-props help-echo)
+                (font-lock-syntactic-face-function
+                 . lisp-font-lock-syntactic-face-function)))
+  (add-hook 'font-lock-extend-region-functions
+            #'duet--extend-region-to-toplevel nil t))
+
+;;;###autoload
+(add-to-list 'auto-mode-alist '("\\.duet\\'" . duet-mode))
+
+;;;###autoload
+(with-eval-after-load 'eglot
+  (defvar eglot-server-programs)
+  (add-to-list 'eglot-server-programs '(duet-mode "duet" "lsp")))
+
+(provide 'duet-mode)
+
+;;; duet-mode.el ends here

@@ -1,0 +1,276 @@
+//! The expander: data read from source to resolved [`crate::core`] forms.
+//!
+//! One pass per file after a pre-pass that registers the file's top-level names, so
+//! definitions may be used before they appear. Imports are loaded during the pre-pass, so an
+//! imported file's definitions are known before the importing file is expanded. Macros are
+//! run through a [`MacroHost`] (the VM); without one, as while checking before the VM exists,
+//! macro calls are kept as [`ExprKind::Unexpanded`].
+
+mod forms;
+mod pattern;
+mod quasi;
+pub mod scope;
+mod toplevel;
+mod workflow;
+
+use std::collections::BTreeMap;
+
+use crate::builtins;
+use crate::codes;
+use crate::core::{Expr, ExprKind, LocalId, LocalInfo, LocalKind, Macro, Module};
+use crate::diagnostic::Diagnostic;
+use crate::source::SourceMap;
+use crate::span::{FileId, Span};
+use crate::syntax::datum::Datum;
+use scope::{Binding, Scopes};
+
+/// Where imported source comes from.
+pub trait Loader {
+    /// Reads the file that `path` names, as written in an `import` in the file `from`.
+    /// Returns the display name of the file and its text, or a sentence saying why not.
+    fn load(&mut self, from: &str, path: &str) -> Result<(String, String), String>;
+}
+
+/// Runs macros at expansion time.
+pub trait MacroHost {
+    /// Calls `mac` on the unevaluated argument forms of a call and returns the form it
+    /// expands to, or a sentence saying what went wrong.
+    fn expand(&mut self, module: &Module, mac: &Macro, args: &[Datum]) -> Result<Datum, String>;
+}
+
+/// What a top-level name is, as far as the checker needs to know.
+#[derive(Debug, Clone)]
+pub(crate) struct GlobalInfo {
+    /// Where it is defined.
+    pub span: Span,
+    /// Positional parameter range when it is a function with a known signature.
+    pub arity: Option<(usize, Option<usize>)>,
+}
+
+/// The target of a `recur`: how many values it takes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RecurTarget {
+    pub arity: usize,
+}
+
+/// What the enclosing workflow declares, while one is being expanded.
+#[derive(Debug, Default)]
+pub(crate) struct WorkflowScope {
+    pub roles: Vec<String>,
+    pub vars: Vec<String>,
+    pub states: Vec<String>,
+}
+
+/// Expands a program: the main file and everything it imports.
+pub struct Expander<'l, 'h> {
+    pub(crate) sources: SourceMap,
+    pub(crate) loader: &'l mut dyn Loader,
+    pub(crate) host: Option<&'h mut dyn MacroHost>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    pub(crate) module: Module,
+    pub(crate) globals: BTreeMap<String, GlobalInfo>,
+    pub(crate) macros: BTreeMap<String, usize>,
+    pub(crate) workflow_names: BTreeMap<String, Span>,
+    pub(crate) scopes: Scopes,
+    pub(crate) recur: Vec<RecurTarget>,
+    pub(crate) workflow: Option<WorkflowScope>,
+    /// True inside a state body and outside any nested function.
+    pub(crate) in_state: bool,
+    /// Calls to globals, checked for arity once every definition is known.
+    pub(crate) global_calls: Vec<(String, usize, Span)>,
+    /// Files being imported right now, for cycle detection, and files already done.
+    pub(crate) import_stack: Vec<String>,
+    pub(crate) imported: Vec<String>,
+}
+
+/// Whether a form is in tail position (its value is the value of the enclosing function).
+pub(crate) type Tail = bool;
+
+impl<'l, 'h> Expander<'l, 'h> {
+    /// An expander reading imports through `loader` and running macros on `host` when
+    /// there is one.
+    pub fn new(loader: &'l mut dyn Loader, host: Option<&'h mut dyn MacroHost>) -> Self {
+        Expander {
+            sources: SourceMap::new(),
+            loader,
+            host,
+            diagnostics: Vec::new(),
+            module: Module::default(),
+            globals: BTreeMap::new(),
+            macros: BTreeMap::new(),
+            workflow_names: BTreeMap::new(),
+            scopes: Scopes::default(),
+            recur: Vec::new(),
+            workflow: None,
+            in_state: false,
+            global_calls: Vec::new(),
+            import_stack: Vec::new(),
+            imported: Vec::new(),
+        }
+    }
+
+    /// Expands the file `name` with `text`, and its imports; returns the files read, the
+    /// module and every diagnostic found on the way (read errors included).
+    pub fn run(mut self, name: &str, text: &str) -> (SourceMap, Module, Vec<Diagnostic>) {
+        let file = self.add_file(name, text);
+        self.expand_file(file);
+        self.check_global_arities();
+        (self.sources, self.module, self.diagnostics)
+    }
+
+    pub(crate) fn error(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// A constant nil, standing in for a form that had an error.
+    pub(crate) fn nil(span: Span) -> Expr {
+        Expr {
+            kind: ExprKind::Const(Datum::new(crate::syntax::datum::DatumKind::Nil, span)),
+            span,
+        }
+    }
+
+    pub(crate) fn new_local(&mut self, name: &str, span: Span, kind: LocalKind) -> LocalId {
+        let id = LocalId(self.module.locals.len() as u32);
+        self.module.locals.push(LocalInfo {
+            name: name.to_string(),
+            span,
+            kind,
+            uses: 0,
+            assigned: false,
+        });
+        if builtins::lookup(name).is_some() {
+            self.warn_shadow(name, span);
+        }
+        id
+    }
+
+    pub(crate) fn warn_shadow(&mut self, name: &str, span: Span) {
+        self.error(
+            Diagnostic::new(
+                codes::SHADOWS_BUILTIN,
+                span,
+                format!("`{name}` shadows the builtin function of the same name"),
+            )
+            .with_label("the builtin cannot be called where this name is in scope")
+            .with_help(format!("rename it, e.g. `my-{name}`")),
+        );
+    }
+
+    /// Binds a new local in the innermost scope.
+    pub(crate) fn bind_local(&mut self, name: &str, span: Span, kind: LocalKind) -> LocalId {
+        let id = self.new_local(name, span, kind);
+        self.scopes.bind(name, id);
+        id
+    }
+
+    /// What `name` refers to here.
+    pub(crate) fn resolve(&self, name: &str) -> Option<Binding> {
+        if let Some(id) = self.scopes.lookup(name) {
+            return Some(Binding::Local(id));
+        }
+        if let Some(wf) = &self.workflow {
+            if let Some(i) = wf.vars.iter().position(|v| v == name) {
+                return Some(Binding::WorkflowVar(i));
+            }
+            if let Some(i) = wf.roles.iter().position(|r| r == name) {
+                return Some(Binding::Role(i));
+            }
+        }
+        if self.globals.contains_key(name) {
+            return Some(Binding::Global);
+        }
+        builtins::lookup(name).map(|b| Binding::Builtin(b.name))
+    }
+
+    /// Every name that could be meant here, for suggestions.
+    pub(crate) fn visible_names(&self) -> Vec<&'_ str> {
+        let mut names: Vec<&str> = self.scopes.names().collect();
+        if let Some(wf) = &self.workflow {
+            names.extend(wf.vars.iter().map(String::as_str));
+            names.extend(wf.roles.iter().map(String::as_str));
+        }
+        names.extend(self.globals.keys().map(String::as_str));
+        names.extend(self.macros.keys().map(String::as_str));
+        names.extend(builtins::BUILTINS.iter().map(|b| b.name));
+        names.extend(forms::SPECIAL_FORMS.iter().copied());
+        names
+    }
+
+    /// An expression reading `name`, or an error naming what might have been meant.
+    pub(crate) fn variable(&mut self, name: &str, span: Span) -> Expr {
+        let kind = match self.resolve(name) {
+            Some(Binding::Local(id)) => {
+                self.module.locals[id.0 as usize].uses += 1;
+                ExprKind::Local(id)
+            }
+            Some(Binding::Role(i)) => ExprKind::Role(i),
+            Some(Binding::WorkflowVar(i)) => ExprKind::WorkflowVar(i),
+            Some(Binding::Global) => ExprKind::Global(name.to_string()),
+            Some(Binding::Builtin(b)) => ExprKind::Builtin(b),
+            None => {
+                self.unknown_identifier(name, span);
+                return Self::nil(span);
+            }
+        };
+        Expr { kind, span }
+    }
+
+    pub(crate) fn unknown_identifier(&mut self, name: &str, span: Span) {
+        let help = if forms::SPECIAL_FORMS.contains(&name) || self.macros.contains_key(name) {
+            Some(format!(
+                "`{name}` is a special form or macro: call it as `({name} …)`"
+            ))
+        } else if let Some(bare) = name.strip_prefix('?') {
+            Some(format!(
+                "`?{bare}` binds a variable only inside a pattern (`await`, `match`, `on-asserted`, …); elsewhere write `{bare}`"
+            ))
+        } else {
+            scope::did_you_mean(&scope::suggest(name, self.visible_names()))
+        };
+        self.error(
+            Diagnostic::new(
+                codes::UNKNOWN_IDENTIFIER,
+                span,
+                format!("unknown identifier `{name}`"),
+            )
+            .with_label("not defined here")
+            .with_help_opt(help.or_else(|| {
+                Some(
+                    "define it with `def` or `defn`, bind it with `let`, or check the spelling"
+                        .into(),
+                )
+            })),
+        );
+    }
+
+    /// The file id for `name`, added to the source map.
+    pub(crate) fn add_file(&mut self, name: &str, text: &str) -> FileId {
+        self.sources.add(crate::source::SourceFile::new(name, text))
+    }
+
+    fn check_global_arities(&mut self) {
+        let calls = std::mem::take(&mut self.global_calls);
+        for (name, count, span) in calls {
+            let Some(GlobalInfo {
+                arity: Some((min, max)),
+                span: def_span,
+            }) = self.globals.get(&name).cloned()
+            else {
+                continue;
+            };
+            if count < min || max.is_some_and(|max| count > max) {
+                let expected = builtins::arity_text(min, max);
+                self.error(
+                    Diagnostic::new(
+                        codes::ARITY,
+                        span,
+                        format!("`{name}` takes {expected}, but this call passes {count}"),
+                    )
+                    .with_label(format!("expected {expected}, found {count}"))
+                    .with_secondary(def_span, format!("`{name}` is defined here")),
+                );
+            }
+        }
+    }
+}

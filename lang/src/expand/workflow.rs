@@ -1,0 +1,432 @@
+//! Workflow forms (LANGUAGE.md §4): `workflow`, `roles`, workflow variables,
+//! `capabilities`, `state` with `enter`/`action`/`await`, `goto` and `terminal`.
+
+use super::scope;
+use super::{Expander, WorkflowScope};
+use crate::codes;
+use crate::core::{Expr, ExprKind, Role, State, Status, Workflow, WorkflowVar};
+use crate::diagnostic::Diagnostic;
+use crate::span::Span;
+use crate::syntax::datum::Datum;
+
+/// Options a role declaration accepts.
+pub const ROLE_OPTIONS: &[&str] = &[
+    "agent-kind",
+    "api-key-env",
+    "args",
+    "command",
+    "cwd",
+    "endpoint",
+    "max-tokens",
+    "model",
+    "system",
+    "temperature",
+    "timeout",
+    "tools",
+];
+
+/// Capabilities a workflow can ask for.
+pub const CAPABILITIES: &[&str] = &["network", "shell", "workspace/read", "workspace/write"];
+
+impl Expander<'_, '_> {
+    /// `(workflow NAME forms…)`
+    pub(crate) fn workflow_form(&mut self, form: &Datum) -> Option<Workflow> {
+        let items = form.as_list()?;
+        let Some(name) = items.get(1).and_then(Datum::as_symbol) else {
+            let span = items.get(1).map_or(form.span, |d| d.span);
+            self.error(
+                Diagnostic::new(codes::BAD_SPECIAL_FORM, span, "`workflow` needs a name")
+                    .with_label("expected a symbol naming the workflow")
+                    .with_help("write `(workflow NAME (state start …) …)`"),
+            );
+            return None;
+        };
+        let parts = &items[2..];
+        let mut scope = WorkflowScope::default();
+        let mut role_forms: Vec<&Datum> = Vec::new();
+        let mut state_forms: Vec<(&Datum, String, Span)> = Vec::new();
+        let mut var_forms: Vec<&Datum> = Vec::new();
+        let mut capabilities = Vec::new();
+        let mut seen_states: Vec<(String, Span)> = Vec::new();
+
+        for part in parts {
+            match part.head_symbol() {
+                Some("roles") => {
+                    for role in &part.as_list().unwrap_or_default()[1..] {
+                        let Some(rname) = role.head_symbol() else {
+                            self.error(
+                                Diagnostic::new(
+                                    codes::BAD_SPECIAL_FORM,
+                                    role.span,
+                                    "a role is declared as `(NAME :agent-kind KIND …)`",
+                                )
+                                .with_label(format!("found {}", role.describe()))
+                                .with_help("write `(roles (planner :agent-kind \"claude-code\"))`"),
+                            );
+                            continue;
+                        };
+                        if let Some(previous) =
+                            role_forms.iter().find(|r| r.head_symbol() == Some(rname))
+                        {
+                            self.error(
+                                Diagnostic::new(
+                                    codes::DUPLICATE_ROLE,
+                                    role.span,
+                                    format!("role `{rname}` is declared twice"),
+                                )
+                                .with_label("declared again here")
+                                .with_secondary(previous.span, "first declared here")
+                                .with_help("give each role its own name"),
+                            );
+                            continue;
+                        }
+                        scope.roles.push(rname.to_string());
+                        role_forms.push(role);
+                    }
+                }
+                Some("state") => {
+                    let list = part.as_list().unwrap_or_default();
+                    let Some(sname) = list.get(1).and_then(Datum::as_symbol) else {
+                        self.error(
+                            Diagnostic::new(
+                                codes::BAD_SPECIAL_FORM,
+                                part.span,
+                                "`state` needs a name",
+                            )
+                            .with_label("expected a symbol after `state`")
+                            .with_help("write `(state NAME body…)`"),
+                        );
+                        continue;
+                    };
+                    let name_span = list[1].span;
+                    if let Some((_, previous)) = seen_states.iter().find(|(n, _)| n == sname) {
+                        self.error(
+                            Diagnostic::new(
+                                codes::DUPLICATE_STATE,
+                                name_span,
+                                format!("state `{sname}` is declared twice"),
+                            )
+                            .with_label("declared again here")
+                            .with_secondary(*previous, "first declared here")
+                            .with_help("rename one of the states"),
+                        );
+                        continue;
+                    }
+                    seen_states.push((sname.to_string(), name_span));
+                    scope.states.push(sname.to_string());
+                    state_forms.push((part, sname.to_string(), name_span));
+                }
+                Some("def") => {
+                    let list = part.as_list().unwrap_or_default();
+                    match (list.get(1).and_then(Datum::as_symbol), list.len()) {
+                        (Some(v), 3) => {
+                            scope.vars.push(v.to_string());
+                            var_forms.push(part);
+                        }
+                        _ => {
+                            self.error(
+                                Diagnostic::new(
+                                    codes::BAD_SPECIAL_FORM,
+                                    part.span,
+                                    "a workflow variable is `(def name value)`",
+                                )
+                                .with_label("expected a name and one value")
+                                .with_help("write `(def attempts 0)`"),
+                            );
+                        }
+                    }
+                }
+                Some("capabilities") => {
+                    for cap in &part.as_list().unwrap_or_default()[1..] {
+                        match cap.as_symbol() {
+                            Some(c) if CAPABILITIES.contains(&c) => {
+                                capabilities.push((c.to_string(), cap.span))
+                            }
+                            other => {
+                                let help = other
+                                    .and_then(|c| {
+                                        scope::did_you_mean(&scope::suggest(
+                                            c,
+                                            CAPABILITIES.iter().copied(),
+                                        ))
+                                    })
+                                    .unwrap_or_else(|| {
+                                        format!("the capabilities are {}", CAPABILITIES.join(", "))
+                                    });
+                                self.error(
+                                    Diagnostic::new(
+                                        codes::UNKNOWN_OPTION,
+                                        cap.span,
+                                        "unknown capability",
+                                    )
+                                    .with_label(format!(
+                                        "`{}` is not a capability",
+                                        other.unwrap_or("this")
+                                    ))
+                                    .with_help(help),
+                                );
+                            }
+                        }
+                    }
+                }
+                _ => {
+                    self.error(
+                        Diagnostic::new(
+                            codes::MISPLACED_FORM,
+                            part.span,
+                            "this cannot appear directly inside a workflow",
+                        )
+                        .with_label("expected `roles`, `def`, `capabilities` or `state`")
+                        .with_help("put expressions inside a state: `(state NAME (action …))`"),
+                    );
+                }
+            }
+        }
+
+        if state_forms.is_empty() {
+            self.error(
+                Diagnostic::new(codes::EMPTY_WORKFLOW, items[1].span, format!("workflow `{name}` has no states"))
+                    .with_label("a workflow needs at least one state")
+                    .with_help("add `(state start … (terminal))`; the first state declared is where a run starts"),
+            );
+        }
+
+        for (i, var) in scope.vars.iter().enumerate() {
+            if scope.vars[..i].contains(var) {
+                let span = var_forms[i].span;
+                self.error(
+                    Diagnostic::new(
+                        codes::DUPLICATE_DEFINITION,
+                        span,
+                        format!("workflow variable `{var}` is defined twice"),
+                    )
+                    .with_label("defined again here")
+                    .with_secondary(
+                        var_forms[scope.vars[..i].iter().position(|v| v == var).unwrap_or(0)].span,
+                        "first defined here",
+                    )
+                    .with_help("use `set!` to change its value"),
+                );
+            }
+        }
+
+        self.workflow = Some(scope);
+        let roles = role_forms.iter().map(|r| self.role(r)).collect();
+        let vars = var_forms
+            .iter()
+            .map(|v| {
+                let list = v.as_list().unwrap_or_default();
+                let name = list[1].as_symbol().unwrap_or_default().to_string();
+                if crate::builtins::lookup(&name).is_some() {
+                    self.warn_shadow(&name, list[1].span);
+                }
+                WorkflowVar {
+                    name,
+                    span: list[1].span,
+                    init: self.expr(&list[2], false),
+                }
+            })
+            .collect();
+        let states = state_forms
+            .into_iter()
+            .map(|(form, name, name_span)| {
+                let body = &form.as_list().unwrap_or_default()[2..];
+                State {
+                    name,
+                    span: form.span,
+                    name_span,
+                    body: self.state_body(body),
+                }
+            })
+            .collect();
+        self.workflow = None;
+        Some(Workflow {
+            name: name.to_string(),
+            span: form.span,
+            roles,
+            vars,
+            capabilities,
+            states,
+        })
+    }
+
+    fn role(&mut self, form: &Datum) -> Role {
+        let items = form.as_list().unwrap_or_default();
+        let name = items[0].as_symbol().unwrap_or_default().to_string();
+        let rest = &items[1..];
+        self.check_options(rest, "role", ROLE_OPTIONS, form.span);
+        let mut options = Vec::new();
+        for pair in rest.chunks(2) {
+            if let (Some(key), Some(value)) = (pair[0].as_keyword(), pair.get(1)) {
+                options.push((key.to_string(), self.expr(value, false)));
+            }
+        }
+        if !options.iter().any(|(k, _)| k == "agent-kind") {
+            self.error(
+                Diagnostic::new(codes::BAD_SPECIAL_FORM, items[0].span, format!("role `{name}` has no `:agent-kind`"))
+                    .with_label("which agent plays this role?")
+                    .with_help(format!(
+                        "write `({name} :agent-kind \"claude-code\")`; the kinds are echo, human, openai, anthropic, ollama, claude-code, codex"
+                    )),
+            );
+        }
+        Role {
+            name,
+            span: form.span,
+            options,
+        }
+    }
+
+    /// A state body: `enter` and `action` blocks, `await`s whose variables stay bound for the
+    /// rest of the body, and any other expression.
+    fn state_body(&mut self, forms: &[Datum]) -> Vec<Expr> {
+        self.in_state = true;
+        self.scopes.push();
+        let body = forms
+            .iter()
+            .map(|f| match f.head_symbol() {
+                Some("enter" | "action") => {
+                    let inner = &f.as_list().unwrap_or_default()[1..];
+                    Expr {
+                        kind: ExprKind::Do(self.body(inner, false, f.span)),
+                        span: f.span,
+                    }
+                }
+                Some("await") => {
+                    let args = &f.as_list().unwrap_or_default()[1..];
+                    self.await_form(f, args, Some(()))
+                }
+                _ => self.expr(f, false),
+            })
+            .collect();
+        self.scopes.pop();
+        self.in_state = false;
+        body
+    }
+
+    /// `(goto NAME)` and `(terminal status? result?)`.
+    pub(crate) fn state_exit(&mut self, form: &Datum, name: &str, args: &[Datum]) -> Expr {
+        if !self.in_state {
+            let help = if self.workflow.is_some() {
+                "a function cannot leave a state; return a value and `goto` from the state body"
+            } else {
+                "use it inside `(state NAME …)` in a `workflow`"
+            };
+            self.error(
+                Diagnostic::new(
+                    codes::MISPLACED_FORM,
+                    form.span,
+                    format!("`{name}` outside a state body"),
+                )
+                .with_label(format!("`{name}` only works in a workflow state"))
+                .with_help(help),
+            );
+            return Self::nil(form.span);
+        }
+        if name == "goto" {
+            return self.goto(form, args);
+        }
+        let (status, result) = match args.first() {
+            None => (Status::Completed, None),
+            Some(d) => {
+                let status = match d.as_keyword() {
+                    Some("completed") => Some(Status::Completed),
+                    Some("failed") => Some(Status::Failed),
+                    Some("cancelled") => Some(Status::Cancelled),
+                    _ => None,
+                };
+                let Some(status) = status else {
+                    self.error(
+                        Diagnostic::new(codes::BAD_SPECIAL_FORM, d.span, "unknown terminal status")
+                            .with_label("expected `:completed`, `:failed` or `:cancelled`")
+                            .with_help(
+                                "write `(terminal :failed \"why\")`, or `(terminal)` to complete",
+                            ),
+                    );
+                    return Self::nil(form.span);
+                };
+                if args.len() > 2 {
+                    self.error(
+                        Diagnostic::new(
+                            codes::BAD_SPECIAL_FORM,
+                            form.span,
+                            "`terminal` takes a status and at most one result",
+                        )
+                        .with_label(format!("found {} forms", args.len()))
+                        .with_help("wrap several values in a map or vector"),
+                    );
+                }
+                (status, args.get(1).map(|r| Box::new(self.expr(r, false))))
+            }
+        };
+        Expr {
+            kind: ExprKind::Terminal(status, result),
+            span: form.span,
+        }
+    }
+
+    fn goto(&mut self, form: &Datum, args: &[Datum]) -> Expr {
+        let target = match args {
+            [d] => d,
+            _ => {
+                self.error(
+                    Diagnostic::new(
+                        codes::BAD_SPECIAL_FORM,
+                        form.span,
+                        "`goto` takes one state name",
+                    )
+                    .with_label(format!("found {} forms", args.len()))
+                    .with_help("write `(goto NAME)`"),
+                );
+                return Self::nil(form.span);
+            }
+        };
+        let states = self
+            .workflow
+            .as_ref()
+            .map(|w| w.states.clone())
+            .unwrap_or_default();
+        let Some(name) = target.as_symbol() else {
+            self.error(
+                Diagnostic::new(
+                    codes::BAD_SPECIAL_FORM,
+                    target.span,
+                    "`goto` takes a state name",
+                )
+                .with_label(format!("expected a symbol, found {}", target.describe()))
+                .with_help("state names are written bare: `(goto review)`"),
+            );
+            return Self::nil(form.span);
+        };
+        match states.iter().position(|s| s == name) {
+            Some(i) => Expr {
+                kind: ExprKind::Goto(i),
+                span: form.span,
+            },
+            None => {
+                let help =
+                    scope::did_you_mean(&scope::suggest(name, states.iter().map(String::as_str)))
+                        .unwrap_or_else(|| {
+                            format!(
+                                "the states are {}",
+                                states
+                                    .iter()
+                                    .map(|s| format!("`{s}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        });
+                self.error(
+                    Diagnostic::new(
+                        codes::UNKNOWN_STATE,
+                        target.span,
+                        format!("there is no state `{name}`"),
+                    )
+                    .with_label("no such state in this workflow")
+                    .with_help(help),
+                );
+                Self::nil(form.span)
+            }
+        }
+    }
+}

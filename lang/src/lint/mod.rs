@@ -1,0 +1,98 @@
+//! Lints over the expanded module: unused bindings, unreachable code and the workflow
+//! state graph. Errors found while expanding come from the expander; these are warnings.
+
+pub mod walk;
+mod workflow;
+
+use crate::codes;
+use crate::core::{Expr, ExprKind, LocalKind, Module};
+use crate::diagnostic::Diagnostic;
+
+/// Every warning for `module`.
+pub fn lint(module: &Module) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    unused_locals(module, &mut out);
+    for expr in all_exprs(module) {
+        unreachable_code(expr, &mut out);
+    }
+    for wf in &module.workflows {
+        workflow::state_graph(wf, &mut out);
+    }
+    out
+}
+
+/// The roots of every expression tree in the module.
+fn all_exprs(module: &Module) -> impl Iterator<Item = &Expr> {
+    module
+        .body
+        .iter()
+        .chain(module.macros.iter().flat_map(|m| &m.lambda.body))
+        .chain(module.workflows.iter().flat_map(|w| {
+            w.roles
+                .iter()
+                .flat_map(|r| r.options.iter().map(|(_, e)| e))
+                .chain(w.vars.iter().map(|v| &v.init))
+                .chain(w.states.iter().flat_map(|s| &s.body))
+        }))
+}
+
+fn unused_locals(module: &Module, out: &mut Vec<Diagnostic>) {
+    for local in &module.locals {
+        let silenced = local.name.starts_with('_') || local.name.starts_with(' ');
+        if local.uses > 0 || silenced || local.kind == LocalKind::FnName {
+            continue;
+        }
+        let (what, shown) = match local.kind {
+            LocalKind::Pattern => ("pattern variable", format!("?{}", local.name)),
+            LocalKind::Param => ("parameter", local.name.clone()),
+            _ => ("binding", local.name.clone()),
+        };
+        let fix = match local.kind {
+            LocalKind::Pattern => format!("`?_{}`", local.name),
+            _ => format!("`_{}`", local.name),
+        };
+        out.push(
+            Diagnostic::new(
+                codes::UNUSED_BINDING,
+                local.span,
+                format!("unused {what} `{shown}`"),
+            )
+            .with_label("this is never used")
+            .with_help(format!(
+                "remove it, or name it {fix} to say it is unused on purpose"
+            )),
+        );
+    }
+}
+
+/// Whether evaluating `expr` always leaves the state (`goto` or `terminal`).
+pub(crate) fn exits(expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Goto(_) | ExprKind::Terminal(..) => true,
+        ExprKind::Do(body) | ExprKind::Let(_, body) => body.iter().any(exits),
+        ExprKind::If(c, t, e) => exits(c) || (exits(t) && e.as_deref().is_some_and(exits)),
+        ExprKind::And(items) | ExprKind::Or(items) => items.first().is_some_and(exits),
+        _ => false,
+    }
+}
+
+fn unreachable_code(root: &Expr, out: &mut Vec<Diagnostic>) {
+    let mut check = |body: &[Expr]| {
+        if let Some(i) = body.iter().position(exits)
+            && let Some(next) = body.get(i + 1)
+        {
+            let what = match body[i].kind {
+                ExprKind::Terminal(..) => "`terminal`",
+                _ => "`goto`",
+            };
+            out.push(
+                Diagnostic::new(codes::UNREACHABLE_CODE, next.span, "unreachable code")
+                    .with_label("this never runs")
+                    .with_secondary(body[i].span, format!("{what} leaves the state here"))
+                    .with_help("remove it, or move it before the state is left"),
+            );
+        }
+    };
+    check(std::slice::from_ref(root));
+    walk::each_body(root, &mut check);
+}
