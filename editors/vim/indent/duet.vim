@@ -75,17 +75,19 @@ function! s:FirstOnLine(lnum, col) abort
   return strpart(getline(a:lnum), 0, a:col - 1) =~# '^\s*$'
 endfunction
 
-" Reads the form opened at (OLNUM, OCOL) up to the start of line LNUM.
-" Returns {'elems': [[lnum, col, atom text], ...], 'instr': 0/1, 'incomment': 0/1}
-" where elems are the elements of the form that start before line LNUM.
-function! s:Scan(olnum, ocol, lnum) abort
+" Reads the text from byte index IDX of line START (at bracket depth DEPTH)
+" up to the start of line LNUM.  Returns
+"   {'elems': [[lnum, col, atom text], ...], 'instr': 0/1, 'incomment': 0/1}
+" where, when DEPTH is 1 (START/IDX just after an open bracket), elems are
+" the elements of that form that start before line LNUM.
+function! s:Scan(start, idx, depth, lnum) abort
   let elems = []
-  let depth = 1
+  let depth = a:depth
   let prefix = 0
   let instr = 0
   let block = 0
-  let l = a:olnum
-  let c = a:ocol
+  let l = a:start
+  let c = a:idx
   while l < a:lnum
     let line = getline(l)
     let n = len(line)
@@ -133,10 +135,11 @@ function! s:Scan(olnum, ocol, lnum) abort
       elseif ch =~# '[)\]}]'
         let depth -= 1
         let c += 1
-        if depth == 0
+        if depth == 0 && a:depth == 1
           " The form closed before LNUM: nothing sensible to report.
           return {'elems': elems, 'instr': 0, 'incomment': 0}
         endif
+        let depth = max([depth, 0])
         continue
       endif
       " A datum starts here.
@@ -175,9 +178,17 @@ function! s:Indent(lnum) abort
   let skip = exists('b:current_syntax') ? s:skip : '0'
   let [olnum, ocol] = searchpairpos('[([{]', '', '[)\]}]', 'bnW', skip)
   if olnum == 0
-    return 0
+    " Top level: column 0, unless the line continues a string or a block
+    " comment.  Read from the previous top-level form to find out.
+    let start = a:lnum - 1
+    while start > 1 && !(getline(start) =~# '^(' && !(skip !=# '0'
+          \ && synIDattr(synID(start, 1, 0), 'name') =~# '^duet\%(String\|BlockComment\)$'))
+      let start -= 1
+    endwhile
+    let scan = s:Scan(max([start, 1]), 0, 0, a:lnum)
+    return scan.instr || scan.incomment ? -1 : 0
   endif
-  let scan = s:Scan(olnum, ocol, a:lnum)
+  let scan = s:Scan(olnum, ocol, 1, a:lnum)
   if scan.instr || scan.incomment
     return -1
   endif

@@ -890,18 +890,20 @@ impl Expander<'_, '_> {
                 }
             }
         }
-        for misplaced in args[..body_end]
-            .iter()
-            .filter(|d| clause(d, "catch") || clause(d, "finally"))
-        {
-            self.malformed(
-                misplaced.span,
-                "`catch` and `finally` must come last in a `try`",
-                "this clause is followed by other forms",
-                "write `(try body… (catch e …) (finally …))`",
-            );
+        let mut body_forms = Vec::with_capacity(body_end);
+        for d in &args[..body_end] {
+            if clause(d, "catch") || clause(d, "finally") {
+                self.malformed(
+                    d.span,
+                    "`catch` and `finally` must come last in a `try`",
+                    "this clause is followed by other forms",
+                    "write `(try body… (catch e …) (finally …))`",
+                );
+            } else {
+                body_forms.push(d.clone());
+            }
         }
-        let body = self.body(&args[..body_end], false, form.span);
+        let body = self.body(&body_forms, false, form.span);
         Expr {
             kind: ExprKind::Try {
                 body,

@@ -67,7 +67,12 @@ impl Scopes {
 /// The closest candidates to `name`, best first, at most three; only those close enough to
 /// be a plausible typo.
 pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    let limit = (name.chars().count() / 3).max(1);
+    // A third of the name may be wrong; names of one or two characters are too short to
+    // guess at.
+    let limit = name.chars().count() / 3;
+    if limit == 0 {
+        return Vec::new();
+    }
     let mut scored: Vec<(usize, String)> = candidates
         .into_iter()
         .filter(|c| *c != name)

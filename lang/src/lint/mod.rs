@@ -16,6 +16,9 @@ pub fn lint(module: &Module) -> Vec<Diagnostic> {
         unreachable_code(expr, &mut out);
     }
     for wf in &module.workflows {
+        for state in &wf.states {
+            unreachable_in(&state.body, &mut out);
+        }
         workflow::state_graph(wf, &mut out);
     }
     out
@@ -77,22 +80,23 @@ pub(crate) fn exits(expr: &Expr) -> bool {
 }
 
 fn unreachable_code(root: &Expr, out: &mut Vec<Diagnostic>) {
-    let mut check = |body: &[Expr]| {
-        if let Some(i) = body.iter().position(exits)
-            && let Some(next) = body.get(i + 1)
-        {
-            let what = match body[i].kind {
-                ExprKind::Terminal(..) => "`terminal`",
-                _ => "`goto`",
-            };
-            out.push(
-                Diagnostic::new(codes::UNREACHABLE_CODE, next.span, "unreachable code")
-                    .with_label("this never runs")
-                    .with_secondary(body[i].span, format!("{what} leaves the state here"))
-                    .with_help("remove it, or move it before the state is left"),
-            );
-        }
-    };
-    check(std::slice::from_ref(root));
-    walk::each_body(root, &mut check);
+    walk::each_body(root, &mut |body| unreachable_in(body, out));
+}
+
+/// Warns about the first form of `body` that follows a form that always leaves the state.
+fn unreachable_in(body: &[Expr], out: &mut Vec<Diagnostic>) {
+    if let Some(i) = body.iter().position(exits)
+        && let Some(next) = body.get(i + 1)
+    {
+        let what = match body[i].kind {
+            ExprKind::Terminal(..) => "`terminal` ends the workflow here",
+            _ => "`goto` leaves the state here",
+        };
+        out.push(
+            Diagnostic::new(codes::UNREACHABLE_CODE, next.span, "unreachable code")
+                .with_label("this never runs")
+                .with_secondary(body[i].span, what)
+                .with_help("remove it, or move it before the state is left"),
+        );
+    }
 }

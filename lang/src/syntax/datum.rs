@@ -176,14 +176,14 @@ impl Converter<'_> {
             self.errors.push(
                 Diagnostic::new(
                     codes::ODD_MAP,
-                    self.span(node.range),
+                    last,
                     format!(
-                        "a map needs key/value pairs, but this one has {} forms",
+                        "a map needs key/value pairs, but this one has an odd number of forms ({})",
                         items.len()
                     ),
                 )
-                .with_label("this map has an odd number of forms")
-                .with_secondary(last, "this key has no value")
+                .with_label("this key has no value")
+                .with_secondary(self.span(node.range), "in this map")
                 .with_help("add the missing value, or remove the extra key"),
             );
             return DatumKind::Error;

@@ -1,0 +1,2 @@
+(println (count [1 2] [3]))
+(get {:a 1})

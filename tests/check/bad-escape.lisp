@@ -1,0 +1,1 @@
+(println "tab\tok, but \q is not")

@@ -1,0 +1,3 @@
+(def n 12abc)
+(def m 1.)
+(def k 1e)

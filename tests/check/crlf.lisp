@@ -1,0 +1,4 @@
+(defn f [x]
+  (+ x 1))
+
+(println (f 1 2))

@@ -1,0 +1,3 @@
+(defn helper [x] x)
+
+(def helper 42)

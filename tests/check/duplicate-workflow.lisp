@@ -1,0 +1,5 @@
+(workflow w
+  (state a (terminal)))
+
+(workflow w
+  (state b (terminal)))

@@ -1,0 +1,5 @@
+(workflow review
+  (state draft
+    (goto reveiw))
+  (state review
+    (terminal)))

@@ -1,0 +1,2 @@
+(import "lib/does-not-exist.lisp")
+(import std/nonexistent)

@@ -1,0 +1,2 @@
+(import "cycle-b.lisp")
+(def a 1)

@@ -1,0 +1,2 @@
+(import "cycle-a.lisp")
+(def b 2)

@@ -1,0 +1,2 @@
+(defn double [x]
+  (* 2 x))

@@ -1,0 +1,3 @@
+;; Grüße an alle 👋
+(def grüße "héllo wörld 🌍")
+(println grüße (größe 1))

@@ -1,0 +1,1 @@
+(def config {:model "gpt" :timeout})

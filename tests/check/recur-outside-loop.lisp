@@ -1,0 +1,1 @@
+(println (recur 1))

@@ -1,0 +1,5 @@
+(workflow w
+  (roles
+    (planner :model "gpt-5"))
+  (state s
+    (terminal)))

@@ -1,0 +1,9 @@
+(workflow w
+  (state start
+    (goto ping))
+  (state ping
+    (println "ping")
+    (goto pong))
+  (state pong
+    (println "pong")
+    (goto ping)))

@@ -1,0 +1,2 @@
+(println "one"))
+(println "two")

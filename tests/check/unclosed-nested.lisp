@@ -1,0 +1,2 @@
+(let [x [1 2 {:a 3]
+  (println x)

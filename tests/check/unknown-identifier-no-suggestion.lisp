@@ -1,0 +1,1 @@
+(println (frobnicate 42))

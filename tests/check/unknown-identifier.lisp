@@ -1,0 +1,2 @@
+(defn greet [name]
+  (prinln "hello," name))

@@ -1,0 +1,4 @@
+(def x 1)
+(println ,x)
+(println `(a ,@x))
+(println `,@x)

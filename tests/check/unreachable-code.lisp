@@ -1,0 +1,7 @@
+(workflow w
+  (state start
+    (goto done)
+    (println "never printed"))
+  (state done
+    (terminal)
+    (println "nor this")))

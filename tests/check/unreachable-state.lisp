@@ -1,0 +1,8 @@
+(workflow w
+  (state start
+    (goto done))
+  (state forgotten
+    (println "never")
+    (goto done))
+  (state done
+    (terminal)))

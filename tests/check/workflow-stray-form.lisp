@@ -1,0 +1,3 @@
+(workflow w
+  (println "not in a state")
+  (state s (terminal)))
