@@ -80,6 +80,23 @@ nil); the whole buffer is then indented with `indent-region'."
     (should (equal (buffer-string) "(defn f [x]\n  (g x))"))
     (should (looking-at-p "x))"))))
 
+(ert-deftest duet-mode-newline-and-indent ()
+  "RET with `electric-indent-mode' / `newline-and-indent' indents the new line."
+  (with-temp-buffer
+    (duet-mode)
+    (insert "(workflow w")
+    (newline-and-indent)
+    (insert "(state s")
+    (newline-and-indent)
+    (insert "(action (assert (record agent-request \"r\"")
+    (newline-and-indent)
+    (insert "\"text\")))")
+    (should (equal (buffer-string)
+                   (concat "(workflow w\n"
+                           "  (state s\n"
+                           "    (action (assert (record agent-request \"r\"\n"
+                           "                            \"text\")))")))))
+
 (ert-deftest duet-mode-indent-uses-spaces ()
   "Indentation never inserts tabs."
   (with-temp-buffer
