@@ -43,11 +43,10 @@ pub fn check_bytes(
             let mut sources = SourceMap::new();
             let text = String::from_utf8_lossy(bytes).into_owned();
             let at = e.valid_up_to();
-            let bad_len = e.error_len().unwrap_or(1);
             // The lossy text agrees with the input up to the first bad byte, which it
             // replaces with U+FFFD (three bytes).
             let file = sources.add(SourceFile::new(name, text));
-            let span = Span::new(file, TextRange::new(at, at + 3.min(bad_len.max(3))));
+            let span = Span::new(file, TextRange::new(at, at + '\u{FFFD}'.len_utf8()));
             let diagnostic = Diagnostic::new(
                 codes::NOT_UTF8,
                 span,

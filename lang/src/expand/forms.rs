@@ -302,7 +302,7 @@ impl Expander<'_, '_> {
                     return Some(Self::nil(span));
                 }
                 let c = self.expr(&args[0], false);
-                let body = self.body(&args[1..], tail, span);
+                let body = self.body(&args[1..], tail);
                 let body = Box::new(Expr {
                     kind: ExprKind::Do(body),
                     span,
@@ -331,7 +331,7 @@ impl Expander<'_, '_> {
                 Expr { kind, span }
             }
             "do" => {
-                let body = self.body(args, tail, span);
+                let body = self.body(args, tail);
                 Expr {
                     kind: ExprKind::Do(body),
                     span,
@@ -372,7 +372,7 @@ impl Expander<'_, '_> {
                 }
                 self.scopes.push();
                 let pattern = self.pattern(&args[0]);
-                let body = self.detached_body(&args[1..], span);
+                let body = self.detached_body(&args[1..]);
                 self.scopes.pop();
                 Expr {
                     kind: ExprKind::On(event, pattern, body),
@@ -380,7 +380,7 @@ impl Expander<'_, '_> {
                 }
             }
             "spawn" => {
-                let body = self.detached_body(args, span);
+                let body = self.detached_body(args);
                 Expr {
                     kind: ExprKind::Spawn(body),
                     span,
@@ -421,7 +421,7 @@ impl Expander<'_, '_> {
 
     /// A body of forms in order; the last is in tail position. An `await` among them binds
     /// its pattern variables for the forms after it.
-    pub(crate) fn body(&mut self, forms: &[Datum], tail: Tail, _span: Span) -> Vec<Expr> {
+    pub(crate) fn body(&mut self, forms: &[Datum], tail: Tail) -> Vec<Expr> {
         self.scopes.push();
         let n = forms.len();
         let out = forms
@@ -444,9 +444,9 @@ impl Expander<'_, '_> {
 
     /// A body that runs on its own (in a handler, a spawned facet or a parallel branch): no
     /// `recur` reaches out of it.
-    fn detached_body(&mut self, forms: &[Datum], span: Span) -> Vec<Expr> {
+    fn detached_body(&mut self, forms: &[Datum]) -> Vec<Expr> {
         let saved = std::mem::take(&mut self.recur);
-        let body = self.body(forms, false, span);
+        let body = self.body(forms, false);
         self.recur = saved;
         body
     }
@@ -598,11 +598,11 @@ impl Expander<'_, '_> {
         }
         let body = if name == "loop" {
             self.recur.push(RecurTarget { arity: pairs.len() });
-            let body = self.body(&args[1..], true, form.span);
+            let body = self.body(&args[1..], true);
             self.recur.pop();
             body
         } else {
-            self.body(&args[1..], tail, form.span)
+            self.body(&args[1..], tail)
         };
         self.scopes.pop();
         let kind = if name == "let" {
@@ -639,7 +639,7 @@ impl Expander<'_, '_> {
             .as_ref()
             .map(|(n, span)| self.bind_local(n, *span, LocalKind::FnName));
         let name = own_name.map(|(n, _)| n).or(name);
-        let lambda = self.lambda_parts(form.span, params, body, name, self_local);
+        let lambda = self.lambda_parts(params, body, name, self_local);
         self.scopes.pop();
         match lambda {
             Some(lambda) => Expr {
@@ -653,7 +653,6 @@ impl Expander<'_, '_> {
     /// Parameters and body of a function.
     pub(crate) fn lambda_parts(
         &mut self,
-        span: Span,
         params: &Datum,
         body: &[Datum],
         name: Option<String>,
@@ -712,7 +711,7 @@ impl Expander<'_, '_> {
         self.recur.push(RecurTarget {
             arity: fixed + usize::from(rest.is_some()),
         });
-        let body = self.body(body, true, span);
+        let body = self.body(body, true);
         self.scopes.pop();
         self.recur = saved_recur;
         self.in_state = saved_state;
@@ -863,7 +862,7 @@ impl Expander<'_, '_> {
         {
             body_end -= 1;
             let forms = &last.as_list().unwrap_or_default()[1..];
-            finally = Some(self.body(forms, false, last.span));
+            finally = Some(self.body(forms, false));
         }
         if body_end > 0 && clause(&args[body_end - 1], "catch") {
             body_end -= 1;
@@ -876,7 +875,7 @@ impl Expander<'_, '_> {
                 Some((name, span)) => {
                     self.scopes.push();
                     let id = self.bind_local(name, span, LocalKind::Catch);
-                    let handler = self.body(&items[2..], false, c.span);
+                    let handler = self.body(&items[2..], false);
                     self.scopes.pop();
                     catch = Some((id, handler));
                 }
@@ -903,7 +902,7 @@ impl Expander<'_, '_> {
                 body_forms.push(d.clone());
             }
         }
-        let body = self.body(&body_forms, false, form.span);
+        let body = self.body(&body_forms, false);
         Expr {
             kind: ExprKind::Try {
                 body,

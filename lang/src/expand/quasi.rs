@@ -15,21 +15,17 @@ fn prefixed<'d>(d: &'d Datum, name: &str) -> Option<&'d Datum> {
     }
 }
 
-/// Whether `d` holds an unquote that belongs to this template level.
-fn has_unquote(d: &Datum, depth: usize) -> bool {
+/// Whether `d` holds an unquote at any level; templates without one are constants.
+fn has_unquote(d: &Datum) -> bool {
     if prefixed(d, "unquote").is_some() || prefixed(d, "unquote-splicing").is_some() {
         return true;
     }
     if let Some(inner) = prefixed(d, "quasiquote") {
-        return has_unquote(inner, depth + 1);
+        return has_unquote(inner);
     }
     match &d.kind {
-        DatumKind::List(items) | DatumKind::Vector(items) => {
-            items.iter().any(|i| has_unquote(i, depth))
-        }
-        DatumKind::Map(pairs) => pairs
-            .iter()
-            .any(|(k, v)| has_unquote(k, depth) || has_unquote(v, depth)),
+        DatumKind::List(items) | DatumKind::Vector(items) => items.iter().any(has_unquote),
+        DatumKind::Map(pairs) => pairs.iter().any(|(k, v)| has_unquote(k) || has_unquote(v)),
         _ => false,
     }
 }
@@ -38,7 +34,7 @@ impl Expander<'_, '_> {
     /// Lowers the template `d` at quasiquote nesting `depth` (1 for the outermost).
     pub(crate) fn quasiquote(&mut self, d: &Datum, depth: usize) -> Expr {
         let span = d.span;
-        if !has_unquote(d, depth) {
+        if !has_unquote(d) {
             return Expr {
                 kind: ExprKind::Const(d.clone()),
                 span,

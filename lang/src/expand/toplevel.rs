@@ -227,9 +227,7 @@ impl Expander<'_, '_> {
     /// `(def name value)`
     fn def(&mut self, form: &Datum) -> Option<Expr> {
         let items = form.as_list()?;
-        let Some(name) = self.def_name(form, items, "def", "(def name value)") else {
-            return None;
-        };
+        let name = self.def_name(form, items, "def", "(def name value)")?;
         if items.len() != 3 {
             self.error(
                 Diagnostic::new(
@@ -277,7 +275,7 @@ impl Expander<'_, '_> {
             );
             return None;
         };
-        let mut lambda = self.lambda_parts(form.span, params, body, Some(name.clone()), None)?;
+        let mut lambda = self.lambda_parts(params, body, Some(name.clone()), None)?;
         lambda.doc = doc;
         Some(Expr {
             kind: ExprKind::Def(
@@ -309,7 +307,7 @@ impl Expander<'_, '_> {
             );
             return;
         };
-        if let Some(lambda) = self.lambda_parts(form.span, params, body, Some(name.clone()), None)
+        if let Some(lambda) = self.lambda_parts(params, body, Some(name.clone()), None)
             && let Some(&i) = self.macros.get(&name)
         {
             self.module.macros[i].lambda = lambda;

@@ -288,7 +288,7 @@ impl Expander<'_, '_> {
                 Some("enter" | "action") => {
                     let inner = &f.as_list().unwrap_or_default()[1..];
                     Expr {
-                        kind: ExprKind::Do(self.body(inner, false, f.span)),
+                        kind: ExprKind::Do(self.body(inner, false)),
                         span: f.span,
                     }
                 }

@@ -366,7 +366,7 @@ mod tests {
     fn atoms() {
         assert_eq!(one("42"), DatumKind::Int(42));
         assert_eq!(one("-7"), DatumKind::Int(-7));
-        assert_eq!(one("3.14"), DatumKind::Float(3.14));
+        assert_eq!(one("3.25"), DatumKind::Float(3.25));
         assert_eq!(one("-0.5"), DatumKind::Float(-0.5));
         assert_eq!(one("1e9"), DatumKind::Float(1e9));
         assert_eq!(one("2.5e-3"), DatumKind::Float(2.5e-3));
