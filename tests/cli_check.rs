@@ -186,7 +186,10 @@ fn the_seed_example_is_the_reference_program_byte_for_byte() {
     // the seed program in the first ```lisp block of §4.
     let reference = std::fs::read_to_string("../shared/design/LANGUAGE.md")
         .expect("../shared/design/LANGUAGE.md is beside the checkout");
-    let start = reference.find("```lisp\n(workflow ping-pong").expect("the seed block") + "```lisp\n".len();
+    let start = reference
+        .find("```lisp\n(workflow ping-pong")
+        .expect("the seed block")
+        + "```lisp\n".len();
     let end = start + reference[start..].find("```").expect("the block ends");
     let example = std::fs::read_to_string("examples/ping-pong.lisp").expect("the example exists");
     assert_eq!(example, &reference[start..end]);

@@ -212,8 +212,10 @@ pub enum PatternKind {
 pub struct Role {
     /// Its name.
     pub name: String,
-    /// Where it is declared.
+    /// Where it is declared (the whole `(NAME :agent-kind …)` form).
     pub span: Span,
+    /// The span of its name.
+    pub name_span: Span,
     /// Its options (`:agent-kind`, `:model`, `:system`, …) in order.
     pub options: Vec<(String, Expr)>,
 }
@@ -270,6 +272,70 @@ pub struct Macro {
     pub span: Span,
 }
 
+/// What a name written in the source refers to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A local variable.
+    Local(LocalId),
+    /// A top-level definition (function, value or macro), by name.
+    Global(String),
+    /// A builtin function.
+    Builtin(&'static str),
+    /// A role of workflow `workflow` (an index into [`Module::workflows`]).
+    Role {
+        /// The workflow.
+        workflow: usize,
+        /// The role.
+        index: usize,
+    },
+    /// A variable of a workflow.
+    WorkflowVar {
+        /// The workflow.
+        workflow: usize,
+        /// The variable.
+        index: usize,
+    },
+    /// A state of a workflow, named by a `goto`.
+    State {
+        /// The workflow.
+        workflow: usize,
+        /// The state.
+        index: usize,
+    },
+}
+
+/// One occurrence of a name and what it resolved to, for go-to-definition, references,
+/// rename and hover.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    /// Where the name is written.
+    pub span: Span,
+    /// What it means there.
+    pub target: Target,
+}
+
+/// What a top-level definition is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DefinitionKind {
+    /// `defn`, or `def` of a `fn`.
+    Function,
+    /// Any other `def`.
+    Value,
+    /// `defmacro`.
+    Macro,
+}
+
+/// A top-level definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Definition {
+    /// Its name.
+    pub name: String,
+    /// The span of the name where it is defined.
+    pub span: Span,
+    /// What it is.
+    pub kind: DefinitionKind,
+}
+
 /// A whole program: every file it imports, lowered and resolved.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Module {
@@ -281,4 +347,8 @@ pub struct Module {
     pub macros: Vec<Macro>,
     /// Every local, indexed by [`LocalId`].
     pub locals: Vec<LocalInfo>,
+    /// Top-level definitions, in the order they were read (imports first).
+    pub definitions: Vec<Definition>,
+    /// Every resolved name occurrence, in the order it was expanded.
+    pub references: Vec<Reference>,
 }

@@ -165,3 +165,40 @@ fn macros_without_an_evaluator_stay_unexpanded() {
         matches!(&m.body[0].kind, ExprKind::Unexpanded(name, args) if name == "twice" && args.len() == 1)
     );
 }
+
+#[test]
+fn names_resolve_to_their_definitions() {
+    use duet_lang::core::{DefinitionKind, Target};
+    let text = "(defn f [x] (+ x 1))\n(workflow w\n  (roles (a :agent-kind \"echo\"))\n  (state s (prompt a (str (f 1))) (goto t))\n  (state t (terminal)))";
+    let m = expand(text);
+    let at = |needle: &str, nth: usize| {
+        let offset = text.match_indices(needle).nth(nth).expect("needle").0 as u32;
+        m.references
+            .iter()
+            .find(|r| r.span.range.start == offset)
+            .map(|r| r.target.clone())
+    };
+    assert!(matches!(at("x", 1), Some(Target::Local(_))));
+    assert_eq!(at("+", 0), Some(Target::Builtin("+")));
+    assert_eq!(at("f 1", 0), Some(Target::Global("f".into())));
+    assert_eq!(
+        at("a (str", 0),
+        Some(Target::Role {
+            workflow: 0,
+            index: 0
+        })
+    );
+    assert_eq!(
+        at("t))", 0),
+        Some(Target::State {
+            workflow: 0,
+            index: 1
+        })
+    );
+    assert_eq!(m.definitions[0].name, "f");
+    assert_eq!(m.definitions[0].kind, DefinitionKind::Function);
+    assert_eq!(
+        m.workflows[0].roles[0].name_span.range.start as usize,
+        text.find("a :agent").unwrap()
+    );
+}

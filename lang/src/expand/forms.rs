@@ -147,6 +147,7 @@ impl Expander<'_, '_> {
             }
             let local = matches!(self.resolve(name), Some(Binding::Local(_)));
             if !local && let Some(&index) = self.macros.get(name) {
+                self.reference(head.span, name, Binding::Global);
                 return self.macro_call(form, index, args, tail);
             }
         }
@@ -738,7 +739,13 @@ impl Expander<'_, '_> {
                 "write `(set! name value)`",
             );
         };
-        let kind = match self.resolve(name) {
+        let binding = self.resolve(name);
+        if let Some(binding @ (Binding::Local(_) | Binding::WorkflowVar(_) | Binding::Global)) =
+            binding
+        {
+            self.reference(args[0].span, name, binding);
+        }
+        let kind = match binding {
             Some(Binding::Local(id)) => {
                 self.module.locals[id.0 as usize].assigned = true;
                 ExprKind::SetLocal(id, value)

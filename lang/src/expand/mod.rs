@@ -17,7 +17,9 @@ use std::collections::BTreeMap;
 
 use crate::builtins;
 use crate::codes;
-use crate::core::{Expr, ExprKind, LocalId, LocalInfo, LocalKind, Macro, Module};
+use crate::core::{
+    Expr, ExprKind, LocalId, LocalInfo, LocalKind, Macro, Module, Reference, Target,
+};
 use crate::diagnostic::Diagnostic;
 use crate::source::SourceMap;
 use crate::span::{FileId, Span};
@@ -199,21 +201,35 @@ impl<'l, 'h> Expander<'l, 'h> {
 
     /// An expression reading `name`, or an error naming what might have been meant.
     pub(crate) fn variable(&mut self, name: &str, span: Span) -> Expr {
-        let kind = match self.resolve(name) {
-            Some(Binding::Local(id)) => {
+        let Some(binding) = self.resolve(name) else {
+            self.unknown_identifier(name, span);
+            return Self::nil(span);
+        };
+        self.reference(span, name, binding);
+        let kind = match binding {
+            Binding::Local(id) => {
                 self.module.locals[id.0 as usize].uses += 1;
                 ExprKind::Local(id)
             }
-            Some(Binding::Role(i)) => ExprKind::Role(i),
-            Some(Binding::WorkflowVar(i)) => ExprKind::WorkflowVar(i),
-            Some(Binding::Global) => ExprKind::Global(name.to_string()),
-            Some(Binding::Builtin(b)) => ExprKind::Builtin(b),
-            None => {
-                self.unknown_identifier(name, span);
-                return Self::nil(span);
-            }
+            Binding::Role(i) => ExprKind::Role(i),
+            Binding::WorkflowVar(i) => ExprKind::WorkflowVar(i),
+            Binding::Global => ExprKind::Global(name.to_string()),
+            Binding::Builtin(b) => ExprKind::Builtin(b),
         };
         Expr { kind, span }
+    }
+
+    /// Records that the name at `span` resolved to `binding`.
+    pub(crate) fn reference(&mut self, span: Span, name: &str, binding: Binding) {
+        let workflow = self.module.workflows.len();
+        let target = match binding {
+            Binding::Local(id) => Target::Local(id),
+            Binding::Role(index) => Target::Role { workflow, index },
+            Binding::WorkflowVar(index) => Target::WorkflowVar { workflow, index },
+            Binding::Global => Target::Global(name.to_string()),
+            Binding::Builtin(b) => Target::Builtin(b),
+        };
+        self.module.references.push(Reference { span, target });
     }
 
     pub(crate) fn unknown_identifier(&mut self, name: &str, span: Span) {

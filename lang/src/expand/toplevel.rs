@@ -3,7 +3,7 @@
 
 use super::{Expander, GlobalInfo};
 use crate::codes;
-use crate::core::{Expr, ExprKind, Macro};
+use crate::core::{Definition, DefinitionKind, Expr, ExprKind, Macro};
 use crate::diagnostic::Diagnostic;
 use crate::span::FileId;
 use crate::syntax::datum::{self, Datum, DatumKind};
@@ -74,6 +74,16 @@ impl Expander<'_, '_> {
                 if crate::builtins::lookup(&name).is_some() {
                     self.warn_shadow(&name, span);
                 }
+                let kind = match head {
+                    Some("defmacro") => DefinitionKind::Macro,
+                    _ if arity.is_some() => DefinitionKind::Function,
+                    _ => DefinitionKind::Value,
+                };
+                self.module.definitions.push(Definition {
+                    name: name.clone(),
+                    span,
+                    kind,
+                });
                 if head == Some("defmacro") {
                     // The lambda is filled in when the form is expanded.
                     self.macros.insert(name.clone(), self.module.macros.len());

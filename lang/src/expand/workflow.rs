@@ -4,7 +4,7 @@
 use super::scope;
 use super::{Expander, WorkflowScope};
 use crate::codes;
-use crate::core::{Expr, ExprKind, Role, State, Status, Workflow, WorkflowVar};
+use crate::core::{Expr, ExprKind, Reference, Role, State, Status, Target, Workflow, WorkflowVar};
 use crate::diagnostic::Diagnostic;
 use crate::span::Span;
 use crate::syntax::datum::Datum;
@@ -273,6 +273,7 @@ impl Expander<'_, '_> {
         Role {
             name,
             span: form.span,
+            name_span: items[0].span,
             options,
         }
     }
@@ -399,10 +400,17 @@ impl Expander<'_, '_> {
             return Self::nil(form.span);
         };
         match states.iter().position(|s| s == name) {
-            Some(i) => Expr {
-                kind: ExprKind::Goto(i),
-                span: form.span,
-            },
+            Some(i) => {
+                let workflow = self.module.workflows.len();
+                self.module.references.push(Reference {
+                    span: target.span,
+                    target: Target::State { workflow, index: i },
+                });
+                Expr {
+                    kind: ExprKind::Goto(i),
+                    span: form.span,
+                }
+            }
             None => {
                 let help =
                     scope::did_you_mean(&scope::suggest(name, states.iter().map(String::as_str)))
