@@ -20,6 +20,8 @@ struct Cli {
 enum Command {
     /// Read, expand, resolve and lint files without running them.
     Check(commands::check::CheckArgs),
+    /// Run a program: a script's top-level forms in order.
+    Run(commands::run::RunArgs),
 }
 
 fn main() -> ExitCode {
@@ -37,5 +39,6 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check(args) => commands::check::run(&args),
+        Command::Run(args) => commands::run::run(&args),
     }
 }

@@ -48,6 +48,20 @@ const fn n(k: usize) -> Option<usize> {
 /// Every builtin function, sorted by name.
 pub const BUILTINS: &[Builtin] = &[
     f(
+        "%sort-by-key",
+        "[pairs]",
+        1,
+        n(1),
+        "Internal: the values of `[key value]` pairs, stably sorted by key.",
+    ),
+    f(
+        "%to-list",
+        "[coll]",
+        1,
+        n(1),
+        "Internal: the elements of a collection or the characters of a string, as a list.",
+    ),
+    f(
         "*",
         "[x & more]",
         0,

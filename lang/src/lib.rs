@@ -6,10 +6,13 @@
 
 pub mod builtins;
 pub mod codes;
+pub mod compile;
 pub mod core;
 pub mod diagnostic;
+pub mod envelope;
 pub mod expand;
 pub mod frontend;
+pub mod ir;
 pub mod lint;
 pub mod render;
 pub mod source;

@@ -202,3 +202,38 @@ pub fn json(diagnostic: &Diagnostic, sources: &SourceMap) -> JsonDiagnostic {
         help: diagnostic.help.clone(),
     }
 }
+
+/// A titled source snippet with one labelled range, for reports that are not diagnostics
+/// (runtime errors). `range` is in bytes.
+pub fn snippet(
+    file: &crate::source::SourceFile,
+    range: std::ops::Range<usize>,
+    title: &str,
+    label: &str,
+    color: bool,
+) -> String {
+    let end = range.end.min(file.text.len());
+    let range = range.start.min(end)..end;
+    let mut out = Vec::new();
+    let written = Report::build(ReportKind::Error, (file.name.clone(), range.clone()))
+        .with_config(
+            Config::default()
+                .with_color(color)
+                .with_index_type(IndexType::Byte),
+        )
+        .with_message(title)
+        .with_label(
+            Label::new((file.name.clone(), range))
+                .with_color(Color::Red)
+                .with_message(label),
+        )
+        .finish()
+        .write(
+            ariadne::sources([(file.name.clone(), file.text.as_str())]),
+            &mut out,
+        );
+    match written {
+        Ok(()) => String::from_utf8_lossy(&out).into_owned(),
+        Err(_) => format!("error: {title}\n"),
+    }
+}

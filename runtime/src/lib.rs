@@ -1,4 +1,12 @@
-//! `duet-runtime`: runs the IR that `duet-lang` produces. It will hold the VM (explicit
-//! frames, snapshot-able state), the dataspace and the Syndicated Actor kernel, effects
-//! (agents, shell, files, timers, people) and the durable store on fjall. It depends on
-//! `duet-lang` for the IR types only; see `ARCHITECTURE.md` for the layering.
+//! `duet-runtime`: runs the IR that `duet-lang` produces. The VM (explicit frames,
+//! snapshot-able state, step budget), the values and heap it works on, the builtins of the
+//! prelude, and the hosts that drive it: scripts today; the dataspace, actors, effects and
+//! the durable store on fjall next. It depends on `duet-lang` for the IR types only.
+
+pub mod builtins;
+pub mod equal;
+pub mod heap;
+pub mod print;
+pub mod symbols;
+pub mod value;
+pub mod vm;

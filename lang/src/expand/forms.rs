@@ -1073,7 +1073,7 @@ impl Expander<'_, '_> {
                 span: form.span,
             };
         };
-        match host.expand(&self.module, &mac, args) {
+        match host.expand(&self.sources, &self.module, &mac, form) {
             Ok(expansion) => self.expr(&expansion, tail),
             Err(why) => {
                 self.error(

@@ -35,9 +35,16 @@ pub trait Loader {
 
 /// Runs macros at expansion time.
 pub trait MacroHost {
-    /// Calls `mac` on the unevaluated argument forms of a call and returns the form it
-    /// expands to, or a sentence saying what went wrong.
-    fn expand(&mut self, module: &Module, mac: &Macro, args: &[Datum]) -> Result<Datum, String>;
+    /// Calls `mac` on the unevaluated argument forms of `call` (the whole `(name args…)`
+    /// form) and returns the form it expands to, or a sentence saying what went wrong.
+    /// `sources` holds every file read so far, which the spans in `module` refer to.
+    fn expand(
+        &mut self,
+        sources: &SourceMap,
+        module: &Module,
+        mac: &Macro,
+        call: &Datum,
+    ) -> Result<Datum, String>;
 }
 
 /// What a top-level name is, as far as the checker needs to know.

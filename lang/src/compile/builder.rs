@@ -1,0 +1,109 @@
+//! Building one function: emitting instructions with their spans, slots for locals, the
+//! captures it takes from its creator, and forward jumps patched once their target is known.
+
+use std::collections::BTreeMap;
+
+use crate::core::LocalId;
+use crate::ir::{CaptureFrom, Function, Instr, SourceSpan};
+
+/// A function under construction.
+pub struct FnBuilder {
+    pub function: Function,
+    /// Slot of each local this function owns.
+    pub slots: BTreeMap<LocalId, u16>,
+    /// Locals captured from enclosing functions, by capture index.
+    pub captured: Vec<LocalId>,
+    /// The span given to instructions emitted now.
+    pub span: SourceSpan,
+}
+
+/// A forward jump waiting for its target.
+#[derive(Debug, Clone, Copy)]
+pub struct Patch(usize);
+
+impl FnBuilder {
+    pub fn new(name: String) -> Self {
+        FnBuilder {
+            function: Function {
+                name,
+                params: 0,
+                rest: false,
+                slots: 0,
+                captures: Vec::new(),
+                code: Vec::new(),
+                spans: Vec::new(),
+            },
+            slots: BTreeMap::new(),
+            captured: Vec::new(),
+            span: SourceSpan::default(),
+        }
+    }
+
+    /// Appends an instruction at the current span.
+    pub fn emit(&mut self, instr: Instr) {
+        self.function.code.push(instr);
+        self.function.spans.push(self.span);
+    }
+
+    /// The index the next instruction will have.
+    pub fn here(&self) -> u32 {
+        self.function.code.len() as u32
+    }
+
+    /// Emits a jump whose target is filled in by [`FnBuilder::patch`].
+    pub fn emit_forward(&mut self, make: fn(u32) -> Instr) -> Patch {
+        let at = self.function.code.len();
+        self.emit(make(u32::MAX));
+        Patch(at)
+    }
+
+    /// Points a forward jump at the next instruction.
+    pub fn patch(&mut self, patch: Patch) {
+        let target = self.here();
+        let instr = &mut self.function.code[patch.0];
+        *instr = match *instr {
+            Instr::Jump(_) => Instr::Jump(target),
+            Instr::JumpIfFalse(_) => Instr::JumpIfFalse(target),
+            Instr::JumpIfFalseKeep(_) => Instr::JumpIfFalseKeep(target),
+            Instr::JumpIfTrueKeep(_) => Instr::JumpIfTrueKeep(target),
+            Instr::PushHandler(_) => Instr::PushHandler(target),
+            other => other,
+        };
+    }
+
+    /// A new slot for `local`.
+    pub fn slot(&mut self, local: LocalId) -> u16 {
+        if let Some(&slot) = self.slots.get(&local) {
+            return slot;
+        }
+        let slot = self.fresh_slot();
+        self.slots.insert(local, slot);
+        slot
+    }
+
+    /// A slot no local names, for temporaries.
+    pub fn fresh_slot(&mut self) -> u16 {
+        let slot = self.function.slots;
+        self.function.slots += 1;
+        slot
+    }
+
+    /// The capture index of `local`, registering it on first use.
+    pub fn capture(&mut self, local: LocalId) -> u16 {
+        match self.captured.iter().position(|&l| l == local) {
+            Some(i) => i as u16,
+            None => {
+                self.captured.push(local);
+                (self.captured.len() - 1) as u16
+            }
+        }
+    }
+
+    /// Where this function finds `local`: its own slot or a capture.
+    pub fn locate(&mut self, local: LocalId) -> CaptureFrom {
+        match self.slots.get(&local) {
+            Some(&slot) => CaptureFrom::Local(slot),
+            None => CaptureFrom::Capture(self.capture(local)),
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! The heap: an arena of [`Object`]s addressed by index, with a mark-and-sweep collector.
+//! Collection happens only at instruction boundaries the VM chooses, from the roots it
+//! gives, and depends only on how much was allocated, so it is deterministic.
+
+use serde::{Deserialize, Serialize};
+
+use crate::value::{Object, Value};
+
+/// The arena.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Heap {
+    objects: Vec<Object>,
+    free: Option<u32>,
+    live: usize,
+    /// Allocations since the last collection.
+    allocated: usize,
+    /// Collect when `allocated` passes this.
+    threshold: usize,
+}
+
+const MIN_THRESHOLD: usize = 1 << 16;
+
+impl Heap {
+    /// An empty heap.
+    pub fn new() -> Self {
+        Heap {
+            threshold: MIN_THRESHOLD,
+            ..Heap::default()
+        }
+    }
+
+    /// Stores `object` and returns a value referring to it.
+    pub fn alloc(&mut self, object: Object) -> Value {
+        self.allocated += 1;
+        self.live += 1;
+        match self.free {
+            Some(i) => {
+                let slot = &mut self.objects[i as usize];
+                let Object::Free(next) = *slot else {
+                    unreachable!("the free list only links free slots")
+                };
+                self.free = next;
+                *slot = object;
+                Value::Obj(i)
+            }
+            None => {
+                self.objects.push(object);
+                Value::Obj((self.objects.len() - 1) as u32)
+            }
+        }
+    }
+
+    /// The object behind a reference.
+    #[inline]
+    pub fn get(&self, r: u32) -> &Object {
+        &self.objects[r as usize]
+    }
+
+    /// The object behind a reference, mutably (cells only; everything else is immutable).
+    #[inline]
+    pub fn get_mut(&mut self, r: u32) -> &mut Object {
+        &mut self.objects[r as usize]
+    }
+
+    /// Whether enough was allocated since the last collection to collect now.
+    #[inline]
+    pub fn wants_collection(&self) -> bool {
+        self.allocated > self.threshold
+    }
+
+    /// Number of live objects.
+    pub fn live(&self) -> usize {
+        self.live
+    }
+
+    /// Frees every object not reachable from `roots`.
+    pub fn collect(&mut self, roots: impl IntoIterator<Item = Value>) {
+        let mut marked = vec![false; self.objects.len()];
+        let mut stack: Vec<u32> = roots
+            .into_iter()
+            .filter_map(|v| match v {
+                Value::Obj(r) => Some(r),
+                _ => None,
+            })
+            .collect();
+        while let Some(r) = stack.pop() {
+            if std::mem::replace(&mut marked[r as usize], true) {
+                continue;
+            }
+            let mut push = |v: &Value| {
+                if let Value::Obj(c) = v
+                    && !marked[*c as usize]
+                {
+                    stack.push(*c);
+                }
+            };
+            match &self.objects[r as usize] {
+                Object::Pair { head, tail, .. } => {
+                    push(head);
+                    push(tail);
+                }
+                Object::Vector(items) => items.iter().for_each(&mut push),
+                Object::Map(pairs) => pairs.iter().for_each(|(k, v)| {
+                    push(k);
+                    push(v);
+                }),
+                Object::Record { fields, .. } => fields.iter().for_each(&mut push),
+                Object::Closure { captures, .. } => captures.iter().for_each(&mut push),
+                Object::Cell(v) => push(v),
+                Object::Str(_) | Object::Handle(_) | Object::Free(_) => {}
+            }
+        }
+        // Sweep from the top so the free list hands out low slots first.
+        self.free = None;
+        self.live = 0;
+        for i in (0..self.objects.len()).rev() {
+            if marked[i] {
+                self.live += 1;
+            } else {
+                self.objects[i] = Object::Free(self.free);
+                self.free = Some(i as u32);
+            }
+        }
+        self.allocated = 0;
+        self.threshold = (self.live * 2).max(MIN_THRESHOLD);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collects_unreachable_objects_and_keeps_cycles_alive_while_rooted() {
+        let mut heap = Heap::new();
+        let cell = heap.alloc(Object::Cell(Value::Nil));
+        let closure = heap.alloc(Object::Closure {
+            func: 0,
+            captures: vec![cell],
+        });
+        let Value::Obj(c) = cell else { panic!() };
+        *heap.get_mut(c) = Object::Cell(closure);
+        let garbage = heap.alloc(Object::Str("x".into()));
+        heap.collect([closure]);
+        assert_eq!(heap.live(), 2);
+        let Value::Obj(g) = garbage else { panic!() };
+        assert!(matches!(heap.get(g), Object::Free(_)));
+        let reused = heap.alloc(Object::Str("y".into()));
+        assert_eq!(reused, garbage);
+        heap.collect([]);
+        assert_eq!(heap.live(), 0);
+    }
+}

@@ -1,0 +1,157 @@
+//! The state shared by every fiber of a machine: heap, interned names, globals, the
+//! materialised constant pool, the step budget. Builtins receive it through [`Cx`].
+
+use serde::{Deserialize, Serialize};
+
+use duet_lang::ir::{Constant, Program};
+
+use crate::heap::Heap;
+use crate::symbols::Symbols;
+use crate::value::{Object, Value};
+
+/// Why control leaves a builtin other than by returning a value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Flow {
+    /// Raise this value as an error.
+    Error(Value),
+    /// Suspend the fiber with a request to the host; the value it resumes with is the
+    /// builtin's result.
+    Request(super::Request),
+}
+
+/// What a builtin returns.
+pub type Outcome = Result<Value, Flow>;
+
+/// Shared machine state.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Ctx {
+    /// Objects.
+    pub heap: Heap,
+    /// Symbol and keyword names.
+    pub symbols: Symbols,
+    /// Global values by the program's global index; `None` until defined.
+    pub globals: Vec<Option<Value>>,
+    /// The program's constants as values.
+    pub constants: Vec<Value>,
+    /// Steps taken (calls and backward jumps).
+    pub steps: u64,
+    /// Steps allowed before the run is stopped.
+    pub budget: u64,
+    /// Frames a fiber may have at once.
+    pub max_frames: usize,
+    /// Counter for `gensym`.
+    pub gensyms: u64,
+    /// Values the host holds on to between runs (compiled macros), kept by collections.
+    pub pinned: Vec<Value>,
+}
+
+/// What a builtin sees: the shared state and the program.
+pub struct Cx<'a> {
+    /// Shared state.
+    pub ctx: &'a mut Ctx,
+    /// The running program.
+    pub program: &'a Program,
+}
+
+impl Ctx {
+    /// A fresh state with the given limits.
+    pub fn new(budget: u64, max_frames: usize) -> Self {
+        Ctx {
+            heap: Heap::new(),
+            symbols: Symbols::default(),
+            globals: Vec::new(),
+            constants: Vec::new(),
+            steps: 0,
+            budget,
+            max_frames,
+            gensyms: 0,
+            pinned: Vec::new(),
+        }
+    }
+
+    /// A string value.
+    pub fn string(&mut self, s: impl Into<String>) -> Value {
+        self.heap.alloc(Object::Str(s.into()))
+    }
+
+    /// A keyword value.
+    pub fn keyword(&mut self, name: &str) -> Value {
+        Value::Kw(self.symbols.intern(name))
+    }
+
+    /// A list of `items`.
+    pub fn list(
+        &mut self,
+        items: impl DoubleEndedIterator<Item = Value> + ExactSizeIterator,
+    ) -> Value {
+        let mut out = Value::EmptyList;
+        for (len, item) in items.rev().enumerate() {
+            out = self.heap.alloc(Object::Pair {
+                head: item,
+                tail: out,
+                len: len as u32 + 1,
+            });
+        }
+        out
+    }
+
+    /// A vector of `items`.
+    pub fn vector(&mut self, items: Vec<Value>) -> Value {
+        self.heap.alloc(Object::Vector(items))
+    }
+
+    /// The error record `<error KIND "message" nil>` raised as a [`Flow`].
+    pub fn error(&mut self, kind: &str, message: impl Into<String>) -> Flow {
+        Flow::Error(self.error_value(kind, message, Value::Nil))
+    }
+
+    /// The error record `<error KIND "message" data>`.
+    pub fn error_value(&mut self, kind: &str, message: impl Into<String>, data: Value) -> Value {
+        let label = self.symbols.intern("error");
+        let kind = self.keyword(kind);
+        let message = self.string(message);
+        self.heap.alloc(Object::Record {
+            label,
+            fields: vec![kind, message, data],
+        })
+    }
+
+    /// The string inside a value, if it is a string.
+    pub fn as_str(&self, v: Value) -> Option<&str> {
+        match v {
+            Value::Obj(r) => match self.heap.get(r) {
+                Object::Str(s) => Some(s),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Turns a constant into a value.
+    pub fn constant(&mut self, c: &Constant) -> Value {
+        match c {
+            Constant::Nil => Value::Nil,
+            Constant::Bool(b) => Value::Bool(*b),
+            Constant::Int(i) => Value::Int(*i),
+            Constant::Float(f) => Value::Float(*f),
+            Constant::Str(s) => self.string(s.clone()),
+            Constant::Symbol(s) => Value::Sym(self.symbols.intern(s)),
+            Constant::Keyword(k) => self.keyword(k),
+            Constant::List(items) => {
+                let values: Vec<Value> = items.iter().map(|i| self.constant(i)).collect();
+                self.list(values.into_iter())
+            }
+            Constant::Vector(items) => {
+                let values = items.iter().map(|i| self.constant(i)).collect();
+                self.vector(values)
+            }
+            Constant::Map(pairs) => {
+                let values = pairs
+                    .iter()
+                    .map(|(k, v)| (self.constant(k), self.constant(v)))
+                    .collect();
+                self.heap.alloc(Object::Map(values))
+            }
+        }
+    }
+}

@@ -1,0 +1,788 @@
+//! The interpreter loop. Registers (function, pc, frame base) live in locals and are written
+//! back to the frame whenever control may leave the loop or the frame.
+
+use duet_lang::ir::{Instr, Program};
+
+use super::{Ctx, Cx, Fiber, Flow, Frame, Handler, Request, RuntimeError, Step, TraceFrame, Vm};
+use crate::builtins::{self, Linked, numbers};
+use crate::equal;
+use crate::print;
+use crate::value::{Object, Value};
+
+/// Runs `fid` for at most `limit` instructions.
+pub(super) fn run(vm: &mut Vm, fid: usize, limit: u64) -> Step {
+    let program = vm.program.clone();
+    let table = vm.builtins.clone();
+    let mut fiber = std::mem::take(&mut vm.machine.fibers[fid]);
+    let step = Interp {
+        program: &program,
+        table: &table,
+        ctx: &mut vm.machine.ctx,
+        others: &vm.machine.fibers,
+        fiber: &mut fiber,
+    }
+    .run(limit);
+    vm.machine.fibers[fid] = fiber;
+    step
+}
+
+/// Performs the call set up on top of `fid`'s stack by [`Vm::call`].
+pub(super) fn enter_call(vm: &mut Vm, fid: usize, argc: usize) -> Option<Step> {
+    let program = vm.program.clone();
+    let table = vm.builtins.clone();
+    let mut fiber = std::mem::take(&mut vm.machine.fibers[fid]);
+    let mut interp = Interp {
+        program: &program,
+        table: &table,
+        ctx: &mut vm.machine.ctx,
+        others: &vm.machine.fibers,
+        fiber: &mut fiber,
+    };
+    let step = match interp.call(argc, false) {
+        Ok(Entered::Frame) => None,
+        Ok(Entered::Value) => {
+            let v = interp.fiber.stack.pop().unwrap_or(Value::Nil);
+            Some(Step::Done(v))
+        }
+        Err(Flow::Request(r)) => {
+            interp.fiber.pending = Some(r.clone());
+            Some(Step::Request(r))
+        }
+        Err(Flow::Error(e)) => Some(Step::Error(interp.uncaught(e, None))),
+    };
+    vm.machine.fibers[fid] = fiber;
+    step
+}
+
+/// How a call went.
+enum Entered {
+    /// A new frame was pushed: continue in it.
+    Frame,
+    /// The callee was a builtin; its result replaced the callee and arguments.
+    Value,
+}
+
+struct Interp<'a> {
+    program: &'a Program,
+    table: &'a [Linked],
+    ctx: &'a mut Ctx,
+    others: &'a [Fiber],
+    fiber: &'a mut Fiber,
+}
+
+macro_rules! pop {
+    ($stack:expr) => {
+        $stack
+            .pop()
+            .expect("operand stack underflow: a compiler bug")
+    };
+}
+
+impl Interp<'_> {
+    fn cx(&mut self) -> Cx<'_> {
+        Cx {
+            ctx: self.ctx,
+            program: self.program,
+        }
+    }
+
+    fn run(&mut self, mut limit: u64) -> Step {
+        let Some(&frame) = self.fiber.frames.last() else {
+            return Step::Done(self.fiber.stack.pop().unwrap_or(Value::Nil));
+        };
+        let mut func = frame.func as usize;
+        let mut code: &[Instr] = &self.program.functions[func].code;
+        let mut pc = frame.pc as usize;
+        let mut base = frame.base as usize;
+
+        macro_rules! save {
+            () => {
+                if let Some(f) = self.fiber.frames.last_mut() {
+                    f.pc = pc as u32;
+                }
+            };
+        }
+        macro_rules! reload {
+            () => {{
+                let f = *self.fiber.frames.last().expect("a frame to continue in");
+                func = f.func as usize;
+                code = &self.program.functions[func].code;
+                pc = f.pc as usize;
+                base = f.base as usize;
+            }};
+        }
+        macro_rules! raise {
+            ($value:expr) => {{
+                save!();
+                let value = $value;
+                match self.unwind(value) {
+                    Some(step) => return step,
+                    None => {
+                        reload!();
+                        continue;
+                    }
+                }
+            }};
+        }
+        macro_rules! check {
+            ($result:expr) => {
+                match $result {
+                    Ok(v) => v,
+                    Err(Flow::Error(e)) => raise!(e),
+                    Err(Flow::Request(_)) => unreachable!("only effect builtins request"),
+                }
+            };
+        }
+        macro_rules! safepoint {
+            () => {{
+                self.ctx.steps += 1;
+                if self.ctx.steps > self.ctx.budget {
+                    save!();
+                    return self.out_of_budget();
+                }
+                if self.ctx.heap.wants_collection() {
+                    self.collect();
+                }
+            }};
+        }
+        macro_rules! binary {
+            ($f:expr) => {{
+                let b = pop!(self.fiber.stack);
+                let a = pop!(self.fiber.stack);
+                let v = check!($f(&mut self.cx(), a, b));
+                self.fiber.stack.push(v);
+            }};
+        }
+        macro_rules! compare {
+            ($op:literal, $test:expr) => {{
+                let b = pop!(self.fiber.stack);
+                let a = pop!(self.fiber.stack);
+                let ordering = if let (Value::Int(x), Value::Int(y)) = (a, b) {
+                    x.cmp(&y)
+                } else {
+                    check!(numbers::compare2(&mut self.cx(), $op, a, b))
+                };
+                self.fiber.stack.push(Value::Bool($test(ordering)));
+            }};
+        }
+        macro_rules! suspend {
+            ($request:expr) => {{
+                let request = $request;
+                save!();
+                self.fiber.pending = Some(request.clone());
+                return Step::Request(request);
+            }};
+        }
+
+        if let Some(error) = self.fiber.raising.take() {
+            match self.unwind(error) {
+                Some(step) => return step,
+                None => reload!(),
+            }
+        }
+
+        loop {
+            if limit == 0 {
+                save!();
+                return Step::Paused;
+            }
+            limit -= 1;
+            let instr = code[pc];
+            pc += 1;
+            let stack = &mut self.fiber.stack;
+            match instr {
+                Instr::Nil => stack.push(Value::Nil),
+                Instr::True => stack.push(Value::Bool(true)),
+                Instr::False => stack.push(Value::Bool(false)),
+                Instr::Int(i) => stack.push(Value::Int(i as i64)),
+                Instr::Const(c) => stack.push(self.ctx.constants[c as usize]),
+                Instr::Local(s) => stack.push(stack[base + s as usize]),
+                Instr::SetLocal(s) => stack[base + s as usize] = pop!(stack),
+                Instr::CellLocal(s) => {
+                    let v = cell_get(self.ctx, stack[base + s as usize]);
+                    stack.push(v);
+                }
+                Instr::SetCellLocal(s) => {
+                    let v = pop!(stack);
+                    cell_set(self.ctx, stack[base + s as usize], v);
+                }
+                Instr::MakeCell(s) => {
+                    let v = stack[base + s as usize];
+                    stack[base + s as usize] = self.ctx.heap.alloc(Object::Cell(v));
+                }
+                Instr::Capture(i) => {
+                    let v = self.capture(i);
+                    self.fiber.stack.push(v);
+                }
+                Instr::CellCapture(i) => {
+                    let cell = self.capture(i);
+                    let v = cell_get(self.ctx, cell);
+                    self.fiber.stack.push(v);
+                }
+                Instr::SetCellCapture(i) => {
+                    let v = pop!(stack);
+                    let cell = self.capture(i);
+                    cell_set(self.ctx, cell, v);
+                }
+                Instr::CurrentClosure => {
+                    let c = self.fiber.frames.last().map_or(Value::Nil, |f| f.closure);
+                    stack.push(c);
+                }
+                Instr::Global(g) => match self.ctx.globals[g as usize] {
+                    Some(v) => stack.push(v),
+                    None => {
+                        let name = self.program.globals[g as usize].clone();
+                        raise!(self.ctx.error_value(
+                            "unbound",
+                            format!("`{name}` is not defined yet"),
+                            Value::Nil
+                        ))
+                    }
+                },
+                Instr::SetGlobal(g) => {
+                    let v = pop!(stack);
+                    if self.ctx.globals[g as usize].is_none() {
+                        let name = self.program.globals[g as usize].clone();
+                        raise!(self.ctx.error_value(
+                            "unbound",
+                            format!("cannot `set!` `{name}` before it is defined"),
+                            Value::Nil
+                        ))
+                    }
+                    self.ctx.globals[g as usize] = Some(v);
+                }
+                Instr::DefGlobal(g) => {
+                    let v = pop!(stack);
+                    self.ctx.globals[g as usize] = Some(v);
+                }
+                Instr::Builtin(b) => stack.push(Value::Builtin(b)),
+                Instr::Pop => {
+                    stack.pop();
+                }
+                Instr::Dup => {
+                    let v = *stack.last().expect("a value to duplicate");
+                    stack.push(v);
+                }
+                Instr::Jump(t) => {
+                    if (t as usize) < pc {
+                        safepoint!();
+                    }
+                    pc = t as usize;
+                }
+                Instr::JumpIfFalse(t) => {
+                    if !pop!(stack).truthy() {
+                        pc = t as usize;
+                    }
+                }
+                Instr::JumpIfFalseKeep(t) => {
+                    if stack.last().is_some_and(|v| !v.truthy()) {
+                        pc = t as usize;
+                    } else {
+                        stack.pop();
+                    }
+                }
+                Instr::JumpIfTrueKeep(t) => {
+                    if stack.last().is_some_and(|v| v.truthy()) {
+                        pc = t as usize;
+                    } else {
+                        stack.pop();
+                    }
+                }
+                Instr::Call(argc) | Instr::TailCall(argc) => {
+                    save!();
+                    safepoint!();
+                    match self.call(argc as usize, matches!(instr, Instr::TailCall(_))) {
+                        Ok(Entered::Frame) => reload!(),
+                        Ok(Entered::Value) => {
+                            if matches!(instr, Instr::TailCall(_)) {
+                                // A builtin in tail position: return its value now.
+                                match self.return_value() {
+                                    Some(step) => return step,
+                                    None => reload!(),
+                                }
+                            }
+                        }
+                        Err(Flow::Error(e)) => raise!(e),
+                        Err(Flow::Request(r)) => suspend!(r),
+                    }
+                }
+                Instr::CallBuiltin(b, argc) => {
+                    let start = stack.len() - argc as usize;
+                    save!();
+                    match self.call_builtin(b, start) {
+                        Ok(Entered::Frame) => reload!(),
+                        Ok(Entered::Value) => {}
+                        Err(Flow::Error(e)) => raise!(e),
+                        Err(Flow::Request(r)) => suspend!(r),
+                    }
+                }
+                Instr::Return => match self.return_value() {
+                    Some(step) => return step,
+                    None => reload!(),
+                },
+                Instr::Closure(f) => {
+                    let function = &self.program.functions[f as usize];
+                    let mut captures = Vec::with_capacity(function.captures.len());
+                    for from in &function.captures {
+                        captures.push(match *from {
+                            duet_lang::ir::CaptureFrom::Local(s) => {
+                                self.fiber.stack[base + s as usize]
+                            }
+                            duet_lang::ir::CaptureFrom::Capture(i) => self.capture(i),
+                        });
+                    }
+                    let closure = self.ctx.heap.alloc(Object::Closure { func: f, captures });
+                    self.fiber.stack.push(closure);
+                }
+                Instr::Add => {
+                    let b = pop!(stack);
+                    let a = *stack.last().expect("an operand");
+                    if let (Value::Int(x), Value::Int(y)) = (a, b)
+                        && let Some(z) = x.checked_add(y)
+                    {
+                        *stack.last_mut().expect("an operand") = Value::Int(z);
+                    } else {
+                        stack.pop();
+                        let v = check!(numbers::add2(&mut self.cx(), a, b));
+                        self.fiber.stack.push(v);
+                    }
+                }
+                Instr::Sub => {
+                    let b = pop!(stack);
+                    let a = *stack.last().expect("an operand");
+                    if let (Value::Int(x), Value::Int(y)) = (a, b)
+                        && let Some(z) = x.checked_sub(y)
+                    {
+                        *stack.last_mut().expect("an operand") = Value::Int(z);
+                    } else {
+                        stack.pop();
+                        let v = check!(numbers::sub2(&mut self.cx(), a, b));
+                        self.fiber.stack.push(v);
+                    }
+                }
+                Instr::Mul => binary!(numbers::mul2),
+                Instr::Lt => compare!("<", |o: std::cmp::Ordering| o.is_lt()),
+                Instr::Le => compare!("<=", |o: std::cmp::Ordering| o.is_le()),
+                Instr::Gt => compare!(">", |o: std::cmp::Ordering| o.is_gt()),
+                Instr::Ge => compare!(">=", |o: std::cmp::Ordering| o.is_ge()),
+                Instr::NumEq => compare!("==", |o: std::cmp::Ordering| o.is_eq()),
+                Instr::Eq => {
+                    let b = pop!(stack);
+                    let a = pop!(stack);
+                    let same =
+                        a == b && !matches!(a, Value::Float(_)) || equal::equal(self.ctx, a, b);
+                    self.fiber.stack.push(Value::Bool(same));
+                }
+                Instr::Inc => {
+                    let a = pop!(stack);
+                    let v = check!(numbers::add2(&mut self.cx(), a, Value::Int(1)));
+                    self.fiber.stack.push(v);
+                }
+                Instr::Dec => {
+                    let a = pop!(stack);
+                    let v = check!(numbers::sub2(&mut self.cx(), a, Value::Int(1)));
+                    self.fiber.stack.push(v);
+                }
+                Instr::Not => {
+                    let a = pop!(stack);
+                    stack.push(Value::Bool(!a.truthy()));
+                }
+                Instr::Record(n) => {
+                    let fields = stack.split_off(stack.len() - n as usize);
+                    let label = pop!(stack);
+                    let Value::Sym(label) = label else {
+                        raise!(check!(Err::<Value, Flow>(builtins::type_error(
+                            &mut self.cx(),
+                            "record",
+                            "a symbol as the label",
+                            label
+                        ))))
+                    };
+                    let record = self.ctx.heap.alloc(Object::Record { label, fields });
+                    self.fiber.stack.push(record);
+                }
+                Instr::Match(p, nargs) => {
+                    let args = stack.split_off(stack.len() - nargs as usize);
+                    let subject = pop!(stack);
+                    let mut binds = Vec::new();
+                    let ok = super::matches(
+                        self.ctx,
+                        &self.program.patterns[p as usize],
+                        &args,
+                        subject,
+                        &mut binds,
+                    );
+                    if ok {
+                        for (slot, v) in binds {
+                            self.fiber.stack[base + slot as usize] = v;
+                        }
+                    }
+                    self.fiber.stack.push(Value::Bool(ok));
+                }
+                Instr::Bind(p) => {
+                    let v = pop!(stack);
+                    let mut binds = Vec::new();
+                    super::bind(self.ctx, &self.program.patterns[p as usize], v, &mut binds);
+                    for (slot, v) in binds {
+                        self.fiber.stack[base + slot as usize] = v;
+                    }
+                }
+                Instr::PushHandler(t) => {
+                    let handler = Handler {
+                        frames: self.fiber.frames.len() as u32,
+                        stack: stack.len() as u32,
+                        pc: t,
+                    };
+                    self.fiber.handlers.push(handler);
+                }
+                Instr::PopHandler => {
+                    self.fiber.handlers.pop();
+                }
+                Instr::Throw => {
+                    let v = pop!(stack);
+                    raise!(v)
+                }
+                Instr::Await(p, nargs, has_timeout) => {
+                    let timeout = if has_timeout { Some(pop!(stack)) } else { None };
+                    let args = stack.split_off(stack.len() - nargs as usize);
+                    suspend!(Request::Await {
+                        pattern: p,
+                        args,
+                        timeout
+                    })
+                }
+                Instr::Concurrent(kind, n) => {
+                    let thunks = stack.split_off(stack.len() - n as usize);
+                    suspend!(Request::Concurrent { kind, thunks })
+                }
+                Instr::Handler(event, p, nargs) => {
+                    let args = stack.split_off(stack.len() - nargs as usize);
+                    let handler = pop!(stack);
+                    suspend!(Request::Handler {
+                        event,
+                        pattern: p,
+                        args,
+                        handler
+                    })
+                }
+                Instr::Poll(has_timeout) => {
+                    let timeout = if has_timeout { Some(pop!(stack)) } else { None };
+                    let every = pop!(stack);
+                    let thunk = pop!(stack);
+                    suspend!(Request::Poll {
+                        thunk,
+                        every,
+                        timeout
+                    })
+                }
+                Instr::Goto(state) => suspend!(Request::Goto(state)),
+                Instr::Terminal(status, has_result) => {
+                    let result = if has_result { pop!(stack) } else { Value::Nil };
+                    suspend!(Request::Terminal { status, result })
+                }
+            }
+        }
+    }
+
+    fn capture(&self, i: u16) -> Value {
+        let closure = self.fiber.frames.last().map_or(Value::Nil, |f| f.closure);
+        match closure {
+            Value::Obj(r) => match self.ctx.heap.get(r) {
+                Object::Closure { captures, .. } => captures[i as usize],
+                _ => Value::Nil,
+            },
+            _ => Value::Nil,
+        }
+    }
+
+    /// Calls the value below the top `argc` values.
+    fn call(&mut self, argc: usize, tail: bool) -> Result<Entered, Flow> {
+        let callee_at = self.fiber.stack.len() - argc - 1;
+        let callee = self.fiber.stack[callee_at];
+        match callee {
+            Value::Obj(r) => {
+                if let Object::Closure { func, .. } = self.ctx.heap.get(r) {
+                    let func = *func;
+                    return self.enter(func, callee, callee_at, argc, tail);
+                }
+            }
+            Value::Builtin(b) => {
+                // Drop the builtin value: a builtin call leaves only its result.
+                self.fiber.stack.remove(callee_at);
+                return self.call_builtin(b, callee_at);
+            }
+            Value::Kw(_) if argc == 1 || argc == 2 => {
+                // `(:key map default?)` looks the keyword up.
+                let mut args = vec![self.fiber.stack[callee_at + 1], callee];
+                args.extend(self.fiber.stack.get(callee_at + 2).copied());
+                let v = builtins::collections::get(&mut self.cx(), &args)?;
+                self.fiber.stack.truncate(callee_at);
+                self.fiber.stack.push(v);
+                return Ok(Entered::Value);
+            }
+            _ => {}
+        }
+        let shown = builtins::short(&self.cx(), callee);
+        let kind = builtins::type_name(&self.cx(), callee);
+        Err(self
+            .ctx
+            .error("type", format!("{kind} {shown} is not a function")))
+    }
+
+    /// Pushes a frame for closure `func` whose callee and arguments start at `callee_at`.
+    fn enter(
+        &mut self,
+        func: u32,
+        closure: Value,
+        callee_at: usize,
+        argc: usize,
+        tail: bool,
+    ) -> Result<Entered, Flow> {
+        let function = &self.program.functions[func as usize];
+        let params = function.params as usize;
+        if argc < params || (argc > params && !function.rest) {
+            let expected =
+                duet_lang::builtins::arity_text(params, (!function.rest).then_some(params));
+            let name = function.name.clone();
+            return Err(self
+                .ctx
+                .error("arity", format!("`{name}` takes {expected}, got {argc}")));
+        }
+        if function.rest {
+            let extra = self.fiber.stack.split_off(callee_at + 1 + params);
+            let rest = self.ctx.list(extra.into_iter());
+            self.fiber.stack.push(rest);
+        }
+        let slots = function.slots as usize;
+        let mut base = callee_at + 1;
+        if tail && let Some(top) = self.fiber.frames.last() {
+            // Move the callee and its arguments down over the running frame.
+            let old = top.base as usize - 1;
+            let filled = self.fiber.stack.len() - callee_at;
+            self.fiber.stack.copy_within(callee_at.., old);
+            self.fiber.stack.truncate(old + filled);
+            base = old + 1;
+            self.fiber.frames.pop();
+        }
+        let filled = self.fiber.stack.len() - base;
+        self.fiber
+            .stack
+            .resize(base + slots.max(filled), Value::Nil);
+        if self.fiber.frames.len() >= self.ctx.max_frames {
+            let max = self.ctx.max_frames;
+            return Err(self.ctx.error(
+                "stack",
+                format!(
+                    "too many nested calls (more than {max}); is a recursion missing its base case?"
+                ),
+            ));
+        }
+        self.fiber.frames.push(Frame {
+            func,
+            pc: 0,
+            base: base as u32,
+            closure,
+        });
+        Ok(Entered::Frame)
+    }
+
+    /// Calls builtin `b` with the arguments from `start` to the top of the stack, which it
+    /// replaces with its result (or, for `apply` of a closure, with a new frame).
+    fn call_builtin(&mut self, b: u16, start: usize) -> Result<Entered, Flow> {
+        let linked = self.table[b as usize];
+        if linked.is_apply {
+            return self.apply(start);
+        }
+        if !linked.accepts(&self.fiber.stack[start..]) {
+            let (name, expected, argc) = (
+                linked.spec.name,
+                linked.spec.expected(),
+                self.fiber.stack.len() - start,
+            );
+            self.fiber.stack.truncate(start);
+            return Err(self
+                .ctx
+                .error("arity", format!("`{name}` takes {expected}, got {argc}")));
+        }
+        let mut cx = Cx {
+            ctx: self.ctx,
+            program: self.program,
+        };
+        let result = (linked.f)(&mut cx, &self.fiber.stack[start..]);
+        self.fiber.stack.truncate(start);
+        let v = result?;
+        self.fiber.stack.push(v);
+        Ok(Entered::Value)
+    }
+
+    /// `(apply f args… coll)` with its arguments starting at `start`: spreads the last one
+    /// and calls `f`.
+    fn apply(&mut self, start: usize) -> Result<Entered, Flow> {
+        let args = self.fiber.stack.split_off(start);
+        let Some((&coll, fixed)) = args.get(1..).and_then(<[Value]>::split_last) else {
+            return Err(self
+                .ctx
+                .error("arity", "`apply` takes a function and a collection"));
+        };
+        let spread = builtins::collections::elements(&mut self.cx(), "apply", coll)?;
+        self.fiber.stack.push(args[0]);
+        self.fiber.stack.extend_from_slice(fixed);
+        self.fiber.stack.extend(spread);
+        let argc = self.fiber.stack.len() - start - 1;
+        self.call(argc, false)
+    }
+
+    /// Returns from the running frame with the value on top; `Some` when the host call or
+    /// chunk is finished.
+    fn return_value(&mut self) -> Option<Step> {
+        let result = pop!(self.fiber.stack);
+        let frame = self.fiber.frames.pop().expect("a frame to return from");
+        self.fiber.stack.truncate(frame.base as usize - 1);
+        if self.fiber.frames.len() as u32 <= self.fiber.stop_at {
+            return Some(Step::Done(result));
+        }
+        self.fiber.stack.push(result);
+        None
+    }
+
+    /// Unwinds to the innermost handler; `Some` when there is none in this host call.
+    fn unwind(&mut self, value: Value) -> Option<Step> {
+        let stop_at = self.fiber.stop_at;
+        match self.fiber.handlers.last().copied() {
+            Some(h) if h.frames > stop_at => {
+                self.fiber.handlers.pop();
+                self.fiber.frames.truncate(h.frames as usize);
+                self.fiber.stack.truncate(h.stack as usize);
+                self.fiber.stack.push(value);
+                if let Some(f) = self.fiber.frames.last_mut() {
+                    f.pc = h.pc;
+                }
+                None
+            }
+            _ => Some(Step::Error(self.uncaught(value, None))),
+        }
+    }
+
+    /// Builds the report of an uncaught error and unwinds the host call.
+    fn uncaught(&mut self, value: Value, kind: Option<&str>) -> RuntimeError {
+        let backtrace = self
+            .fiber
+            .frames
+            .iter()
+            .rev()
+            .map(|f| {
+                let function = &self.program.functions[f.func as usize];
+                let at = (f.pc as usize).saturating_sub(1);
+                TraceFrame {
+                    function: function.name.clone(),
+                    span: function.spans.get(at).copied().unwrap_or_default(),
+                }
+            })
+            .collect();
+        let (found_kind, message) = describe_error(self.ctx, self.program, value);
+        let stop_at = self.fiber.stop_at as usize;
+        let keep_handlers = self
+            .fiber
+            .handlers
+            .iter()
+            .take_while(|h| (h.frames as usize) <= stop_at)
+            .count();
+        self.fiber.handlers.truncate(keep_handlers);
+        if let Some(f) = self.fiber.frames.get(stop_at) {
+            self.fiber.stack.truncate(f.base as usize - 1);
+        }
+        self.fiber.frames.truncate(stop_at);
+        RuntimeError {
+            value,
+            kind: kind.map_or(found_kind, str::to_string),
+            message,
+            backtrace,
+        }
+    }
+
+    fn out_of_budget(&mut self) -> Step {
+        let budget = self.ctx.budget;
+        let value = self.ctx.error_value(
+            "budget",
+            format!("the program ran more than {budget} steps and was stopped; an infinite loop? (raise the limit with --max-steps)"),
+            Value::Nil,
+        );
+        Step::Error(self.uncaught(value, Some("budget")))
+    }
+
+    /// Collects garbage, with every fiber's values and the shared state as roots.
+    fn collect(&mut self) {
+        let mut roots: Vec<Value> = Vec::new();
+        roots.extend(self.ctx.globals.iter().flatten());
+        roots.extend(&self.ctx.constants);
+        roots.extend(&self.ctx.pinned);
+        for fiber in self.others.iter().chain(std::iter::once(&*self.fiber)) {
+            roots.extend(&fiber.stack);
+            roots.extend(fiber.frames.iter().map(|f| f.closure));
+            if let Some(request) = &fiber.pending {
+                request_values(request, &mut roots);
+            }
+        }
+        self.ctx.heap.collect(roots);
+    }
+}
+
+fn cell_get(ctx: &Ctx, cell: Value) -> Value {
+    match cell {
+        Value::Obj(r) => match ctx.heap.get(r) {
+            Object::Cell(v) => *v,
+            _ => cell,
+        },
+        _ => cell,
+    }
+}
+
+fn cell_set(ctx: &mut Ctx, cell: Value, v: Value) {
+    if let Value::Obj(r) = cell
+        && let Object::Cell(slot) = ctx.heap.get_mut(r)
+    {
+        *slot = v;
+    }
+}
+
+/// The values a request holds, which must survive a collection.
+pub fn request_values(request: &Request, out: &mut Vec<Value>) {
+    match request {
+        Request::Print(_) | Request::Log(_) | Request::Goto(_) => {}
+        Request::Effect { args, .. } => out.extend(args),
+        Request::Await { args, timeout, .. } => {
+            out.extend(args);
+            out.extend(timeout);
+        }
+        Request::Concurrent { thunks, .. } => out.extend(thunks),
+        Request::Handler { args, handler, .. } => {
+            out.extend(args);
+            out.push(*handler);
+        }
+        Request::Poll {
+            thunk,
+            every,
+            timeout,
+        } => {
+            out.extend([*thunk, *every]);
+            out.extend(timeout);
+        }
+        Request::Terminal { result, .. } => out.push(*result),
+    }
+}
+
+/// The kind and message of a thrown value: an error record's, or `thrown` and its form.
+pub fn describe_error(ctx: &Ctx, program: &Program, value: Value) -> (String, String) {
+    if let Value::Obj(r) = value
+        && let Object::Record { label, fields } = ctx.heap.get(r)
+        && ctx.symbols.name(*label) == "error"
+        && let [Value::Kw(kind), message, ..] = fields.as_slice()
+    {
+        let message = print::display(ctx, program, *message);
+        return (ctx.symbols.name(*kind).to_string(), message);
+    }
+    (
+        "thrown".into(),
+        format!("uncaught value {}", print::repr(ctx, program, value)),
+    )
+}

@@ -1,0 +1,87 @@
+//! `duet run FILE`: check a program and run it. A file without a workflow is a script: its
+//! top-level forms are evaluated in order, in memory, touching no store.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use duet::driver::{Limits, Session};
+use duet_lang::frontend::FsLoader;
+use duet_lang::render;
+
+use crate::output;
+
+/// Arguments of `duet run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The program to run.
+    file: PathBuf,
+    /// Stop the program after this many steps (calls and loop iterations).
+    #[arg(long, value_name = "N", default_value_t = duet_runtime::vm::DEFAULT_BUDGET)]
+    max_steps: u64,
+    /// Fail when calls nest deeper than this.
+    #[arg(long, value_name = "N", default_value_t = duet_runtime::vm::DEFAULT_MAX_FRAMES)]
+    max_depth: usize,
+}
+
+/// Runs `duet run`. Exit status: 0 done, 1 the program failed, 2 it could not be read or
+/// checked (nothing ran).
+pub fn run(args: &RunArgs) -> ExitCode {
+    let name = args.file.to_string_lossy().into_owned();
+    let bytes = match std::fs::read(&args.file) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            output::error(&format!(
+                "cannot read `{name}`: {}",
+                duet_lang::frontend::io_reason(&e)
+            ));
+            return ExitCode::from(2);
+        }
+    };
+    let mut session = Session::new(Limits {
+        max_steps: args.max_steps,
+        max_frames: args.max_depth,
+    });
+    let checked = session.check(&name, &bytes, &mut FsLoader);
+    let color = output::stderr_color();
+    if !checked.diagnostics.is_empty() {
+        eprint!(
+            "{}",
+            render::human(
+                &checked.diagnostics,
+                &checked.sources,
+                render::Style { color }
+            )
+        );
+    }
+    if checked.has_errors() {
+        eprintln!("{}", render::summary(1, &checked.diagnostics));
+        return ExitCode::from(2);
+    }
+    if let Some(workflow) = checked.module.workflows.first() {
+        output::error(&format!(
+            "`{name}` defines the workflow `{}`; workflows run on the durable runtime, which this build does not have yet. `duet check {name}` checks it.",
+            workflow.name
+        ));
+        return ExitCode::from(2);
+    }
+    let fid = session.load(&checked);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let result = session.run(fid, &mut out, &mut std::io::stderr());
+    let flushed = out.flush();
+    match result {
+        Ok(_) => {
+            if let Err(e) = flushed {
+                output::error(&format!("cannot write to standard output: {e}"));
+                return ExitCode::from(1);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprint!("{}", session.render_error(&e, color));
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,236 @@
+//! A session: one compiler and one VM that programs are checked, compiled and run in, with
+//! the prelude loaded. `duet run` runs one script in a session; the REPL runs each input in
+//! the same session, so definitions persist.
+
+mod convert;
+mod macros;
+mod report;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use duet_lang::compile::Compiler;
+use duet_lang::expand::Loader;
+use duet_lang::frontend::{self, Checked, NoLoader};
+use duet_lang::source::SourceFile;
+use duet_runtime::print;
+use duet_runtime::value::Value;
+use duet_runtime::vm::{self, Request, RuntimeError, Step, Vm};
+
+/// The prelude's functions written in Duet.
+const PRELUDE: &str = include_str!("../../stdlib/prelude.lisp");
+const PRELUDE_NAME: &str = "std/prelude";
+
+/// Limits for the programs a session runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Steps (calls and loop iterations) a run may take before it is stopped.
+    pub max_steps: u64,
+    /// Nested calls a run may have at once.
+    pub max_frames: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_steps: vm::DEFAULT_BUDGET,
+            max_frames: vm::DEFAULT_MAX_FRAMES,
+        }
+    }
+}
+
+/// A compiler and a VM with the prelude loaded.
+pub struct Session {
+    compiler: Compiler,
+    vm: Vm,
+    files: BTreeMap<String, SourceFile>,
+    limits: Limits,
+}
+
+impl Session {
+    /// A session with the prelude loaded.
+    pub fn new(limits: Limits) -> Session {
+        let mut compiler = Compiler::new();
+        let checked = frontend::check_source(PRELUDE_NAME, PRELUDE, &mut NoLoader, None);
+        assert!(
+            !checked.has_errors(),
+            "the embedded prelude does not check: {:?}",
+            checked.diagnostics
+        );
+        let fid = compiler.compile_chunk(&checked.module, &checked.sources);
+        let vm = Vm::new(
+            compiler.program().clone(),
+            limits.max_steps,
+            limits.max_frames,
+        )
+        .expect("the prelude uses only builtins this build has");
+        let mut session = Session {
+            compiler,
+            vm,
+            files: BTreeMap::new(),
+            limits,
+        };
+        session.remember(&checked);
+        let mut sink = std::io::sink();
+        session
+            .run(fid, &mut sink, &mut std::io::sink())
+            .expect("the prelude runs without errors");
+        session
+    }
+
+    /// Checks a program, running its macros in this session.
+    pub fn check(&mut self, name: &str, bytes: &[u8], loader: &mut dyn Loader) -> Checked {
+        let mut host = macros::MacroRunner {
+            compiler: &mut self.compiler,
+            vm: &mut self.vm,
+            seen: 0,
+            compiled: BTreeMap::new(),
+        };
+        let checked = frontend::check_bytes(name, bytes, loader, Some(&mut host));
+        self.remember(&checked);
+        checked
+    }
+
+    fn remember(&mut self, checked: &Checked) {
+        for (_, file) in checked.sources.iter() {
+            self.files.insert(file.name.clone(), file.clone());
+        }
+    }
+
+    /// Compiles a checked program's top-level forms into a chunk; returns its function.
+    pub fn load(&mut self, checked: &Checked) -> u32 {
+        let fid = self
+            .compiler
+            .compile_chunk(&checked.module, &checked.sources);
+        self.vm
+            .update_program(self.compiler.program().clone())
+            .expect("programs compiled in this build link");
+        fid
+    }
+
+    /// Runs chunk `fid` to its value, writing what it prints to `out` and its log to `log`.
+    pub fn run(
+        &mut self,
+        fid: u32,
+        out: &mut dyn Write,
+        log: &mut dyn Write,
+    ) -> Result<Value, RuntimeError> {
+        self.vm.machine.ctx.steps = 0;
+        self.vm.start(0, fid);
+        self.drive(None, out, log)
+    }
+
+    /// Calls `callee` with `args`, driving it to its value.
+    pub fn call(
+        &mut self,
+        callee: Value,
+        args: &[Value],
+        out: &mut dyn Write,
+        log: &mut dyn Write,
+    ) -> Result<Value, RuntimeError> {
+        self.vm.machine.ctx.steps = 0;
+        let first = self.vm.call(0, callee, args);
+        self.drive(first, out, log)
+    }
+
+    fn drive(
+        &mut self,
+        first: Option<Step>,
+        out: &mut dyn Write,
+        log: &mut dyn Write,
+    ) -> Result<Value, RuntimeError> {
+        let mut step = first.unwrap_or_else(|| self.vm.run(0, u64::MAX));
+        loop {
+            match step {
+                Step::Done(v) => return Ok(v),
+                Step::Error(e) => return Err(e),
+                Step::Paused => {}
+                Step::Request(Request::Print(text)) => {
+                    let result = out.write_all(text.as_bytes());
+                    match result {
+                        Ok(()) => self.vm.resume(0, Value::Nil),
+                        Err(e) => {
+                            let error = self.vm.machine.ctx.error_value(
+                                "io",
+                                format!("cannot write to standard output: {e}"),
+                                Value::Nil,
+                            );
+                            self.vm.resume_with_error(0, error);
+                        }
+                    }
+                }
+                Step::Request(Request::Log(text)) => {
+                    let _ = writeln!(log, "log: {text}");
+                    self.vm.resume(0, Value::Nil);
+                }
+                Step::Request(other) => {
+                    let what = describe(&other);
+                    let error = self.vm.machine.ctx.error_value(
+                        "effect",
+                        format!(
+                            "{what} needs a workflow run; a plain script can only print and log"
+                        ),
+                        Value::Nil,
+                    );
+                    self.vm.resume_with_error(0, error);
+                }
+            }
+            step = self.vm.run(0, u64::MAX);
+        }
+    }
+
+    /// The readable form of a value, as the REPL prints results.
+    pub fn repr(&self, v: Value) -> String {
+        print::repr(&self.vm.machine.ctx, self.vm.program(), v)
+    }
+
+    /// A runtime error for people, with the source line and backtrace.
+    pub fn render_error(&self, error: &RuntimeError, color: bool) -> String {
+        report::runtime_error(error, self.vm.program(), &self.files, color)
+    }
+
+    /// The VM, for snapshots and tests.
+    pub fn vm(&mut self) -> &mut Vm {
+        &mut self.vm
+    }
+
+    /// The global names defined so far, for completion.
+    pub fn globals(&self) -> Vec<String> {
+        let program = self.vm.program();
+        program
+            .globals
+            .iter()
+            .enumerate()
+            .filter(|(i, name)| {
+                !name.starts_with('%')
+                    && self
+                        .vm
+                        .machine
+                        .ctx
+                        .globals
+                        .get(*i)
+                        .is_some_and(Option::is_some)
+            })
+            .map(|(_, name)| name.clone())
+            .collect()
+    }
+
+    /// The limits runs use.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+}
+
+/// What an effect request is, for the message that it is not available.
+fn describe(request: &Request) -> String {
+    match request {
+        Request::Effect { name, .. } => format!("`{name}`"),
+        Request::Await { .. } => "`await`".into(),
+        Request::Concurrent { kind, .. } => format!("`{}`", format!("{kind:?}").to_lowercase()),
+        Request::Handler { .. } => "an `on-…` handler".into(),
+        Request::Poll { .. } => "`poll`".into(),
+        Request::Goto(_) => "`goto`".into(),
+        Request::Terminal { .. } => "`terminal`".into(),
+        Request::Print(_) | Request::Log(_) => "printing".into(),
+    }
+}
