@@ -8,6 +8,9 @@ use duet_lang::render;
 use duet_lang::source::SourceFile;
 use duet_runtime::vm::RuntimeError;
 
+/// Backtraces longer than this are cut.
+const MAX_TRACE_LINES: usize = 30;
+
 /// Renders `error` against the sources of `program` (by file name).
 pub fn runtime_error(
     error: &RuntimeError,
@@ -39,14 +42,29 @@ pub fn runtime_error(
     }
     if !error.backtrace.is_empty() {
         out.push_str("backtrace (most recent call first):\n");
-        for (i, frame) in error.backtrace.iter().enumerate() {
-            match location(frame.span) {
-                Some((file, line, col)) => out.push_str(&format!(
-                    "  {i}: {} at {file}:{line}:{col}\n",
-                    frame.function
-                )),
-                None => out.push_str(&format!("  {i}: {}\n", frame.function)),
+        // Runs of the same frame (deep recursion) print once with a count.
+        let mut runs: Vec<(&duet_runtime::vm::TraceFrame, usize)> = Vec::new();
+        for frame in &error.backtrace {
+            match runs.last_mut() {
+                Some((last, n)) if *last == frame => *n += 1,
+                _ => runs.push((frame, 1)),
             }
+        }
+        let shown = runs.len().min(MAX_TRACE_LINES);
+        for (frame, n) in &runs[..shown] {
+            let place = match location(frame.span) {
+                Some((file, line, col)) => format!("{} at {file}:{line}:{col}", frame.function),
+                None => frame.function.clone(),
+            };
+            if *n > 1 {
+                out.push_str(&format!("  {place} (×{n})\n"));
+            } else {
+                out.push_str(&format!("  {place}\n"));
+            }
+        }
+        if runs.len() > shown {
+            let hidden: usize = runs[shown..].iter().map(|(_, n)| n).sum();
+            out.push_str(&format!("  … and {hidden} more frames\n"));
         }
     }
     out
