@@ -170,6 +170,20 @@ pub enum Instr {
     NumEq,
     /// `(= a b)`
     Eq,
+    /// `(+ local k)`: a slot and a small integer, fused by the compiler.
+    AddLI(u16, i32),
+    /// `(- local k)`
+    SubLI(u16, i32),
+    /// `(< local k)`
+    LtLI(u16, i32),
+    /// `(<= local k)`
+    LeLI(u16, i32),
+    /// `(> local k)`
+    GtLI(u16, i32),
+    /// `(>= local k)`
+    GeLI(u16, i32),
+    /// `(== local k)`
+    NumEqLI(u16, i32),
     /// `(inc a)`
     Inc,
     /// `(dec a)`

@@ -77,7 +77,9 @@ fn to_datum_at(ctx: &Ctx, v: Value, span: Span, depth: usize) -> Result<Datum, S
                 return Err("the expansion contains a record, which is not code".into());
             }
             _ => {
-                return Err("the expansion contains a function or handle, which is not code".into());
+                return Err(
+                    "the expansion contains a function or handle, which is not code".into(),
+                );
             }
         },
     };

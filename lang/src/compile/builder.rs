@@ -1,7 +1,7 @@
 //! Building one function: emitting instructions with their spans, slots for locals, the
 //! captures it takes from its creator, and forward jumps patched once their target is known.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::core::LocalId;
 use crate::ir::{CaptureFrom, Function, Instr, SourceSpan};
@@ -15,6 +15,8 @@ pub struct FnBuilder {
     pub captured: Vec<LocalId>,
     /// The span given to instructions emitted now.
     pub span: SourceSpan,
+    /// Instructions that jumps land on; fusing must not remove them.
+    labels: BTreeSet<u32>,
 }
 
 /// A forward jump waiting for its target.
@@ -36,13 +38,52 @@ impl FnBuilder {
             slots: BTreeMap::new(),
             captured: Vec::new(),
             span: SourceSpan::default(),
+            labels: BTreeSet::new(),
         }
     }
 
-    /// Appends an instruction at the current span.
+    /// Appends an instruction at the current span, fusing `Local, Int, op` into one
+    /// instruction when no jump lands between them.
     pub fn emit(&mut self, instr: Instr) {
+        if let Some(fused) = self.fuse(instr) {
+            let n = self.function.code.len();
+            self.function.code.truncate(n - 2);
+            self.function.spans.truncate(n - 2);
+            self.function.code.push(fused);
+            self.function.spans.push(self.span);
+            return;
+        }
         self.function.code.push(instr);
         self.function.spans.push(self.span);
+    }
+
+    fn fuse(&self, op: Instr) -> Option<Instr> {
+        let n = self.function.code.len();
+        if n < 2 || self.labels.contains(&(n as u32 - 1)) || self.labels.contains(&(n as u32)) {
+            return None;
+        }
+        let (Instr::Local(s), Instr::Int(k)) =
+            (self.function.code[n - 2], self.function.code[n - 1])
+        else {
+            return None;
+        };
+        Some(match op {
+            Instr::Add => Instr::AddLI(s, k),
+            Instr::Sub => Instr::SubLI(s, k),
+            Instr::Lt => Instr::LtLI(s, k),
+            Instr::Le => Instr::LeLI(s, k),
+            Instr::Gt => Instr::GtLI(s, k),
+            Instr::Ge => Instr::GeLI(s, k),
+            Instr::NumEq => Instr::NumEqLI(s, k),
+            _ => return None,
+        })
+    }
+
+    /// The index the next instruction will have, marked as a jump target.
+    pub fn label(&mut self) -> u32 {
+        let here = self.here();
+        self.labels.insert(here);
+        here
     }
 
     /// The index the next instruction will have.
@@ -59,7 +100,7 @@ impl FnBuilder {
 
     /// Points a forward jump at the next instruction.
     pub fn patch(&mut self, patch: Patch) {
-        let target = self.here();
+        let target = self.label();
         let instr = &mut self.function.code[patch.0];
         *instr = match *instr {
             Instr::Jump(_) => Instr::Jump(target),

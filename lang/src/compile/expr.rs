@@ -97,7 +97,7 @@ impl Compiler {
             }
             ExprKind::Loop(bindings, body) => {
                 self.bindings(bindings);
-                let start = self.top().here();
+                let start = self.top().label();
                 self.recur.push(RecurTarget {
                     slots: bindings.iter().map(|(id, _)| *id).collect(),
                     start,
@@ -398,7 +398,7 @@ impl Compiler {
                 self.emit(Instr::MakeCell(slot));
             }
         }
-        let start = self.top().here();
+        let start = self.top().label();
         self.recur.push(RecurTarget { slots, start });
         self.body(&lambda.body, true);
         self.emit(Instr::Return);

@@ -21,7 +21,7 @@ pub(super) fn run(vm: &mut Vm, fid: usize, limit: u64) -> Step {
         others: &vm.machine.fibers,
         fiber: &mut fiber,
     }
-    .run(limit);
+    .run_with(limit);
     vm.machine.fibers[fid] = fiber;
     step
 }
@@ -86,12 +86,20 @@ impl Interp<'_> {
         }
     }
 
-    fn run(&mut self, mut limit: u64) -> Step {
+    /// Runs without counting instructions when there is no limit, the common case.
+    fn run_with(&mut self, limit: u64) -> Step {
+        if limit == u64::MAX {
+            self.run::<false>(limit)
+        } else {
+            self.run::<true>(limit)
+        }
+    }
+
+    fn run<const LIMITED: bool>(&mut self, mut limit: u64) -> Step {
         let Some(&frame) = self.fiber.frames.last() else {
             return Step::Done(self.fiber.stack.pop().unwrap_or(Value::Nil));
         };
-        let mut func = frame.func as usize;
-        let mut code: &[Instr] = &self.program.functions[func].code;
+        let mut code: &[Instr] = &self.program.functions[frame.func as usize].code;
         let mut pc = frame.pc as usize;
         let mut base = frame.base as usize;
 
@@ -105,8 +113,7 @@ impl Interp<'_> {
         macro_rules! reload {
             () => {{
                 let f = *self.fiber.frames.last().expect("a frame to continue in");
-                func = f.func as usize;
-                code = &self.program.functions[func].code;
+                code = &self.program.functions[f.func as usize].code;
                 pc = f.pc as usize;
                 base = f.base as usize;
             }};
@@ -182,11 +189,13 @@ impl Interp<'_> {
         }
 
         loop {
-            if limit == 0 {
-                save!();
-                return Step::Paused;
+            if LIMITED {
+                if limit == 0 {
+                    save!();
+                    return Step::Paused;
+                }
+                limit -= 1;
             }
-            limit -= 1;
             let instr = code[pc];
             pc += 1;
             let stack = &mut self.fiber.stack;
@@ -288,7 +297,45 @@ impl Interp<'_> {
                         stack.pop();
                     }
                 }
-                Instr::Call(argc) | Instr::TailCall(argc) => {
+                Instr::Call(argc) => {
+                    // Fast path: a closure called with exactly its parameters.
+                    let callee_at = stack.len() - argc as usize - 1;
+                    let callee = stack[callee_at];
+                    if let Value::Obj(r) = callee
+                        && let Object::Closure { func: f, .. } = self.ctx.heap.get(r)
+                        && let function = &self.program.functions[*f as usize]
+                        && function.params == argc as u16
+                        && !function.rest
+                        && self.fiber.frames.len() < self.ctx.max_frames
+                    {
+                        let f = *f;
+                        save!();
+                        safepoint!();
+                        let new_base = callee_at + 1;
+                        self.fiber
+                            .stack
+                            .resize(new_base + function.slots as usize, Value::Nil);
+                        self.fiber.frames.push(Frame {
+                            func: f,
+                            pc: 0,
+                            base: new_base as u32,
+                            closure: callee,
+                        });
+                        code = &function.code;
+                        pc = 0;
+                        base = new_base;
+                        continue;
+                    }
+                    save!();
+                    safepoint!();
+                    match self.call(argc as usize, false) {
+                        Ok(Entered::Frame) => reload!(),
+                        Ok(Entered::Value) => {}
+                        Err(Flow::Error(e)) => raise!(e),
+                        Err(Flow::Request(r)) => suspend!(r),
+                    }
+                }
+                Instr::TailCall(argc) => {
                     save!();
                     safepoint!();
                     match self.call(argc as usize, matches!(instr, Instr::TailCall(_))) {
@@ -359,6 +406,48 @@ impl Interp<'_> {
                         let v = check!(numbers::sub2(&mut self.cx(), a, b));
                         self.fiber.stack.push(v);
                     }
+                }
+                Instr::AddLI(slot, k) | Instr::SubLI(slot, k) => {
+                    let a = stack[base + slot as usize];
+                    let k = k as i64;
+                    let add = matches!(instr, Instr::AddLI(..));
+                    let fast = match a {
+                        Value::Int(x) if add => x.checked_add(k),
+                        Value::Int(x) => x.checked_sub(k),
+                        _ => None,
+                    };
+                    match fast {
+                        Some(z) => stack.push(Value::Int(z)),
+                        None => {
+                            let f = if add { numbers::add2 } else { numbers::sub2 };
+                            let v = check!(f(&mut self.cx(), a, Value::Int(k)));
+                            self.fiber.stack.push(v);
+                        }
+                    }
+                }
+                Instr::LtLI(slot, k)
+                | Instr::LeLI(slot, k)
+                | Instr::GtLI(slot, k)
+                | Instr::GeLI(slot, k)
+                | Instr::NumEqLI(slot, k) => {
+                    let a = stack[base + slot as usize];
+                    let ordering = match a {
+                        Value::Int(x) => x.cmp(&(k as i64)),
+                        _ => check!(numbers::compare2(
+                            &mut self.cx(),
+                            "<",
+                            a,
+                            Value::Int(k as i64)
+                        )),
+                    };
+                    let result = match instr {
+                        Instr::LtLI(..) => ordering.is_lt(),
+                        Instr::LeLI(..) => ordering.is_le(),
+                        Instr::GtLI(..) => ordering.is_gt(),
+                        Instr::GeLI(..) => ordering.is_ge(),
+                        _ => ordering.is_eq(),
+                    };
+                    self.fiber.stack.push(Value::Bool(result));
                 }
                 Instr::Mul => binary!(numbers::mul2),
                 Instr::Lt => compare!("<", |o: std::cmp::Ordering| o.is_lt()),
@@ -496,6 +585,7 @@ impl Interp<'_> {
     }
 
     /// Calls the value below the top `argc` values.
+    #[inline(always)]
     fn call(&mut self, argc: usize, tail: bool) -> Result<Entered, Flow> {
         let callee_at = self.fiber.stack.len() - argc - 1;
         let callee = self.fiber.stack[callee_at];
@@ -530,6 +620,7 @@ impl Interp<'_> {
     }
 
     /// Pushes a frame for closure `func` whose callee and arguments start at `callee_at`.
+    #[inline(always)]
     fn enter(
         &mut self,
         func: u32,
@@ -634,6 +725,7 @@ impl Interp<'_> {
 
     /// Returns from the running frame with the value on top; `Some` when the host call or
     /// chunk is finished.
+    #[inline(always)]
     fn return_value(&mut self) -> Option<Step> {
         let result = pop!(self.fiber.stack);
         let frame = self.fiber.frames.pop().expect("a frame to return from");
