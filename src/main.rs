@@ -2,6 +2,7 @@
 //! server. Each subcommand lives in its own module under `commands/`.
 
 mod commands;
+mod lsp;
 mod output;
 
 use std::process::ExitCode;
@@ -20,6 +21,8 @@ struct Cli {
 enum Command {
     /// Read, expand, resolve and lint files without running them.
     Check(commands::check::CheckArgs),
+    /// Run the language server on standard input and output.
+    Lsp(commands::lsp::LspArgs),
 }
 
 fn main() -> ExitCode {
@@ -37,5 +40,6 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check(args) => commands::check::run(&args),
+        Command::Lsp(args) => commands::lsp::run(&args),
     }
 }
