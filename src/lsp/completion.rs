@@ -336,7 +336,7 @@ fn locals_in_scope(a: &Analysis, path: &[&SyntaxNode], offset: usize) -> Vec<(St
         .map(|l| (l.span.range.start as usize, l.name.clone(), l.kind))
         .collect();
     // Innermost (latest bound) first, then one per name.
-    visible.sort_by(|x, y| y.0.cmp(&x.0));
+    visible.sort_by_key(|x| std::cmp::Reverse(x.0));
     let mut seen = std::collections::HashSet::new();
     visible
         .into_iter()
