@@ -227,25 +227,23 @@ impl Analysis {
     /// The name of `symbol` as written where it is declared.
     pub fn name(&self, symbol: &Symbol) -> String {
         let module = self.module();
-        match symbol {
-            Symbol::Local(id) => module
-                .locals
-                .get(id.0 as usize)
-                .map(|l| l.name.clone())
-                .unwrap_or_default(),
-            Symbol::Global(name) => name.clone(),
-            Symbol::Builtin(name) => (*name).to_string(),
-            Symbol::Role { workflow, index } => {
-                module.workflows[*workflow].roles[*index].name.clone()
-            }
-            Symbol::WorkflowVar { workflow, index } => {
-                module.workflows[*workflow].vars[*index].name.clone()
-            }
-            Symbol::State { workflow, index } => {
-                module.workflows[*workflow].states[*index].name.clone()
-            }
-            Symbol::Workflow(index) => module.workflows[*index].name.clone(),
-        }
+        let workflow = |w: &usize| module.workflows.get(*w);
+        let name = match symbol {
+            Symbol::Local(id) => module.locals.get(id.0 as usize).map(|l| l.name.clone()),
+            Symbol::Global(name) => Some(name.clone()),
+            Symbol::Builtin(name) => Some((*name).to_string()),
+            Symbol::Role { workflow: w, index } => workflow(w)
+                .and_then(|w| w.roles.get(*index))
+                .map(|r| r.name.clone()),
+            Symbol::WorkflowVar { workflow: w, index } => workflow(w)
+                .and_then(|w| w.vars.get(*index))
+                .map(|v| v.name.clone()),
+            Symbol::State { workflow: w, index } => workflow(w)
+                .and_then(|w| w.states.get(*index))
+                .map(|s| s.name.clone()),
+            Symbol::Workflow(w) => workflow(w).map(|w| w.name.clone()),
+        };
+        name.unwrap_or_default()
     }
 
     /// The workflow of the document whose form contains `offset`.

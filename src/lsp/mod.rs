@@ -40,3 +40,6 @@ pub fn run() -> i32 {
 pub fn log(message: &str) {
     eprintln!("duet lsp: {message}");
 }
+
+#[cfg(test)]
+mod tests;

@@ -148,22 +148,20 @@ fn check_name(name: &str) -> Result<(), Refusal> {
 /// Refuses renames that would merge two states, roles, workflow variables or globals.
 fn check_collision(a: &Analysis, symbol: &Symbol, name: &str) -> Result<(), Refusal> {
     let module = a.module();
+    let others = |names: Vec<&str>, index: usize| {
+        names
+            .iter()
+            .enumerate()
+            .any(|(i, n)| i != index && *n == name)
+    };
+    let workflow = |w: &usize| module.workflows.get(*w);
     let taken = match symbol {
-        Symbol::State { workflow, index } => module.workflows[*workflow]
-            .states
-            .iter()
-            .enumerate()
-            .any(|(i, s)| i != *index && s.name == name),
-        Symbol::Role { workflow, index } => module.workflows[*workflow]
-            .roles
-            .iter()
-            .enumerate()
-            .any(|(i, r)| i != *index && r.name == name),
-        Symbol::WorkflowVar { workflow, index } => module.workflows[*workflow]
-            .vars
-            .iter()
-            .enumerate()
-            .any(|(i, v)| i != *index && v.name == name),
+        Symbol::State { workflow: w, index } => workflow(w)
+            .is_some_and(|w| others(w.states.iter().map(|s| s.name.as_str()).collect(), *index)),
+        Symbol::Role { workflow: w, index } => workflow(w)
+            .is_some_and(|w| others(w.roles.iter().map(|r| r.name.as_str()).collect(), *index)),
+        Symbol::WorkflowVar { workflow: w, index } => workflow(w)
+            .is_some_and(|w| others(w.vars.iter().map(|v| v.name.as_str()).collect(), *index)),
         Symbol::Global(old) => module
             .definitions
             .iter()
