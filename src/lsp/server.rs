@@ -4,10 +4,13 @@
 //!
 //! Analysis is lazy: a change only updates the text; the document is analysed when a
 //! request needs it or when diagnostics are published. Diagnostics are published once no
-//! more input is waiting, so a burst of changes is analysed once, for its final text.
+//! more input is waiting, so a burst of changes is analysed once, for its final text — or,
+//! if input never stops arriving, at the latest [`PUBLISH_DELAY`] after the first change
+//! that is not yet published.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
@@ -51,6 +54,9 @@ enum Phase {
     ShutDown,
 }
 
+/// How long diagnostics may lag behind a change while more input keeps arriving.
+const PUBLISH_DELAY: Duration = Duration::from_millis(200);
+
 /// A failed request: a JSON-RPC error code and a message.
 type Failure = (i32, String);
 
@@ -59,6 +65,8 @@ struct Server {
     sender: Sender<Message>,
     documents: Documents,
     phase: Phase,
+    /// When the oldest change whose diagnostics are not yet published arrived.
+    due_since: Option<Instant>,
 }
 
 /// Serves `connection` until `exit` or the end of input. Returns the process exit code: 0
@@ -68,6 +76,7 @@ pub fn serve(connection: Connection) -> i32 {
         sender: connection.sender,
         documents: Documents::default(),
         phase: Phase::Starting,
+        due_since: None,
     };
     loop {
         let Ok(message) = connection.receiver.recv() else {
@@ -80,7 +89,10 @@ pub fn serve(connection: Connection) -> i32 {
             Message::Notification(n) => server.notification(n),
             Message::Response(_) => {}
         }
-        if connection.receiver.is_empty() {
+        let overdue = server
+            .due_since
+            .is_some_and(|t| t.elapsed() >= PUBLISH_DELAY);
+        if server.due_since.is_some() && (connection.receiver.is_empty() || overdue) {
             server.publish_due_diagnostics();
         }
     }
@@ -238,6 +250,9 @@ impl Server {
             Ok(Err(why)) => log(&format!("ignoring `{method}`: {why}")),
             Err(_) => log(&format!("internal error while handling `{method}`")),
         }
+        if self.due_since.is_none() && self.documents.iter_mut().any(|(_, d)| d.diagnostics_due) {
+            self.due_since = Some(Instant::now());
+        }
     }
 
     fn notify(&mut self, method: &str, params: Value) -> Result<(), String> {
@@ -276,6 +291,7 @@ impl Server {
 
     /// Publishes diagnostics for every document changed since it was last published.
     fn publish_due_diagnostics(&mut self) {
+        self.due_since = None;
         let mut due = Vec::new();
         for (uri, doc) in self.documents.iter_mut() {
             if doc.diagnostics_due {
