@@ -422,8 +422,8 @@ fn completion_of_states_roles_and_names_in_scope() {
     assert!(!names.contains(&"name".to_string()), "{names:?}");
     let plan = &items.as_array().unwrap()[0];
     assert_eq!(plan["label"], "plan");
-    // The edit replaces the typed prefix `pl`.
-    assert_eq!(plan["textEdit"]["range"], range(10, col, col + 2));
+    // The edit replaces the whole word the cursor is in.
+    assert_eq!(plan["textEdit"]["range"], range(10, col, col + 4));
 }
 
 #[test]

@@ -40,11 +40,12 @@ pub fn completion(
     if in_string_or_comment(innermost, offset) {
         return None;
     }
-    let prefix_start = syntax::atom_at(&a.tree, offset)
-        .filter(|t| (t.range.start as usize) < offset)
-        .map_or(offset, |t| t.range.start as usize);
+    // The word being typed: the atom the cursor is in or just after. Items replace all of
+    // it, so completing in the middle of a name does not leave its tail behind.
+    let word = syntax::atom_at(&a.tree, offset).filter(|t| (t.range.start as usize) < offset);
+    let prefix_start = word.map_or(offset, |t| t.range.start as usize);
     let prefix = &text[prefix_start..offset];
-    let replace = a.range(TextRange::new(prefix_start, offset));
+    let replace = a.range(word.map_or(TextRange::empty(offset), |t| t.range));
     let argument = innermost
         .forms()
         .filter(|f| (f.range().end as usize) < offset)
