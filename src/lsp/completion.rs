@@ -432,6 +432,12 @@ mod tests {
     }
 
     #[test]
+    fn states_are_offered_while_the_workflow_is_still_open() {
+        let text = "(workflow w\n  (state a (goto b))\n  (state b (goto ";
+        assert_eq!(labels_at(text, "(state b (goto "), vec!["a", "b"]);
+    }
+
+    #[test]
     fn no_completion_inside_strings() {
         let text = "(println \"abc\")";
         let uri = lsp_types::Uri::from_str("untitled:t").unwrap();
