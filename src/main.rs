@@ -2,6 +2,7 @@
 //! server. Each subcommand lives in its own module under `commands/`.
 
 mod commands;
+mod lsp;
 mod output;
 
 use std::process::ExitCode;
@@ -22,6 +23,8 @@ enum Command {
     Check(commands::check::CheckArgs),
     /// Run a program: a script's top-level forms in order.
     Run(commands::run::RunArgs),
+    /// Run the language server on standard input and output.
+    Lsp(commands::lsp::LspArgs),
 }
 
 fn main() -> ExitCode {
@@ -40,5 +43,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => commands::check::run(&args),
         Command::Run(args) => commands::run::run(&args),
+        Command::Lsp(args) => commands::lsp::run(&args),
     }
 }

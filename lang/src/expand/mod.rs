@@ -13,6 +13,9 @@ pub mod scope;
 mod toplevel;
 mod workflow;
 
+pub use forms::SPECIAL_FORMS;
+pub use workflow::{CAPABILITIES, ROLE_OPTIONS};
+
 use std::collections::BTreeMap;
 
 use crate::builtins;
