@@ -6,6 +6,7 @@
 
 pub mod codes;
 pub mod diagnostic;
+pub mod format;
 pub mod render;
 pub mod source;
 pub mod span;

@@ -1,0 +1,3 @@
+//! The `duet` subcommands.
+
+pub mod fmt;
