@@ -49,8 +49,10 @@
 //!   indentation and at most the first argument's column; otherwise it is aligned under the
 //!   first argument. Special forms and data are always indented exactly by their rules.
 //! * **A space before a closing delimiter is kept**, as one space, when the user wrote
-//!   whitespace there on the same line (the seed has `"…" )))`). Line breaks before a closer
-//!   are removed.
+//!   whitespace there on the same line and the form keeps a line break the user wrote between
+//!   two of its elements (the seed has `(record agent-request "req-2"` / `"…" )))`). Elsewhere
+//!   whitespace before a closer is removed: `( a b )` becomes `(a b)`. Line breaks before a
+//!   closer are always removed.
 
 pub mod doc;
 pub mod layout;

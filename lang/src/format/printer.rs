@@ -98,11 +98,16 @@ impl Shape {
     }
 }
 
-/// The marks of one delimited form.
+/// The marks of one delimited form, and where its continuation lines go.
 #[derive(Debug, Clone, Copy)]
 struct Marks {
+    /// At the opener.
     open: MarkId,
+    /// At the form that later lines align under, if any.
     align: MarkId,
+    /// For a call whose first argument hangs: the one column all its continuation lines
+    /// start at, from the first continuation line the user wrote ([`Indent::Lenient`]).
+    continuation: Option<Indent>,
 }
 
 impl<'s> Printer<'s> {
@@ -234,12 +239,14 @@ impl<'s> Printer<'s> {
             })
             .collect();
         let shape = self.shape(node, &items, &forms, ctx, preserve);
-        let marks = Marks {
+        let mut marks = Marks {
             open: self.mark(),
             align: self.mark(),
+            continuation: None,
         };
-        // The indentation of the input line holding the opener, for lenient continuations.
-        let mut opener_line: Option<i64> = None;
+        if shape.lenient {
+            marks.continuation = self.continuation(node, &items, marks);
+        }
 
         let mut docs = Vec::with_capacity(items.len() * 2 + 4);
         docs.push(Doc::Mark(marks.open));
@@ -262,18 +269,7 @@ impl<'s> Printer<'s> {
                 } else {
                     BreakKind::Hard
                 };
-                let indent = if shape.lenient && k >= 2 {
-                    let line = *opener_line.get_or_insert_with(|| {
-                        trivia::line_indent_at(self.text, node.range.start as usize) as i64
-                    });
-                    Indent::Lenient {
-                        opener: marks.open,
-                        align: marks.align,
-                        offset: item.column as i64 - line,
-                    }
-                } else {
-                    slot(&shape, marks, k)
-                };
+                let indent = slot(&shape, marks, k);
                 last_indent = Some(indent);
                 docs.push(Doc::brk(kind, indent));
             } else if !item.is_form() {
@@ -301,9 +297,10 @@ impl<'s> Printer<'s> {
                 // Under the comment if it has its own line, else where a next form would go.
                 let indent = last_indent.unwrap_or_else(|| slot(&shape, marks, k));
                 docs.push(Doc::brk(BreakKind::Hard, indent));
-            } else if !items.is_empty() && trailing.newlines == 0 && trailing.any {
-                // Kept (as one space) so that the language reference's seed program, which
-                // has `"…" )))`, is a fixed point; see the module documentation.
+            } else if trailing.newlines == 0 && trailing.any && keeps_a_line_break(&items) {
+                // Kept (as one space) in a form that keeps one of the user's line breaks,
+                // so that the language reference's seed program, which has `"…" )))`, is a
+                // fixed point; see the module documentation.
                 docs.push(Doc::space());
             }
             if let Some(closer) = children.last() {
@@ -311,6 +308,28 @@ impl<'s> Printer<'s> {
             }
         }
         Doc::group(Doc::Concat(docs))
+    }
+
+    /// The continuation column of a call whose first argument hangs, if the user started a
+    /// later argument (or a comment) on a new line: that line's indentation relative to the
+    /// opener line's, which [`Indent::Lenient`] keeps if it is sensible.
+    fn continuation(&self, node: &SyntaxNode, items: &[Item<'s>], marks: Marks) -> Option<Indent> {
+        let mut k = 0;
+        for (i, item) in items.iter().enumerate() {
+            let starts_line = i > 0 && (item.newlines > 0 || items[i - 1].is_line_comment());
+            if starts_line && k >= 2 {
+                let line = trivia::line_indent_at(self.text, node.range.start as usize);
+                return Some(Indent::Lenient {
+                    opener: marks.open,
+                    align: marks.align,
+                    offset: item.column as i64 - line as i64,
+                });
+            }
+            if item.is_form() {
+                k += 1;
+            }
+        }
+        None
     }
 
     fn slice_node(&self, node: &SyntaxNode) -> &'s str {
@@ -433,6 +452,14 @@ fn head_line_forms(items: &[Item<'_>]) -> usize {
     count
 }
 
+/// Whether the user broke a line between two items (which the printer keeps).
+fn keeps_a_line_break(items: &[Item<'_>]) -> bool {
+    items
+        .iter()
+        .enumerate()
+        .any(|(i, item)| i > 0 && (item.newlines > 0 || items[i - 1].is_line_comment()))
+}
+
 /// Whether a form is a keyword such as `:timeout`.
 fn is_keyword(text: &str, form: &SyntaxElement) -> bool {
     matches!(form, SyntaxElement::Token(t)
@@ -441,6 +468,11 @@ fn is_keyword(text: &str, form: &SyntaxElement) -> bool {
 
 /// Where a line break before form `k` (or a comment in its place) goes.
 fn slot(shape: &Shape, marks: Marks, k: usize) -> Indent {
+    if let Some(continuation) = marks.continuation
+        && k >= 1
+    {
+        return continuation;
+    }
     let (mark, delta) = match shape.base {
         _ if k == 0 => (marks.open, 1),
         Base::Open(n) => (marks.open, n),
