@@ -52,7 +52,11 @@ fn diff(expected: &str, actual: &str) -> String {
             };
         }
     }
-    let show = |line: &str| line.replace('\r', "␍").replace('\n', "⏎").replace('\t', "→");
+    let show = |line: &str| {
+        line.replace('\r', "␍")
+            .replace('\n', "⏎")
+            .replace('\t', "→")
+    };
     let mut out = String::new();
     let (mut i, mut j) = (0, 0);
     while i < a.len() || j < b.len() {
