@@ -81,11 +81,25 @@ pub enum Indent {
         /// Columns to add.
         delta: u32,
     },
-    /// A continuation line of a call whose first argument stays on the head's line: the
-    /// user's own indentation, `offset` columns right of the indentation of the line that
-    /// holds the call's opening paren (mark `opener`), is kept if it lies between that
-    /// indentation plus 2 and the first argument's column (mark `align`); otherwise the line
-    /// is aligned under the first argument.
+    /// The later lines of a `block N` form whose user put argument N+1 on the head's line
+    /// (cljfmt's fallback to call indentation): `delta` columns right of the first argument
+    /// (mark `align`) if that argument (mark `probe`) is still on the line of the opener
+    /// (mark `open`), else `delta` columns right of the opener plus 2, as for any block form.
+    Hanging {
+        /// The mark at the opener.
+        open: MarkId,
+        /// The mark at argument N+1.
+        probe: MarkId,
+        /// The mark at the first argument.
+        align: MarkId,
+        /// Columns to add.
+        delta: u32,
+    },
+    /// The continuation lines of a call whose first argument stays on the head's line: the
+    /// user's indentation (of the call's first continuation line), `offset` columns right of
+    /// the indentation of the line that holds the call's opening paren (mark `opener`), is
+    /// kept if it lies between that indentation plus 2 and the first argument's column (mark
+    /// `align`); otherwise lines are aligned under the first argument.
     Lenient {
         /// The mark at the call's opening paren.
         opener: MarkId,

@@ -26,6 +26,8 @@ struct Recorded {
     column: usize,
     /// The indentation of the line it is on.
     line_indent: usize,
+    /// The number of the line it is on.
+    line: usize,
 }
 
 /// Lays `doc` out in `width` columns. `marks` is one more than the largest [`Doc::Mark`] id.
@@ -36,6 +38,7 @@ pub fn layout(doc: &Doc<'_>, width: usize, marks: usize, capacity: usize) -> Str
         width: width as isize,
         column: 0,
         line_indent: 0,
+        line: 0,
         marks: vec![Recorded::default(); marks],
         scratch: Vec::new(),
     };
@@ -50,6 +53,8 @@ struct Engine<'d, 'a> {
     column: usize,
     /// The indentation of the current line.
     line_indent: usize,
+    /// How many line breaks were printed so far.
+    line: usize,
     marks: Vec<Recorded>,
     /// Reused by `fits`.
     scratch: Vec<(Mode, &'d Doc<'a>)>,
@@ -70,6 +75,7 @@ impl<'d, 'a> Engine<'d, 'a> {
                 }
                 Doc::Multi(s) => {
                     self.out.push_str(s);
+                    self.line += s.bytes().filter(|&b| b == b'\n').count();
                     let last = s.rsplit('\n').next().unwrap_or("");
                     self.column = width(last);
                     self.line_indent = indent_width(last);
@@ -78,6 +84,7 @@ impl<'d, 'a> Engine<'d, 'a> {
                     self.marks[*id as usize] = Recorded {
                         column: self.column,
                         line_indent: self.line_indent,
+                        line: self.line,
                     };
                 }
                 Doc::Concat(docs) => stack.extend(docs.iter().rev().map(|d| (mode, d))),
@@ -120,8 +127,10 @@ impl<'d, 'a> Engine<'d, 'a> {
             self.out.pop();
         }
         self.out.push('\n');
+        self.line += 1;
         if b.kind == BreakKind::Blank {
             self.out.push('\n');
+            self.line += 1;
         }
         let column = self.resolve(b.indent);
         self.out.extend(std::iter::repeat_n(' ', column));
@@ -133,6 +142,20 @@ impl<'d, 'a> Engine<'d, 'a> {
         match indent {
             Indent::Column(c) => c as usize,
             Indent::Mark { mark, delta } => self.marks[mark as usize].column + delta as usize,
+            Indent::Hanging {
+                open,
+                probe,
+                align,
+                delta,
+            } => {
+                let open = self.marks[open as usize];
+                let base = if self.marks[probe as usize].line == open.line {
+                    self.marks[align as usize].column
+                } else {
+                    open.column + 2
+                };
+                base + delta as usize
+            }
             Indent::Lenient {
                 opener,
                 align,

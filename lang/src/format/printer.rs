@@ -14,8 +14,8 @@
 //!
 //! Broken lines are indented by the rules: 2 from the open paren for special forms, under
 //! the first argument for calls (or 1 from the paren when the first argument has its own
-//! line), under the first element for data. Continuation lines of calls keep the user's
-//! indentation when it is sensible; see [`Indent::Lenient`].
+//! line), under the first element for data. The continuation lines of a call share one
+//! column, which keeps the user's indentation when it is sensible; see [`Indent::Lenient`].
 
 use std::borrow::Cow;
 
@@ -47,6 +47,14 @@ enum Base {
     Open(u32),
     /// The column of the form with this index (forms before it: the open paren plus 1).
     Align(usize),
+    /// cljfmt's fallback for a `block N` form whose user put argument `probe` = N+1 on the
+    /// head's line: a fill break before that argument (to the open paren plus 2), and later
+    /// lines under the first argument if the argument stayed on the head's line, else at the
+    /// open paren plus 2 ([`Indent::Hanging`]).
+    Fallback {
+        /// N+1.
+        probe: usize,
+    },
 }
 
 /// How one delimited form is laid out; forms are numbered from 0 (the head of a call).
@@ -105,6 +113,8 @@ struct Marks {
     open: MarkId,
     /// At the form that later lines align under, if any.
     align: MarkId,
+    /// At argument N+1 of a [`Base::Fallback`] form.
+    probe: MarkId,
     /// For a call whose first argument hangs: the one column all its continuation lines
     /// start at, from the first continuation line the user wrote ([`Indent::Lenient`]).
     continuation: Option<Indent>,
@@ -185,23 +195,38 @@ impl<'s> Printer<'s> {
         }
     }
 
-    /// `'x`, `` `x ``, `,x`, `,@x`: the prefix joined to its form.
+    /// `'x`, `` `x ``, `,x`, `,@x`: the prefix joined to its form. A chain of prefixes with
+    /// nothing between them (`''x`) is printed as one piece of text, without recursion, as
+    /// the reader does not limit how long such chains are.
     fn prefixed(&mut self, node: &'s SyntaxNode, ctx: Ctx) -> Doc<'s> {
-        let ctx = if node.kind == NodeKind::Quote {
-            Ctx {
-                data: true,
-                bindings: false,
+        let start = node.range.start as usize;
+        let mut ctx = ctx;
+        let mut node = node;
+        loop {
+            if node.kind == NodeKind::Quote {
+                ctx = Ctx {
+                    data: true,
+                    bindings: false,
+                };
             }
-        } else {
-            ctx
-        };
+            match node.children.as_slice() {
+                [SyntaxElement::Token(_), SyntaxElement::Node(inner)]
+                    if inner.kind.is_prefix() && inner.kind != NodeKind::DatumComment =>
+                {
+                    node = inner;
+                }
+                _ => break,
+            }
+        }
         let Some((prefix, rest)) = node.children.split_first() else {
             return Doc::nil();
         };
+        // The prefixes of the chain are adjacent in the source.
+        let prefix = &self.text[start..prefix.range().end as usize];
         let Items { items, .. } = trivia::items(rest, self.text);
         let mark = self.mark();
         let indent = Indent::Mark { mark, delta: 0 };
-        let mut docs = vec![Doc::Mark(mark), Doc::text(self.slice(prefix))];
+        let mut docs = vec![Doc::Mark(mark), Doc::text(prefix)];
         for (i, item) in items.iter().enumerate() {
             let prev_line_comment = i > 0 && items[i - 1].is_line_comment();
             if prev_line_comment || (item.newlines > 0 && !item.is_form()) {
@@ -242,6 +267,7 @@ impl<'s> Printer<'s> {
         let mut marks = Marks {
             open: self.mark(),
             align: self.mark(),
+            probe: self.mark(),
             continuation: None,
         };
         if shape.lenient {
@@ -282,8 +308,17 @@ impl<'s> Printer<'s> {
                 docs.push(separator(&shape, marks, k, preserve, glued));
             }
             if let ItemKind::Form(e) = item.kind {
-                if matches!(shape.base, Base::Align(a) if a == k) {
-                    docs.push(Doc::Mark(marks.align));
+                match shape.base {
+                    Base::Align(a) if a == k => docs.push(Doc::Mark(marks.align)),
+                    Base::Fallback { probe } => {
+                        if k == 1 {
+                            docs.push(Doc::Mark(marks.align));
+                        }
+                        if k == probe {
+                            docs.push(Doc::Mark(marks.probe));
+                        }
+                    }
+                    _ => {}
                 }
                 let ctx = child_ctx(&shape, k, ctx);
                 docs.push(self.element(e, ctx));
@@ -402,12 +437,11 @@ impl<'s> Printer<'s> {
                     ..special
                 };
                 // cljfmt's block rule: when the user put more than `args` arguments on the
-                // head's line, the rest align under the first argument. Those arguments
-                // then stay on the head's line, so the choice is the same next time.
+                // head's line, the rest align under the first argument (if argument
+                // `args + 1` still fits on the head's line; see `Base::Fallback`).
                 if preserve && on_head_line >= args + 2 {
                     Shape {
-                        hang: args + 1,
-                        base: Base::Align(1),
+                        base: Base::Fallback { probe: args + 1 },
                         ..block
                     }
                 } else {
@@ -473,18 +507,26 @@ fn slot(shape: &Shape, marks: Marks, k: usize) -> Indent {
     {
         return continuation;
     }
+    let extra = if shape.pair_second(k) { 2 } else { 0 };
     let (mark, delta) = match shape.base {
         _ if k == 0 => (marks.open, 1),
         Base::Open(n) => (marks.open, n),
         Base::Align(a) if k > a => (marks.align, 0),
         Base::Align(_) => (marks.open, 1),
+        Base::Fallback { probe } if k > probe => {
+            return Indent::Hanging {
+                open: marks.open,
+                probe: marks.probe,
+                align: marks.align,
+                delta: extra,
+            };
+        }
+        Base::Fallback { .. } => (marks.open, 2),
     };
-    let delta = if shape.pair_second(k) {
-        delta + 2
-    } else {
-        delta
-    };
-    Indent::Mark { mark, delta }
+    Indent::Mark {
+        mark,
+        delta: delta + extra,
+    }
 }
 
 /// The separator before form `k >= 1` when the user wrote no line break there.
@@ -492,6 +534,9 @@ fn separator(shape: &Shape, marks: Marks, k: usize, preserve: bool, glued: bool)
     let indent = slot(shape, marks, k);
     if glued || k <= shape.hang {
         return Doc::space();
+    }
+    if matches!(shape.base, Base::Fallback { probe } if k == probe) {
+        return Doc::brk(BreakKind::Fill, indent);
     }
     if let Some(p) = shape.pairs_from
         && k >= p

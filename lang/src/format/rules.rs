@@ -7,6 +7,10 @@
 //! | block 0 | `do try finally cond enter action spawn parallel race roles capabilities` | head alone on the first line, every form indented 2 |
 //! | default | any other call | first argument on the head's line and the rest aligned under it; or, when the user put the first argument on its own line, everything indented 1 |
 //!
+//! As in cljfmt, a `block N` form with more than N arguments on its first line (as the user
+//! wrote it) is laid out like a call instead. In calls, a keyword argument and its value stay
+//! on one line.
+//!
 //! `cond` (after the head) and `case`/`match` (after the value) hold test/expression pairs,
 //! and `let`/`loop` binding vectors hold name/value pairs: when broken, each pair gets a line.
 //! Vectors, maps and quoted lists are data: elements aligned under the first element, maps
