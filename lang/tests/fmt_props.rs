@@ -293,6 +293,8 @@ fn meaning_check_sees_differences() {
     assert!(same_all(&a, &c));
 }
 
+/// Prints a few generated programs with their formatting, and how many outputs have long
+/// lines: for checking what the generators produce (`cargo test -- --ignored --nocapture`).
 #[test]
 #[ignore]
 fn show_samples() {

@@ -7,3 +7,8 @@
                 planner
                 "req-42"
                 "A long request text that will certainly not fit on one line"))
+(let [h (assert (record lock "build"))] (do-work) (retract h))
+(send! (record progress
+               (gensym)
+               :percent 50
+               :message "halfway through the long running build step"))

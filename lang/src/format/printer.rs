@@ -1,7 +1,7 @@
 //! The printer: the lossless syntax tree to a [`Doc`].
 //!
 //! Each delimited form becomes one group. Between two items the printer puts a separator
-//! chosen from the form's [`Shape`] (from the rules table) and from what the user wrote:
+//! chosen from the form's shape (from the rules table) and from what the user wrote:
 //!
 //! * a line break the user wrote (or a comment that ends a line) is kept as a hard break,
 //!   and two or more become one blank line; breaks right after an opener and before a
