@@ -21,6 +21,8 @@ struct Cli {
 enum Command {
     /// Read, expand, resolve and lint files without running them.
     Check(commands::check::CheckArgs),
+    /// Format files in place; `--check` lists the ones that would change.
+    Fmt(commands::fmt::FmtArgs),
     /// Run a program: a script's top-level forms in order.
     Run(commands::run::RunArgs),
     /// Run the language server on standard input and output.
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check(args) => commands::check::run(&args),
+        Command::Fmt(args) => commands::fmt::run(&args),
         Command::Run(args) => commands::run::run(&args),
         Command::Lsp(args) => commands::lsp::run(&args),
     }

@@ -22,7 +22,8 @@
     (loop [lists (%map-1 %to-list (cons coll colls)) acc ()]
       (if (%any-empty? lists)
         (reverse acc)
-        (recur (%map-1 rest lists) (cons (apply f (%map-1 first lists)) acc))))))
+        (recur (%map-1 rest lists)
+               (cons (apply f (%map-1 first lists)) acc))))))
 
 (defn %filter [pred coll]
   (loop [xs (%to-list coll) acc ()]

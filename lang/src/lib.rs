@@ -11,6 +11,7 @@ pub mod core;
 pub mod diagnostic;
 pub mod envelope;
 pub mod expand;
+pub mod format;
 pub mod frontend;
 pub mod ir;
 pub mod lint;

@@ -36,6 +36,7 @@ pub fn read(file: FileId, text: &str) -> Parse {
         errors: Vec::new(),
         depth: 0,
         overflow: 0,
+        reported_depth: false,
     }
     .run(text)
 }
@@ -64,6 +65,8 @@ struct Reader {
     depth: usize,
     /// Delimiters open inside an error node past [`MAX_DEPTH`].
     overflow: usize,
+    /// Whether nesting past the limit was reported already.
+    reported_depth: bool,
 }
 
 fn opener_text(kind: NodeKind) -> &'static str {
@@ -152,6 +155,13 @@ impl Reader {
             }
             LParen | LBracket | LBrace => self.open(token),
             Quote | Quasiquote | Unquote | UnquoteSplicing | DatumComment => {
+                if self.depth == MAX_DEPTH {
+                    // Keep the prefix as a plain token; the error says why it is ignored.
+                    self.too_deep(token);
+                    self.push(SyntaxElement::Token(token));
+                    return;
+                }
+                self.depth += 1;
                 let kind = match token.kind {
                     Quote => NodeKind::Quote,
                     Quasiquote => NodeKind::Quasiquote,
@@ -174,15 +184,7 @@ impl Reader {
             _ => NodeKind::Map,
         };
         if self.depth == MAX_DEPTH {
-            self.errors.push(
-                Diagnostic::new(
-                    codes::TOO_DEEP,
-                    self.span(token.range),
-                    "forms are nested too deeply",
-                )
-                .with_label(format!("this is more than {MAX_DEPTH} levels deep"))
-                .with_help("give the inner parts names with `let` or `defn`"),
-            );
+            self.too_deep(token);
             let mut frame = Frame::new(NodeKind::Error, token.range.start as usize);
             frame.children.push(SyntaxElement::Token(token));
             self.stack.push(frame);
@@ -193,6 +195,22 @@ impl Reader {
         let mut frame = Frame::new(kind, token.range.start as usize);
         frame.children.push(SyntaxElement::Token(token));
         self.stack.push(frame);
+    }
+
+    /// Reports nesting past [`MAX_DEPTH`], once per file.
+    fn too_deep(&mut self, token: Token) {
+        if std::mem::replace(&mut self.reported_depth, true) {
+            return;
+        }
+        self.errors.push(
+            Diagnostic::new(
+                codes::TOO_DEEP,
+                self.span(token.range),
+                "forms are nested too deeply",
+            )
+            .with_label(format!("this is more than {MAX_DEPTH} levels deep"))
+            .with_help("give the inner parts names with `let` or `defn`"),
+        );
     }
 
     /// Past the depth limit: keep tokens flat in the error node until its opener is closed.
@@ -329,6 +347,9 @@ impl Reader {
     /// Pops the top frame into a node ending at `end` (used when it has no children).
     fn pop(&mut self, end: usize) -> SyntaxNode {
         let frame = self.stack.pop().expect("the root frame is never popped");
+        if frame.kind.is_prefix() {
+            self.depth -= 1;
+        }
         let end = frame
             .children
             .last()
@@ -440,6 +461,12 @@ mod tests {
         let text = format!("{}{}", "(".repeat(100_000), ")".repeat(100_000));
         assert_eq!(codes_of(&text), vec!["E0112"]);
         roundtrip(&text);
+        let quotes = format!("{}x", "'".repeat(100_000));
+        assert_eq!(codes_of(&quotes), vec!["E0112"]);
+        roundtrip(&quotes);
+        let mixed = format!("{}x{}", "('".repeat(50_000), ")".repeat(50_000));
+        assert_eq!(codes_of(&mixed), vec!["E0112"]);
+        roundtrip(&mixed);
         let unbalanced = "[".repeat(50_000);
         roundtrip(&unbalanced);
     }

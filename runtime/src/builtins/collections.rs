@@ -275,7 +275,7 @@ pub fn get(cx: &mut Cx, args: &[Value]) -> Outcome {
 
 /// `(assoc coll key value …)`
 pub fn assoc(cx: &mut Cx, args: &[Value]) -> Outcome {
-    if args.len() % 2 == 0 {
+    if args.len().is_multiple_of(2) {
         return Err(cx.ctx.error(
             "arity",
             "`assoc` needs key/value pairs after the collection",

@@ -1,0 +1,5 @@
+(and a b c)
+(or (get config :timeout) (get defaults :timeout) (error "no timeout configured anywhere at all"))
+(and (valid? request)
+(authorized? user request)
+  (not (rate-limited? user)))

@@ -1,0 +1,10 @@
+(try (risky)
+  (catch e (log e)))
+(let [x 1] (println x)
+  (println (* x 2)))
+(do (a)
+  (b))
+(if c then
+  else)
+(when ok (a)
+  (b))

@@ -1,0 +1,6 @@
+(defn f [x]
+  (let [y (* x 2)]
+    (+ x y)))
+
+(def s "line one
+line two")

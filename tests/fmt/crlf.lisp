@@ -1,0 +1,7 @@
+(defn f [x]
+  (let [y (* x 2)]
+       (+ x y)))
+
+
+(def s "line one
+line two")

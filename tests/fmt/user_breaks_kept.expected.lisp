@@ -1,0 +1,13 @@
+(str "first part "
+     "second part")
+(println a
+  b)
+(println a
+         b)
+(println a
+         b)
+(foo
+ a
+ b)
+(foo
+ a b)
