@@ -68,6 +68,16 @@ impl Heap {
         self.allocated > self.threshold
     }
 
+    /// Number of slots, live or free.
+    pub fn len(&self) -> usize {
+        self.objects.len()
+    }
+
+    /// Whether the heap has no slots at all.
+    pub fn is_empty(&self) -> bool {
+        self.objects.is_empty()
+    }
+
     /// Number of live objects.
     pub fn live(&self) -> usize {
         self.live

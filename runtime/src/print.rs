@@ -35,11 +35,12 @@ pub fn float(f: f64) -> String {
         } else {
             "##-Inf".into()
         }
-    } else if f.fract() == 0.0 && f.abs() < 1e16 {
+    } else if f != 0.0 && (f.abs() >= 1e16 || f.abs() < 1e-5) {
+        format!("{f:e}")
+    } else if f.fract() == 0.0 {
         format!("{f:.1}")
     } else {
-        let s = format!("{f}");
-        if s.len() > 24 { format!("{f:e}") } else { s }
+        format!("{f}")
     }
 }
 

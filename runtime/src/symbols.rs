@@ -29,6 +29,16 @@ impl Symbols {
         self.names.get(id as usize).map_or("?", String::as_str)
     }
 
+    /// How many names are interned.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Whether no name is interned.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
     /// The id of `name` if it was interned.
     pub fn get(&self, name: &str) -> Option<u32> {
         self.ids.get(name).copied()

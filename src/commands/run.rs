@@ -6,9 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use duet::driver::{Limits, Session};
+use duet::driver::{Limits, script};
 use duet_lang::frontend::FsLoader;
-use duet_lang::render;
 
 use crate::output;
 
@@ -39,49 +38,24 @@ pub fn run(args: &RunArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut session = Session::new(Limits {
+    let limits = Limits {
         max_steps: args.max_steps,
         max_frames: args.max_depth,
-    });
-    let checked = session.check(&name, &bytes, &mut FsLoader);
-    let color = output::stderr_color();
-    if !checked.diagnostics.is_empty() {
-        eprint!(
-            "{}",
-            render::human(
-                &checked.diagnostics,
-                &checked.sources,
-                render::Style { color }
-            )
-        );
-    }
-    if checked.has_errors() {
-        eprintln!("{}", render::summary(1, &checked.diagnostics));
-        return ExitCode::from(2);
-    }
-    if let Some(workflow) = checked.module.workflows.first() {
-        output::error(&format!(
-            "`{name}` defines the workflow `{}`; workflows run on the durable runtime, which this build does not have yet. `duet check {name}` checks it.",
-            workflow.name
-        ));
-        return ExitCode::from(2);
-    }
-    let fid = session.load(&checked);
+    };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let result = session.run(fid, &mut out, &mut std::io::stderr());
-    let flushed = out.flush();
-    match result {
-        Ok(_) => {
-            if let Err(e) = flushed {
-                output::error(&format!("cannot write to standard output: {e}"));
-                return ExitCode::from(1);
-            }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprint!("{}", session.render_error(&e, color));
-            ExitCode::from(1)
-        }
+    let outcome = script::run(
+        &name,
+        &bytes,
+        limits,
+        &mut FsLoader,
+        &mut out,
+        &mut std::io::stderr(),
+        output::stderr_color(),
+    );
+    if let Err(e) = out.flush() {
+        output::error(&format!("cannot write to standard output: {e}"));
+        return ExitCode::from(1);
     }
+    ExitCode::from(outcome.exit_code())
 }

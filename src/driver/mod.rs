@@ -5,6 +5,7 @@
 mod convert;
 mod macros;
 mod report;
+pub mod script;
 
 use std::collections::BTreeMap;
 use std::io::Write;

@@ -18,6 +18,7 @@ use duet_lang::ir::{self, Program, SourceSpan};
 
 pub use ctx::{Ctx, Cx, Flow, Outcome};
 pub use pattern::{bind, matches};
+pub use run::request_values;
 
 use crate::builtins::Linked;
 use crate::value::Value;

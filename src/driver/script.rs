@@ -1,0 +1,78 @@
+//! Running a file as a script: check it, then evaluate its top-level forms in order. The
+//! same function serves `duet run` and the tests, so both see exactly the same behaviour.
+
+use std::io::Write;
+
+use duet_lang::expand::Loader;
+use duet_lang::render;
+
+use super::{Limits, Session};
+
+/// How a script run ended, as `duet run` reports it in its exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// It ran to the end (exit 0).
+    Done,
+    /// It raised an uncaught error (exit 1).
+    Failed,
+    /// It did not check, or is not a script; nothing ran (exit 2).
+    Rejected,
+}
+
+impl Outcome {
+    /// The exit status for the outcome.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Outcome::Done => 0,
+            Outcome::Failed => 1,
+            Outcome::Rejected => 2,
+        }
+    }
+}
+
+/// Checks and runs the program `bytes` read from `name`. What it prints goes to `out`;
+/// diagnostics, its log and any error go to `err`.
+pub fn run(
+    name: &str,
+    bytes: &[u8],
+    limits: Limits,
+    loader: &mut dyn Loader,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    color: bool,
+) -> Outcome {
+    let mut session = Session::new(limits);
+    let checked = session.check(name, bytes, loader);
+    if !checked.diagnostics.is_empty() {
+        let _ = write!(
+            err,
+            "{}",
+            render::human(
+                &checked.diagnostics,
+                &checked.sources,
+                render::Style { color }
+            )
+        );
+    }
+    if checked.has_errors() {
+        let _ = writeln!(err, "{}", render::summary(1, &checked.diagnostics));
+        return Outcome::Rejected;
+    }
+    if let Some(workflow) = checked.module.workflows.first() {
+        let _ = writeln!(
+            err,
+            "error: `{name}` defines the workflow `{}`; workflows run on the durable runtime, which this build does not have yet. `duet check {name}` checks it.",
+            workflow.name
+        );
+        return Outcome::Rejected;
+    }
+    let fid = session.load(&checked);
+    match session.run(fid, out, err) {
+        Ok(_) => Outcome::Done,
+        Err(e) => {
+            let _ = out.flush();
+            let _ = write!(err, "{}", session.render_error(&e, color));
+            Outcome::Failed
+        }
+    }
+}

@@ -1,0 +1,7 @@
+(println (and) (or) (and 1 2 3) (and 1 nil 3) (and 1 false 3))
+(println (or nil false) (or nil 2 3) (or false nil :last))
+(def calls [])
+(defn note [x] (set! calls (conj calls x)) x)
+(and (note 1) (note false) (note 3))
+(or (note nil) (note 2) (note 4))
+(println calls)

@@ -1,0 +1,2 @@
+(println "this must not print")
+(prinln "typo")

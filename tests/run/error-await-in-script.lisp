@@ -1,0 +1,1 @@
+(await (record never-asserted))

@@ -1,0 +1,2 @@
+(println (/ 10 2))
+(println (/ 1 0))

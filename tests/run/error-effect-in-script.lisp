@@ -1,0 +1,2 @@
+(println "scripts can print")
+(shell "echo hi")

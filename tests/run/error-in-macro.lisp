@@ -1,0 +1,2 @@
+(defmacro broken [x] (+ x 1))
+(println (broken :not-a-number))

@@ -1,0 +1,2 @@
+(defn grow [n] (if (> n 0) (grow (* n 1000)) n))
+(grow 1)

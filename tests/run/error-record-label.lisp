@@ -1,0 +1,1 @@
+(record "not a symbol" 1)

@@ -1,0 +1,5 @@
+(defn add-one [x] (+ x 1))
+(defn go [v] (add-one v))
+(println "before the error")
+(go "a")
+(println "never printed")

@@ -1,0 +1,3 @@
+(defn f [] (g))
+(f)
+(defn g [] :too-late)

@@ -1,0 +1,3 @@
+(def a (gensym))
+(def b (gensym "tmp"))
+(println (symbol? a) (= a b) (= a a))

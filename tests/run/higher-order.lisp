@@ -1,0 +1,6 @@
+(println (map inc [1 2 3]) (map + [1 2 3] [10 20 30]) (map vector [1 2] [:a :b] ["x" "y" "z"]))
+(println (filter even? (range 10)) (filter (fn [x] (> x 2)) '(1 2 3 4)))
+(println (reduce + [1 2 3 4]) (reduce + 100 [1 2 3]) (reduce max [3 9 2]) (reduce + []) (reduce * 1 []))
+(println (sort [3 1 2]) (sort ["b" "a" "c"]) (sort-by count ["ccc" "a" "bb"]) (sort-by - [1 3 2]))
+(println (apply + [1 2 3]) (apply + 1 2 [3 4]) (apply str "a" ["b" "c"]) (apply max [5 9 1]))
+(println (map (fn [pair] (str (first pair) "=" (nth pair 1))) {:a 1 :b 2}))

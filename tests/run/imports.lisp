@@ -1,0 +1,10 @@
+(import "lib/shapes.lisp")
+(import std/text)
+(import std/retry)
+(println (area (square 3)))
+(println (lines "a\nb\nc") (blank? "  ") (blank? "x") (indent "> " "one\ntwo"))
+(def attempts 0)
+(println (retry 3 (fn []
+                    (set! attempts (inc attempts))
+                    (if (< attempts 3) (throw (error "not yet")) (str "done after " attempts)))))
+(println (try (retry 2 (fn [] (throw (error "always")))) (catch e (field e 1))))

@@ -1,0 +1,5 @@
+(def m {:b 2 :a 1})
+(println m (get m :a) (get m :zzz) (get m :zzz 0) (assoc m :c 3) (assoc m :a 100) (dissoc m :b))
+(println (keys m) (vals m) (contains? m :a) (contains? m :c) (count m) (hash-map :x 1 :y 2))
+(println (conj m [:z 26]) (assoc nil :k :v) (get {"string key" 1} "string key") (get {[1 2] :vec} [1 2]))
+(println (= (assoc {} :a 1 :b 2) {:b 2 :a 1}) (empty? {}) (keys {}))

@@ -1,0 +1,5 @@
+(print "no newline" 1 2)
+(println)
+(println "several" "values" 3 :k nil true [1 "two" :three] {:m "v"} '(a "b"))
+(println 0.1 1.0 100.0 1.5e20 -2.25 3)
+(println (str 1.0) (str [1.0 "s"]) (str nil) (str "a" nil "b"))

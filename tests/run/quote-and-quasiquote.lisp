@@ -1,0 +1,7 @@
+(println '(a b c) 'sym '[1 x] '{:k v})
+(def xs [1 2 3])
+(println `(list ,(first xs) ,@xs end))
+(println `[a ,(count xs) ,@(rest xs)])
+(println `{:n ,(count xs)})
+(println `(nested `(inner ,(a ,(+ 1 2)))))
+(println (quote (quote x)) ''x)

@@ -1,0 +1,6 @@
+(println (str) (str "a" 1 :k nil 'sym [1 "x"]) (count "hello"))
+(println (subs "hello world" 6) (subs "hello" 1 3) (split "a,b,,c" ",") (split "abc" ""))
+(println (join ["a" "b" "c"]) (join ", " [1 2 3]) (join "-" '()))
+(println (trim "  padded  ") (upper "MiXed") (lower "MiXed"))
+(println (starts-with? "workflow" "work") (ends-with? "workflow" "flow") (includes? "workflow" "kfl") (includes? "a" "b"))
+(println (replace "a-b-c" "-" "+") (format "{} + {} = {}" 1 2 3) (format "braces {{}} and {}" :x))

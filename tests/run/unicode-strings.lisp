@@ -1,0 +1,5 @@
+(def s "héllo wörld 🌍")
+(println s (count s) (subs s 6 11) (upper s) (get s 1))
+(println (split "α|β|γ" "|") (reverse "añb") (first "日本") (join "·" ["a" "b"]))
+(println "escapes: tab[\t] quote[\"] backslash[\\] unicode[\u{1F600}]")
+(println ["quoted \"inside\"" "new\nline"])
