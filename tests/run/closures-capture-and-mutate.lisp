@@ -5,7 +5,8 @@
       n)))
 (def c1 (make-counter))
 (def c2 (make-counter))
-(c1) (c1)
+(c1)
+(c1)
 (println (c1) (c2))
 (defn make-account [balance]
   (let [deposit (fn [x] (set! balance (+ balance x)) balance)

@@ -1,4 +1,5 @@
-(defn make-list [n] (loop [i 0 acc '()] (if (= i n) acc (recur (inc i) (cons i acc)))))
+(defn make-list [n]
+  (loop [i 0 acc '()] (if (= i n) acc (recur (inc i) (cons i acc)))))
 (defn churn [rounds]
   (loop [r 0 total 0]
     (if (= r rounds)

@@ -6,5 +6,7 @@
 (def attempts 0)
 (println (retry 3 (fn []
                     (set! attempts (inc attempts))
-                    (if (< attempts 3) (throw (error "not yet")) (str "done after " attempts)))))
+                    (if (< attempts 3)
+                      (throw (error "not yet"))
+                      (str "done after " attempts)))))
 (println (try (retry 2 (fn [] (throw (error "always")))) (catch e (field e 1))))

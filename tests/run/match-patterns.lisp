@@ -12,4 +12,17 @@
     (record point ?x ?y) (str "point " x "," y)
     (record reply :field 0 :equals "r1") "the reply to r1"
     _ "something else"))
-(println (map describe [nil 42 "hi" :k (quote sym) [] [7] (list 1 2 3) {:name "Ada" :age 36 :x 0} (record point 1 2) (record reply "r1" "body") (record reply "r2") 3.5]))
+(println (map describe
+              [nil
+               42
+               "hi"
+               :k
+               (quote sym)
+               []
+               [7]
+               (list 1 2 3)
+               {:name "Ada" :age 36 :x 0}
+               (record point 1 2)
+               (record reply "r1" "body")
+               (record reply "r2")
+               3.5]))

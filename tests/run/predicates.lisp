@@ -1,4 +1,5 @@
-(def samples [nil true 1 1.5 "s" :k 'sym '(1) [1] {:a 1} (record r 1) inc (fn [] 1)])
+(def samples
+  [nil true 1 1.5 "s" :k 'sym '(1) [1] {:a 1} (record r 1) inc (fn [] 1)])
 (println (map nil? samples))
 (println (map boolean? samples))
 (println (map number? samples))
@@ -12,5 +13,9 @@
 (println (map map? samples))
 (println (map record? samples))
 (println (map fn? samples))
-(println (map zero? [0 0.0 1]) (map pos? [-1 0 1]) (map neg? [-1 0 1]) (map even? [1 2]) (map odd? [1 2]))
+(println (map zero? [0 0.0 1])
+         (map pos? [-1 0 1])
+         (map neg? [-1 0 1])
+         (map even? [1 2])
+         (map odd? [1 2]))
 (println (map empty? [nil "" [] '() {} "x" [1]]))
