@@ -4,36 +4,15 @@
 //! `DUET_BLESS=1` rewrites the expected files; review the diff.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use duet::driver::Limits;
+mod run_corpus_support {
+    include!("run_corpus_support.rs");
+}
+
 use duet::driver::script;
 use duet_lang::frontend::FsLoader;
-
-/// Every program of the corpus, sorted.
-pub fn corpus() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = fs::read_dir("tests/run")
-        .expect("tests/run exists")
-        .map(|e| e.expect("readable entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "lisp"))
-        .collect();
-    files.sort();
-    files
-}
-
-/// The limits a program asks for in its leading comments.
-pub fn limits(text: &str) -> Limits {
-    let mut limits = Limits::default();
-    for line in text.lines().take_while(|l| l.starts_with(";;")) {
-        if let Some(n) = line.strip_prefix(";; max-steps: ") {
-            limits.max_steps = n.trim().parse().expect("a number of steps");
-        }
-        if let Some(n) = line.strip_prefix(";; max-depth: ") {
-            limits.max_frames = n.trim().parse().expect("a depth");
-        }
-    }
-    limits
-}
+use run_corpus_support::{corpus, limits};
 
 fn transcript(path: &Path) -> String {
     let name = path.to_string_lossy().replace('\\', "/");

@@ -195,6 +195,11 @@ impl Session {
         &mut self.vm
     }
 
+    /// The VM, taking the session apart.
+    pub fn into_vm(self) -> Vm {
+        self.vm
+    }
+
     /// The global names defined so far, for completion.
     pub fn globals(&self) -> Vec<String> {
         let program = self.vm.program();

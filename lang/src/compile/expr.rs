@@ -445,12 +445,14 @@ impl Compiler {
         // The thrown value is on the stack.
         match catch {
             Some((id, handler)) => {
-                let to_rethrow = finally.map(|_| self.top().emit_forward(Instr::PushHandler));
                 let slot = self.top().slot(*id);
                 self.emit(Instr::SetLocal(slot));
                 if self.boxed.contains(id) {
                     self.emit(Instr::MakeCell(slot));
                 }
+                // Protect the handler only now that the thrown value is off the stack, so
+                // an error in the handler unwinds to the height the handler started at.
+                let to_rethrow = finally.map(|_| self.top().emit_forward(Instr::PushHandler));
                 self.body(handler, false);
                 if let Some(to_rethrow) = to_rethrow {
                     self.emit(Instr::PopHandler);

@@ -1,0 +1,32 @@
+// Shared by the corpus tests: included with `include!`, not a test target of its own.
+
+use std::fs;
+use std::path::PathBuf;
+
+use duet::driver::Limits;
+
+/// Every program of the corpus, sorted.
+pub fn corpus() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = fs::read_dir("tests/run")
+        .expect("tests/run exists")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "lisp"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The limits a program asks for in its leading comments (`;; max-steps: N`,
+/// `;; max-depth: N`).
+pub fn limits(text: &str) -> Limits {
+    let mut limits = Limits::default();
+    for line in text.lines().take_while(|l| l.starts_with(";;")) {
+        if let Some(n) = line.strip_prefix(";; max-steps: ") {
+            limits.max_steps = n.trim().parse().expect("a number of steps");
+        }
+        if let Some(n) = line.strip_prefix(";; max-depth: ") {
+            limits.max_frames = n.trim().parse().expect("a depth");
+        }
+    }
+    limits
+}
