@@ -4,6 +4,7 @@
 mod commands;
 mod lsp;
 mod output;
+mod repl;
 
 use std::process::ExitCode;
 
@@ -25,6 +26,8 @@ enum Command {
     Fmt(commands::fmt::FmtArgs),
     /// Run a program: a script's top-level forms in order.
     Run(commands::run::RunArgs),
+    /// An interactive session: multi-line input, history, completion.
+    Repl,
     /// Run the language server on standard input and output.
     Lsp(commands::lsp::LspArgs),
 }
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(&args),
         Command::Fmt(args) => commands::fmt::run(&args),
         Command::Run(args) => commands::run::run(&args),
+        Command::Repl => repl::run(),
         Command::Lsp(args) => commands::lsp::run(&args),
     }
 }

@@ -7,7 +7,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use duet_lang::frontend::{FsLoader, check_bytes};
+use duet::driver::{Limits, Session};
+use duet_lang::frontend::FsLoader;
 use duet_lang::render;
 
 fn corpus() -> Vec<PathBuf> {
@@ -23,7 +24,8 @@ fn corpus() -> Vec<PathBuf> {
 fn rendered(path: &Path) -> String {
     let name = path.to_string_lossy().replace('\\', "/");
     let bytes = fs::read(path).expect("corpus file is readable");
-    let checked = check_bytes(&name, &bytes, &mut FsLoader, None);
+    let mut session = Session::new(Limits::default());
+    let checked = session.check(&name, &bytes, &mut FsLoader);
     let mut out = render::human(
         &checked.diagnostics,
         &checked.sources,

@@ -334,6 +334,8 @@ pub struct Definition {
     pub span: Span,
     /// What it is.
     pub kind: DefinitionKind,
+    /// The positional arity of a function with a parameter vector in its definition.
+    pub arity: Option<(usize, Option<usize>)>,
 }
 
 /// A whole program: every file it imports, lowered and resolved.

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::codes;
 use crate::core::Module;
 use crate::diagnostic::{self, Diagnostic};
-use crate::expand::{Expander, Loader, MacroHost};
+use crate::expand::{Environment, Expander, Loader, MacroHost};
 use crate::lint;
 use crate::source::{SourceFile, SourceMap};
 use crate::span::{Span, TextRange};
@@ -37,8 +37,19 @@ pub fn check_bytes(
     loader: &mut dyn Loader,
     host: Option<&mut dyn MacroHost>,
 ) -> Checked {
+    check_in(Environment::default(), name, bytes, loader, host)
+}
+
+/// Like [`check_bytes`], with what earlier REPL inputs defined in scope.
+pub fn check_in(
+    env: Environment,
+    name: &str,
+    bytes: &[u8],
+    loader: &mut dyn Loader,
+    host: Option<&mut dyn MacroHost>,
+) -> Checked {
     match std::str::from_utf8(bytes) {
-        Ok(text) => check_source(name, text, loader, host),
+        Ok(text) => check_text(env, name, text, loader, host),
         Err(e) => {
             let mut sources = SourceMap::new();
             let text = String::from_utf8_lossy(bytes).into_owned();
@@ -70,7 +81,17 @@ pub fn check_source(
     loader: &mut dyn Loader,
     host: Option<&mut dyn MacroHost>,
 ) -> Checked {
-    let (sources, module, mut diagnostics) = Expander::new(loader, host).run(name, text);
+    check_text(Environment::default(), name, text, loader, host)
+}
+
+fn check_text(
+    env: Environment,
+    name: &str,
+    text: &str,
+    loader: &mut dyn Loader,
+    host: Option<&mut dyn MacroHost>,
+) -> Checked {
+    let (sources, module, mut diagnostics) = Expander::new(loader, host, env).run(name, text);
     // Lints assume a well-formed module; after errors they would mostly repeat them.
     if !diagnostics.iter().any(Diagnostic::is_error) {
         diagnostics.extend(lint::lint(&module));

@@ -18,5 +18,6 @@ pub mod lint;
 pub mod render;
 pub mod source;
 pub mod span;
+pub mod special_forms;
 pub mod stdlib;
 pub mod syntax;

@@ -179,7 +179,11 @@ fn validate(program: &Program, machine: &Machine) -> Result<(), String> {
                 return Err("a pending request names a pattern the program does not have".into());
             }
         }
-        fiber.raising.iter().try_for_each(check)?;
+        fiber
+            .raising
+            .iter()
+            .chain(&fiber.aborting)
+            .try_for_each(check)?;
     }
     Ok(())
 }

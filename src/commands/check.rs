@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
+use duet::driver::{Limits, Session};
 use duet_lang::diagnostic::Diagnostic;
 use duet_lang::frontend::{self, Checked, FsLoader};
 use duet_lang::{codes, render};
@@ -55,7 +56,10 @@ pub fn run(args: &CheckArgs) -> ExitCode {
                 continue;
             }
         };
-        checked.push(frontend::check_bytes(&name, &bytes, &mut FsLoader, None));
+        // Each file in a session of its own, so its macros run (they can use only what the
+        // file defines; its other top-level forms do not run).
+        let mut session = Session::new(Limits::default());
+        checked.push(session.check(&name, &bytes, &mut FsLoader));
     }
 
     let all: Vec<&Diagnostic> = checked.iter().flat_map(|c| &c.diagnostics).collect();

@@ -23,8 +23,8 @@ pub struct MacroRunner<'s> {
     pub vm: &'s mut Vm,
     /// How many top-level forms of the module were already looked at for definitions.
     pub seen: usize,
-    /// Macros compiled so far, by name.
-    pub compiled: BTreeMap<String, Value>,
+    /// Macros compiled so far, by name (kept by the session across inputs).
+    pub compiled: &'s mut BTreeMap<String, Value>,
 }
 
 impl MacroRunner<'_> {

@@ -9,14 +9,18 @@ pub mod script;
 
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use duet_lang::compile::Compiler;
-use duet_lang::expand::Loader;
+use duet_lang::expand::{Environment, Loader};
 use duet_lang::frontend::{self, Checked, NoLoader};
 use duet_lang::source::SourceFile;
 use duet_runtime::print;
 use duet_runtime::value::Value;
 use duet_runtime::vm::{self, Request, RuntimeError, Step, Vm};
+
+/// Instructions run between looks at the interrupt flag.
+const INTERRUPT_SLICE: u64 = 100_000;
 
 /// The prelude's functions written in Duet.
 const PRELUDE: &str = include_str!("../../stdlib/prelude.lisp");
@@ -46,6 +50,12 @@ pub struct Session {
     vm: Vm,
     files: BTreeMap<String, SourceFile>,
     limits: Limits,
+    /// What loaded programs defined, for checking later inputs.
+    env: Environment,
+    /// Macros compiled so far, by name.
+    macros: BTreeMap<String, Value>,
+    /// Signatures and docstrings of the functions loaded, for `:doc`.
+    docs: BTreeMap<String, String>,
 }
 
 impl Session {
@@ -70,6 +80,9 @@ impl Session {
             vm,
             files: BTreeMap::new(),
             limits,
+            env: Environment::default(),
+            macros: BTreeMap::new(),
+            docs: BTreeMap::new(),
         };
         session.remember(&checked);
         let mut sink = std::io::sink();
@@ -85,9 +98,9 @@ impl Session {
             compiler: &mut self.compiler,
             vm: &mut self.vm,
             seen: 0,
-            compiled: BTreeMap::new(),
+            compiled: &mut self.macros,
         };
-        let checked = frontend::check_bytes(name, bytes, loader, Some(&mut host));
+        let checked = frontend::check_in(self.env.clone(), name, bytes, loader, Some(&mut host));
         self.remember(&checked);
         checked
     }
@@ -100,6 +113,8 @@ impl Session {
 
     /// Compiles a checked program's top-level forms into a chunk; returns its function.
     pub fn load(&mut self, checked: &Checked) -> u32 {
+        self.env.extend(&checked.module);
+        self.remember_docs(&checked.module);
         let fid = self
             .compiler
             .compile_chunk(&checked.module, &checked.sources);
@@ -107,6 +122,27 @@ impl Session {
             .update_program(self.compiler.program().clone())
             .expect("programs compiled in this build link");
         fid
+    }
+
+    fn remember_docs(&mut self, module: &duet_lang::core::Module) {
+        for expr in &module.body {
+            if let duet_lang::core::ExprKind::Def(name, value) = &expr.kind
+                && let duet_lang::core::ExprKind::Fn(lambda) = &value.kind
+            {
+                let local =
+                    |id: &duet_lang::core::LocalId| module.locals[id.0 as usize].name.clone();
+                let mut params: Vec<String> = lambda.params.iter().map(local).collect();
+                if let Some(rest) = &lambda.rest {
+                    params.push(format!("& {}", local(rest)));
+                }
+                let mut text = format!("({name} {})", params.join(" ")).replace(" )", ")");
+                if let Some(doc) = &lambda.doc {
+                    text.push_str("\n  ");
+                    text.push_str(doc);
+                }
+                self.docs.insert(name.clone(), text);
+            }
+        }
     }
 
     /// Runs chunk `fid` to its value, writing what it prints to `out` and its log to `log`.
@@ -118,7 +154,23 @@ impl Session {
     ) -> Result<Value, RuntimeError> {
         self.vm.machine.ctx.steps = 0;
         self.vm.start(0, fid);
-        self.drive(None, out, log)
+        self.drive(None, out, log, None)
+    }
+
+    /// Like [`Session::run`], but stops with an `interrupted` error soon after `interrupt`
+    /// is set (the REPL sets it on Ctrl-C).
+    pub fn run_interruptible(
+        &mut self,
+        fid: u32,
+        out: &mut dyn Write,
+        log: &mut dyn Write,
+        interrupt: &AtomicBool,
+    ) -> Result<Value, RuntimeError> {
+        // A Ctrl-C pressed while nothing ran is not meant for this run.
+        interrupt.store(false, Ordering::SeqCst);
+        self.vm.machine.ctx.steps = 0;
+        self.vm.start(0, fid);
+        self.drive(None, out, log, Some(interrupt))
     }
 
     /// Calls `callee` with `args`, driving it to its value.
@@ -131,7 +183,7 @@ impl Session {
     ) -> Result<Value, RuntimeError> {
         self.vm.machine.ctx.steps = 0;
         let first = self.vm.call(0, callee, args);
-        self.drive(first, out, log)
+        self.drive(first, out, log, None)
     }
 
     fn drive(
@@ -139,13 +191,29 @@ impl Session {
         first: Option<Step>,
         out: &mut dyn Write,
         log: &mut dyn Write,
+        interrupt: Option<&AtomicBool>,
     ) -> Result<Value, RuntimeError> {
-        let mut step = first.unwrap_or_else(|| self.vm.run(0, u64::MAX));
+        // With an interrupt to watch, run in slices and look at it between them.
+        let slice = if interrupt.is_some() {
+            INTERRUPT_SLICE
+        } else {
+            u64::MAX
+        };
+        let mut step = first.unwrap_or_else(|| self.vm.run(0, slice));
         loop {
             match step {
                 Step::Done(v) => return Ok(v),
                 Step::Error(e) => return Err(e),
-                Step::Paused => {}
+                Step::Paused => {
+                    if interrupt.is_some_and(|flag| flag.swap(false, Ordering::SeqCst)) {
+                        let error = self.vm.machine.ctx.error_value(
+                            "interrupted",
+                            "interrupted by Ctrl-C",
+                            Value::Nil,
+                        );
+                        self.vm.abort(0, error);
+                    }
+                }
                 Step::Request(Request::Print(text)) => {
                     let result = out.write_all(text.as_bytes());
                     match result {
@@ -176,7 +244,7 @@ impl Session {
                     self.vm.resume_with_error(0, error);
                 }
             }
-            step = self.vm.run(0, u64::MAX);
+            step = self.vm.run(0, slice);
         }
     }
 
@@ -219,6 +287,11 @@ impl Session {
             })
             .map(|(_, name)| name.clone())
             .collect()
+    }
+
+    /// `(name params)` and the docstring of a global function defined in this session.
+    pub fn describe_global(&self, name: &str) -> Option<String> {
+        self.docs.get(name).cloned()
     }
 
     /// The limits runs use.

@@ -16,6 +16,7 @@ use duet_lang::builtins::BUILTINS;
 use duet_lang::core::{DefinitionKind, LocalKind};
 use duet_lang::expand::ROLE_OPTIONS;
 use duet_lang::span::TextRange;
+use duet_lang::special_forms;
 use duet_lang::syntax::lexer::TokenKind;
 use duet_lang::syntax::tree::{NodeKind, SyntaxElement, SyntaxNode};
 use lsp_types::{
@@ -25,7 +26,7 @@ use lsp_types::{
 
 use super::analysis::{Analysis, MAIN};
 use super::hover;
-use super::{forms, syntax};
+use super::syntax;
 
 /// Completion items at byte `offset`; `None` where nothing should be offered (inside a
 /// string or comment, or after a space that opens no special context).
@@ -130,7 +131,7 @@ pub fn completion(
         );
     }
     for name in duet_lang::expand::SPECIAL_FORMS {
-        let (shape, doc) = forms::describe(name).unwrap_or(("", ""));
+        let (shape, doc) = special_forms::describe(name).unwrap_or(("", ""));
         add(
             name,
             CompletionItemKind::KEYWORD,
@@ -139,7 +140,7 @@ pub fn completion(
             4,
         );
     }
-    for name in forms::CONSTANTS {
+    for name in special_forms::CONSTANTS {
         add(name, CompletionItemKind::CONSTANT, None, None, 4);
     }
     // One item per label: the first added (innermost local, then workflow, then global) wins.

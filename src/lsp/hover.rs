@@ -4,10 +4,11 @@
 
 use duet_lang::builtins::{self, Builtin};
 use duet_lang::core::{ExprKind, Lambda, LocalKind, Module};
+use duet_lang::special_forms;
 use lsp_types::{Hover, HoverContents, MarkupContent, MarkupKind};
 
 use super::analysis::{Analysis, Symbol};
-use super::{forms, syntax};
+use super::syntax;
 
 /// The hover at byte `offset` of the document.
 pub fn hover(a: &Analysis, offset: usize) -> Option<Hover> {
@@ -17,7 +18,7 @@ pub fn hover(a: &Analysis, offset: usize) -> Option<Hover> {
     }
     let atom = syntax::atom_at(&a.tree, offset)?;
     let word = a.text().get(atom.range.as_range())?;
-    let text = if let Some((shape, doc)) = forms::describe(word) {
+    let text = if let Some((shape, doc)) = special_forms::describe(word) {
         special_form(shape, doc)
     } else {
         builtin(builtins::lookup(word)?)

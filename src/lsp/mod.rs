@@ -14,7 +14,6 @@ mod convert;
 mod definition;
 mod diagnostics;
 mod documents;
-mod forms;
 mod hover;
 mod references;
 mod rename;

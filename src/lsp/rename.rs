@@ -5,6 +5,7 @@
 //! Not seen: names inside calls to user macros, which are not expanded while checking, and
 //! files that import the document (the server only knows what the document imports).
 
+use duet_lang::special_forms;
 use std::collections::HashMap;
 
 use duet_lang::builtins;
@@ -12,7 +13,7 @@ use duet_lang::syntax::lexer::{self, TokenKind};
 use lsp_types::{PrepareRenameResponse, Range, TextEdit, Uri, WorkspaceEdit};
 
 use super::analysis::{Analysis, Occurrence, Symbol};
-use super::{forms, syntax};
+use super::syntax;
 
 /// Why a rename cannot happen, shown to the user.
 pub type Refusal = String;
@@ -83,7 +84,7 @@ fn renamable(a: &Analysis, offset: usize) -> Result<Option<&Occurrence>, Refusal
                 super::analysis::MAIN,
                 atom.range,
             ));
-            if forms::describe(word).is_some() {
+            if special_forms::describe(word).is_some() {
                 return Err(format!("`{word}` is a special form and cannot be renamed"));
             }
             if builtins::lookup(word).is_some() {
@@ -133,13 +134,13 @@ fn check_name(name: &str) -> Result<(), Refusal> {
         || numeric
         || first == ':'
         || first == '?'
-        || forms::CONSTANTS.contains(&name)
+        || special_forms::CONSTANTS.contains(&name)
         || name == "&"
         || name == "_"
     {
         return Err(format!("`{name}` is not a valid name"));
     }
-    if forms::describe(name).is_some() {
+    if special_forms::describe(name).is_some() {
         return Err(format!("`{name}` is a special form"));
     }
     Ok(())

@@ -4,6 +4,7 @@
 //! for them: states are `enumMember`, roles `class`, workflows `namespace`, `:keywords`
 //! `property`.
 
+use duet_lang::special_forms;
 use std::collections::HashMap;
 
 use duet_lang::core::{DefinitionKind, LocalKind};
@@ -12,7 +13,6 @@ use duet_lang::syntax::tree::{NodeKind, SyntaxElement, SyntaxNode};
 use lsp_types::{SemanticToken, SemanticTokenModifier, SemanticTokenType, SemanticTokensLegend};
 
 use super::analysis::{Analysis, MAIN, Symbol};
-use super::forms;
 
 /// Token types, in legend order.
 const TYPES: &[SemanticTokenType] = &[
@@ -156,10 +156,10 @@ fn literal(word: &str, head: bool) -> Option<(u32, u32)> {
     if first == ':' && second.is_some() {
         return Some((PROPERTY, 0));
     }
-    if forms::CONSTANTS.contains(&word) {
+    if special_forms::CONSTANTS.contains(&word) {
         return Some((KEYWORD, READONLY));
     }
-    if head && forms::describe(word).is_some() {
+    if head && special_forms::describe(word).is_some() {
         return Some((KEYWORD, 0));
     }
     None

@@ -5,7 +5,7 @@ use super::toplevel::param_arity;
 use super::{Expander, RecurTarget, Tail};
 use crate::builtins::{self, Builtin};
 use crate::codes;
-use crate::core::{Event, Expr, ExprKind, Lambda, LocalKind};
+use crate::core::{Event, Expr, ExprKind, Lambda, LocalKind, Macro};
 use crate::diagnostic::Diagnostic;
 use crate::span::Span;
 use crate::syntax::datum::{Datum, DatumKind};
@@ -146,9 +146,9 @@ impl Expander<'_, '_> {
                 return expr;
             }
             let local = matches!(self.resolve(name), Some(Binding::Local(_)));
-            if !local && let Some(&index) = self.macros.get(name) {
+            if !local && let Some(mac) = self.macro_named(name) {
                 self.reference(head.span, name, Binding::Global);
-                return self.macro_call(form, index, args, tail);
+                return self.macro_call(form, mac, args, tail);
             }
         }
         let callee = self.expr(head, false);
@@ -1064,8 +1064,7 @@ impl Expander<'_, '_> {
     }
 
     /// A call to a user macro: expanded on the host, or kept whole when there is none.
-    fn macro_call(&mut self, form: &Datum, index: usize, args: &[Datum], tail: Tail) -> Expr {
-        let mac = self.module.macros[index].clone();
+    fn macro_call(&mut self, form: &Datum, mac: Macro, args: &[Datum], tail: Tail) -> Expr {
         let Some(host) = self.host.as_deref_mut() else {
             self.mark_used_in(args);
             return Expr {

@@ -59,6 +59,32 @@ pub(crate) struct GlobalInfo {
     pub arity: Option<(usize, Option<usize>)>,
 }
 
+/// Definitions made before the program being expanded, by earlier inputs of a REPL
+/// session. They resolve like the program's own, and the program may define them again.
+#[derive(Debug, Clone, Default)]
+pub struct Environment {
+    /// Global names, with the positional arity of those that are functions.
+    pub globals: BTreeMap<String, Option<(usize, Option<usize>)>>,
+    /// Macros by name.
+    pub macros: BTreeMap<String, Macro>,
+}
+
+impl Environment {
+    /// Adds what `module` defines.
+    pub fn extend(&mut self, module: &Module) {
+        for d in &module.definitions {
+            if d.kind != crate::core::DefinitionKind::Macro {
+                self.globals.insert(d.name.clone(), d.arity);
+                self.macros.remove(&d.name);
+            }
+        }
+        for m in &module.macros {
+            self.globals.remove(&m.name);
+            self.macros.insert(m.name.clone(), m.clone());
+        }
+    }
+}
+
 /// The target of a `recur`: how many values it takes.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RecurTarget {
@@ -93,6 +119,8 @@ pub struct Expander<'l, 'h> {
     /// Files being imported right now, for cycle detection, and files already done.
     pub(crate) import_stack: Vec<String>,
     pub(crate) imported: Vec<String>,
+    /// What earlier inputs defined.
+    pub(crate) env: Environment,
 }
 
 /// Whether a form is in tail position (its value is the value of the enclosing function).
@@ -101,7 +129,11 @@ pub(crate) type Tail = bool;
 impl<'l, 'h> Expander<'l, 'h> {
     /// An expander reading imports through `loader` and running macros on `host` when
     /// there is one.
-    pub fn new(loader: &'l mut dyn Loader, host: Option<&'h mut dyn MacroHost>) -> Self {
+    pub fn new(
+        loader: &'l mut dyn Loader,
+        host: Option<&'h mut dyn MacroHost>,
+        env: Environment,
+    ) -> Self {
         Expander {
             sources: SourceMap::new(),
             loader,
@@ -118,6 +150,7 @@ impl<'l, 'h> Expander<'l, 'h> {
             global_calls: Vec::new(),
             import_stack: Vec::new(),
             imported: Vec::new(),
+            env,
         }
     }
 
@@ -189,7 +222,7 @@ impl<'l, 'h> Expander<'l, 'h> {
                 return Some(Binding::Role(i));
             }
         }
-        if self.globals.contains_key(name) {
+        if self.globals.contains_key(name) || self.env.globals.contains_key(name) {
             return Some(Binding::Global);
         }
         builtins::lookup(name).map(|b| Binding::Builtin(b.name))
@@ -204,6 +237,8 @@ impl<'l, 'h> Expander<'l, 'h> {
         }
         names.extend(self.globals.keys().map(String::as_str));
         names.extend(self.macros.keys().map(String::as_str));
+        names.extend(self.env.globals.keys().map(String::as_str));
+        names.extend(self.env.macros.keys().map(String::as_str));
         names.extend(builtins::BUILTINS.iter().map(|b| b.name));
         names.extend(forms::SPECIAL_FORMS.iter().copied());
         names
@@ -243,7 +278,7 @@ impl<'l, 'h> Expander<'l, 'h> {
     }
 
     pub(crate) fn unknown_identifier(&mut self, name: &str, span: Span) {
-        let help = if forms::SPECIAL_FORMS.contains(&name) || self.macros.contains_key(name) {
+        let help = if forms::SPECIAL_FORMS.contains(&name) || self.macro_named(name).is_some() {
             Some(format!(
                 "`{name}` is a special form or macro: call it as `({name} …)`"
             ))
@@ -278,25 +313,34 @@ impl<'l, 'h> Expander<'l, 'h> {
     fn check_global_arities(&mut self) {
         let calls = std::mem::take(&mut self.global_calls);
         for (name, count, span) in calls {
-            let Some(GlobalInfo {
-                arity: Some((min, max)),
-                span: def_span,
-            }) = self.globals.get(&name).cloned()
-            else {
-                continue;
+            let (arity, def_span) = match self.globals.get(&name) {
+                Some(g) => (g.arity, Some(g.span)),
+                None => (self.env.globals.get(&name).copied().flatten(), None),
             };
+            let Some((min, max)) = arity else { continue };
             if count < min || max.is_some_and(|max| count > max) {
                 let expected = builtins::arity_text(min, max);
-                self.error(
-                    Diagnostic::new(
-                        codes::ARITY,
-                        span,
-                        format!("`{name}` takes {expected}, but this call passes {count}"),
-                    )
-                    .with_label(format!("expected {expected}, found {count}"))
-                    .with_secondary(def_span, format!("`{name}` is defined here")),
-                );
+                let mut diagnostic = Diagnostic::new(
+                    codes::ARITY,
+                    span,
+                    format!("`{name}` takes {expected}, but this call passes {count}"),
+                )
+                .with_label(format!("expected {expected}, found {count}"));
+                if let Some(def_span) = def_span {
+                    diagnostic =
+                        diagnostic.with_secondary(def_span, format!("`{name}` is defined here"));
+                }
+                self.error(diagnostic);
             }
+        }
+    }
+
+    /// The macro named `name`: this program's, or one an earlier input defined.
+    pub(crate) fn macro_named(&self, name: &str) -> Option<Macro> {
+        match self.macros.get(name) {
+            Some(&i) => Some(self.module.macros[i].clone()),
+            None if !self.globals.contains_key(name) => self.env.macros.get(name).cloned(),
+            None => None,
         }
     }
 }

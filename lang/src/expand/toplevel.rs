@@ -83,6 +83,7 @@ impl Expander<'_, '_> {
                     name: name.clone(),
                     span,
                     kind,
+                    arity,
                 });
                 if head == Some("defmacro") {
                     // The lambda is filled in when the form is expanded.

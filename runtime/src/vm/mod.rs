@@ -23,8 +23,8 @@ pub use run::request_values;
 use crate::builtins::Linked;
 use crate::value::Value;
 
-/// Default step budget: about ten seconds of a tight loop on a typical machine.
-pub const DEFAULT_BUDGET: u64 = 2_000_000_000;
+/// Default step budget: a few seconds of a tight loop on a typical machine.
+pub const DEFAULT_BUDGET: u64 = 500_000_000;
 /// Default frame limit: far beyond the 100,000 nested calls programs may rely on.
 pub const DEFAULT_MAX_FRAMES: usize = 1_000_000;
 
@@ -128,6 +128,8 @@ pub struct Fiber {
     pub pending: Option<Request>,
     /// An error to raise in the fiber when it next runs, in place of resuming it.
     pub raising: Option<Value>,
+    /// An error that ends the fiber's host call when it next runs, past any `try`.
+    pub aborting: Option<Value>,
 }
 
 /// The whole state of a VM, as data.
@@ -280,6 +282,14 @@ impl Vm {
         let f = &mut self.machine.fibers[fiber];
         f.pending = None;
         f.raising = Some(error);
+    }
+
+    /// Ends the fiber's host call with `error` when it next runs; no `try` can catch it
+    /// (for Ctrl-C in the REPL).
+    pub fn abort(&mut self, fiber: usize, error: Value) {
+        let f = &mut self.machine.fibers[fiber];
+        f.pending = None;
+        f.aborting = Some(error);
     }
 
     /// Runs `fiber` until it finishes its host call, needs something, fails, or has run

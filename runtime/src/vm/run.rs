@@ -181,6 +181,9 @@ impl Interp<'_> {
             }};
         }
 
+        if let Some(error) = self.fiber.aborting.take() {
+            return Step::Error(self.uncaught(error, None));
+        }
         if let Some(error) = self.fiber.raising.take() {
             match self.unwind(error) {
                 Some(step) => return step,

@@ -176,7 +176,7 @@ pub const CONSTANTS: &[&str] = &["true", "false", "nil"];
 
 #[cfg(test)]
 mod tests {
-    use duet_lang::expand::SPECIAL_FORMS;
+    use crate::expand::SPECIAL_FORMS;
 
     #[test]
     fn every_special_form_is_described() {
