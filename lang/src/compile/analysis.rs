@@ -16,6 +16,16 @@ pub fn boxed_locals(module: &Module) -> BTreeSet<LocalId> {
     for m in &module.macros {
         cx.lambda(&m.lambda);
     }
+    for wf in &module.workflows {
+        for role in &wf.roles {
+            role.options.iter().for_each(|(_, e)| cx.expr(e));
+        }
+        wf.vars.iter().for_each(|v| cx.expr(&v.init));
+        // Each state is a function of its own.
+        for state in &wf.states {
+            cx.function([], |cx| state.body.iter().for_each(|e| cx.expr(e)));
+        }
+    }
     cx.captured
         .into_iter()
         .filter(|id| module.locals[id.0 as usize].assigned)

@@ -25,11 +25,11 @@ impl Compiler {
             }
             ExprKind::Builtin(name) => self.builtin_value(name),
             ExprKind::Role(i) => {
-                let g = self.global(&format!("%role:{i}"));
+                let g = self.global(&super::role_global(*i));
                 self.emit(Instr::Global(g));
             }
             ExprKind::WorkflowVar(i) => {
-                let g = self.global(&format!("%var:{i}"));
+                let g = self.global(&super::var_global(*i));
                 self.emit(Instr::Global(g));
             }
             ExprKind::SetLocal(id, value) => {
@@ -46,7 +46,7 @@ impl Compiler {
             ExprKind::SetWorkflowVar(i, value) => {
                 self.expr(value, false);
                 self.emit(Instr::Dup);
-                let g = self.global(&format!("%var:{i}"));
+                let g = self.global(&super::var_global(*i));
                 self.emit(Instr::SetGlobal(g));
             }
             ExprKind::Def(name, value) => {

@@ -11,6 +11,9 @@ mod analysis;
 mod builder;
 mod expr;
 mod pattern;
+mod workflow;
+
+pub use workflow::{CompiledWorkflow, role_global, var_global};
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -67,10 +70,7 @@ impl Compiler {
     /// evaluates them in order and returns the value of the last (nil when there are none).
     /// Returns the function's index.
     pub fn compile_chunk(&mut self, module: &Module, sources: &SourceMap) -> u32 {
-        self.boxed = analysis::boxed_locals(module);
-        self.locals = module.locals.clone();
-        self.files.clear();
-        self.file_names = sources.iter().map(|(_, f)| f.name.clone()).collect();
+        self.begin_chunk(module, sources);
         self.stack.push(FnBuilder::new("<top level>".into()));
         if module.body.is_empty() {
             self.emit(Instr::Nil);
@@ -85,6 +85,14 @@ impl Compiler {
         self.emit(Instr::Return);
         let builder = self.stack.pop().expect("the chunk's builder");
         self.add_function(builder)
+    }
+
+    /// Resets the per-chunk state for compiling code of `module`.
+    fn begin_chunk(&mut self, module: &Module, sources: &SourceMap) {
+        self.boxed = analysis::boxed_locals(module);
+        self.locals = module.locals.clone();
+        self.files.clear();
+        self.file_names = sources.iter().map(|(_, f)| f.name.clone()).collect();
     }
 
     fn add_function(&mut self, builder: FnBuilder) -> u32 {
