@@ -194,3 +194,15 @@ fn the_seed_example_is_the_reference_program_byte_for_byte() {
     let example = std::fs::read_to_string("examples/ping-pong.lisp").expect("the example exists");
     assert_eq!(example, &reference[start..end]);
 }
+
+#[test]
+fn the_readme_example_runs() {
+    let out = Command::new(env!("CARGO_BIN_EXE_duet"))
+        .args(["run", "examples/hello.lisp"])
+        .output()
+        .expect("duet runs");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("hello, duet!\n"), "{stdout}");
+    assert!(stdout.ends_with(":lift-off\n"), "{stdout}");
+}
