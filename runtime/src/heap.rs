@@ -16,15 +16,36 @@ pub struct Heap {
     allocated: usize,
     /// Collect when `allocated` passes this.
     threshold: usize,
+    /// Approximate bytes allocated since the last collection.
+    allocated_bytes: usize,
+    /// Collect when `allocated_bytes` passes this.
+    byte_threshold: usize,
 }
 
 const MIN_THRESHOLD: usize = 1 << 16;
+const MIN_BYTE_THRESHOLD: usize = 8 << 20;
+
+/// Roughly how many bytes an object holds, for scheduling collections: a loop that builds
+/// ever larger strings or vectors must collect by size, not only by count.
+fn size_of(object: &Object) -> usize {
+    const BASE: usize = 48;
+    const VALUE: usize = std::mem::size_of::<Value>();
+    BASE + match object {
+        Object::Str(s) => s.len(),
+        Object::Vector(xs) => xs.len() * VALUE,
+        Object::Map(pairs) => pairs.len() * 2 * VALUE,
+        Object::Record { fields, .. } => fields.len() * VALUE,
+        Object::Closure { captures, .. } => captures.len() * VALUE,
+        Object::Pair { .. } | Object::Cell(_) | Object::Handle(_) | Object::Free(_) => 0,
+    }
+}
 
 impl Heap {
     /// An empty heap.
     pub fn new() -> Self {
         Heap {
             threshold: MIN_THRESHOLD,
+            byte_threshold: MIN_BYTE_THRESHOLD,
             ..Heap::default()
         }
     }
@@ -32,6 +53,7 @@ impl Heap {
     /// Stores `object` and returns a value referring to it.
     pub fn alloc(&mut self, object: Object) -> Value {
         self.allocated += 1;
+        self.allocated_bytes += size_of(&object);
         self.live += 1;
         match self.free {
             Some(i) => {
@@ -65,7 +87,7 @@ impl Heap {
     /// Whether enough was allocated since the last collection to collect now.
     #[inline]
     pub fn wants_collection(&self) -> bool {
-        self.allocated > self.threshold
+        self.allocated > self.threshold || self.allocated_bytes > self.byte_threshold
     }
 
     /// Number of slots, live or free.
@@ -123,9 +145,11 @@ impl Heap {
         // Sweep from the top so the free list hands out low slots first.
         self.free = None;
         self.live = 0;
+        let mut live_bytes = 0;
         for i in (0..self.objects.len()).rev() {
             if marked[i] {
                 self.live += 1;
+                live_bytes += size_of(&self.objects[i]);
             } else {
                 self.objects[i] = Object::Free(self.free);
                 self.free = Some(i as u32);
@@ -133,6 +157,8 @@ impl Heap {
         }
         self.allocated = 0;
         self.threshold = (self.live * 2).max(MIN_THRESHOLD);
+        self.allocated_bytes = 0;
+        self.byte_threshold = (live_bytes * 2).max(MIN_BYTE_THRESHOLD);
     }
 }
 
@@ -159,5 +185,17 @@ mod tests {
         assert_eq!(reused, garbage);
         heap.collect([]);
         assert_eq!(heap.live(), 0);
+    }
+
+    #[test]
+    fn large_objects_ask_for_a_collection_before_many_small_ones_would() {
+        let mut heap = Heap::new();
+        assert!(!heap.wants_collection());
+        for _ in 0..10 {
+            heap.alloc(Object::Str("x".repeat(1 << 20)));
+        }
+        assert!(heap.wants_collection());
+        heap.collect([]);
+        assert!(!heap.wants_collection());
     }
 }

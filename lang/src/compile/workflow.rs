@@ -40,11 +40,17 @@ pub fn var_global(index: usize) -> String {
 impl Compiler {
     /// Compiles workflow `index` of `module` (whose top-level forms were compiled before as
     /// a chunk, so its globals exist).
-    pub fn compile_workflow(&mut self, module: &Module, sources: &SourceMap, index: usize) -> CompiledWorkflow {
+    pub fn compile_workflow(
+        &mut self,
+        module: &Module,
+        sources: &SourceMap,
+        index: usize,
+    ) -> CompiledWorkflow {
         let wf: &Workflow = &module.workflows[index];
         self.begin_chunk(module, sources);
 
-        self.stack.push(FnBuilder::new(format!("{} (roles and variables)", wf.name)));
+        self.stack
+            .push(FnBuilder::new(format!("{} (roles and variables)", wf.name)));
         self.at(wf.span);
         for (i, role) in wf.roles.iter().enumerate() {
             self.at(role.span);
@@ -78,7 +84,8 @@ impl Compiler {
             .states
             .iter()
             .map(|state| {
-                self.stack.push(FnBuilder::new(format!("{} / {}", wf.name, state.name)));
+                self.stack
+                    .push(FnBuilder::new(format!("{} / {}", wf.name, state.name)));
                 self.at(state.span);
                 self.state_body(&state.body);
                 self.emit(Instr::Return);
