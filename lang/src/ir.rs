@@ -184,6 +184,14 @@ pub enum Instr {
     GeLI(u16, i32),
     /// `(== local k)`
     NumEqLI(u16, i32),
+    /// `(first coll)`
+    First,
+    /// `(rest coll)`
+    Rest,
+    /// `(cons x coll)`
+    Cons,
+    /// `(empty? coll)`
+    IsEmpty,
     /// `(inc a)`
     Inc,
     /// `(dec a)`

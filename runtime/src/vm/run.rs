@@ -465,6 +465,40 @@ impl Interp<'_> {
                         a == b && !matches!(a, Value::Float(_)) || equal::equal(self.ctx, a, b);
                     self.fiber.stack.push(Value::Bool(same));
                 }
+                Instr::First | Instr::Rest | Instr::IsEmpty => {
+                    let coll = *stack.last().expect("an operand");
+                    // Lists are the common case: answer from the pair without a call.
+                    let fast = match coll {
+                        Value::Obj(r) => match self.ctx.heap.get(r) {
+                            Object::Pair { head, tail, .. } => Some(match instr {
+                                Instr::First => *head,
+                                Instr::Rest => *tail,
+                                _ => Value::Bool(false),
+                            }),
+                            _ => None,
+                        },
+                        Value::EmptyList if instr == Instr::IsEmpty => Some(Value::Bool(true)),
+                        _ => None,
+                    };
+                    let v = match fast {
+                        Some(v) => v,
+                        None => {
+                            let f = match instr {
+                                Instr::First => builtins::collections::first,
+                                Instr::Rest => builtins::collections::rest,
+                                _ => builtins::collections::is_empty,
+                            };
+                            check!(f(&mut self.cx(), &[coll]))
+                        }
+                    };
+                    *self.fiber.stack.last_mut().expect("an operand") = v;
+                }
+                Instr::Cons => {
+                    let tail = pop!(stack);
+                    let head = pop!(stack);
+                    let v = check!(builtins::collections::cons(&mut self.cx(), &[head, tail]));
+                    self.fiber.stack.push(v);
+                }
                 Instr::Inc => {
                     let a = pop!(stack);
                     let v = check!(numbers::add2(&mut self.cx(), a, Value::Int(1)));
