@@ -206,3 +206,40 @@ fn the_readme_example_runs() {
     assert!(stdout.starts_with("hello, duet!\n"), "{stdout}");
     assert!(stdout.ends_with(":lift-off\n"), "{stdout}");
 }
+
+#[test]
+fn shell_is_denied_then_allowed() {
+    let dir = std::env::temp_dir().join(format!("duet-allow-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let script = dir.join("sh.lisp");
+    std::fs::write(
+        &script,
+        "(println (get (shell \"echo allowed\") :stdout))\n",
+    )
+    .expect("writable");
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_duet"))
+            .arg("run")
+            .args(extra)
+            .arg(&script)
+            .current_dir(&dir)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("duet runs")
+    };
+    let denied = run(&[]);
+    assert_eq!(denied.status.code(), Some(1));
+    assert!(
+        text(&denied.stderr).contains("run with `--allow shell`"),
+        "{}",
+        text(&denied.stderr)
+    );
+    assert!(denied.stdout.is_empty());
+    let allowed = run(&["--allow", "shell"]);
+    assert_eq!(allowed.status.code(), Some(0), "{}", text(&allowed.stderr));
+    assert_eq!(text(&allowed.stdout), "allowed\n\n");
+    let unknown = run(&["--allow", "root"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(text(&unknown.stderr).contains("`root` is not a capability"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

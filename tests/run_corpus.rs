@@ -12,7 +12,7 @@ mod run_corpus_support {
 
 use duet::driver::script;
 use duet_lang::frontend::FsLoader;
-use run_corpus_support::{corpus, limits};
+use run_corpus_support::{corpus, effects, limits};
 
 fn transcript(path: &Path) -> String {
     let name = path.to_string_lossy().replace('\\', "/");
@@ -22,7 +22,10 @@ fn transcript(path: &Path) -> String {
     let outcome = script::run(
         &name,
         &bytes,
-        limits,
+        script::Setup {
+            limits,
+            effects: Some(effects(&String::from_utf8_lossy(&bytes))),
+        },
         &mut FsLoader,
         &mut out,
         &mut err,

@@ -30,3 +30,24 @@ pub fn limits(text: &str) -> Limits {
     }
     limits
 }
+
+/// Effects for a program: the capabilities its leading `;; allow: CAP …` comment grants,
+/// in the workspace `tests/run`.
+#[allow(dead_code)]
+pub fn effects(
+    text: &str,
+) -> (
+    duet_runtime::effects::Capabilities,
+    duet_runtime::effects::Workspace,
+) {
+    let mut capabilities = duet_runtime::effects::Capabilities::default();
+    for line in text.lines().take_while(|l| l.starts_with(";;")) {
+        if let Some(caps) = line.strip_prefix(";; allow: ") {
+            for cap in caps.split_whitespace() {
+                capabilities.grant(cap).expect("a capability");
+            }
+        }
+    }
+    let workspace = duet_runtime::effects::Workspace::new("tests/run").expect("tests/run exists");
+    (capabilities, workspace)
+}

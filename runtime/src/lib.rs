@@ -4,6 +4,7 @@
 //! the durable store on fjall next. It depends on `duet-lang` for the IR types only.
 
 pub mod builtins;
+pub mod effects;
 pub mod equal;
 pub mod heap;
 pub mod print;

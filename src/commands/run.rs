@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::Args;
 use duet::driver::{Limits, script};
 use duet_lang::frontend::FsLoader;
+use duet_runtime::effects::{Capabilities, Workspace};
 
 use crate::output;
 
@@ -22,6 +23,9 @@ pub struct RunArgs {
     /// Fail when calls nest deeper than this.
     #[arg(long, value_name = "N", default_value_t = duet_runtime::vm::DEFAULT_MAX_FRAMES)]
     max_depth: usize,
+    /// Grant a capability: shell, workspace/read, workspace/write, network (repeatable).
+    #[arg(long = "allow", value_name = "CAPABILITY")]
+    allow: Vec<String>,
 }
 
 /// Runs `duet run`. Exit status: 0 done, 1 the program failed, 2 it could not be read or
@@ -42,12 +46,31 @@ pub fn run(args: &RunArgs) -> ExitCode {
         max_steps: args.max_steps,
         max_frames: args.max_depth,
     };
+    let mut capabilities = Capabilities::default();
+    for cap in &args.allow {
+        if let Err(e) = capabilities.grant(cap) {
+            output::error(&e);
+            return ExitCode::from(2);
+        }
+    }
+    let workspace = match std::env::current_dir().and_then(Workspace::new) {
+        Ok(w) => w,
+        Err(e) => {
+            output::error(&format!(
+                "cannot use the current directory as the workspace: {e}"
+            ));
+            return ExitCode::from(2);
+        }
+    };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let outcome = script::run(
         &name,
         &bytes,
-        limits,
+        script::Setup {
+            limits,
+            effects: Some((capabilities, workspace)),
+        },
         &mut FsLoader,
         &mut out,
         &mut std::io::stderr(),

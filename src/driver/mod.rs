@@ -15,6 +15,7 @@ use duet_lang::compile::Compiler;
 use duet_lang::expand::{Environment, Loader};
 use duet_lang::frontend::{self, Checked, NoLoader};
 use duet_lang::source::SourceFile;
+use duet_runtime::effects::{self, Capabilities, Effect, Workspace};
 use duet_runtime::print;
 use duet_runtime::value::Value;
 use duet_runtime::vm::{self, Request, RuntimeError, Step, Vm};
@@ -56,6 +57,9 @@ pub struct Session {
     macros: BTreeMap<String, Value>,
     /// Signatures and docstrings of the functions loaded, for `:doc`.
     docs: BTreeMap<String, String>,
+    /// Where file effects and commands run, and what they may do; `None` until
+    /// [`Session::allow_effects`].
+    effects: Option<(Capabilities, Workspace)>,
 }
 
 impl Session {
@@ -83,6 +87,7 @@ impl Session {
             env: Environment::default(),
             macros: BTreeMap::new(),
             docs: BTreeMap::new(),
+            effects: None,
         };
         session.remember(&checked);
         let mut sink = std::io::sink();
@@ -90,6 +95,12 @@ impl Session {
             .run(fid, &mut sink, &mut std::io::sink())
             .expect("the prelude runs without errors");
         session
+    }
+
+    /// Lets programs perform effects (commands, files, clocks, timers) in `workspace`, with
+    /// the capabilities granted. Without it a script can only print and log.
+    pub fn allow_effects(&mut self, capabilities: Capabilities, workspace: Workspace) {
+        self.effects = Some((capabilities, workspace));
     }
 
     /// Checks a program, running its macros in this session.
@@ -232,6 +243,20 @@ impl Session {
                     let _ = writeln!(log, "log: {text}");
                     self.vm.resume(0, Value::Nil);
                 }
+                Step::Request(Request::Effect { name, args }) if self.effects.is_some() => {
+                    match self.perform(&name, &args) {
+                        Some(Ok(v)) => self.vm.resume(0, v),
+                        Some(Err(e)) => self.vm.resume_with_error(0, e),
+                        None => {
+                            let error = self.vm.machine.ctx.error_value(
+                                "effect",
+                                format!("`{name}` needs a workflow run; a plain script can print, log, run commands, use files, clocks and timers"),
+                                Value::Nil,
+                            );
+                            self.vm.resume_with_error(0, error);
+                        }
+                    }
+                }
                 Step::Request(other) => {
                     let what = describe(&other);
                     let error = self.vm.machine.ctx.error_value(
@@ -246,6 +271,20 @@ impl Session {
             }
             step = self.vm.run(0, slice);
         }
+    }
+
+    /// Performs an effect for a script; `None` when it is not one scripts can perform.
+    /// Errors come back as error values to raise in the program.
+    fn perform(&mut self, name: &str, args: &[Value]) -> Option<Result<Value, Value>> {
+        let (capabilities, workspace) = self.effects.as_ref()?;
+        let ctx = &mut self.vm.machine.ctx;
+        let result = Effect::parse(ctx, name, args)?
+            .and_then(|effect| effects::authorise(&effect, capabilities).map(|()| effect))
+            .and_then(|effect| effects::perform_blocking(&effect, workspace));
+        Some(match result {
+            Ok(outcome) => Ok(outcome.to_value(ctx)),
+            Err(failure) => Err(ctx.error_value(failure.kind, failure.message, Value::Nil)),
+        })
     }
 
     /// The readable form of a value, as the REPL prints results.

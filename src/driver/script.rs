@@ -6,6 +6,8 @@ use std::io::Write;
 use duet_lang::expand::Loader;
 use duet_lang::render;
 
+use duet_runtime::effects::{Capabilities, Workspace};
+
 use super::{Limits, Session};
 
 /// How a script run ended, as `duet run` reports it in its exit status.
@@ -30,18 +32,30 @@ impl Outcome {
     }
 }
 
+/// What a script may use.
+pub struct Setup {
+    /// Step and depth limits.
+    pub limits: Limits,
+    /// The capabilities granted and the workspace effects run in; `None` lets the script
+    /// only print and log.
+    pub effects: Option<(Capabilities, Workspace)>,
+}
+
 /// Checks and runs the program `bytes` read from `name`. What it prints goes to `out`;
 /// diagnostics, its log and any error go to `err`.
 pub fn run(
     name: &str,
     bytes: &[u8],
-    limits: Limits,
+    setup: Setup,
     loader: &mut dyn Loader,
     out: &mut dyn Write,
     err: &mut dyn Write,
     color: bool,
 ) -> Outcome {
-    let mut session = Session::new(limits);
+    let mut session = Session::new(setup.limits);
+    if let Some((capabilities, workspace)) = setup.effects {
+        session.allow_effects(capabilities, workspace);
+    }
     let checked = session.check(name, bytes, loader);
     if !checked.diagnostics.is_empty() {
         let _ = write!(

@@ -1,0 +1,492 @@
+//! Effects: what a program asks of the outside world — commands, files, clocks, randomness,
+//! timers. The VM suspends with a request; [`Effect::parse`] turns the request into a typed
+//! effect, [`Effect::capability`] names the capability it needs, [`perform`] carries it out
+//! outside the VM, and the [`Outcome`] (plain data, so a run can journal it) becomes the
+//! program's value again with [`Outcome::to_value`].
+
+pub mod duration;
+pub mod workspace;
+
+use std::collections::BTreeSet;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::value::{Object, Value};
+use crate::vm::Ctx;
+pub use workspace::Workspace;
+
+/// An effect a program asked for, with its arguments checked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Effect {
+    /// `(shell CMD :cwd :timeout :env)`
+    Shell {
+        /// The command line, run by `sh -c`.
+        command: String,
+        /// Working directory inside the workspace.
+        cwd: Option<String>,
+        /// Milliseconds before the command is killed.
+        timeout_ms: Option<u64>,
+        /// Extra environment variables.
+        env: Vec<(String, String)>,
+    },
+    /// `(read-file P)`
+    ReadFile(String),
+    /// `(write-file P TEXT)`
+    WriteFile(String, String),
+    /// `(list-files DIR)`
+    ListFiles(String),
+    /// `(now)`
+    Now,
+    /// `(random-int N)`
+    RandomInt(i64),
+    /// `(uuid)`
+    Uuid,
+    /// `(sleep D)`
+    Sleep(u64),
+    /// `(sleep-until T)`
+    SleepUntil(i64),
+}
+
+/// The result of an effect, as data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Outcome {
+    /// Nothing (sleeping, writing).
+    Nil,
+    /// A number.
+    Int(i64),
+    /// Text.
+    Text(String),
+    /// File names.
+    Names(Vec<String>),
+    /// What a command did.
+    Shell {
+        /// Its exit status (-1 when killed by a signal).
+        exit: i64,
+        /// Its standard output.
+        stdout: String,
+        /// Its standard error.
+        stderr: String,
+    },
+}
+
+/// Why an effect could not run or failed: an error kind (`type`, `capability`, `io`,
+/// `timeout`) and a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The error kind the program's `catch` sees.
+    pub kind: &'static str,
+    /// What happened and what to do.
+    pub message: String,
+}
+
+impl Failure {
+    fn new(kind: &'static str, message: impl Into<String>) -> Failure {
+        Failure {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+/// Capabilities granted to a run (`--allow`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Capabilities(BTreeSet<String>);
+
+impl Capabilities {
+    /// The capabilities a run may be granted.
+    pub const ALL: &'static [&'static str] =
+        &["network", "shell", "workspace/read", "workspace/write"];
+
+    /// Grants `name`, which must be one of [`Capabilities::ALL`].
+    pub fn grant(&mut self, name: &str) -> Result<(), String> {
+        if Self::ALL.contains(&name) {
+            self.0.insert(name.to_string());
+            Ok(())
+        } else {
+            Err(format!(
+                "`{name}` is not a capability; the capabilities are {}",
+                Self::ALL.join(", ")
+            ))
+        }
+    }
+
+    /// Whether `name` is granted.
+    pub fn allows(&self, name: &str) -> bool {
+        self.0.contains(name)
+    }
+}
+
+fn text(ctx: &Ctx, who: &str, v: Value) -> Result<String, Failure> {
+    ctx.as_str(v)
+        .map(str::to_string)
+        .ok_or_else(|| Failure::new("type", format!("`{who}` expects a string")))
+}
+
+fn millis(ctx: &Ctx, who: &str, v: Value) -> Result<u64, Failure> {
+    match v {
+        Value::Int(ms) if ms >= 0 => Ok(ms as u64),
+        _ => match ctx.as_str(v) {
+            Some(s) => {
+                duration::parse(s).map_err(|e| Failure::new("type", format!("`{who}`: {e}")))
+            }
+            None => Err(Failure::new(
+                "type",
+                format!("`{who}` expects a duration like \"30s\" or milliseconds"),
+            )),
+        },
+    }
+}
+
+/// The `:key value` options after `positional` arguments.
+fn options(ctx: &Ctx, args: &[Value], positional: usize) -> Vec<(String, Value)> {
+    args.get(positional..)
+        .unwrap_or_default()
+        .chunks(2)
+        .filter_map(|pair| match (pair[0], pair.get(1)) {
+            (Value::Kw(k), Some(v)) => Some((ctx.symbols.name(k).to_string(), *v)),
+            _ => None,
+        })
+        .collect()
+}
+
+impl Effect {
+    /// The builtins this module performs.
+    pub const NAMES: &'static [&'static str] = &[
+        "list-files",
+        "now",
+        "random-int",
+        "read-file",
+        "shell",
+        "sleep",
+        "sleep-until",
+        "uuid",
+        "write-file",
+    ];
+
+    /// The effect the builtin `name` asks for with `args`, or why the arguments are wrong.
+    /// `None` for effects this module does not perform (agents, people, the dataspace).
+    pub fn parse(ctx: &Ctx, name: &str, args: &[Value]) -> Option<Result<Effect, Failure>> {
+        Self::NAMES
+            .contains(&name)
+            .then(|| Self::parse_known(ctx, name, args))
+    }
+
+    fn parse_known(ctx: &Ctx, name: &str, args: &[Value]) -> Result<Effect, Failure> {
+        let arg = |i: usize| args.get(i).copied().unwrap_or(Value::Nil);
+        match name {
+            "shell" => {
+                let command = text(ctx, "shell", arg(0))?;
+                let (mut cwd, mut timeout_ms, mut env) = (None, None, Vec::new());
+                for (key, value) in options(ctx, args, 1) {
+                    match key.as_str() {
+                        "cwd" => cwd = Some(text(ctx, "shell :cwd", value)?),
+                        "timeout" => timeout_ms = Some(millis(ctx, "shell :timeout", value)?),
+                        "env" => env = string_map(ctx, value)?,
+                        _ => {}
+                    }
+                }
+                Ok(Effect::Shell {
+                    command,
+                    cwd,
+                    timeout_ms,
+                    env,
+                })
+            }
+            "read-file" => Ok(Effect::ReadFile(text(ctx, "read-file", arg(0))?)),
+            "write-file" => Ok(Effect::WriteFile(
+                text(ctx, "write-file", arg(0))?,
+                display(ctx, arg(1)),
+            )),
+            "list-files" => Ok(Effect::ListFiles(text(ctx, "list-files", arg(0))?)),
+            "now" => Ok(Effect::Now),
+            "uuid" => Ok(Effect::Uuid),
+            "random-int" => match arg(0) {
+                Value::Int(n) if n > 0 => Ok(Effect::RandomInt(n)),
+                _ => Err(Failure::new(
+                    "type",
+                    "`random-int` expects a positive integer",
+                )),
+            },
+            "sleep" => Ok(Effect::Sleep(millis(ctx, "sleep", arg(0))?)),
+            "sleep-until" => match arg(0) {
+                Value::Int(t) => Ok(Effect::SleepUntil(t)),
+                _ => Err(Failure::new(
+                    "type",
+                    "`sleep-until` expects a time in milliseconds since the Unix epoch",
+                )),
+            },
+            _ => Err(Failure::new(
+                "internal",
+                format!("`{name}` is not an effect this runtime performs"),
+            )),
+        }
+    }
+
+    /// The capability the effect needs, if any.
+    pub fn capability(&self) -> Option<&'static str> {
+        match self {
+            Effect::Shell { .. } => Some("shell"),
+            Effect::ReadFile(_) | Effect::ListFiles(_) => Some("workspace/read"),
+            Effect::WriteFile(..) => Some("workspace/write"),
+            _ => None,
+        }
+    }
+
+    /// The effect's builtin name, for messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Effect::Shell { .. } => "shell",
+            Effect::ReadFile(_) => "read-file",
+            Effect::WriteFile(..) => "write-file",
+            Effect::ListFiles(_) => "list-files",
+            Effect::Now => "now",
+            Effect::RandomInt(_) => "random-int",
+            Effect::Uuid => "uuid",
+            Effect::Sleep(_) => "sleep",
+            Effect::SleepUntil(_) => "sleep-until",
+        }
+    }
+}
+
+fn display(ctx: &Ctx, v: Value) -> String {
+    match ctx.as_str(v) {
+        Some(s) => s.to_string(),
+        None => match v {
+            Value::Int(i) => i.to_string(),
+            Value::Nil => String::new(),
+            _ => format!("{v:?}"),
+        },
+    }
+}
+
+fn string_map(ctx: &Ctx, v: Value) -> Result<Vec<(String, String)>, Failure> {
+    let Value::Obj(r) = v else {
+        return Err(Failure::new(
+            "type",
+            "`shell :env` expects a map of strings",
+        ));
+    };
+    let Object::Map(pairs) = ctx.heap.get(r) else {
+        return Err(Failure::new(
+            "type",
+            "`shell :env` expects a map of strings",
+        ));
+    };
+    pairs
+        .iter()
+        .map(|&(k, v)| {
+            let key = match k {
+                Value::Kw(k) => ctx.symbols.name(k).to_string(),
+                _ => text(ctx, "shell :env", k)?,
+            };
+            Ok((key, text(ctx, "shell :env", v)?))
+        })
+        .collect()
+}
+
+/// Checks the capability an effect needs against what was granted.
+pub fn authorise(effect: &Effect, granted: &Capabilities) -> Result<(), Failure> {
+    match effect.capability() {
+        Some(cap) if !granted.allows(cap) => Err(Failure::new(
+            "capability",
+            format!(
+                "`{}` needs the `{cap}` capability, which this run was not granted; run with `--allow {cap}`",
+                effect.name()
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Performs an authorised effect in `workspace`.
+pub async fn perform(effect: &Effect, workspace: &Workspace) -> Result<Outcome, Failure> {
+    let io = |path: &str, e: std::io::Error| Failure::new("io", format!("`{path}`: {e}"));
+    match effect {
+        Effect::Shell {
+            command,
+            cwd,
+            timeout_ms,
+            env,
+        } => {
+            let dir = match cwd {
+                Some(dir) => workspace
+                    .resolve(dir)
+                    .map_err(|e| Failure::new("capability", e))?,
+                None => workspace.root().to_path_buf(),
+            };
+            let mut cmd = tokio::process::Command::new("sh");
+            cmd.arg("-c")
+                .arg(command)
+                .current_dir(&dir)
+                .kill_on_drop(true);
+            cmd.stdin(std::process::Stdio::null());
+            for (k, v) in env {
+                cmd.env(k, v);
+            }
+            let run = cmd.output();
+            let output = match timeout_ms {
+                Some(ms) => match tokio::time::timeout(Duration::from_millis(*ms), run).await {
+                    Ok(result) => result,
+                    Err(_) => {
+                        return Err(Failure::new(
+                            "timeout",
+                            format!(
+                                "`{command}` ran longer than its {ms} ms timeout and was killed"
+                            ),
+                        ));
+                    }
+                },
+                None => run.await,
+            }
+            .map_err(|e| Failure::new("io", format!("cannot run `{command}`: {e}")))?;
+            Ok(Outcome::Shell {
+                exit: output.status.code().map_or(-1, i64::from),
+                stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            })
+        }
+        Effect::ReadFile(path) => {
+            let real = workspace
+                .resolve(path)
+                .map_err(|e| Failure::new("capability", e))?;
+            std::fs::read_to_string(&real)
+                .map(Outcome::Text)
+                .map_err(|e| io(path, e))
+        }
+        Effect::WriteFile(path, text) => {
+            let real = workspace
+                .resolve(path)
+                .map_err(|e| Failure::new("capability", e))?;
+            std::fs::write(&real, text)
+                .map(|()| Outcome::Nil)
+                .map_err(|e| io(path, e))
+        }
+        Effect::ListFiles(dir) => {
+            let real = workspace
+                .resolve(dir)
+                .map_err(|e| Failure::new("capability", e))?;
+            let mut names: Vec<String> = std::fs::read_dir(&real)
+                .map_err(|e| io(dir, e))?
+                .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+                .collect();
+            names.sort();
+            Ok(Outcome::Names(names))
+        }
+        Effect::Now => Ok(Outcome::Int(now_ms())),
+        Effect::RandomInt(below) => Ok(Outcome::Int((random_u64() % *below as u64) as i64)),
+        Effect::Uuid => Ok(Outcome::Text(uuid_v4())),
+        Effect::Sleep(ms) => {
+            tokio::time::sleep(Duration::from_millis(*ms)).await;
+            Ok(Outcome::Nil)
+        }
+        Effect::SleepUntil(at) => {
+            let wait = (*at - now_ms()).max(0) as u64;
+            tokio::time::sleep(Duration::from_millis(wait)).await;
+            Ok(Outcome::Nil)
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+fn random_u64() -> u64 {
+    getrandom::u64().unwrap_or_else(|_| now_ms() as u64)
+}
+
+fn uuid_v4() -> String {
+    let mut bytes = [0u8; 16];
+    if getrandom::fill(&mut bytes).is_err() {
+        bytes[..8].copy_from_slice(&random_u64().to_le_bytes());
+    }
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+impl Outcome {
+    /// The outcome as a value in `ctx`'s heap.
+    pub fn to_value(&self, ctx: &mut Ctx) -> Value {
+        match self {
+            Outcome::Nil => Value::Nil,
+            Outcome::Int(i) => Value::Int(*i),
+            Outcome::Text(s) => ctx.string(s.clone()),
+            Outcome::Names(names) => {
+                let values = names.iter().map(|n| ctx.string(n.clone())).collect();
+                ctx.vector(values)
+            }
+            Outcome::Shell {
+                exit,
+                stdout,
+                stderr,
+            } => {
+                let pairs = vec![
+                    (ctx.keyword("exit"), Value::Int(*exit)),
+                    (ctx.keyword("stdout"), ctx.string(stdout.clone())),
+                    (ctx.keyword("stderr"), ctx.string(stderr.clone())),
+                ];
+                ctx.heap.alloc(Object::Map(pairs))
+            }
+        }
+    }
+}
+
+/// Performs an effect to completion on the calling thread, for hosts without an async
+/// runtime of their own (scripts, the REPL).
+pub fn perform_blocking(effect: &Effect, workspace: &Workspace) -> Result<Outcome, Failure> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .enable_io()
+        .build()
+        .map_err(|e| Failure::new("io", format!("cannot start the effect runner: {e}")))?;
+    runtime.block_on(perform(effect, workspace))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuids_look_like_uuids() {
+        let u = uuid_v4();
+        assert_eq!(u.len(), 36);
+        assert_eq!(&u[14..15], "4");
+        assert_ne!(u, uuid_v4());
+    }
+
+    #[test]
+    fn capabilities_are_checked() {
+        let mut granted = Capabilities::default();
+        let shell = Effect::Shell {
+            command: "true".into(),
+            cwd: None,
+            timeout_ms: None,
+            env: vec![],
+        };
+        let denied = authorise(&shell, &granted).unwrap_err();
+        assert_eq!(denied.kind, "capability");
+        assert!(denied.message.contains("--allow shell"));
+        granted.grant("shell").unwrap();
+        assert!(authorise(&shell, &granted).is_ok());
+        assert!(
+            granted
+                .grant("root")
+                .unwrap_err()
+                .contains("not a capability")
+        );
+        assert!(authorise(&Effect::Now, &Capabilities::default()).is_ok());
+    }
+}

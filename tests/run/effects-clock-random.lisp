@@ -1,0 +1,6 @@
+(def t0 (now))
+(sleep "20ms")
+(println (>= (- (now) t0) 20))
+(println (< (random-int 10) 10) (count (uuid)) (= (uuid) (uuid)))
+(println (try (sleep "soon") (catch e (field e 1))))
+(println (try (random-int 0) (catch e (field e 0))))
