@@ -26,10 +26,7 @@ fn samples(dir: &Path, out: &mut Vec<PathBuf>) {
             if name != "node_modules" && !name.starts_with('.') {
                 samples(&path, out);
             }
-        } else if path
-            .extension()
-            .is_some_and(|e| e == "duet" || e == "lisp")
-        {
+        } else if path.extension().is_some_and(|e| e == "duet" || e == "lisp") {
             out.push(path);
         }
     }
