@@ -10,9 +10,11 @@
 //! last piece also takes the whitespace at the end of the file). The formatter keeps every
 //! top-level element and their order, so the formatted text cuts into as many pieces, in the
 //! same order; range formatting replaces the run of pieces whose elements intersect the range
-//! by their formatted counterparts and leaves every other byte alone. Formatting the pieces in
-//! any number of steps therefore gives exactly the whole-document result, and formatting a
-//! range that covers every element gives the same text as `textDocument/formatting`.
+//! by their formatted counterparts and leaves every other byte alone. A range that covers every
+//! element gives the same text as `textDocument/formatting`; and since formatting one piece does
+//! not change how the document formats (the formatter lays each top-level form out on its own
+//! lines), formatting the pieces in any number of steps, in any order, ends with the
+//! whole-document result. The unit tests check both over the formatter's corpus.
 
 use duet_lang::format::format_source;
 use duet_lang::span::FileId;
@@ -169,6 +171,10 @@ mod tests {
         apply(text, &edits)
     }
 
+    fn gcd(a: usize, b: usize) -> usize {
+        if b == 0 { a } else { gcd(b, a % b) }
+    }
+
     /// The messy inputs of the formatter's golden corpus.
     fn corpus() -> Vec<String> {
         let mut out = Vec::new();
@@ -224,7 +230,7 @@ mod tests {
     }
 
     #[test]
-    fn every_piece_alone_and_all_pieces_together_give_the_whole_result() {
+    fn every_piece_alone_and_the_pieces_in_any_order_give_the_whole_result() {
         for text in corpus() {
             let whole = format_source(&text).unwrap();
             assert_eq!(format_bytes(&text, 0, text.len()), whole, "{text}");
@@ -234,14 +240,27 @@ mod tests {
                 assert_eq!(format_bytes(&text, 0, 0), whole);
                 continue;
             }
-            // Formatting the elements one at a time, last first so offsets stay valid.
-            let mut stepwise = text.clone();
-            for p in old.iter().rev() {
+            for p in &old {
                 let once = format_bytes(&text, p.element_start, p.element_start);
                 assert_eq!(format_source(&once).unwrap(), whole, "{text}");
-                stepwise = format_bytes(&stepwise, p.element_start, p.element_start);
             }
-            assert_eq!(stepwise, whole, "{text}");
+            // The elements one at a time, in three orders: last to first, first to last and
+            // shuffled (the offsets of an element are looked up in the current text).
+            let n = old.len();
+            let stride = (n / 2 + 1..n).find(|s| gcd(*s, n) == 1).unwrap_or(1);
+            let orders: [Vec<usize>; 3] = [
+                (0..n).rev().collect(),
+                (0..n).collect(),
+                (0..n).map(|i| i * stride % n).collect(),
+            ];
+            for order in orders {
+                let mut stepwise = text.clone();
+                for i in order {
+                    let at = pieces(&stepwise)[i].element_start;
+                    stepwise = format_bytes(&stepwise, at, at);
+                }
+                assert_eq!(stepwise, whole, "{text}");
+            }
         }
     }
 }
