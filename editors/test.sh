@@ -4,11 +4,17 @@
 #     TypeScript build of the language client;
 #   - Emacs: byte-compilation of duet-mode.el with warnings as errors, and
 #     the ERT tests (indentation fixture, faces, syntax, eglot entry);
-#   - Vim: indentation fixture and syntax groups (only when vim is installed).
+#   - Vim: indentation fixtures and syntax groups;
+#   - duet fmt: when DUET names a duet binary, the indentation samples in
+#     editors/test/ (which the Emacs and Vim tests re-indent and type) must be
+#     fixed points of `$DUET fmt -`, so that the editors agree with the
+#     formatter on them.
 #
-# Needs node and npm.  Installs emacs-nox with apt-get when emacs is
+# Needs node and npm.  Installs emacs-nox and vim with apt-get when they are
 # missing, and the extension's npm dependencies with `npm ci`.
 # Exits non-zero when any step fails.
+#
+#   DUET=target/debug/duet editors/test.sh
 
 set -euo pipefail
 
@@ -54,14 +60,44 @@ for tool in node npm; do
   fi
 done
 
-if ! command -v emacs >/dev/null 2>&1; then
-  echo "=== installing emacs-nox"
+missing=()
+command -v emacs >/dev/null 2>&1 || missing+=(emacs-nox)
+command -v vim >/dev/null 2>&1 || missing+=(vim)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "=== installing ${missing[*]}"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y emacs-nox
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
 fi
 
 echo "=== npm ci (editors/vscode)"
 (cd "$here/vscode" && npm ci --no-audit --no-fund)
+
+# --- duet fmt ---------------------------------------------------------------
+
+# The formatter is the reference for indentation: every sample the editors
+# are tested against must come out of `duet fmt` unchanged.
+fmt_samples() {
+  if [ ! -x "$DUET" ]; then
+    echo "DUET=$DUET is not an executable" >&2
+    return 1
+  fi
+  local status=0 sample
+  for sample in "$here"/test/*.duet; do
+    if "$DUET" fmt - <"$sample" |
+      diff -u --label "$sample" --label "duet fmt - < $sample" "$sample" -; then
+      echo "fixed point: ${sample#"$here"/}"
+    else
+      status=1
+    fi
+  done
+  return "$status"
+}
+
+if [ -n "${DUET:-}" ]; then
+  step "duet fmt: the indentation samples are fixed points" fmt_samples
+else
+  echo "=== duet fmt: DUET is not set, formatter check skipped"
+fi
 
 # --- VS Code ----------------------------------------------------------------
 
@@ -98,11 +134,7 @@ vim_tests() {
   vim -Nu NONE -i NONE -es -S "$here/vim/test/run.vim" </dev/null
 }
 
-if command -v vim >/dev/null 2>&1; then
-  step "vim: indentation and syntax tests" vim_tests
-else
-  echo "=== vim: not installed, Vim tests skipped"
-fi
+step "vim: indentation and syntax tests" vim_tests
 
 # --- summary ----------------------------------------------------------------
 

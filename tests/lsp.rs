@@ -257,8 +257,8 @@ fn initialize_advertises_the_features() {
     let legend = &caps["semanticTokensProvider"]["legend"];
     assert!(legend["tokenTypes"].as_array().is_some_and(|t| t.len() > 5));
     assert_eq!(caps["semanticTokensProvider"]["full"], true);
-    // Formatting arrives with `duet fmt`; until then it is not advertised.
-    assert!(caps.get("documentFormattingProvider").is_none());
+    assert_eq!(caps["documentFormattingProvider"], true);
+    assert_eq!(caps["documentRangeFormattingProvider"], true);
     assert_eq!(client.shutdown_and_exit().code(), Some(0));
 }
 
@@ -745,4 +745,177 @@ fn diagnostics_of_imported_files_show_on_the_import() {
         "{location}"
     );
     assert_eq!(location["range"], range(0, 6, 12));
+}
+
+/// `text` with LSP `edits` applied: positions are UTF-16 columns, lines end at `\n`, and the
+/// edits (as the protocol requires) do not overlap.
+fn apply_edits(text: &str, edits: &Value) -> String {
+    let offset = |p: &Value| -> usize {
+        let line = p["line"].as_u64().unwrap() as usize;
+        let character = p["character"].as_u64().unwrap() as usize;
+        let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+        assert!(start <= text.len(), "line {line} is past the end");
+        let mut units = 0;
+        for (i, c) in text[start..].char_indices() {
+            if units == character {
+                return start + i;
+            }
+            assert!(
+                c != '\n' && units < character,
+                "column {character} is past the line"
+            );
+            units += c.len_utf16();
+        }
+        assert_eq!(units, character, "column {character} is past the end");
+        text.len()
+    };
+    let mut edits: Vec<(usize, usize, &str)> = edits
+        .as_array()
+        .expect("a list of edits")
+        .iter()
+        .map(|e| {
+            (
+                offset(&e["range"]["start"]),
+                offset(&e["range"]["end"]),
+                e["newText"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let mut out = text.to_string();
+    for (start, end, new) in edits {
+        assert!(start <= end);
+        out.replace_range(start..end, new);
+    }
+    out
+}
+
+fn formatting(client: &mut Client, uri: &str) -> Value {
+    client.request_ok(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": true}}),
+    )
+}
+
+fn range_formatting(client: &mut Client, uri: &str, range: Value) -> Value {
+    client.request_ok(
+        "textDocument/rangeFormatting",
+        json!({"textDocument": {"uri": uri}, "range": range,
+               "options": {"tabSize": 2, "insertSpaces": true}}),
+    )
+}
+
+const MESSY: &str = "(defn greet [name]\n(let [msg (str \"héllo 😀 \" name)]\n      (println msg)   msg))\n\n\n\n(workflow w   (state s\n(enter (log \"ünïcode\"))\n(terminal)))";
+
+#[test]
+fn formatting_gives_exactly_what_duet_fmt_gives() {
+    let expected = duet_lang::format::format_source(MESSY).unwrap();
+    assert_ne!(expected, MESSY);
+    let (mut client, _) = Client::start();
+    client.open(URI, MESSY);
+    let edits = formatting(&mut client, URI);
+    assert_eq!(edits.as_array().map(Vec::len), Some(1), "{edits}");
+    // One edit over the whole text.
+    assert_eq!(
+        edits[0]["range"]["start"],
+        json!({"line": 0, "character": 0})
+    );
+    assert_eq!(apply_edits(MESSY, &edits), expected);
+
+    // Once applied, there is nothing left to do.
+    let end = edits[0]["range"]["end"].clone();
+    client.change(
+        URI,
+        2,
+        json!([{"range": {"start": {"line": 0, "character": 0}, "end": end}, "text": expected}]),
+    );
+    assert_eq!(formatting(&mut client, URI), json!([]));
+    assert_eq!(client.shutdown_and_exit().code(), Some(0));
+}
+
+#[test]
+fn formatting_a_formatted_document_gives_no_edits() {
+    let formatted = duet_lang::format::format_source(WORKFLOW).unwrap();
+    let (mut client, _) = Client::start();
+    client.open(URI, &formatted);
+    assert_eq!(formatting(&mut client, URI), json!([]));
+    assert_eq!(
+        range_formatting(&mut client, URI, multiline(0, 0, 100, 0)),
+        json!([])
+    );
+    // Documents that are not open: `null`.
+    let other = "file:///tmp/duet-lsp-test/unopened.lisp";
+    assert_eq!(formatting(&mut client, other), Value::Null);
+}
+
+#[test]
+fn formatting_a_document_with_read_errors_gives_no_edits() {
+    let (mut client, _) = Client::start();
+    let text = "(defn f [x]\n(g x)\n\n(h  \"unterminated)\n";
+    assert!(duet_lang::format::format_source(text).is_err());
+    client.open(URI, text);
+    assert_eq!(formatting(&mut client, URI), json!([]));
+    assert_eq!(
+        range_formatting(&mut client, URI, multiline(0, 0, 1, 3)),
+        json!([])
+    );
+    client.change(URI, 2, json!([{"text": "(a b}\n{:odd}\n"}]));
+    assert_eq!(formatting(&mut client, URI), json!([]));
+    // Still serving: fix the text and format it.
+    client.change(URI, 3, json!([{"text": "(a\nb)"}]));
+    let edits = formatting(&mut client, URI);
+    assert_eq!(apply_edits("(a\nb)", &edits), "(a\n b)\n");
+    assert_eq!(client.shutdown_and_exit().code(), Some(0));
+}
+
+#[test]
+fn range_formatting_changes_only_the_forms_in_range() {
+    let text =
+        "(def a   \"ä😀\")   (def b\n\"ö\")\n(defn f [x]\n(str \"😀😀\" x))\n\n\n(def   c 3) ; ü\n";
+    let (mut client, _) = Client::start();
+    client.open(URI, text);
+
+    // An empty range inside `(defn f`: that form and the whitespace before it.
+    let col = column(text, 2, "f", 0);
+    let edits = range_formatting(&mut client, URI, range(2, col, col));
+    assert_eq!(edits.as_array().map(Vec::len), Some(1), "{edits}");
+    assert_eq!(
+        apply_edits(text, &edits),
+        "(def a   \"ä😀\")   (def b\n\"ö\")\n(defn f [x]\n  (str \"😀😀\" x))\n\n\n(def   c 3) ; ü\n"
+    );
+
+    // From after the emoji in `(str "😀😀"` (UTF-16 columns) to the comment: `(defn f`,
+    // `(def c` and the comment, not the forms before.
+    let start = column(text, 3, "\" x", 0);
+    assert_eq!(start, 10, "two emoji are four UTF-16 units");
+    let edits = range_formatting(&mut client, URI, multiline(3, start, 6, 13));
+    let once = apply_edits(text, &edits);
+    assert_eq!(
+        once,
+        "(def a   \"ä😀\")   (def b\n\"ö\")\n(defn f [x]\n  (str \"😀😀\" x))\n\n(def c 3) ; ü\n"
+    );
+
+    // A range on the first line touches `(def a` and `(def b` (which starts on it).
+    let end = column(text, 0, "(def b", 0) + 1;
+    let edits = range_formatting(&mut client, URI, range(0, 2, end));
+    let first = apply_edits(text, &edits);
+    assert!(
+        first.starts_with("(def a \"ä😀\")\n(def b\n  \"ö\")\n(defn f [x]\n(str"),
+        "{first}"
+    );
+
+    // Whitespace between forms touches nothing.
+    assert_eq!(
+        range_formatting(&mut client, URI, multiline(4, 0, 5, 0)),
+        json!([])
+    );
+
+    // Formatting the rest afterwards gives the whole-document result.
+    client.change(URI, 2, json!([{"text": once.clone()}]));
+    let edits = range_formatting(&mut client, URI, multiline(0, 0, 1, 0));
+    assert_eq!(
+        apply_edits(&once, &edits),
+        duet_lang::format::format_source(text).unwrap()
+    );
+    assert_eq!(client.shutdown_and_exit().code(), Some(0));
 }

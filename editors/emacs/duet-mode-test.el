@@ -10,6 +10,7 @@
 ;;; Code:
 
 (require 'ert)
+(require 'subr-x)
 (require 'duet-mode)
 
 (defconst duet-test--dir
@@ -80,22 +81,43 @@ nil); the whole buffer is then indented with `indent-region'."
     (should (equal (buffer-string) "(defn f [x]\n  (g x))"))
     (should (looking-at-p "x))"))))
 
+(defconst duet-test--typing-fixture
+  (expand-file-name "../test/typing.duet" duet-test--dir)
+  "File whose lines the typing test types one by one.")
+
 (ert-deftest duet-mode-newline-and-indent ()
-  "RET with `electric-indent-mode' / `newline-and-indent' indents the new line."
-  (with-temp-buffer
-    (duet-mode)
-    (insert "(workflow w")
-    (newline-and-indent)
-    (insert "(state s")
-    (newline-and-indent)
-    (insert "(action (assert (record agent-request \"r\"")
-    (newline-and-indent)
-    (insert "\"text\")))")
-    (should (equal (buffer-string)
-                   (concat "(workflow w\n"
-                           "  (state s\n"
-                           "    (action (assert (record agent-request \"r\"\n"
-                           "                            \"text\")))")))))
+  "RET with `electric-indent-mode' / `newline-and-indent' indents the new line.
+Types the typing fixture line by line, each without its indentation and
+followed by `newline-and-indent', and compares the buffer with the file:
+each line is indented right with none of the lines after it there yet."
+  (let ((expected (with-temp-buffer
+                    (insert-file-contents duet-test--typing-fixture)
+                    (buffer-string))))
+    (with-temp-buffer
+      (duet-mode)
+      (dolist (line (split-string (string-trim-right expected "\n") "\n"))
+        (unless (bobp) (newline-and-indent))
+        (insert (string-trim-left line)))
+      (insert "\n")
+      (unless (equal expected (buffer-string))
+        (ert-fail (duet-test--diff expected (buffer-string)))))))
+
+(ert-deftest duet-mode-indent-user-rules ()
+  "Rules added with the `duet-indent-function' property apply."
+  (unwind-protect
+      (with-temp-buffer
+        (put 'with-agent-test 'duet-indent-function 1)
+        (put 'defthing-test 'duet-indent-function 'defun)
+        (insert "(with-agent-test a\n(b))\n(defthing-test x\ny)\n(with-other a\n(b))")
+        (duet-mode)
+        (indent-region (point-min) (point-max))
+        (should (equal (buffer-string)
+                       (concat "(with-agent-test a\n  (b))\n"
+                               "(defthing-test x\n  y)\n"
+                               ;; Without a rule: a call, as for `duet fmt'.
+                               "(with-other a\n            (b))"))))
+    (put 'with-agent-test 'duet-indent-function nil)
+    (put 'defthing-test 'duet-indent-function nil)))
 
 (ert-deftest duet-mode-indent-uses-spaces ()
   "Indentation never inserts tabs."

@@ -203,21 +203,30 @@ A multi-line `#;' datum comment is then always seen from its `#;'."
 
 ;;;; Indentation
 
-;; The rules are those of `duet fmt' (cljfmt style).  The indentation
-;; of a form is looked up in the `duet-indent-function' property of its
-;; head symbol, which takes the same kind of values as Emacs Lisp's
-;; `lisp-indent-function' property (kept separate so that Emacs Lisp's
-;; own `loop', `case', `let' etc. are not affected):
+;; The rules are those of `duet fmt' (see the module documentation of
+;; lang/src/format in the Duet sources); the editor only fixes the
+;; indentation of the lines it is given, `duet fmt' also breaks long lines.
+;; The indentation of a form is looked up in the `duet-indent-function'
+;; property of its head symbol, which takes the same kind of values as
+;; Emacs Lisp's `lisp-indent-function' property (kept separate so that
+;; Emacs Lisp's own `loop', `case', `let' etc. are not affected):
 ;;
-;;   `defun'  "inner 0": every body line is indented 2 from the paren.
-;;   N        "block N": when the N special arguments are on the first
-;;            line (or the form has no more arguments), the body lines
-;;            are indented 2; otherwise the form is indented as a call.
+;;   `defun'  "inner 0": every line after the head's is indented 2 from
+;;            the paren.
+;;   N        "block N": indented 2 from the paren, unless the head's
+;;            line holds more than the N special arguments: then the form
+;;            is indented as a call (under the first argument).
 ;;   FUNCTION called with (INDENT-POINT STATE), as for Emacs Lisp.
 ;;
-;; Any other call aligns its arguments under the first argument when
-;; that is on the head's line, and 1 column in from the paren otherwise.
-;; Vectors, maps and quoted lists align their elements under the first.
+;; Any other call aligns its arguments under the first argument when that
+;; is on the head's line, and 1 column in from the paren otherwise.
+;; Vectors, maps and quoted data align their elements under the first.
+;; In `cond' (after the head), `case' and `match' (after the value), in
+;; maps, and in the binding vectors of `let' and `loop', forms come in
+;; pairs: the second of a pair that starts its own line is indented 2
+;; more.  Comments (`;', `#| |#' and `#;' datum comments) are not forms:
+;; they do not count as arguments.  Only the rules of `duet fmt' are set
+;; here; rules you add for your own macros are unknown to `duet fmt'.
 
 (defun duet--put-indent (spec &rest symbols)
   "Set the `duet-indent-function' property of SYMBOLS to SPEC."
@@ -226,19 +235,25 @@ A multi-line `#;' datum comment is then always seen from its `#;'."
 
 (duet--put-indent 'defun 'defn 'defmacro 'fn 'workflow 'state)
 (duet--put-indent 1 'let 'loop 'when 'unless 'if 'match 'case 'catch
-                  'on-asserted 'on-retracted 'on-message 'def 'when-let
-                  'if-let)
+                  'on-asserted 'on-retracted 'on-message 'def)
 (duet--put-indent 0 'do 'try 'finally 'cond 'enter 'action 'spawn
                   'parallel 'race 'roles 'capabilities)
+
+;; Forms whose arguments after the special ones come in pairs.
+(dolist (sym '(cond case match))
+  (put sym 'duet-indent-pairs t))
+
+;; Forms whose first argument, when a vector, holds name/value pairs.
+(dolist (sym '(let loop))
+  (put sym 'duet-indent-bindings t))
 
 ;; `(defn name "doc" [params] ...)': the string in position 2 is a docstring.
 (put 'defn 'duet-doc-string-elt 2)
 
-(defun duet--indent-spec (name)
-  "Return the indentation spec of the head symbol named NAME."
-  (let ((sym (intern-soft name)))
-    (cond ((and sym (get sym 'duet-indent-function)))
-          ((string-match-p "\\`with-" name) 1))))
+(defun duet--head-property (name prop)
+  "Return property PROP of the head symbol named NAME, or nil."
+  (let ((sym (and name (intern-soft name))))
+    (and sym (get sym prop))))
 
 (defun duet--column-at (pos)
   "Return the column of POS."
@@ -250,30 +265,102 @@ A multi-line `#;' datum comment is then always seen from its `#;'."
     (= (progn (goto-char a) (line-beginning-position))
        (progn (goto-char b) (line-beginning-position)))))
 
-(defun duet--first-on-line-p (pos)
-  "Return non-nil if only whitespace precedes POS on its line."
+(defun duet--scan (open limit)
+  "Scan the elements of the form opened at OPEN that start before LIMIT.
+Return (FORMS HEAD-LINE).  FORMS are the start positions of its forms
+in order; comments, including `#;' datum comments, are not forms.
+HEAD-LINE is how many forms share the opener's line as `duet fmt'
+counts them: the forms before the first line break between two elements
+\(line breaks inside a form, string or comment do not count)."
   (save-excursion
-    (goto-char pos)
-    (skip-chars-backward " \t")
-    (bolp)))
-
-(defun duet--elements (open limit)
-  "Return the start positions of the elements of the form opened at OPEN.
-Only elements that start before LIMIT are returned, in order."
-  (save-excursion
+    (syntax-propertize (min (point-max) (max limit (line-end-position 2))))
     (goto-char (1+ open))
-    (let (elems)
+    (let ((forms nil) (head-line 0) (broken nil) (first t))
       (condition-case nil
-          (while (progn (forward-comment (buffer-size))
-                        (< (point) limit))
-            (push (point) elems)
-            (forward-sexp 1))
+          (while (let ((newline nil))
+                   ;; The whitespace before the next element.
+                   (while (progn (skip-chars-forward " \t\f")
+                                 (eq (char-after) ?\n))
+                     (setq newline t)
+                     (forward-char 1))
+                   (when (and (< (point) limit)
+                              (not (eobp))
+                              (not (eq (char-syntax (char-after)) ?\))))
+                     (let ((form (not (or (looking-at-p "#[;|]")
+                                          (eq (char-after) ?\;)))))
+                       ;; A line break right after the opener counts
+                       ;; only before a comment (`duet fmt' drops it
+                       ;; before a form).
+                       (when (and newline (not (and first form)))
+                         (setq broken t))
+                       (setq first nil)
+                       (cond
+                        ((eq (char-after) ?\;) (end-of-line))
+                        ((looking-at-p "#|") (forward-comment 1))
+                        ;; `#;': the prefix and the datum after it.
+                        ((looking-at-p "#;") (forward-sexp 1))
+                        (t
+                         (push (point) forms)
+                         (unless broken (setq head-line (1+ head-line)))
+                         (forward-sexp 1)))
+                       t))))
         (scan-error nil))
-      (nreverse elems))))
+      (list (nreverse forms) head-line))))
 
-(defun duet--quoted-p (open)
-  "Return non-nil if the list opened at OPEN is quoted with `''."
-  (eq (char-before open) ?'))
+(defun duet--head-name (form)
+  "Return the name of the symbol starting at FORM, or nil."
+  (save-excursion
+    (goto-char form)
+    (and (looking-at duet--symbol-chars)
+         (match-string-no-properties 0))))
+
+(defun duet--chain-start (open)
+  "Return where the prefix chain before the bracket at OPEN starts."
+  (save-excursion
+    (goto-char open)
+    (skip-chars-backward "'`,@")
+    (point)))
+
+(defun duet--quote-prefixed-p (open)
+  "Return non-nil if a `'' is among the prefixes of the form opened at OPEN."
+  (let ((start (duet--chain-start open)))
+    (and (< start open)
+         (string-match-p "'" (buffer-substring-no-properties start open)))))
+
+(defun duet--form-index (parent open)
+  "Return the index of the form opened at OPEN among the forms of PARENT."
+  (length (car (duet--scan parent (duet--chain-start open)))))
+
+(defun duet--context (open)
+  "Return the context `duet fmt' lays out the form opened at OPEN in.
+The result is `data' inside quoted data (after `'', or an argument of
+`quote', at any depth), `bindings' for the binding vector of `let' or
+`loop', and nil otherwise."
+  (let ((opens (append (nth 9 (save-excursion (syntax-ppss open)))
+                       (list open)))
+        (parent nil)
+        (context nil))
+    (dolist (o opens)
+      (unless (eq context 'data)
+        (let* ((parent-forms (and parent (eq (char-after parent) ?\()
+                                  (car (duet--scan parent
+                                                   (duet--chain-start o)))))
+               (parent-head (and parent-forms
+                                 (duet--head-name (car parent-forms))))
+               (index (length parent-forms)))
+          (setq context
+                (cond ((duet--quote-prefixed-p o) 'data)
+                      ((and (equal parent-head "quote") (> index 0)) 'data)
+                      ((and (eq (char-after o) ?\[) (= index 1)
+                            (duet--head-property parent-head
+                                                 'duet-indent-bindings))
+                       'bindings)))))
+      (setq parent o))
+    context))
+
+(defun duet--pair-second-p (from k)
+  "Return non-nil if form K is the second of a pair in pairs from FROM."
+  (and from (> k from) (= (% (- k from) 2) 1)))
 
 (defun duet-indent-function (indent-point state)
   "Compute the indentation of the line at INDENT-POINT for `duet-mode'.
@@ -283,43 +370,42 @@ list (COLUMN CONTAINING-SEXP-START) so that no column is reused for the
 following lines."
   (let* ((open (nth 1 state))
          (open-col (duet--column-at open))
-         (elems (duet--elements open indent-point))
-         (index (length elems))         ; index of the form being indented
-         (head (car elems))
-         (first-arg (nth 1 elems))
+         (scan (duet--scan open indent-point))
+         (forms (car scan))
+         (head-line (cadr scan))
+         (k (length forms))             ; index of the form being indented
+         (head (car forms))
+         (context (duet--context open))
          (col
           (cond
-           ;; Vectors, maps and quoted lists: under the first element.
-           ((or (memq (char-after open) '(?\[ ?\{)) (duet--quoted-p open))
-            (if (and head (duet--same-line-p open head))
-                (duet--column-at head)
-              (1+ open-col)))
+           ((= k 0) (1+ open-col))
+           ;; Maps, binding vectors, vectors and quoted data: under the
+           ;; first element; in maps and binding vectors the second of a
+           ;; pair 2 more.
+           ((or (memq (char-after open) '(?\[ ?\{)) (eq context 'data))
+            (+ (if (duet--same-line-p open head)
+                   (duet--column-at head)
+                 (1+ open-col))
+               (if (and (or (eq (char-after open) ?\{) (eq context 'bindings))
+                        (duet--pair-second-p 0 k))
+                   2 0)))
            (t
-            (let* ((name (and head
-                              (save-excursion
-                                (goto-char head)
-                                (looking-at duet--symbol-chars))
-                              (buffer-substring-no-properties head
-                                                              (match-end 0))))
-                   (spec (and name (duet--indent-spec name)))
-                   (call-col
-                    ;; A plain call: under the first argument when it is on
-                    ;; the head's line, else 1 in from the paren.
-                    (if (and (> index 1) first-arg
-                             (duet--same-line-p head first-arg))
-                        (duet--column-at first-arg)
-                      (1+ open-col))))
+            (let* ((name (duet--head-name head))
+                   (spec (duet--head-property name 'duet-indent-function))
+                   ;; A call: under the first argument when it is on the
+                   ;; head's line, else 1 in from the paren.
+                   (call-col (if (and (>= head-line 2) (>= k 2))
+                                 (duet--column-at (nth 1 forms))
+                               (1+ open-col))))
               (cond
                ((eq spec 'defun) (+ open-col lisp-body-indent))
                ((integerp spec)
-                ;; Block N: the body starts at element N+1.
-                (let ((body (nth (1+ spec) elems)))
-                  (if (and (> index spec)
-                           (or (= index (1+ spec))
-                               (null body)
-                               (duet--first-on-line-p body)))
-                      (+ open-col lisp-body-indent)
-                    call-col)))
+                (+ (if (>= head-line (+ spec 2))
+                       call-col
+                     (+ open-col lisp-body-indent))
+                   (if (and (duet--head-property name 'duet-indent-pairs)
+                            (duet--pair-second-p (1+ spec) k))
+                       2 0)))
                ((functionp spec)
                 (let ((v (save-excursion (funcall spec indent-point state))))
                   (cond ((integerp v) v)

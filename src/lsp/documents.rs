@@ -75,6 +75,11 @@ impl Document {
             .clone()
     }
 
+    /// The line table of the current text.
+    pub fn line_index(&self) -> &LineIndex {
+        &self.index
+    }
+
     /// Drops the analysis, e.g. because an imported file may have changed on disk.
     pub fn invalidate(&mut self) {
         self.analysis = None;

@@ -4,9 +4,7 @@
 //! with a single-threaded loop that applies `didChange` strictly in order
 //! (see `server.rs`). Each feature lives in its own file and works on an [`analysis::Analysis`]
 //! of one document version: the front end's result plus the lossless syntax tree.
-//!
-//! Formatting is not offered yet: `duet_lang::format` is being written on another branch
-//! and will be wired in (and advertised) once it is merged.
+//! Formatting (whole document and ranges) is `duet fmt`'s, see `formatting.rs`.
 
 mod analysis;
 mod completion;
@@ -14,6 +12,7 @@ mod convert;
 mod definition;
 mod diagnostics;
 mod documents;
+mod formatting;
 mod hover;
 mod references;
 mod rename;

@@ -19,14 +19,16 @@ use lsp_types::notification::{
     Notification as _, PublishDiagnostics,
 };
 use lsp_types::request::{
-    Completion, DocumentHighlightRequest, DocumentSymbolRequest, GotoDefinition, HoverRequest,
-    PrepareRenameRequest, References, Rename, Request as _, SemanticTokensFullRequest,
+    Completion, DocumentHighlightRequest, DocumentSymbolRequest, Formatting, GotoDefinition,
+    HoverRequest, PrepareRenameRequest, RangeFormatting, References, Rename, Request as _,
+    SemanticTokensFullRequest,
 };
 use lsp_types::{
     CompletionOptions, CompletionParams, CompletionResponse, DidChangeTextDocumentParams,
-    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DocumentHighlightParams,
-    DocumentSymbolParams, DocumentSymbolResponse, GotoDefinitionParams, GotoDefinitionResponse,
-    HoverParams, HoverProviderCapability, InitializeResult, OneOf, PositionEncodingKind,
+    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DocumentFormattingParams,
+    DocumentHighlightParams, DocumentRangeFormattingParams, DocumentSymbolParams,
+    DocumentSymbolResponse, GotoDefinitionParams, GotoDefinitionResponse, HoverParams,
+    HoverProviderCapability, InitializeResult, OneOf, PositionEncodingKind,
     PublishDiagnosticsParams, ReferenceParams, RenameOptions, RenameParams, SaveOptions,
     SemanticTokens, SemanticTokensFullOptions, SemanticTokensOptions, SemanticTokensParams,
     SemanticTokensServerCapabilities, ServerCapabilities, ServerInfo, TextDocumentPositionParams,
@@ -40,7 +42,8 @@ use serde_json::Value;
 use super::analysis::Analysis;
 use super::documents::Documents;
 use super::{
-    completion, definition, diagnostics, hover, log, references, rename, semantic_tokens, symbols,
+    completion, definition, diagnostics, formatting, hover, log, references, rename,
+    semantic_tokens, symbols,
 };
 
 /// Where the server is in the protocol's life cycle.
@@ -195,6 +198,20 @@ impl Server {
                         result_id: None,
                         data: semantic_tokens::semantic_tokens(&a),
                     })
+                })
+            }
+            Formatting::METHOD => self.on::<DocumentFormattingParams, _>(params, |s, p| {
+                let doc = s.documents.get_mut(&p.text_document.uri)?;
+                Some(formatting::format_document(&doc.text, doc.line_index()))
+            }),
+            RangeFormatting::METHOD => {
+                self.on::<DocumentRangeFormattingParams, _>(params, |s, p| {
+                    let doc = s.documents.get_mut(&p.text_document.uri)?;
+                    Some(formatting::format_range(
+                        &doc.text,
+                        doc.line_index(),
+                        p.range,
+                    ))
                 })
             }
             PrepareRenameRequest::METHOD => {
@@ -361,6 +378,8 @@ fn initialize_result() -> InitializeResult {
             references_provider: Some(OneOf::Left(true)),
             document_highlight_provider: Some(OneOf::Left(true)),
             document_symbol_provider: Some(OneOf::Left(true)),
+            document_formatting_provider: Some(OneOf::Left(true)),
+            document_range_formatting_provider: Some(OneOf::Left(true)),
             rename_provider: Some(OneOf::Right(RenameOptions {
                 prepare_provider: Some(true),
                 work_done_progress_options: WorkDoneProgressOptions::default(),

@@ -1,14 +1,17 @@
 //! Robustness: every feature at every position of every file in the diagnostics corpus
 //! (`tests/check/`, which holds a file for each kind of error), of the standard library, and
-//! of prefixes of them (text cut off mid-form, as while typing), without a panic.
+//! of prefixes of them (text cut off mid-form, as while typing), without a panic. Formatting
+//! runs on the whole file and on ranges every few lines (it formats the whole text each time).
 
 use std::str::FromStr;
 
 use lsp_types::Uri;
 
 use super::analysis::Analysis;
+use super::convert::LineIndex;
 use super::{
-    completion, definition, diagnostics, hover, references, rename, semantic_tokens, symbols,
+    completion, definition, diagnostics, formatting, hover, references, rename, semantic_tokens,
+    symbols,
 };
 
 fn exercise(text: &str, step: usize) {
@@ -17,6 +20,15 @@ fn exercise(text: &str, step: usize) {
     diagnostics::diagnostics(&a);
     semantic_tokens::semantic_tokens(&a);
     symbols::document_symbols(&a);
+    let index = LineIndex::new(text);
+    formatting::format_document(text, &index);
+    let lines = text.lines().count() as u32;
+    for line in (0..lines + 2).step_by(7) {
+        let start = lsp_types::Position::new(line, 0);
+        let end = lsp_types::Position::new(line + 3, 2);
+        formatting::format_range(text, &index, lsp_types::Range::new(start, end));
+        formatting::format_range(text, &index, lsp_types::Range::new(end, start));
+    }
     let offsets: Vec<usize> = text
         .char_indices()
         .map(|(i, _)| i)

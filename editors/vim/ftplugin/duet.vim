@@ -22,7 +22,7 @@ setlocal expandtab shiftwidth=2 softtabstop=2
 setlocal lisp
 setlocal lispwords=defn,defmacro,fn,workflow,state,
       \let,loop,when,unless,if,match,case,catch,on-asserted,on-retracted,
-      \on-message,def,when-let,if-let,
+      \on-message,def,
       \do,try,finally,cond,enter,action,spawn,parallel,race,roles,capabilities
 
 " Matching brackets for %.

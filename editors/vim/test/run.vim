@@ -1,4 +1,4 @@
-" Tests for the Vim support: indentation of the shared fixture and syntax
+" Tests for the Vim support: indentation of the shared fixtures and syntax
 " groups.  Run from anywhere:
 "
 "   vim -Nu NONE -i NONE -es -S editors/vim/test/run.vim
@@ -8,6 +8,7 @@
 
 let s:vimdir = fnamemodify(expand('<sfile>:p'), ':h:h')
 let s:fixture = fnamemodify(s:vimdir . '/../test/indent.duet', ':p')
+let s:typing = fnamemodify(s:vimdir . '/../test/typing.duet', ':p')
 execute 'set runtimepath^=' . fnameescape(s:vimdir)
 set nomore
 filetype plugin indent on
@@ -77,6 +78,38 @@ call s:Check('lispwords has the body forms',
       \ &lispwords =~# '\<workflow\>' && &lispwords =~# '\<on-asserted\>', &lispwords)
 call s:IndentCheck(0)
 call s:IndentCheck(7)
+
+" Types the typing fixture line by line: each line without its indentation,
+" on a new line opened with `o` (indented by 'indentexpr' with none of the
+" lines after it there yet).
+function! s:TypingCheck() abort
+  let expected = readfile(s:typing)
+  enew!
+  setlocal filetype=duet
+  call setline(1, substitute(expected[0], '^\s*', '', ''))
+  for text in expected[1:]
+    call cursor(line('$'), 1)
+    execute 'normal! o' . substitute(text, '^\s*', '', '')
+  endfor
+  let actual = getline(1, '$')
+  call s:Check('typing fixture (new lines opened with o)',
+        \ actual ==# expected, s:FirstDiff(expected, actual))
+  enew!
+endfunction
+call s:TypingCheck()
+
+" Rules added in g:duet_indent_rules apply; other heads are calls.
+enew!
+setlocal filetype=duet
+let g:duet_indent_rules = {'with-agent': 1, 'defthing': 'defun'}
+call setline(1, ['(with-agent a', '(b))', '(defthing x', 'y)', '(with-other a', '(b))'])
+normal! gg=G
+call s:Check('g:duet_indent_rules',
+      \ getline(1, '$') ==# ['(with-agent a', '  (b))', '(defthing x', '  y)',
+      \                      '(with-other a', '            (b))'],
+      \ string(getline(1, '$')))
+unlet g:duet_indent_rules
+enew!
 
 " Syntax groups.
 enew!
