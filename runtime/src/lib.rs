@@ -7,6 +7,7 @@ pub mod builtins;
 pub mod equal;
 pub mod heap;
 pub mod print;
+pub mod sam;
 pub mod snapshot;
 pub mod symbols;
 pub mod value;
