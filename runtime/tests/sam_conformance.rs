@@ -40,8 +40,7 @@ fn spawn_kept<T: 'static>(
         *slot.borrow_mut() = Some((t.current_facet(), v));
         Ok(())
     });
-    let v = out.borrow_mut().take().unwrap();
-    v
+    out.take().unwrap()
 }
 
 /// Runs `f` as a host turn in `facet` and returns its result.
@@ -150,7 +149,12 @@ fn c01_turn_atomicity_on_failure() {
         sys.exit_status(x.actor),
         Some(ExitStatus::Error(_))
     ));
-    assert!(ds_state(&sys, ds).handles.keys().all(|h| h.actor != x.actor));
+    assert!(
+        ds_state(&sys, ds)
+            .handles
+            .keys()
+            .all(|h| h.actor != x.actor)
+    );
     assert!(!sys.is_alive(x.actor));
 }
 
@@ -310,11 +314,11 @@ fn c08_linking() {
     let fragile = fragile.borrow().unwrap();
     sys.send(fragile, Event::Message { body: Term::Nil });
     sys.run();
-    assert!(matches!(
-        sys.exit_status(child),
-        Some(ExitStatus::Error(_))
-    ));
-    assert!(!sys.facet_alive(f), "C crashed, so P's spawning facet stopped");
+    assert!(matches!(sys.exit_status(child), Some(ExitStatus::Error(_))));
+    assert!(
+        !sys.facet_alive(f),
+        "C crashed, so P's spawning facet stopped"
+    );
     assert!(sys.is_alive(p_.actor));
 
     // The spawning facet stops: the child terminates and its assertions are retracted.
@@ -404,10 +408,7 @@ fn c10_cascade_order() {
         .collect();
     assert_eq!(
         to_ds,
-        [
-            Event::Retract { handle: hg },
-            Event::Retract { handle: hf }
-        ]
+        [Event::Retract { handle: hg }, Event::Retract { handle: hf }]
     );
 }
 
@@ -476,16 +477,16 @@ fn c13_entities_keep_nothing_alive() {
     let (x, _) = spawn_kept(&mut sys, |_| ());
     act(&mut sys, x, |t| t.assert(&dead_ds, t_("<a 1>")));
     sys.run();
-    assert!(sys.is_alive(x.actor), "sending to a collected entity is harmless");
+    assert!(
+        sys.is_alive(x.actor),
+        "sending to a collected entity is harmless"
+    );
 
     let (f, live) = spawn_kept(&mut sys, |t| t.create(Dataspace::<SkeletonIndex>::new()));
     assert!(sys.facet_alive(f));
     act(&mut sys, x, |t| t.assert(&live, t_("<a 1>")));
     sys.run();
-    assert_eq!(
-        sys.entity::<Dataspace>(&live).unwrap().assertion_count(),
-        1
-    );
+    assert_eq!(sys.entity::<Dataspace>(&live).unwrap().assertion_count(), 1);
 }
 
 #[test]
@@ -513,9 +514,18 @@ fn c14_crash_cleanup() {
     assert_eq!(seen(&sys, o), ["+[1]", "+[2]"]);
     act_failing(&mut sys, x, |_| {});
     sys.run();
-    assert_eq!(logged(&log), ["exit-error"], "no stop action ran; the exit hook did");
+    assert_eq!(
+        logged(&log),
+        ["exit-error"],
+        "no stop action ran; the exit hook did"
+    );
     assert_eq!(seen(&sys, o), ["+[1]", "+[2]", "-[2]", "-[1]"]);
-    assert!(ds_state(&sys, ds).handles.keys().all(|h| h.actor != x.actor));
+    assert!(
+        ds_state(&sys, ds)
+            .handles
+            .keys()
+            .all(|h| h.actor != x.actor)
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -643,7 +653,10 @@ fn matches_via_ds(pattern: &str, value: &str) -> bool {
     let (_, o, _) = observer(&mut sys, ds, pattern);
     publish(&mut sys, x, ds, value);
     let indexed = !seen(&sys, o).is_empty();
-    assert_eq!(direct, indexed, "matcher and index disagree on {pattern} / {value}");
+    assert_eq!(
+        direct, indexed,
+        "matcher and index disagree on {pattern} / {value}"
+    );
     direct
 }
 
@@ -656,7 +669,10 @@ fn c22_literals_and_types() {
     assert!(!matches_via_ds(r#"<p "a">"#, r#"<q "a">"#));
     assert!(!matches_via_ds("<p 1>", "<p 1.0>"));
     assert!(!matches_via_ds("<p :a>", "<p a>"));
-    assert!(matches_via_ds("<p '[1 2]>", "<p (1 2)>"), "lists equal vectors");
+    assert!(
+        matches_via_ds("<p '[1 2]>", "<p (1 2)>"),
+        "lists equal vectors"
+    );
 }
 
 #[test]
@@ -668,7 +684,11 @@ fn c23_existence_and_extensibility() {
     assert_eq!(field1.matches(&t("<foo 1>")), None);
     assert_eq!(field1.matches(&t("<foo 1 2>")), Some(vec![]));
     assert_eq!(field1.matches(&t("<foo 1 2 3>")), Some(vec![]));
-    for (v, m) in [("<foo 1>", false), ("<foo 1 2>", true), ("<foo 1 2 3>", true)] {
+    for (v, m) in [
+        ("<foo 1>", false),
+        ("<foo 1 2>", true),
+        ("<foo 1 2 3>", true),
+    ] {
         let (mut sys, ds, x) = setup();
         let (f, o) = recorder(&mut sys);
         act(&mut sys, f, |t| t.assert(&ds, observe(&field1, o)));
@@ -740,7 +760,11 @@ fn c26_observe_idempotency() {
     act(&mut sys, of, |t| t.retract(h1));
     sys.run();
     publish(&mut sys, x, ds, "<a 2>");
-    assert_eq!(seen(&sys, o), ["+[1]", "+[2]"], "one copy keeps the subscription");
+    assert_eq!(
+        seen(&sys, o),
+        ["+[1]", "+[2]"],
+        "one copy keeps the subscription"
+    );
 
     // A facet that re-asserts everything it sees, its own Observe included, settles.
     let (ef, echo) = spawn_kept(&mut sys, move |t| t.create(Echo { ds }));
@@ -781,7 +805,9 @@ fn c28_moving_interest_sees_known_facts() {
     }
     assert_eq!(
         seen(&sys, o),
-        ["+[0]", "+[1]", "-[0]", "+[2]", "-[1]", "+[3]", "-[2]", "+[4]", "-[3]"]
+        [
+            "+[0]", "+[1]", "-[0]", "+[2]", "-[1]", "+[3]", "-[2]", "+[4]", "-[3]"
+        ]
     );
 }
 
@@ -898,7 +924,10 @@ fn pitfall15_no_facet_under_a_stopping_parent() {
     act(&mut sys, x, |t| t.stop_facet(outer)).unwrap();
     sys.run();
     assert!(*refused.lock().unwrap());
-    assert!(seen(&sys, o).is_empty(), "the ghost assertion never appeared");
+    assert!(
+        seen(&sys, o).is_empty(),
+        "the ghost assertion never appeared"
+    );
 }
 
 #[test]
@@ -953,9 +982,13 @@ fn update_asserts_before_retracting() {
     let (mut sys, ds, x) = setup();
     let (_, o, _) = observer(&mut sys, ds, "<status _>");
     let mut slot = None;
-    act(&mut sys, x, |t| t.update(&mut slot, &ds, Some(t_("<status 1>"))));
+    act(&mut sys, x, |t| {
+        t.update(&mut slot, &ds, Some(t_("<status 1>")))
+    });
     sys.run();
-    act(&mut sys, x, |t| t.update(&mut slot, &ds, Some(t_("<status 2>"))));
+    act(&mut sys, x, |t| {
+        t.update(&mut slot, &ds, Some(t_("<status 2>")))
+    });
     sys.run();
     assert_eq!(seen(&sys, o), ["+[]"], "no 1→0→1 flicker");
     act(&mut sys, x, |t| t.update(&mut slot, &ds, None));

@@ -26,9 +26,17 @@ fn equality_has_no_coercions() {
     assert_ne!(t("nil"), t("()"));
     assert_ne!(t("-0.0"), t("0.0"));
     assert_eq!(Term::Float(f64::NAN), Term::Float(f64::NAN));
-    assert_eq!(t("(1 2)"), t("[1 2]"), "lists and vectors are both sequences, as in `=`");
+    assert_eq!(
+        t("(1 2)"),
+        t("[1 2]"),
+        "lists and vectors are both sequences, as in `=`"
+    );
     assert_eq!(hash(&t("(1 2)")), hash(&t("[1 2]")));
-    assert_eq!(t("{:a 1 :b 2}"), t("{:b 2 :a 1}"), "map equality ignores order");
+    assert_eq!(
+        t("{:a 1 :b 2}"),
+        t("{:b 2 :a 1}"),
+        "map equality ignores order"
+    );
     assert_eq!(hash(&t("{:a 1 :b 2}")), hash(&t("{:b 2 :a 1}")));
     assert_ne!(t("<a 1>"), t("<a 1 2>"));
     assert_ne!(t("<a 1>"), t("<b 1>"));
@@ -37,8 +45,8 @@ fn equality_has_no_coercions() {
 #[test]
 fn total_order_between_kinds() {
     let ordered = [
-        "nil", "false", "true", "-1.5", "2.0", "-3", "7", "\"a\"", "\"b\"", "a", "b", ":a",
-        "<a>", "<a 1>", "<b>", "[]", "[1]", "(1 2)", "{}", "{:a 1}",
+        "nil", "false", "true", "-1.5", "2.0", "-3", "7", "\"a\"", "\"b\"", "a", "b", ":a", "<a>",
+        "<a 1>", "<b>", "[]", "[1]", "(1 2)", "{}", "{:a 1}",
     ];
     for w in ordered.windows(2) {
         assert!(t(w[0]) < t(w[1]), "{} < {}", w[0], w[1]);
@@ -62,7 +70,11 @@ fn printing_is_duets() {
     ] {
         assert_eq!(t(s).to_string(), s);
     }
-    assert_eq!(t("{:b 2 :a 1}").to_string(), "{:b 2 :a 1}", "insertion order kept");
+    assert_eq!(
+        t("{:b 2 :a 1}").to_string(),
+        "{:b 2 :a 1}",
+        "insertion order kept"
+    );
     assert_eq!(t("3.0").to_string(), "3.0");
     assert_eq!(
         Term::Ref(Ref {

@@ -82,7 +82,9 @@ impl ActorState {
         let mut out = Vec::new();
         let mut stack = vec![(self.root, 0usize)];
         while let Some((n, depth)) = stack.pop() {
-            let Some(f) = self.facets.get(&n) else { continue };
+            let Some(f) = self.facets.get(&n) else {
+                continue;
+            };
             out.push((n, depth));
             for c in f.children.iter().rev() {
                 stack.push((*c, depth + 1));

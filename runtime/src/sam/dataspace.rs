@@ -165,7 +165,7 @@ impl<I: Index> Dataspace<I> {
     }
 
     fn emit_gained(&mut self, t: &mut Turn, mut gained: Vec<(ObsId, Term)>) {
-        gained.sort_by(|a, b| a.0.cmp(&b.0));
+        gained.sort_by_key(|a| a.0);
         for (id, tuple) in gained.drain(..) {
             if let Some(o) = self.state.observers.get_mut(&id) {
                 let h = t.assert(&o.target, tuple.clone());
@@ -176,7 +176,7 @@ impl<I: Index> Dataspace<I> {
     }
 
     fn emit_lost(&mut self, t: &mut Turn, mut lost: Vec<(ObsId, Term)>) {
-        lost.sort_by(|a, b| a.0.cmp(&b.0));
+        lost.sort_by_key(|a| a.0);
         for (id, tuple) in lost.drain(..) {
             if let Some(o) = self.state.observers.get_mut(&id)
                 && let Some(h) = o.tuples.remove(&tuple)
@@ -271,7 +271,7 @@ impl<I: Index> Entity for Dataspace<I> {
     fn message(&mut self, t: &mut Turn, body: Term) -> Result {
         let mut out = std::mem::take(&mut self.scratch);
         self.index.message(&body, &mut out);
-        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out.sort_by_key(|a| a.0);
         for (id, tuple) in out.drain(..) {
             if let Some(o) = self.state.observers.get(&id) {
                 t.message(&o.target, tuple);

@@ -222,7 +222,8 @@ impl Pattern {
                 a.const_values.push(t.clone());
             }
             Pattern::Record { label, fields } => {
-                a.skeleton.push((path.clone(), Class::Record(label.clone())));
+                a.skeleton
+                    .push((path.clone(), Class::Record(label.clone())));
                 for (i, p) in fields {
                     path.push(Step::Index(*i));
                     p.walk(path, a);

@@ -107,7 +107,9 @@ impl Node {
             let leaf = group.leaves.entry(key).or_default();
             leaf.cached.insert(v.clone());
             for (paths, ep) in &mut leaf.endpoints {
-                let Some(t) = captures(v, paths) else { continue };
+                let Some(t) = captures(v, paths) else {
+                    continue;
+                };
                 let n = ep.captures.entry(t.clone()).or_insert(0);
                 *n += 1;
                 if *n == 1 {
@@ -133,7 +135,9 @@ impl Node {
             };
             leaf.cached.remove(v);
             for (paths, ep) in &mut leaf.endpoints {
-                let Some(t) = captures(v, paths) else { continue };
+                let Some(t) = captures(v, paths) else {
+                    continue;
+                };
                 if let Some(n) = ep.captures.get_mut(&t) {
                     *n -= 1;
                     if *n == 0 {
@@ -165,7 +169,9 @@ impl Node {
                 if ep.observers.is_empty() {
                     continue;
                 }
-                let Some(t) = captures(v, paths) else { continue };
+                let Some(t) = captures(v, paths) else {
+                    continue;
+                };
                 out.extend(ep.observers.iter().map(|o| (*o, t.clone())));
             }
         }

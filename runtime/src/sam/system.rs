@@ -199,9 +199,13 @@ impl System {
             return false;
         }
         let id = self.next_turn_id();
-        self.run_turn(id, facet.actor, None, TurnInput::External { facet }, |t, _| {
-            t.in_facet(facet, f)
-        });
+        self.run_turn(
+            id,
+            facet.actor,
+            None,
+            TurnInput::External { facet },
+            |t, _| t.in_facet(facet, f),
+        );
         self.drain_boots();
         true
     }
@@ -360,7 +364,10 @@ impl System {
                     let mut child = ActorState::new(s.id);
                     let mut stop_from = None;
                     if let Some(f) = s.link {
-                        let fid = FacetId { actor: actor_id, n: f };
+                        let fid = FacetId {
+                            actor: actor_id,
+                            n: f,
+                        };
                         if s.stop_after_boot {
                             stop_from = Some(fid);
                         } else {
