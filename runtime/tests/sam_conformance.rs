@@ -1008,3 +1008,75 @@ fn dataspace_death_retracts_at_observers() {
     assert_eq!(seen(&sys, o), ["+[1]", "-[1]"]);
     assert_eq!(sys.exit_status(dsf.actor), Some(&ExitStatus::Normal));
 }
+
+#[test]
+fn c08_linking_when_the_facet_stops_in_the_spawning_turn() {
+    let mut sys = System::new();
+    let (_, ds) = dataspace(&mut sys);
+    let (_, o, _) = observer(&mut sys, ds, "<c ?x>");
+    let (p_, _) = spawn_kept(&mut sys, |_| ());
+    let child = act(&mut sys, p_, move |t| {
+        let mut child = None;
+        let f = t
+            .facet(|t| {
+                t.prevent_inert_check();
+                child = Some(t.spawn_link(move |t| {
+                    t.assert(&ds, t_("<c 1>"));
+                    Ok(())
+                }));
+                Ok(())
+            })
+            .unwrap();
+        t.stop_facet(f).unwrap();
+        child.unwrap()
+    });
+    sys.run();
+    // Spawns always boot (pitfall 5); the child is then stopped, as its link demands.
+    assert_eq!(sys.exit_status(child), Some(&ExitStatus::Normal));
+    assert_eq!(seen(&sys, o), ["+[1]", "-[1]"]);
+}
+
+#[test]
+fn exit_hooks_run_on_normal_exit_too() {
+    let mut sys = System::new();
+    let log: Shared = Arc::default();
+    let l2 = log.clone();
+    let (x, _) = spawn_kept(&mut sys, move |t| {
+        let e = t.create(probe(&l2));
+        t.add_exit_hook(&e);
+    });
+    act(&mut sys, x, |t| t.stop_actor()).unwrap();
+    assert_eq!(logged(&log), ["exit-normal"]);
+    assert_eq!(sys.exit_status(x.actor), Some(&ExitStatus::Normal));
+}
+
+#[test]
+fn turn_records_describe_the_turn() {
+    let (mut sys, ds, x) = setup();
+    sys.take_log();
+    let h = act(&mut sys, x, |t| t.assert(&ds, t_("<a 1>")));
+    sys.run();
+    let log = sys.take_log();
+    assert_eq!(log.len(), 2);
+    let (host, delivery) = (&log[0], &log[1]);
+    assert_eq!(host.input, TurnInput::External { facet: x });
+    assert_eq!(host.cause, None);
+    assert_eq!(host.outcome, Outcome::Committed);
+    assert_eq!(host.outputs.len(), 1);
+    assert_eq!(host.outputs[0].to, ds.actor);
+    assert_eq!(delivery.id, host.outputs[0].turn);
+    assert_eq!(delivery.cause, Some(host.id));
+    assert_eq!(
+        delivery.input,
+        TurnInput::Deliver(vec![Delivery {
+            target: ds,
+            event: Event::Assert {
+                value: t("<a 1>"),
+                handle: h
+            }
+        }])
+    );
+    let bytes = postcard::to_stdvec(&log).unwrap();
+    let back: Vec<TurnRecord> = postcard::from_bytes(&bytes).unwrap();
+    assert_eq!(back, log);
+}
