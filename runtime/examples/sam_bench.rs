@@ -33,7 +33,7 @@ impl Entity for Counter {
     }
 }
 
-fn kept(sys: &mut System, make: impl FnOnce(&mut Turn) + 'static) -> FacetId {
+fn kept(sys: &mut System, make: impl FnOnce(&mut Turn) + Send + 'static) -> FacetId {
     let a = sys.spawn(move |t| {
         t.prevent_inert_check();
         make(t);

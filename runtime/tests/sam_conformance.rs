@@ -12,8 +12,6 @@
 //! dataflow fields to drive it; the moving interest is a replaced `Observe` (assert the new
 //! one, retract the old one in the same turn), which is what a field change does.
 
-use std::cell::RefCell;
-use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
 use duet_runtime::sam::*;
@@ -28,19 +26,24 @@ fn p(s: &str) -> Pattern {
 
 /// Spawns an actor whose boot runs `f` in a facet kept alive; returns that facet and `f`'s
 /// result.
-fn spawn_kept<T: 'static>(
+fn spawn_kept<T: Send + 'static>(
     sys: &mut System,
-    f: impl FnOnce(&mut Turn) -> T + 'static,
+    f: impl FnOnce(&mut Turn) -> T + Send + 'static,
 ) -> (FacetId, T) {
-    let out = Rc::new(RefCell::new(None));
+    let out = Arc::new(Mutex::new(None));
     let slot = out.clone();
     sys.spawn(move |t| {
         t.prevent_inert_check();
         let v = f(t);
-        *slot.borrow_mut() = Some((t.current_facet(), v));
+        *slot.lock().unwrap() = Some((t.current_facet(), v));
         Ok(())
     });
-    out.take().unwrap()
+    Arc::try_unwrap(out)
+        .ok()
+        .unwrap()
+        .into_inner()
+        .unwrap()
+        .unwrap()
 }
 
 /// Runs `f` as a host turn in `facet` and returns its result.
@@ -293,7 +296,7 @@ fn c08_linking() {
     // The child crashes: the spawning facet stops.
     let mut sys = System::new();
     let (p_, _) = spawn_kept(&mut sys, |_| ());
-    let fragile: Rc<RefCell<Option<Ref>>> = Rc::default();
+    let fragile: Arc<Mutex<Option<Ref>>> = Arc::default();
     let slot = fragile.clone();
     let (f, child) = act(&mut sys, p_, move |t| {
         let mut child = None;
@@ -301,7 +304,7 @@ fn c08_linking() {
             .facet(|t| {
                 child = Some(t.spawn_link(move |t| {
                     t.prevent_inert_check();
-                    *slot.borrow_mut() = Some(t.create(Fragile));
+                    *slot.lock().unwrap() = Some(t.create(Fragile));
                     Ok(())
                 }));
                 Ok(())
@@ -311,7 +314,7 @@ fn c08_linking() {
     });
     sys.run();
     assert!(sys.facet_alive(f), "the link keeps the facet alive");
-    let fragile = fragile.borrow().unwrap();
+    let fragile = fragile.lock().unwrap().unwrap();
     sys.send(fragile, Event::Message { body: Term::Nil });
     sys.run();
     assert!(matches!(sys.exit_status(child), Some(ExitStatus::Error(_))));
@@ -1079,4 +1082,11 @@ fn turn_records_describe_the_turn() {
     let bytes = postcard::to_stdvec(&log).unwrap();
     let back: Vec<TurnRecord> = postcard::from_bytes(&bytes).unwrap();
     assert_eq!(back, log);
+}
+
+#[test]
+fn the_system_can_move_between_threads() {
+    fn send<T: Send>() {}
+    send::<System>();
+    send::<Snapshot>();
 }

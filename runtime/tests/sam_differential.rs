@@ -103,7 +103,7 @@ struct World {
     observes: Vec<Handle>,
 }
 
-fn kept(sys: &mut System, make: impl FnOnce(&mut Turn) -> Option<Ref> + 'static) -> FacetId {
+fn kept(sys: &mut System, make: impl FnOnce(&mut Turn) -> Option<Ref> + Send + 'static) -> FacetId {
     let a = sys.spawn(move |t| {
         t.prevent_inert_check();
         make(t);

@@ -176,7 +176,7 @@ impl System {
     }
 
     /// Spawns a top-level actor and runs its boot turn now; returns its id.
-    pub fn spawn(&mut self, boot: impl FnOnce(&mut Turn) -> Result + 'static) -> ActorId {
+    pub fn spawn(&mut self, boot: impl FnOnce(&mut Turn) -> Result + Send + 'static) -> ActorId {
         let id = ActorId(self.k.next_actor);
         self.k.next_actor += 1;
         self.k.actors.insert(id, ActorState::new(id));

@@ -16,7 +16,7 @@ use super::term::Term;
 
 /// The boot function of a spawned actor. It is behaviour and lives only until the spawning
 /// turn commits and the child's boot turn runs (within the same `System` call).
-pub type BootFn = Box<dyn FnOnce(&mut Turn) -> Result>;
+pub type BootFn = Box<dyn FnOnce(&mut Turn) -> Result + Send>;
 
 pub(crate) struct Spawn {
     pub(crate) id: ActorId,
@@ -312,13 +312,16 @@ impl<'a> Turn<'a> {
 
     /// Spawns a new actor. It boots (in a facet under its root) in its own turn after this
     /// turn commits; if this turn fails, it never exists.
-    pub fn spawn(&mut self, boot: impl FnOnce(&mut Turn) -> Result + 'static) -> ActorId {
+    pub fn spawn(&mut self, boot: impl FnOnce(&mut Turn) -> Result + Send + 'static) -> ActorId {
         self.spawn_inner(Box::new(boot), None)
     }
 
     /// Spawns a new actor linked to the active facet: when the child ends, the facet stops;
     /// when the facet stops, the child stops (retracting its assertions).
-    pub fn spawn_link(&mut self, boot: impl FnOnce(&mut Turn) -> Result + 'static) -> ActorId {
+    pub fn spawn_link(
+        &mut self,
+        boot: impl FnOnce(&mut Turn) -> Result + Send + 'static,
+    ) -> ActorId {
         self.spawn_inner(Box::new(boot), Some(self.facet))
     }
 
