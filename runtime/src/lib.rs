@@ -8,6 +8,7 @@ pub mod effects;
 pub mod equal;
 pub mod heap;
 pub mod print;
+pub mod sam;
 pub mod snapshot;
 pub mod symbols;
 pub mod value;
