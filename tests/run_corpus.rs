@@ -25,6 +25,8 @@ fn transcript(path: &Path) -> String {
         script::Setup {
             limits,
             effects: Some(effects(&String::from_utf8_lossy(&bytes))),
+            workflow: None,
+            agents: vec![("*".into(), "echo".into())],
         },
         &mut FsLoader,
         &mut out,

@@ -13,3 +13,4 @@ pub mod snapshot;
 pub mod symbols;
 pub mod value;
 pub mod vm;
+pub mod workflow;

@@ -26,6 +26,15 @@ pub struct RunArgs {
     /// Grant a capability: shell, workspace/read, workspace/write, network (repeatable).
     #[arg(long = "allow", value_name = "CAPABILITY")]
     allow: Vec<String>,
+    /// Which workflow to run when the file defines several.
+    #[arg(long, value_name = "NAME")]
+    workflow: Option<String>,
+    /// Play ROLE with agent KIND instead of the declared one (repeatable), e.g. planner=echo.
+    #[arg(long = "agent", value_name = "ROLE=KIND")]
+    agent: Vec<String>,
+    /// Play every role with agent KIND, e.g. `--agents echo` to dry-run offline.
+    #[arg(long, value_name = "KIND")]
+    agents: Option<String>,
 }
 
 /// Runs `duet run`. Exit status: 0 done, 1 the program failed, 2 it could not be read or
@@ -62,6 +71,23 @@ pub fn run(args: &RunArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let mut agents: Vec<(String, String)> = Vec::new();
+    if let Some(kind) = &args.agents {
+        agents.push(("*".into(), kind.clone()));
+    }
+    for pair in &args.agent {
+        match pair.split_once('=') {
+            Some((role, kind)) if !role.is_empty() && !kind.is_empty() => {
+                agents.push((role.into(), kind.into()))
+            }
+            _ => {
+                output::error(&format!(
+                    "`--agent {pair}` should be ROLE=KIND, e.g. `--agent planner=echo`"
+                ));
+                return ExitCode::from(2);
+            }
+        }
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let outcome = script::run(
@@ -70,6 +96,8 @@ pub fn run(args: &RunArgs) -> ExitCode {
         script::Setup {
             limits,
             effects: Some((capabilities, workspace)),
+            workflow: args.workflow.clone(),
+            agents,
         },
         &mut FsLoader,
         &mut out,

@@ -6,6 +6,7 @@ mod convert;
 mod macros;
 mod report;
 pub mod script;
+mod workflow;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -154,6 +155,21 @@ impl Session {
                 self.docs.insert(name.clone(), text);
             }
         }
+    }
+
+    /// Compiles workflow `index` of a checked program whose top-level forms were loaded.
+    pub fn compile_workflow(
+        &mut self,
+        checked: &Checked,
+        index: usize,
+    ) -> duet_lang::compile::CompiledWorkflow {
+        let compiled = self
+            .compiler
+            .compile_workflow(&checked.module, &checked.sources, index);
+        self.vm
+            .update_program(self.compiler.program().clone())
+            .expect("programs compiled in this build link");
+        compiled
     }
 
     /// Runs chunk `fid` to its value, writing what it prints to `out` and its log to `log`.

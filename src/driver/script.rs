@@ -8,7 +8,7 @@ use duet_lang::render;
 
 use duet_runtime::effects::{Capabilities, Workspace};
 
-use super::{Limits, Session};
+use super::{Limits, Session, workflow};
 
 /// How a script run ended, as `duet run` reports it in its exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +19,8 @@ pub enum Outcome {
     Failed,
     /// It did not check, or is not a script; nothing ran (exit 2).
     Rejected,
+    /// A workflow waits for something outside (exit 3).
+    Waiting,
 }
 
 impl Outcome {
@@ -28,17 +30,24 @@ impl Outcome {
             Outcome::Done => 0,
             Outcome::Failed => 1,
             Outcome::Rejected => 2,
+            Outcome::Waiting => 3,
         }
     }
 }
 
 /// What a script may use.
+#[derive(Debug, Clone)]
 pub struct Setup {
     /// Step and depth limits.
     pub limits: Limits,
     /// The capabilities granted and the workspace effects run in; `None` lets the script
     /// only print and log.
     pub effects: Option<(Capabilities, Workspace)>,
+    /// Which workflow to run when the file has several (`--workflow`).
+    pub workflow: Option<String>,
+    /// Agent kinds to use instead of the declared ones: `(role, kind)` pairs, with `*`
+    /// for every role (`--agent`, `--agents`).
+    pub agents: Vec<(String, String)>,
 }
 
 /// Checks and runs the program `bytes` read from `name`. What it prints goes to `out`;
@@ -53,7 +62,7 @@ pub fn run(
     color: bool,
 ) -> Outcome {
     let mut session = Session::new(setup.limits);
-    if let Some((capabilities, workspace)) = setup.effects {
+    if let Some((capabilities, workspace)) = setup.effects.clone() {
         session.allow_effects(capabilities, workspace);
     }
     let checked = session.check(name, bytes, loader);
@@ -72,13 +81,8 @@ pub fn run(
         let _ = writeln!(err, "{}", render::summary(1, &checked.diagnostics));
         return Outcome::Rejected;
     }
-    if let Some(workflow) = checked.module.workflows.first() {
-        let _ = writeln!(
-            err,
-            "error: `{name}` defines the workflow `{}`; workflows run on the durable runtime, which this build does not have yet. `duet check {name}` checks it.",
-            workflow.name
-        );
-        return Outcome::Rejected;
+    if !checked.module.workflows.is_empty() {
+        return workflow::run(session, &checked, name, setup, out, err);
     }
     let fid = session.load(&checked);
     match session.run(fid, out, err) {

@@ -10,7 +10,7 @@ mod ctx;
 mod pattern;
 mod run;
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -178,8 +178,8 @@ pub enum Step {
 
 /// A program and the machine running it.
 pub struct Vm {
-    program: Rc<Program>,
-    builtins: Rc<Vec<Linked>>,
+    program: Arc<Program>,
+    builtins: Arc<Vec<Linked>>,
     /// The machine state.
     pub machine: Machine,
 }
@@ -204,8 +204,8 @@ impl Vm {
             fibers: vec![Fiber::default()],
         };
         let mut vm = Vm {
-            program: Rc::new(Program::default()),
-            builtins: Rc::new(Vec::new()),
+            program: Arc::new(Program::default()),
+            builtins: Arc::new(Vec::new()),
             machine,
         };
         vm.update_program(program)?;
@@ -216,8 +216,8 @@ impl Vm {
     pub fn with_machine(program: Program, machine: Machine) -> Result<Vm, LinkError> {
         let builtins = link(&program)?;
         Ok(Vm {
-            program: Rc::new(program),
-            builtins: Rc::new(builtins),
+            program: Arc::new(program),
+            builtins: Arc::new(builtins),
             machine,
         })
     }
@@ -237,8 +237,8 @@ impl Vm {
             ctx.constants.push(v);
         }
         ctx.globals.resize(program.globals.len(), None);
-        self.program = Rc::new(program);
-        self.builtins = Rc::new(builtins);
+        self.program = Arc::new(program);
+        self.builtins = Arc::new(builtins);
         Ok(())
     }
 

@@ -1,0 +1,518 @@
+//! The interpreter entity: a workflow's VM running inside the actor runtime. Each event it
+//! receives (an awaited assertion arriving, an effect's result) is a turn in which it runs
+//! the VM until every fiber waits again. States run one at a time: a state's function ends
+//! in a `goto`, a `terminal`, or by returning (falling through to the next state).
+//!
+//! Dataspace operations (`assert`, `retract`, `send!`, `await`, `prompt`) happen inside the
+//! turn; other effects (commands, files, clocks, timers, people) leave it as
+//! [`ExternalRequest`]s that the host performs and answers with a message.
+
+use std::collections::BTreeMap;
+
+use duet_lang::compile::CompiledWorkflow;
+use duet_lang::ir::Terminal;
+use serde::{Deserialize, Serialize};
+
+use super::convert::{from_term, to_pattern, to_term};
+use crate::effects::{self, Effect, Outcome};
+use crate::sam::{Entity, Handle, Ref, Term, Turn, observe};
+use crate::value::{Object, Value};
+use crate::vm::{Request, Step, Vm};
+
+/// Something the host must do for the workflow, answered with [`WorkflowEntity::answer`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExternalRequest {
+    /// Identifies the answer.
+    pub id: u64,
+    /// What to do.
+    pub effect: Effect,
+}
+
+/// A line the workflow printed or logged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Output {
+    /// Standard output.
+    Print(String),
+    /// The run's log.
+    Log(String),
+}
+
+/// How a workflow ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Ending {
+    /// `(terminal)` or falling off the last state.
+    Completed(Term),
+    /// `(terminal :failed …)` or an uncaught error (its message).
+    Failed(String),
+    /// `(terminal :cancelled …)`.
+    Cancelled(Term),
+}
+
+/// What an observer tells the workflow when its pattern first matches.
+struct AwaitObserver {
+    workflow: Ref,
+    id: u64,
+}
+
+impl Entity for AwaitObserver {
+    fn assert(&mut self, t: &mut Turn, value: Term, _handle: Handle) -> crate::sam::Result {
+        let whole = value
+            .as_seq()
+            .and_then(|caps| caps.first().cloned())
+            .unwrap_or(Term::Nil);
+        t.message(
+            &self.workflow,
+            Term::record("%matched", vec![Term::Int(self.id as i64), whole]),
+        );
+        Ok(())
+    }
+}
+
+/// A pending wait on the dataspace.
+struct Wait {
+    /// The `Observe` assertion to withdraw once it fires.
+    observe: Handle,
+    /// For `prompt`: the request to withdraw, and the field of the response to return.
+    prompt: Option<(Handle, usize)>,
+}
+
+/// The workflow's interpreter.
+pub struct WorkflowEntity {
+    vm: Vm,
+    workflow: CompiledWorkflow,
+    dataspace: Ref,
+    me: Option<Ref>,
+    state: usize,
+    capabilities: effects::Capabilities,
+    next_id: u64,
+    waits: BTreeMap<u64, Wait>,
+    external: BTreeMap<u64, ()>,
+    handles: BTreeMap<u64, Handle>,
+    /// Requests for the host, drained by it after each run of the system.
+    pub requests: Vec<ExternalRequest>,
+    /// What the workflow printed and logged, drained by the host.
+    pub output: Vec<Output>,
+    /// Set once the workflow has ended.
+    pub ending: Option<Ending>,
+}
+
+impl WorkflowEntity {
+    /// A workflow ready to start: `vm` holds the compiled program with its top-level forms
+    /// already run.
+    pub fn new(
+        vm: Vm,
+        workflow: CompiledWorkflow,
+        dataspace: Ref,
+        capabilities: effects::Capabilities,
+    ) -> Self {
+        WorkflowEntity {
+            vm,
+            workflow,
+            dataspace,
+            me: None,
+            state: 0,
+            capabilities,
+            next_id: 0,
+            waits: BTreeMap::new(),
+            external: BTreeMap::new(),
+            handles: BTreeMap::new(),
+            requests: Vec::new(),
+            output: Vec::new(),
+            ending: None,
+        }
+    }
+
+    /// Starts the workflow in its own turn: defines roles and variables, enters the first
+    /// state and runs until it waits.
+    pub fn start(&mut self, t: &mut Turn, me: Ref) {
+        self.me = Some(me);
+        self.vm.start(0, self.workflow.init);
+        if let Some(step) = self.finish_call(t) {
+            self.fail(t, step);
+            return;
+        }
+        self.enter(0);
+        self.drive(t, None);
+    }
+
+    /// The name of the state running.
+    pub fn state_name(&self) -> &str {
+        self.workflow
+            .states
+            .get(self.state)
+            .map_or("?", |(n, _)| n.as_str())
+    }
+
+    /// The message that answers external request `id`.
+    pub fn answer(id: u64, result: Result<Outcome, effects::Failure>) -> Term {
+        let body = match result {
+            Ok(outcome) => Term::record("ok", vec![outcome_term(&outcome)]),
+            Err(f) => Term::record(
+                "error",
+                vec![Term::Keyword(f.kind.into()), Term::Str(f.message.into())],
+            ),
+        };
+        Term::record("%answer", vec![Term::Int(id as i64), body])
+    }
+
+    fn enter(&mut self, state: usize) {
+        self.state = state;
+        let fid = self.workflow.states[state].1;
+        self.vm.start(0, fid);
+    }
+
+    /// Runs the init chunk to its end; `Some` with a description when it failed.
+    fn finish_call(&mut self, t: &mut Turn) -> Option<String> {
+        loop {
+            match self.vm.run(0, u64::MAX) {
+                Step::Done(_) => return None,
+                Step::Error(e) => return Some(e.message),
+                Step::Paused => {}
+                Step::Request(r) => {
+                    if let Some(v) = self.immediate(t, &r) {
+                        match v {
+                            Ok(v) => self.vm.resume(0, v),
+                            Err(e) => self.vm.resume_with_error(0, e),
+                        }
+                    } else {
+                        return Some(
+                            "the workflow's roles and variables must not wait for anything".into(),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Handles requests that complete within the turn; `None` for those that wait.
+    fn immediate(&mut self, t: &mut Turn, request: &Request) -> Option<Result<Value, Value>> {
+        match request {
+            Request::Print(text) => {
+                self.output.push(Output::Print(text.clone()));
+                Some(Ok(Value::Nil))
+            }
+            Request::Log(text) => {
+                self.output.push(Output::Log(text.clone()));
+                Some(Ok(Value::Nil))
+            }
+            Request::Effect { name, args } if name == "assert" || name == "send!" => {
+                let ctx = &mut self.vm.machine.ctx;
+                Some(match to_term(ctx, args[0]) {
+                    Ok(term) if name == "assert" => {
+                        let handle = t.assert(&self.dataspace, term);
+                        let id = self.next_id;
+                        self.next_id += 1;
+                        self.handles.insert(id, handle);
+                        Ok(ctx.heap.alloc(Object::Handle(id)))
+                    }
+                    Ok(term) => {
+                        t.message(&self.dataspace, term);
+                        Ok(Value::Nil)
+                    }
+                    Err(why) => {
+                        Err(ctx.error_value("type", format!("`{name}`: {why}"), Value::Nil))
+                    }
+                })
+            }
+            Request::Effect { name, args } if name == "retract" => {
+                let ctx = &mut self.vm.machine.ctx;
+                let id = match args[0] {
+                    Value::Obj(r) => match ctx.heap.get(r) {
+                        Object::Handle(id) => Some(*id),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                Some(match id.and_then(|id| self.handles.remove(&id)) {
+                    Some(handle) => {
+                        t.retract(handle);
+                        Ok(Value::Nil)
+                    }
+                    None => Err(ctx.error_value(
+                        "type",
+                        "`retract` expects a handle from `assert` that is still asserted",
+                        Value::Nil,
+                    )),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// Runs the current state until every fiber waits or the workflow ends. `resume` is the
+    /// value (or error) the waiting fiber continues with.
+    fn drive(&mut self, t: &mut Turn, mut resume: Option<Result<Value, Value>>) {
+        loop {
+            if self.ending.is_some() {
+                return;
+            }
+            match resume.take() {
+                Some(Ok(v)) => self.vm.resume(0, v),
+                Some(Err(e)) => self.vm.resume_with_error(0, e),
+                None => {}
+            }
+            let step = self.vm.run(0, u64::MAX);
+            match step {
+                Step::Paused => {}
+                Step::Done(_) => {
+                    // The state's body ended: fall through to the next state, or complete.
+                    if self.state + 1 < self.workflow.states.len() {
+                        self.enter(self.state + 1);
+                    } else {
+                        self.end(t, Ending::Completed(Term::Nil));
+                    }
+                }
+                Step::Error(e) => {
+                    let message = format!(
+                        "{} [{}] in state `{}`",
+                        e.message,
+                        e.kind,
+                        self.state_name()
+                    );
+                    self.fail(t, message);
+                }
+                Step::Request(request) => {
+                    if let Some(result) = self.immediate(t, &request) {
+                        resume = Some(result);
+                        continue;
+                    }
+                    match request {
+                        Request::Goto(state) => self.enter(state as usize),
+                        Request::Terminal { status, result } => {
+                            let term = to_term(&self.vm.machine.ctx, result).unwrap_or(Term::Nil);
+                            let ending = match status {
+                                Terminal::Completed => Ending::Completed(term),
+                                Terminal::Cancelled => Ending::Cancelled(term),
+                                Terminal::Failed => Ending::Failed(match &term {
+                                    Term::Str(s) => s.to_string(),
+                                    Term::Nil => "the workflow failed".into(),
+                                    other => other.to_string(),
+                                }),
+                            };
+                            self.end(t, ending);
+                        }
+                        Request::Await { pattern, args, .. } => {
+                            match self.wait(t, pattern, &args, None) {
+                                Ok(()) => return,
+                                Err(e) => resume = Some(Err(e)),
+                            }
+                        }
+                        Request::Effect { name, args } if name == "prompt" => {
+                            match self.prompt(t, &args) {
+                                Ok(()) => return,
+                                Err(e) => resume = Some(Err(e)),
+                            }
+                        }
+                        Request::Effect { name, args } => {
+                            let ctx = &mut self.vm.machine.ctx;
+                            match Effect::parse(ctx, &name, &args) {
+                                Some(Ok(effect)) => {
+                                    match effects::authorise(&effect, &self.capabilities) {
+                                        Ok(()) => {
+                                            let id = self.next_id;
+                                            self.next_id += 1;
+                                            self.external.insert(id, ());
+                                            self.requests.push(ExternalRequest { id, effect });
+                                            return;
+                                        }
+                                        Err(f) => {
+                                            resume = Some(Err(ctx.error_value(
+                                                f.kind,
+                                                f.message,
+                                                Value::Nil,
+                                            )))
+                                        }
+                                    }
+                                }
+                                Some(Err(f)) => {
+                                    resume =
+                                        Some(Err(ctx.error_value(f.kind, f.message, Value::Nil)))
+                                }
+                                None => {
+                                    resume = Some(Err(ctx.error_value(
+                                        "effect",
+                                        format!("`{name}` is not available in workflow runs yet"),
+                                        Value::Nil,
+                                    )))
+                                }
+                            }
+                        }
+                        other => {
+                            let what = match other {
+                                Request::Concurrent { kind, .. } => {
+                                    format!("`{kind:?}`").to_lowercase()
+                                }
+                                Request::Handler { .. } => "`on-asserted` handlers".into(),
+                                _ => "`poll`".into(),
+                            };
+                            let ctx = &mut self.vm.machine.ctx;
+                            resume = Some(Err(ctx.error_value(
+                                "effect",
+                                format!("{what} is not available in workflow runs yet"),
+                                Value::Nil,
+                            )));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Observes `pattern` in the dataspace; the match arrives as a `%matched` message.
+    fn wait(
+        &mut self,
+        t: &mut Turn,
+        pattern: u32,
+        args: &[Value],
+        prompt: Option<(Handle, usize)>,
+    ) -> Result<(), Value> {
+        let program = self.vm.program().clone();
+        let ctx = &mut self.vm.machine.ctx;
+        let sam_pattern = to_pattern(ctx, &program.patterns[pattern as usize], args)
+            .map_err(|why| ctx.error_value("type", format!("`await`: {why}"), Value::Nil))?;
+        self.observe(t, sam_pattern, prompt);
+        Ok(())
+    }
+
+    fn observe(
+        &mut self,
+        t: &mut Turn,
+        pattern: crate::sam::Pattern,
+        prompt: Option<(Handle, usize)>,
+    ) {
+        let id = self.next_id;
+        self.next_id += 1;
+        let me = self
+            .me
+            .expect("the workflow knows its own ref once started");
+        let observer = t.create(AwaitObserver { workflow: me, id });
+        let observe_handle = t.assert(&self.dataspace, observe(&pattern, observer));
+        self.waits.insert(
+            id,
+            Wait {
+                observe: observe_handle,
+                prompt,
+            },
+        );
+    }
+
+    /// `(prompt role text …)`: asserts `<agent-request ROLE ID TEXT>` and waits for
+    /// `<agent-response ID REPLY …>`, returning REPLY.
+    fn prompt(&mut self, t: &mut Turn, args: &[Value]) -> Result<(), Value> {
+        let ctx = &mut self.vm.machine.ctx;
+        let role = to_term(ctx, args[0])
+            .map_err(|why| ctx.error_value("type", format!("`prompt`: {why}"), Value::Nil))?;
+        let role_name = match role.record_fields("role") {
+            Some([Term::Str(name), ..]) => Term::Str(name.clone()),
+            _ => {
+                return Err(ctx.error_value(
+                    "type",
+                    "`prompt` expects a role of the workflow as its first argument",
+                    Value::Nil,
+                ));
+            }
+        };
+        let text = to_term(ctx, args[1])
+            .map_err(|why| ctx.error_value("type", format!("`prompt`: {why}"), Value::Nil))?;
+        let request_id = Term::Str(format!("prompt-{}", self.next_id).into());
+        self.next_id += 1;
+        let request = t.assert(
+            &self.dataspace,
+            Term::record("agent-request", vec![role_name, request_id.clone(), text]),
+        );
+        let pattern = crate::sam::Pattern::Bind(Box::new(crate::sam::Pattern::Record {
+            label: "agent-response".into(),
+            fields: [(0, crate::sam::Pattern::Lit(request_id))]
+                .into_iter()
+                .collect(),
+        }));
+        self.observe(t, pattern, Some((request, 1)));
+        Ok(())
+    }
+
+    fn fail(&mut self, t: &mut Turn, message: String) {
+        self.end(t, Ending::Failed(message));
+    }
+
+    fn end(&mut self, t: &mut Turn, ending: Ending) {
+        self.ending = Some(ending);
+        for (_, wait) in std::mem::take(&mut self.waits) {
+            t.retract(wait.observe);
+        }
+        for (_, handle) in std::mem::take(&mut self.handles) {
+            t.retract(handle);
+        }
+    }
+}
+
+impl Entity for WorkflowEntity {
+    fn message(&mut self, t: &mut Turn, body: Term) -> crate::sam::Result {
+        if self.ending.is_some() {
+            return Ok(());
+        }
+        if let Some([Term::Ref(me)]) = body.record_fields("%start") {
+            if self.me.is_none() {
+                self.start(t, *me);
+            }
+        } else if let Some([Term::Int(id), whole]) = body.record_fields("%matched") {
+            let Some(wait) = self.waits.remove(&(*id as u64)) else {
+                return Ok(());
+            };
+            t.retract(wait.observe);
+            let ctx = &mut self.vm.machine.ctx;
+            let value = match wait.prompt {
+                Some((request, field)) => {
+                    t.retract(request);
+                    let reply = match whole {
+                        Term::Record(r) => r.fields.get(field).cloned().unwrap_or(Term::Nil),
+                        _ => Term::Nil,
+                    };
+                    from_term(ctx, &reply)
+                }
+                None => from_term(ctx, whole),
+            };
+            self.drive(t, Some(Ok(value)));
+        } else if let Some([Term::Int(id), result]) = body.record_fields("%answer") {
+            if self.external.remove(&(*id as u64)).is_none() {
+                return Ok(());
+            }
+            let ctx = &mut self.vm.machine.ctx;
+            let resume = match (result.record_fields("ok"), result.record_fields("error")) {
+                (Some([outcome]), _) => Ok(from_term(ctx, outcome)),
+                (_, Some([Term::Keyword(kind), Term::Str(message)])) => {
+                    Err(ctx.error_value(kind, message.to_string(), Value::Nil))
+                }
+                _ => Err(ctx.error_value("internal", "a malformed effect answer", Value::Nil)),
+            };
+            self.drive(t, Some(resume));
+        }
+        Ok(())
+    }
+}
+
+/// An effect's outcome as a term, the way the program sees it.
+fn outcome_term(outcome: &Outcome) -> Term {
+    match outcome {
+        Outcome::Nil => Term::Nil,
+        Outcome::Int(i) => Term::Int(*i),
+        Outcome::Text(s) => Term::Str(s.as_str().into()),
+        Outcome::Names(names) => {
+            Term::vector(names.iter().map(|n| Term::Str(n.as_str().into())).collect())
+        }
+        Outcome::Shell {
+            exit,
+            stdout,
+            stderr,
+        } => Term::map([
+            (Term::Keyword("exit".into()), Term::Int(*exit)),
+            (
+                Term::Keyword("stdout".into()),
+                Term::Str(stdout.as_str().into()),
+            ),
+            (
+                Term::Keyword("stderr".into()),
+                Term::Str(stderr.as_str().into()),
+            ),
+        ]),
+    }
+}

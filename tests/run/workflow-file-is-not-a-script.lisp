@@ -1,3 +1,0 @@
-(workflow w
-  (state s
-    (terminal)))
