@@ -8,6 +8,7 @@ pub mod equal;
 pub mod heap;
 pub mod print;
 pub mod snapshot;
+pub mod store;
 pub mod symbols;
 pub mod value;
 pub mod vm;
