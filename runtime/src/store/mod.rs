@@ -89,6 +89,28 @@ pub(crate) struct WriteState {
     pub heads: HashMap<(u64, u32), u64>,
 }
 
+/// The write lock, held while reading, changing and writing records. Field order matters:
+/// the lock is released before the arrival is, so a sync leader woken by the arrival finds
+/// the lock free.
+pub(crate) struct Writer<'a> {
+    pub state: MutexGuard<'a, WriteState>,
+    _arrival: commit::Arrival<'a>,
+}
+
+impl std::ops::Deref for Writer<'_> {
+    type Target = WriteState;
+
+    fn deref(&self) -> &WriteState {
+        &self.state
+    }
+}
+
+impl std::ops::DerefMut for Writer<'_> {
+    fn deref_mut(&mut self) -> &mut WriteState {
+        &mut self.state
+    }
+}
+
 pub(crate) struct Inner {
     pub dir: PathBuf,
     pub db_path: PathBuf,
@@ -219,15 +241,21 @@ impl Store {
         }
     }
 
-    pub(crate) fn write_lock(&self) -> MutexGuard<'_, WriteState> {
-        self.inner.write.lock().unwrap_or_else(|e| e.into_inner())
+    /// Takes the write lock, first telling the group commit a writer is on its way.
+    pub(crate) fn write_lock(&self) -> Writer<'_> {
+        let arrival = self.inner.commit.arrive();
+        let state = self.inner.write.lock().unwrap_or_else(|e| e.into_inner());
+        Writer {
+            state,
+            _arrival: arrival,
+        }
     }
 
     /// Commits `batch` under the held write lock, releases the lock, then waits until the
     /// batch is durable.
     pub(crate) fn commit(
         &self,
-        guard: MutexGuard<'_, WriteState>,
+        guard: Writer<'_>,
         batch: fjall::OwnedWriteBatch,
     ) -> Result<()> {
         let ticket = self.inner.commit.write(batch)?;
