@@ -5,20 +5,23 @@
 //! is a single append-only file, so a later ticket on disk implies every earlier one is).
 //! After releasing the write lock, the writer waits for its ticket to become durable:
 //!
-//! * if no sync is running, it becomes the *leader*: it first lets the writers already on
-//!   their way (those that have begun an operation but not yet written its batch) write —
-//!   for at most [`GATHER_LIMIT`] — then notes the newest ticket written, calls
-//!   `persist(SyncData)` (one `fdatasync` of the journal), marks everything up to the noted
-//!   ticket durable and wakes the others;
+//! * if no sync is running, it becomes the *leader*: it *gathers* — waits until the writers
+//!   already on their way (those that have begun an operation but not yet written its
+//!   batch) have written, and until as many batches are pending as the previous sync
+//!   covered, but never longer than half the previous sync took (and at most
+//!   [`GATHER_LIMIT`]) — then notes the newest ticket written, calls `persist(SyncData)` (one
+//!   `fdatasync` of the journal), marks everything up to the noted ticket durable and wakes
+//!   the others;
 //! * if a sync is running, it waits. When the sync ends, either its ticket is covered, or it
 //!   (or another waiter) leads the next sync, which covers every batch written meanwhile.
 //!
-//! So while one `fdatasync` is in flight, all writers that arrive queue up (fjall holds its
-//! journal lock during the sync, so they cannot even write), and the next `fdatasync` makes
-//! all of them durable at once. Without the gathering step the first writer through would
-//! lead the next sync alone, and `n` writers would get barely two writes per sync; with it,
-//! they get about `n`. There is no extra thread and no fixed delay: a lone writer finds
-//! nobody on the way and syncs at once. [`CommitStats`] counts writes and syncs.
+//! While one `fdatasync` is in flight, writers that arrive queue up (fjall holds its journal
+//! lock during the sync, so they cannot even write) and the next `fdatasync` covers all of
+//! them. The gathering matters when the machine is busy: the writers a sync has just
+//! released need CPU time to come back with their next turn, and a leader that did not wait
+//! for them would sync alone. Expecting the previous batch size adapts by itself: a lone
+//! writer expects one batch, has it, and syncs at once; `n` busy writers get about `n`
+//! writes per sync. There is no extra thread. [`CommitStats`] counts writes and syncs.
 //!
 //! A failed sync poisons the store (like fjall itself does): what reached the disk can no
 //! longer be vouched for, so every later write fails until the store is reopened, which
@@ -32,9 +35,9 @@ use fjall::{Database, PersistMode};
 
 use super::error::{Result, StoreError};
 
-/// The longest a sync leader waits for writers already on their way. (This measures time for
-/// scheduling only; the store never puts the clock into a record.)
-pub const GATHER_LIMIT: Duration = Duration::from_millis(2);
+/// The longest a sync leader gathers writers. (The store reads the clock for this scheduling
+/// only; it never puts the clock into a record.)
+pub const GATHER_LIMIT: Duration = Duration::from_millis(1);
 
 /// How durable a write is when it returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -55,6 +58,8 @@ pub struct CommitStats {
     pub writes: u64,
     /// `fdatasync` calls made to make them durable.
     pub syncs: u64,
+    /// Time spent in those calls.
+    pub sync_time: Duration,
 }
 
 #[derive(Debug, Default)]
@@ -67,9 +72,14 @@ struct State {
     syncing: bool,
     /// Writers that have begun an operation and not yet written (or abandoned) its batch.
     arriving: usize,
+    /// Batches the previous sync covered.
+    last_batch: u64,
+    /// How long the previous sync took.
+    last_sync: Duration,
     /// Why the store stopped accepting writes.
     poisoned: Option<String>,
     syncs: u64,
+    sync_time: Duration,
 }
 
 /// The group-commit coordinator of one store.
@@ -160,8 +170,8 @@ impl GroupCommit {
                 continue;
             }
             state.syncing = true;
-            let deadline = Instant::now() + GATHER_LIMIT;
-            while state.arriving > 0 {
+            let deadline = Instant::now() + (state.last_sync / 2).min(GATHER_LIMIT);
+            while state.arriving > 0 || state.written - state.durable < state.last_batch {
                 let left = deadline.saturating_duration_since(Instant::now());
                 if left.is_zero() {
                     break;
@@ -173,11 +183,17 @@ impl GroupCommit {
                     .0;
             }
             let target = state.written;
+            let batch = target - state.durable;
             drop(state);
+            let began = Instant::now();
             let result = db.persist(PersistMode::SyncData);
+            let took = began.elapsed();
             state = self.lock();
             state.syncing = false;
             state.syncs += 1;
+            state.last_batch = batch;
+            state.last_sync = took;
+            state.sync_time += took;
             match result {
                 Ok(()) => state.durable = state.durable.max(target),
                 Err(e) => {
@@ -203,6 +219,7 @@ impl GroupCommit {
         CommitStats {
             writes: state.written,
             syncs: state.syncs,
+            sync_time: state.sync_time,
         }
     }
 }
@@ -216,7 +233,8 @@ impl Drop for Arrival<'_> {
     fn drop(&mut self) {
         let mut state = self.commit.lock();
         state.arriving -= 1;
-        if state.arriving == 0 {
+        // A gathering leader counts written batches as well as writers on their way.
+        if state.syncing {
             self.commit.arrived.notify_all();
         }
     }

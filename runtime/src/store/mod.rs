@@ -210,6 +210,27 @@ impl Store {
             .map_err(|source| self.db_error("measuring its size", source))
     }
 
+    /// Moves everything held in memory into fjall's sorted tables and waits for it. Nothing
+    /// becomes more durable (the journal already is); old journal files can then be dropped.
+    /// For measurements and before copying the directory.
+    pub fn flush(&self) -> Result<()> {
+        let ks = &self.inner.ks;
+        for keyspace in [
+            &ks.meta,
+            &ks.runs,
+            &ks.branches,
+            &ks.names,
+            &ks.turns,
+            &ks.snapshots,
+            &ks.blobs,
+        ] {
+            keyspace
+                .rotate_memtable_and_wait()
+                .map_err(|source| self.db_error("flushing its memory tables", source))?;
+        }
+        Ok(())
+    }
+
     /// Reads the store's format record, writing it into a new store.
     fn check_format(&self) -> Result<()> {
         match self.get(&self.inner.ks.meta, layout::META_KEY, "reading its format")? {
