@@ -109,7 +109,8 @@ fn raw_loop(dir: &Path, count: u64, record: usize, preallocated: bool) -> Figure
     for i in 0..count {
         let t = Instant::now();
         if preallocated {
-            file.write_all_at(&buffer, i * record as u64).expect("write");
+            file.write_all_at(&buffer, i * record as u64)
+                .expect("write");
         } else {
             file.write_all(&buffer).expect("write");
         }

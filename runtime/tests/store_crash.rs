@@ -30,15 +30,29 @@ fn store_writer() -> PathBuf {
     let target_dir = profile_dir.parent().expect("target directory");
     let mut cargo = Command::new(option_env!("CARGO").unwrap_or("cargo"));
     cargo
-        .args(["build", "--quiet", "--example", "store_writer", "--manifest-path"])
+        .args([
+            "build",
+            "--quiet",
+            "--example",
+            "store_writer",
+            "--manifest-path",
+        ])
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
         .arg("--target-dir")
         .arg(target_dir);
-    if profile_dir.file_name().is_some_and(|name| name == "release") {
+    if profile_dir
+        .file_name()
+        .is_some_and(|name| name == "release")
+    {
         cargo.arg("--release");
     }
-    let status = cargo.status().expect("run cargo build --example store_writer");
-    assert!(status.success(), "cargo build --example store_writer failed");
+    let status = cargo
+        .status()
+        .expect("run cargo build --example store_writer");
+    assert!(
+        status.success(),
+        "cargo build --example store_writer failed"
+    );
     let path = profile_dir.join("examples").join("store_writer");
     assert!(path.exists(), "{} was not built", path.display());
     path
@@ -169,16 +183,25 @@ fn sigkill_at_random_moments_loses_no_acknowledged_turn() {
             !lines.iter().any(|l| l.starts_with("error")) && !stderr.contains("panicked"),
             "trial {trial}: the writer failed: {lines:?} {stderr}"
         );
-        assert!(status.code().is_none(), "trial {trial}: the writer exited by itself");
+        assert!(
+            status.code().is_none(),
+            "trial {trial}: the writer exited by itself"
+        );
 
         let mut acked_now = 0;
         for line in &lines {
             let parts: Vec<&str> = line.split(' ').collect();
             match parts.as_slice() {
-                ["SNAP", run, turn] => snapshots.push((run.parse().unwrap(), turn.parse().unwrap())),
+                ["SNAP", run, turn] => {
+                    snapshots.push((run.parse().unwrap(), turn.parse().unwrap()))
+                }
                 [run, turn] => {
                     let (run, turn): (usize, u64) = (run.parse().unwrap(), turn.parse().unwrap());
-                    assert_eq!(turn, acked[run] + 1, "trial {trial}: acknowledgements out of order");
+                    assert_eq!(
+                        turn,
+                        acked[run] + 1,
+                        "trial {trial}: acknowledgements out of order"
+                    );
                     acked[run] = turn;
                     acked_now += 1;
                 }
@@ -196,7 +219,10 @@ fn sigkill_at_random_moments_loses_no_acknowledged_turn() {
         for run in 1..=RUNS {
             // Durable but killed before it could print: allowed, never more than one per run.
             let extra = heads[run as usize - 1] - acked[run as usize];
-            assert!(extra <= 1, "trial {trial}: r{run} has {extra} unacknowledged turns");
+            assert!(
+                extra <= 1,
+                "trial {trial}: r{run} has {extra} unacknowledged turns"
+            );
             unacked_but_present += extra;
             acked[run as usize] = heads[run as usize - 1];
         }

@@ -7,9 +7,7 @@ use std::path::{Path, PathBuf};
 
 use duet_lang::envelope::seal;
 use duet_runtime::store::records::{SNAPSHOT_MAGIC, SNAPSHOT_VERSION, TURN_MAGIC, TURN_VERSION};
-use duet_runtime::store::{
-    Damage, Location, NewRun, NewTurn, RawKind, RunId, Store, StoreError,
-};
+use duet_runtime::store::{Damage, Location, NewRun, NewTurn, RawKind, RunId, Store, StoreError};
 
 fn turn(i: u64) -> NewTurn {
     NewTurn {
@@ -85,9 +83,15 @@ fn a_truncated_turn_record() {
     let (store, run) = store_with_turns(dir.path(), 6);
     damage_turn(&store, run, 3, |bytes| bytes.truncate(bytes.len() / 2));
     let message = expect_damage_at(&store, run, "main", 3);
-    assert!(message.starts_with("turn 3 of run r1 (branch main) is damaged: truncated"), "{message}");
+    assert!(
+        message.starts_with("turn 3 of run r1 (branch main) is damaged: truncated"),
+        "{message}"
+    );
     assert!(message.contains("Turns 1 to 2 are intact"), "{message}");
-    assert!(message.contains(&dir.path().join("db").display().to_string()), "{message}");
+    assert!(
+        message.contains(&dir.path().join("db").display().to_string()),
+        "{message}"
+    );
     // Turns after the damage are still there for repair tools, one by one.
     assert_eq!(store.turn(run, "main", 4).unwrap().payload, turn(4).payload);
     // Appending goes on; the damage persists across reopening.
@@ -98,7 +102,10 @@ fn a_truncated_turn_record() {
     // A branch forked after the damage reads through it and names itself.
     store.fork(run, "main", 5, "alt", 0).unwrap();
     let message = expect_damage_at(&store, run, "alt", 3);
-    assert!(message.contains("turn 3 of run r1 (branch alt)"), "{message}");
+    assert!(
+        message.contains("turn 3 of run r1 (branch alt)"),
+        "{message}"
+    );
     // One forked before it is unaffected, and so is going back past it.
     store.fork(run, "main", 2, "early", 0).unwrap();
     assert_eq!(store.read_turns(run, "early", 1).unwrap().len(), 2);
@@ -122,7 +129,7 @@ fn a_flipped_byte_in_a_turn_record() {
     );
     let partial = store.read_turns(run, "main", 1).unwrap_err();
     assert!(matches!(
-        partial.error,
+        *partial.error,
         StoreError::Damaged {
             damage: Damage::Envelope(duet_lang::envelope::EnvelopeError::Checksum),
             ..
@@ -197,7 +204,10 @@ fn a_turn_record_from_a_newer_duet_and_one_under_the_wrong_key() {
         .put_raw_record(RawKind::Turn, run, "main", 3, &two)
         .unwrap();
     let message = expect_damage_at(&store, run, "main", 3);
-    assert!(message.contains("the record stored as turn 3 says it is turn 2"), "{message}");
+    assert!(
+        message.contains("the record stored as turn 3 says it is turn 2"),
+        "{message}"
+    );
 
     // A snapshot's bytes stored as a turn.
     let snapshot = store
@@ -214,14 +224,21 @@ fn a_turn_record_from_a_newer_duet_and_one_under_the_wrong_key() {
         message.starts_with("turn 1 of run r1 (branch main) is damaged: it is not a DUTN record"),
         "{message}"
     );
-    assert!(message.contains("Restore the store from a backup"), "{message}");
+    assert!(
+        message.contains("Restore the store from a backup"),
+        "{message}"
+    );
 }
 
 #[test]
 fn a_snapshot_of_a_newer_format_and_a_damaged_snapshot() {
     let dir = tempfile::tempdir().unwrap();
     let (store, run) = store_with_turns(dir.path(), 6);
-    let newer = seal(SNAPSHOT_MAGIC, SNAPSHOT_VERSION + 1, &(4u64, vec![1u8, 2, 3]));
+    let newer = seal(
+        SNAPSHOT_MAGIC,
+        SNAPSHOT_VERSION + 1,
+        &(4u64, vec![1u8, 2, 3]),
+    );
     store
         .put_raw_record(RawKind::Snapshot, run, "main", 4, &newer)
         .unwrap();
@@ -254,9 +271,18 @@ fn a_snapshot_of_a_newer_format_and_a_damaged_snapshot() {
     store
         .put_raw_record(RawKind::Snapshot, run, "main", 2, &good[..10])
         .unwrap();
-    let message = store.nearest_snapshot(run, "main", 3).unwrap_err().to_string();
-    assert!(message.contains("the snapshot at turn 2 of run r1 (branch main) is damaged"), "{message}");
-    assert!(message.contains("Snapshots are an optimisation"), "{message}");
+    let message = store
+        .nearest_snapshot(run, "main", 3)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("the snapshot at turn 2 of run r1 (branch main) is damaged"),
+        "{message}"
+    );
+    assert!(
+        message.contains("Snapshots are an optimisation"),
+        "{message}"
+    );
 }
 
 fn journal_files(dir: &Path) -> Vec<PathBuf> {
@@ -309,7 +335,10 @@ fn fjalls_journal_truncated_loses_the_tail_silently() {
     for (i, t) in turns.iter().enumerate() {
         assert_eq!(t.payload, turn(i as u64 + 1).payload);
     }
-    assert_eq!(store.append_turn(run, "main", &turn(kept + 1)).unwrap(), kept + 1);
+    assert_eq!(
+        store.append_turn(run, "main", &turn(kept + 1)).unwrap(),
+        kept + 1
+    );
 }
 
 /// A flipped byte inside fjall's journal is caught by fjall's batch checksum: the store
@@ -333,6 +362,12 @@ fn fjalls_journal_with_a_flipped_byte_refuses_to_open() {
     let message = err.to_string();
     eprintln!("fjall journal with a flipped byte: {message}");
     assert!(matches!(err, StoreError::Database { .. }), "{err:?}");
-    assert!(message.contains("write-ahead journal is damaged"), "{message}");
-    assert!(message.contains("Restore the directory from a backup"), "{message}");
+    assert!(
+        message.contains("write-ahead journal is damaged"),
+        "{message}"
+    );
+    assert!(
+        message.contains("Restore the directory from a backup"),
+        "{message}"
+    );
 }

@@ -17,11 +17,20 @@ fn store_writer() -> PathBuf {
     let target_dir = profile_dir.parent().expect("target directory");
     let mut cargo = Command::new(option_env!("CARGO").unwrap_or("cargo"));
     cargo
-        .args(["build", "--quiet", "--example", "store_writer", "--manifest-path"])
+        .args([
+            "build",
+            "--quiet",
+            "--example",
+            "store_writer",
+            "--manifest-path",
+        ])
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
         .arg("--target-dir")
         .arg(target_dir);
-    if profile_dir.file_name().is_some_and(|name| name == "release") {
+    if profile_dir
+        .file_name()
+        .is_some_and(|name| name == "release")
+    {
         cargo.arg("--release");
     }
     assert!(cargo.status().expect("run cargo build").success());
@@ -97,7 +106,11 @@ fn a_second_process_is_told_who_holds_the_store() {
     child.kill().unwrap();
     child.wait().unwrap();
     let left = std::fs::read_to_string(dir.path().join("lock")).unwrap();
-    assert_eq!(left.trim(), dead.to_string(), "the killed holder's pid stays");
+    assert_eq!(
+        left.trim(),
+        dead.to_string(),
+        "the killed holder's pid stays"
+    );
     assert_eq!(holder(dir.path()), None, "but nobody holds the lock");
     let store = Store::open(dir.path()).unwrap();
     let now = std::fs::read_to_string(dir.path().join("lock")).unwrap();

@@ -124,7 +124,10 @@ fn journal_appends_numbers_and_reads_back() {
     let run = new_run(&store, "w");
     assert!(store.read_turns(run, "main", 1).unwrap().is_empty());
     for (i, label) in ["a", "b", "c"].iter().enumerate() {
-        assert_eq!(store.append_turn(run, "main", &turn(label)).unwrap(), i as u64 + 1);
+        assert_eq!(
+            store.append_turn(run, "main", &turn(label)).unwrap(),
+            i as u64 + 1
+        );
     }
     let turns = store.read_turns(run, "main", 1).unwrap();
     assert_eq!(turns.len(), 3);
@@ -145,7 +148,14 @@ fn journal_appends_numbers_and_reads_back() {
     assert_eq!(store.turn(run, "main", 3).unwrap().payload, b"c");
     let past = store.turn(run, "main", 4).unwrap_err();
     assert!(
-        matches!(past, StoreError::NoSuchTurn { turn: 4, head: 3, .. }),
+        matches!(
+            past,
+            StoreError::NoSuchTurn {
+                turn: 4,
+                head: 3,
+                ..
+            }
+        ),
         "{past:?}"
     );
     assert!(matches!(
@@ -249,7 +259,11 @@ fn fork_copies_nothing_and_reads_through_parents() {
     // Errors.
     assert!(matches!(
         store.fork(run, "main", 9, "x", 0),
-        Err(StoreError::NoSuchTurn { turn: 9, head: 5, .. })
+        Err(StoreError::NoSuchTurn {
+            turn: 9,
+            head: 5,
+            ..
+        })
     ));
     assert!(matches!(
         store.fork(run, "main", 1, "alt", 0),
@@ -307,7 +321,10 @@ fn back_keeps_the_abandoned_turns_as_a_branch() {
     assert_eq!(labels(&store, run, "main~1"), ["1", "2", "3", "4", "5"]);
     // A branch forked from the old line still reads it, now through main~1.
     assert_eq!(labels(&store, run, "side"), ["1", "2", "3", "4"]);
-    assert_eq!(store.branch(run, "side").unwrap().parent.unwrap().branch, "main~1");
+    assert_eq!(
+        store.branch(run, "side").unwrap().parent.unwrap().branch,
+        "main~1"
+    );
 
     // Continue main: new turns take the freed numbers without touching the old ones.
     assert_eq!(store.append_turn(run, "main", &turn("4b")).unwrap(), 4);
@@ -328,7 +345,14 @@ fn back_keeps_the_abandoned_turns_as_a_branch() {
     assert_eq!(none.abandoned, None);
     assert_eq!(none.branch.head, 2);
     let err = store.back(run, "main", 3, 5002).unwrap_err();
-    assert!(matches!(err, StoreError::BackTooFar { count: 3, head: 2, .. }));
+    assert!(matches!(
+        err,
+        StoreError::BackTooFar {
+            count: 3,
+            head: 2,
+            ..
+        }
+    ));
     assert!(err.to_string().contains("it has only 2"), "{err}");
     let zero = store.back(run, "main", 2, 5003).unwrap();
     assert_eq!(zero.branch.head, 0);
@@ -392,7 +416,11 @@ fn snapshots_are_found_through_parents() {
     assert_eq!(at("main", 5), Some((5, "s5b".into())));
     assert!(matches!(
         store.put_snapshot(run, "main", 7, b"x"),
-        Err(StoreError::NoSuchTurn { turn: 7, head: 6, .. })
+        Err(StoreError::NoSuchTurn {
+            turn: 7,
+            head: 6,
+            ..
+        })
     ));
 
     // After going back, the abandoned snapshots go with the abandoned turns.
@@ -413,7 +441,10 @@ fn blobs_are_content_addressed() {
     assert_eq!(store.get_blob(&hash).unwrap(), Some(big.clone()));
     let empty = store.put_blob(b"").unwrap();
     assert_eq!(store.get_blob(&empty).unwrap(), Some(vec![]));
-    assert_eq!(store.get_blob(&BlobHash::of(b"never stored")).unwrap(), None);
+    assert_eq!(
+        store.get_blob(&BlobHash::of(b"never stored")).unwrap(),
+        None
+    );
     drop(store);
     let store = Store::open(dir.path()).unwrap();
     assert_eq!(store.get_blob(&hash).unwrap(), Some(big));
@@ -474,7 +505,11 @@ fn a_second_open_in_the_same_process_is_refused() {
     let err = Store::open(dir.path()).unwrap_err();
     let pid = std::process::id();
     assert!(matches!(err, StoreError::InUse { pid: Some(p), .. } if p == pid));
-    assert!(err.to_string().contains(&format!("store in use by pid {pid}")), "{err}");
+    assert!(
+        err.to_string()
+            .contains(&format!("store in use by pid {pid}")),
+        "{err}"
+    );
     assert_eq!(duet_runtime::store::holder(dir.path()), Some(pid));
     drop(store);
     assert_eq!(duet_runtime::store::holder(dir.path()), None);

@@ -7,9 +7,9 @@ use std::str::FromStr;
 
 use duet_lang::envelope::content_hash;
 
+use super::Store;
 use super::error::{Damage, Location, Result, StoreError};
 use super::records::{self, BLOB_MAGIC, BLOB_VERSION, BlobRecord};
-use super::Store;
 
 /// The blake3 hash of a blob's contents, shown as 64 hexadecimal digits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -369,7 +369,9 @@ impl Store {
                 let key = guard
                     .key()
                     .map_err(|source| self.db_error("finding a branch's last turn", source))?;
-                Ok(layout::turn_of_key(&key).unwrap_or(fork_turn).max(fork_turn))
+                Ok(layout::turn_of_key(&key)
+                    .unwrap_or(fork_turn)
+                    .max(fork_turn))
             }
         }
     }
@@ -392,7 +394,13 @@ impl Store {
 
     /// The segment holding `turn` as seen from `segment` (which holds it or inherits it):
     /// the nearest ancestor whose own tail contains it, or the root for turn 0.
-    fn owner(&self, run: RunId, mut segment: u32, mut record: BranchRecord, turn: u64) -> Result<u32> {
+    fn owner(
+        &self,
+        run: RunId,
+        mut segment: u32,
+        mut record: BranchRecord,
+        turn: u64,
+    ) -> Result<u32> {
         let mut steps = 0u32;
         while turn <= record.fork_turn {
             let Some(parent) = record.parent else { break };

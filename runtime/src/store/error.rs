@@ -54,7 +54,10 @@ impl fmt::Display for Location {
                 write!(f, "turn {turn} of run {run} (branch {branch})")
             }
             Location::Snapshot { run, branch, turn } => {
-                write!(f, "the snapshot at turn {turn} of run {run} (branch {branch})")
+                write!(
+                    f,
+                    "the snapshot at turn {turn} of run {run} (branch {branch})"
+                )
             }
             Location::Blob(hash) => write!(f, "blob {hash}"),
         }
@@ -202,7 +205,10 @@ impl StoreError {
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            StoreError::InUse { dir, pid: Some(pid) } => write!(
+            StoreError::InUse {
+                dir,
+                pid: Some(pid),
+            } => write!(
                 f,
                 "store in use by pid {pid}: {} is open for writing in another process; \
                  wait for it to finish, or stop it (a lock left by a process that died is taken over automatically)",
@@ -232,7 +238,11 @@ impl fmt::Display for StoreError {
                 path,
                 source,
             } => {
-                write!(f, "the store's database at {} failed while {action}: ", path.display())?;
+                write!(
+                    f,
+                    "the store's database at {} failed while {action}: ",
+                    path.display()
+                )?;
                 match source {
                     fjall::Error::JournalRecovery(why) => write!(
                         f,
@@ -252,7 +262,12 @@ impl fmt::Display for StoreError {
                 }
             }
             StoreError::Damaged { at, damage, path } => {
-                write!(f, "{at} {} (store database {}). ", describe(damage), path.display())?;
+                write!(
+                    f,
+                    "{at} {} (store database {}). ",
+                    describe(damage),
+                    path.display()
+                )?;
                 if let Damage::Envelope(EnvelopeError::NewerVersion { .. }) = damage {
                     return write!(f, "Upgrade duet to read it");
                 }
@@ -294,10 +309,9 @@ impl fmt::Display for StoreError {
             StoreError::BadBranchName { name, why } => {
                 write!(f, "{name:?} cannot name a branch: {why}")
             }
-            StoreError::BadRunId(text) => write!(
-                f,
-                "{text:?} is not a run id; run ids look like r1, r2, …"
-            ),
+            StoreError::BadRunId(text) => {
+                write!(f, "{text:?} is not a run id; run ids look like r1, r2, …")
+            }
             StoreError::BadBlobHash(text) => write!(
                 f,
                 "{text:?} is not a blob hash; blob hashes are 64 hexadecimal digits"

@@ -11,11 +11,11 @@ use std::fmt;
 
 use serde::Serialize;
 
+use super::Store;
 use super::error::{Damage, Location, Result, StoreError};
 use super::layout;
 use super::records::{self, TURN_MAGIC, TURN_VERSION, TurnRecord};
 use super::runs::RunId;
-use super::Store;
 
 /// A turn to append.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,8 +58,8 @@ impl From<TurnRecord> for Turn {
 pub struct PartialRead {
     /// Every turn before the problem, in order.
     pub turns: Vec<Turn>,
-    /// What stopped the read.
-    pub error: StoreError,
+    /// What stopped the read (boxed to keep results small).
+    pub error: Box<StoreError>,
 }
 
 impl fmt::Display for PartialRead {
@@ -70,13 +70,13 @@ impl fmt::Display for PartialRead {
 
 impl std::error::Error for PartialRead {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.error)
+        Some(&*self.error)
     }
 }
 
 impl From<PartialRead> for StoreError {
     fn from(partial: PartialRead) -> StoreError {
-        partial.error
+        *partial.error
     }
 }
 
@@ -142,7 +142,10 @@ impl Store {
         let mut turns = Vec::new();
         match self.read_turns_into(run, branch, from, &mut turns) {
             Ok(()) => Ok(turns),
-            Err(error) => Err(PartialRead { turns, error }),
+            Err(error) => Err(PartialRead {
+                turns,
+                error: Box::new(error),
+            }),
         }
     }
 

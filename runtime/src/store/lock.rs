@@ -106,10 +106,11 @@ pub fn holder(dir: &Path) -> Option<u32> {
 fn read_pid_patiently(file: &mut File) -> Option<u32> {
     for _ in 0..20 {
         let mut text = String::new();
-        if file.seek(SeekFrom::Start(0)).is_ok() && file.read_to_string(&mut text).is_ok() {
-            if let Ok(pid) = text.trim().parse() {
-                return Some(pid);
-            }
+        if file.seek(SeekFrom::Start(0)).is_ok()
+            && file.read_to_string(&mut text).is_ok()
+            && let Ok(pid) = text.trim().parse()
+        {
+            return Some(pid);
         }
         std::thread::sleep(Duration::from_millis(5));
     }

@@ -142,17 +142,19 @@ impl Store {
         })?;
         let lock = StoreLock::acquire(&dir)?;
         let db_path = dir.join(layout::DB_DIR);
-        let db = Database::builder(&db_path).open().map_err(|source| match source {
-            fjall::Error::Locked => StoreError::InUse {
-                dir: dir.clone(),
-                pid: None,
-            },
-            source => StoreError::Database {
-                action: "opening (and recovering its journal)",
-                path: db_path.clone(),
-                source,
-            },
-        })?;
+        let db = Database::builder(&db_path)
+            .open()
+            .map_err(|source| match source {
+                fjall::Error::Locked => StoreError::InUse {
+                    dir: dir.clone(),
+                    pid: None,
+                },
+                source => StoreError::Database {
+                    action: "opening (and recovering its journal)",
+                    path: db_path.clone(),
+                    source,
+                },
+            })?;
         let keyspace = |name: &str, separate_values: bool| {
             db.keyspace(name, || {
                 let options = KeyspaceCreateOptions::default();
@@ -274,11 +276,7 @@ impl Store {
 
     /// Commits `batch` under the held write lock, releases the lock, then waits until the
     /// batch is durable.
-    pub(crate) fn commit(
-        &self,
-        guard: Writer<'_>,
-        batch: fjall::OwnedWriteBatch,
-    ) -> Result<()> {
+    pub(crate) fn commit(&self, guard: Writer<'_>, batch: fjall::OwnedWriteBatch) -> Result<()> {
         let ticket = self.inner.commit.write(batch)?;
         drop(guard);
         self.inner.commit.wait(&self.inner.db, ticket)

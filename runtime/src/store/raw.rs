@@ -2,11 +2,11 @@
 //! must damage a record on purpose (fjall checksums its own files, so damage that the store
 //! itself has to catch has to come in through fjall's API).
 
+use super::Store;
 use super::error::{Result, StoreError};
 use super::layout;
 use super::runs::RunId;
 use super::snapshots::owning_piece;
-use super::Store;
 
 /// Which kind of per-turn record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,6 +7,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use super::Store;
 use super::branches::Origin;
 use super::error::{Location, Result, StoreError};
 use super::layout;
@@ -14,7 +15,6 @@ use super::records::{
     self, BRANCH_MAGIC, BRANCH_VERSION, BranchRecord, META_MAGIC, NAME_MAGIC, NAME_VERSION,
     NameRecord, RUN_MAGIC, RUN_VERSION, RunRecord, STORE_FORMAT, StoreMeta,
 };
-use super::Store;
 
 /// A run's id: a number from the store's counter, shown as `r1`, `r2`, … Never random, so
 /// the same sequence of operations on a fresh store gives the same ids.

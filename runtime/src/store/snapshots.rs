@@ -3,12 +3,12 @@
 //! from the start. A snapshot is stored with the segment that owns its turn, so every branch
 //! sharing that turn finds it.
 
+use super::Store;
 use super::branches::Piece;
 use super::error::{Location, Result, StoreError};
 use super::layout;
 use super::records::{self, SNAPSHOT_MAGIC, SNAPSHOT_VERSION, SnapshotRecord};
 use super::runs::RunId;
-use super::Store;
 
 /// A snapshot read back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +34,9 @@ impl Store {
         self.inner.commit.check()?;
         let guard = self.write_lock();
         let pieces = self.pieces(run, branch)?;
-        let own = *pieces.last().expect("a branch has at least its own segment");
+        let own = *pieces
+            .last()
+            .expect("a branch has at least its own segment");
         let head = self.segment_head(run, own.segment, own.from - 1)?;
         if turn > head {
             return Err(StoreError::NoSuchTurn {
@@ -60,7 +62,12 @@ impl Store {
 
     /// The snapshot of `branch` taken at the latest turn ≤ `turn`, if any. A damaged snapshot
     /// is an error naming its turn (ask again with an earlier turn to get past it).
-    pub fn nearest_snapshot(&self, run: RunId, branch: &str, turn: u64) -> Result<Option<Snapshot>> {
+    pub fn nearest_snapshot(
+        &self,
+        run: RunId,
+        branch: &str,
+        turn: u64,
+    ) -> Result<Option<Snapshot>> {
         let pieces = self.pieces(run, branch)?;
         for (index, piece) in pieces.iter().enumerate().rev() {
             let low = if index == 0 { 0 } else { piece.from };
