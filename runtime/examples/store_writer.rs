@@ -16,12 +16,13 @@ use std::io::{BufRead, Write};
 use duet_runtime::store::{NewRun, NewTurn, RunId, Store};
 
 /// The payload of turn `turn` of run `run`: its name, then filler whose size varies from a few
-/// bytes to 70 KB (larger than a journal block, and than fjall's old 64 KiB value limit).
+/// bytes to 70 KB every 50th turn (larger than a journal block, and than fjall 1's 64 KiB
+/// value limit).
 pub fn payload(run: u64, turn: u64) -> Vec<u8> {
     let mut bytes = format!("r{run} t{turn} ").into_bytes();
-    let size = match turn % 10 {
-        0 => 70_000,
-        1..=3 => 2_000,
+    let size = match (turn % 50, turn % 10) {
+        (0, _) => 70_000,
+        (_, 1..=3) => 2_000,
         _ => 40,
     };
     bytes.extend((0..size).map(|i| (run * 7 + turn * 13 + i as u64) as u8));
