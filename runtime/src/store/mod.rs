@@ -250,16 +250,26 @@ impl Store {
                 }
             }
             None => {
-                let _guard = self.write_lock();
+                // A new store, or one whose format record was lost: never hand out a run id
+                // that is taken.
+                let guard = self.write_lock();
+                let next_run = match self.inner.ks.runs.last_key_value() {
+                    Some(last) => {
+                        let key = last
+                            .key()
+                            .map_err(|source| self.db_error("reading the last run", source))?;
+                        let number: [u8; 8] = key.as_ref().try_into().unwrap_or([0; 8]);
+                        u64::from_be_bytes(number) + 1
+                    }
+                    None => 1,
+                };
                 let mut batch = self.inner.db.batch();
                 batch.insert(
                     &self.inner.ks.meta,
                     layout::META_KEY,
-                    records::seal(META_MAGIC, STORE_FORMAT, &StoreMeta { next_run: 1 }),
+                    records::seal(META_MAGIC, STORE_FORMAT, &StoreMeta { next_run }),
                 );
-                let ticket = self.inner.commit.write(batch)?;
-                drop(_guard);
-                self.inner.commit.wait(&self.inner.db, ticket)
+                self.commit(guard, batch)
             }
         }
     }
