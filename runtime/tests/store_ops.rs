@@ -51,6 +51,12 @@ fn append(store: &Store, run: RunId, branch: &str, items: &[&str]) {
 }
 
 #[test]
+fn a_store_is_shared_between_threads() {
+    fn shareable<T: Send + Sync + Clone>() {}
+    shareable::<Store>();
+}
+
+#[test]
 fn runs_get_counter_ids_and_keep_their_fields() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();

@@ -48,7 +48,7 @@ pub use error::{Damage, Location, Result, StoreError};
 pub use journal::{NewTurn, PartialRead, Turn};
 pub use lock::holder;
 pub use raw::RawKind;
-pub use runs::{NewRun, Run, RunId, Status};
+pub use runs::{MAIN, NewRun, Run, RunId, Status};
 pub use snapshots::Snapshot;
 
 use commit::GroupCommit;
