@@ -97,6 +97,8 @@ fn serialize_bytes<S: serde::Serializer>(bytes: &&[u8], s: S) -> Result<S::Ok, S
 impl Store {
     /// Appends a turn to `branch` of `run` and returns its number (the branch's head + 1).
     /// Returns only once the turn is durable; concurrent appenders share `fdatasync`s.
+    /// The store does not look at the run's status: whether a finished run may take more
+    /// turns is the runtime's decision.
     pub fn append_turn(&self, run: RunId, branch: &str, turn: &NewTurn) -> Result<u64> {
         self.inner.commit.check()?;
         let mut guard = self.write_lock();
