@@ -68,8 +68,15 @@ impl std::fmt::Display for EnvelopeError {
 
 impl std::error::Error for EnvelopeError {}
 
-fn checksum(payload: &[u8]) -> [u8; 8] {
-    let hash = blake3::hash(payload);
+/// The checksum covers the magic, the version and the length as well as the payload, so a
+/// flipped bit anywhere in a record is caught.
+fn checksum(magic: [u8; 4], version: u16, payload: &[u8]) -> [u8; 8] {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(&magic);
+    hasher.update(&version.to_le_bytes());
+    hasher.update(&(payload.len() as u32).to_le_bytes());
+    hasher.update(payload);
+    let hash = hasher.finalize();
     let mut out = [0u8; 8];
     out.copy_from_slice(&hash.as_bytes()[..8]);
     out
@@ -83,7 +90,7 @@ pub fn seal<T: Serialize>(magic: [u8; 4], version: u16, value: &T) -> Vec<u8> {
     out.extend_from_slice(&magic);
     out.extend_from_slice(&version.to_le_bytes());
     out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    out.extend_from_slice(&checksum(&payload));
+    out.extend_from_slice(&checksum(magic, version, &payload));
     out.extend_from_slice(&payload);
     out
 }
@@ -123,7 +130,7 @@ pub fn open<T: DeserializeOwned>(
             found: bytes.len(),
         });
     }
-    if checksum(payload) != bytes[10..18] {
+    if checksum(found_magic, found_version, payload) != bytes[10..18] {
         return Err(EnvelopeError::Checksum);
     }
     let value = postcard::from_bytes(payload).map_err(|e| EnvelopeError::Decode(e.to_string()))?;

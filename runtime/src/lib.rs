@@ -10,6 +10,7 @@ pub mod heap;
 pub mod print;
 pub mod sam;
 pub mod snapshot;
+pub mod store;
 pub mod symbols;
 pub mod value;
 pub mod vm;

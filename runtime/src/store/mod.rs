@@ -1,0 +1,333 @@
+//! The durable store: runs, their branches, the journal of their turns, snapshots of their
+//! state and content-addressed blobs, in one directory (`.duet/` unless the caller says
+//! otherwise), on the embedded LSM database [fjall](https://docs.rs/fjall).
+//!
+//! * **The journal is the truth.** [`Store::append_turn`] returns only once the turn is on
+//!   disk; concurrent appenders share `fdatasync`s through [group commit](commit). Reopening
+//!   after a crash at any moment loses no acknowledged turn.
+//! * **Branches are cheap and nothing is lost.** [`Store::fork`] writes one small record and
+//!   copies no turn; [`Store::back`] moves a branch's head back and keeps the abandoned turns
+//!   as a branch of their own (`main~1`, …). Reading a branch walks its ancestors up to each
+//!   fork turn.
+//! * **Every record is versioned and checksummed** in the project's envelope
+//!   ([`duet_lang::envelope`]); a damaged or newer record is a [`StoreError::Damaged`] that
+//!   names its run, branch and turn, and everything before it stays readable.
+//! * **One writer.** A second process opening the store gets [`StoreError::InUse`] ("store in
+//!   use by pid N"); see [`lock`]. There is no read-only mode yet: a process that only wants
+//!   to list runs while another writes can ask [`holder`] who is writing and talk to it.
+//!
+//! The store never reads the clock: every timestamp (`at`, `created_at`) is given by the
+//! caller, in whatever unit it likes (the runtime uses milliseconds since the Unix epoch).
+//! Turn payloads, state digests and snapshot contents are opaque bytes chosen by the runtime.
+//!
+//! The on-disk layout is described in [`layout`].
+
+mod blobs;
+mod branches;
+pub mod commit;
+mod error;
+mod journal;
+pub mod layout;
+pub mod lock;
+mod raw;
+pub mod records;
+mod runs;
+mod snapshots;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use fjall::{Database, Keyspace, KeyspaceCreateOptions, KvSeparationOptions};
+use serde::de::DeserializeOwned;
+
+pub use blobs::BlobHash;
+pub use branches::{BackOutcome, Branch, ForkPoint, Origin};
+pub use commit::{CommitStats, Durability};
+pub use error::{Damage, Location, Result, StoreError};
+pub use journal::{NewTurn, PartialRead, Turn};
+pub use lock::holder;
+pub use raw::RawKind;
+pub use runs::{MAIN, NewRun, Run, RunId, Status};
+pub use snapshots::Snapshot;
+
+use commit::GroupCommit;
+use lock::StoreLock;
+use records::{META_MAGIC, STORE_FORMAT, StoreMeta};
+
+/// An open store. Cheap to clone; clones share the database, and every method may be called
+/// from many threads at once.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("dir", &self.inner.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The fjall keyspaces, one per kind of record (see [`layout`]).
+pub(crate) struct Keyspaces {
+    pub meta: Keyspace,
+    pub runs: Keyspace,
+    pub branches: Keyspace,
+    pub names: Keyspace,
+    pub turns: Keyspace,
+    pub snapshots: Keyspace,
+    pub blobs: Keyspace,
+}
+
+/// What the write lock protects: read-modify-write of records, and the cache of each
+/// segment's last turn.
+#[derive(Default)]
+pub(crate) struct WriteState {
+    /// (run, segment) → the segment's last turn, filled on first use.
+    pub heads: HashMap<(u64, u32), u64>,
+}
+
+/// The write lock, held while reading, changing and writing records. Field order matters:
+/// the lock is released before the arrival is, so a sync leader woken by the arrival finds
+/// the lock free.
+pub(crate) struct Writer<'a> {
+    pub state: MutexGuard<'a, WriteState>,
+    _arrival: commit::Arrival<'a>,
+}
+
+impl std::ops::Deref for Writer<'_> {
+    type Target = WriteState;
+
+    fn deref(&self) -> &WriteState {
+        &self.state
+    }
+}
+
+impl std::ops::DerefMut for Writer<'_> {
+    fn deref_mut(&mut self) -> &mut WriteState {
+        &mut self.state
+    }
+}
+
+pub(crate) struct Inner {
+    pub dir: PathBuf,
+    pub db_path: PathBuf,
+    pub db: Database,
+    pub ks: Keyspaces,
+    pub write: Mutex<WriteState>,
+    pub commit: GroupCommit,
+    // Declared last so it is released after the database has been closed.
+    _lock: StoreLock,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `dir`, with durable writes.
+    ///
+    /// Fails with [`StoreError::InUse`] when another process has it open, and with
+    /// [`StoreError::NewerStore`] when a newer duet wrote it. Reopening after a crash replays
+    /// fjall's journal: every acknowledged write is there.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Store> {
+        Store::open_with(dir, Durability::Sync)
+    }
+
+    /// Opens the store in `dir` with the given [`Durability`] for writes.
+    pub fn open_with(dir: impl AsRef<Path>, durability: Durability) -> Result<Store> {
+        let dir = dir.as_ref().to_path_buf();
+        std::fs::create_dir_all(&dir).map_err(|source| StoreError::Io {
+            action: "create the store directory",
+            path: dir.clone(),
+            source,
+        })?;
+        let lock = StoreLock::acquire(&dir)?;
+        let db_path = dir.join(layout::DB_DIR);
+        let db = Database::builder(&db_path)
+            .open()
+            .map_err(|source| match source {
+                fjall::Error::Locked => StoreError::InUse {
+                    dir: dir.clone(),
+                    pid: None,
+                },
+                source => StoreError::Database {
+                    action: "opening (and recovering its journal)",
+                    path: db_path.clone(),
+                    source,
+                },
+            })?;
+        let keyspace = |name: &str, separate_values: bool| {
+            db.keyspace(name, || {
+                let options = KeyspaceCreateOptions::default();
+                if separate_values {
+                    options.with_kv_separation(Some(KvSeparationOptions::default()))
+                } else {
+                    options
+                }
+            })
+            .map_err(|source| StoreError::Database {
+                action: "opening a keyspace",
+                path: db_path.clone(),
+                source,
+            })
+        };
+        let ks = Keyspaces {
+            meta: keyspace(layout::META, false)?,
+            runs: keyspace(layout::RUNS, false)?,
+            branches: keyspace(layout::BRANCHES, false)?,
+            names: keyspace(layout::NAMES, false)?,
+            turns: keyspace(layout::TURNS, false)?,
+            snapshots: keyspace(layout::SNAPSHOTS, true)?,
+            blobs: keyspace(layout::BLOBS, true)?,
+        };
+        let store = Store {
+            inner: Arc::new(Inner {
+                commit: GroupCommit::new(durability, db_path.clone()),
+                dir,
+                db_path,
+                db,
+                ks,
+                write: Mutex::new(WriteState::default()),
+                _lock: lock,
+            }),
+        };
+        store.check_format()?;
+        Ok(store)
+    }
+
+    /// The store's directory.
+    pub fn dir(&self) -> &Path {
+        &self.inner.dir
+    }
+
+    /// How many writes and `fdatasync`s the store has made since it was opened.
+    pub fn commit_stats(&self) -> CommitStats {
+        self.inner.commit.stats()
+    }
+
+    /// Bytes the database takes on disk (tables and journals), as fjall counts them.
+    pub fn disk_space(&self) -> Result<u64> {
+        self.inner
+            .db
+            .disk_space()
+            .map_err(|source| self.db_error("measuring its size", source))
+    }
+
+    /// Moves everything held in memory into fjall's sorted tables and waits for it. Nothing
+    /// becomes more durable (the journal already is); old journal files can then be dropped.
+    /// For measurements and before copying the directory.
+    pub fn flush(&self) -> Result<()> {
+        let ks = &self.inner.ks;
+        for keyspace in [
+            &ks.meta,
+            &ks.runs,
+            &ks.branches,
+            &ks.names,
+            &ks.turns,
+            &ks.snapshots,
+            &ks.blobs,
+        ] {
+            keyspace
+                .rotate_memtable_and_wait()
+                .map_err(|source| self.db_error("flushing its memory tables", source))?;
+        }
+        Ok(())
+    }
+
+    /// Reads the store's format record, writing it into a new store.
+    fn check_format(&self) -> Result<()> {
+        match self.get(&self.inner.ks.meta, layout::META_KEY, "reading its format")? {
+            Some(bytes) => {
+                match duet_lang::envelope::open::<StoreMeta>(META_MAGIC, STORE_FORMAT, &bytes) {
+                    Ok(_) => Ok(()),
+                    Err(duet_lang::envelope::EnvelopeError::NewerVersion { supported, found }) => {
+                        Err(StoreError::NewerStore {
+                            dir: self.inner.dir.clone(),
+                            found,
+                            supported,
+                        })
+                    }
+                    Err(e) => Err(self.damaged(Location::Meta, Damage::Envelope(e))),
+                }
+            }
+            None => {
+                // A new store, or one whose format record was lost: never hand out a run id
+                // that is taken.
+                let guard = self.write_lock();
+                let next_run = match self.inner.ks.runs.last_key_value() {
+                    Some(last) => {
+                        let key = last
+                            .key()
+                            .map_err(|source| self.db_error("reading the last run", source))?;
+                        let number: [u8; 8] = key.as_ref().try_into().unwrap_or([0; 8]);
+                        u64::from_be_bytes(number) + 1
+                    }
+                    None => 1,
+                };
+                let mut batch = self.inner.db.batch();
+                batch.insert(
+                    &self.inner.ks.meta,
+                    layout::META_KEY,
+                    records::seal(META_MAGIC, STORE_FORMAT, &StoreMeta { next_run }),
+                );
+                self.commit(guard, batch)
+            }
+        }
+    }
+
+    /// Takes the write lock, first telling the group commit a writer is on its way.
+    pub(crate) fn write_lock(&self) -> Writer<'_> {
+        let arrival = self.inner.commit.arrive();
+        let state = self.inner.write.lock().unwrap_or_else(|e| e.into_inner());
+        Writer {
+            state,
+            _arrival: arrival,
+        }
+    }
+
+    /// Commits `batch` under the held write lock, releases the lock, then waits until the
+    /// batch is durable.
+    pub(crate) fn commit(&self, guard: Writer<'_>, batch: fjall::OwnedWriteBatch) -> Result<()> {
+        let ticket = self.inner.commit.write(batch)?;
+        drop(guard);
+        self.inner.commit.wait(&self.inner.db, ticket)
+    }
+
+    pub(crate) fn db_error(&self, action: &'static str, source: fjall::Error) -> StoreError {
+        StoreError::Database {
+            action,
+            path: self.inner.db_path.clone(),
+            source,
+        }
+    }
+
+    pub(crate) fn damaged(&self, at: Location, damage: Damage) -> StoreError {
+        StoreError::Damaged {
+            at,
+            damage,
+            path: self.inner.db_path.clone(),
+        }
+    }
+
+    /// A point read.
+    pub(crate) fn get(
+        &self,
+        keyspace: &Keyspace,
+        key: &[u8],
+        action: &'static str,
+    ) -> Result<Option<fjall::Slice>> {
+        keyspace
+            .get(key)
+            .map_err(|source| self.db_error(action, source))
+    }
+
+    /// Opens an envelope read from `at`, turning any problem into a damage report.
+    pub(crate) fn decode<T: DeserializeOwned>(
+        &self,
+        magic: [u8; 4],
+        version: u16,
+        bytes: &[u8],
+        at: impl FnOnce() -> Location,
+    ) -> Result<T> {
+        records::open(magic, version, bytes).map_err(|e| self.damaged(at(), Damage::Envelope(e)))
+    }
+}
