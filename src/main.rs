@@ -28,6 +28,12 @@ enum Command {
     Run(commands::run::RunArgs),
     /// An interactive session: multi-line input, history, completion.
     Repl,
+    /// List the runs in the store, one a line starting with its id.
+    Runs(commands::runs::StoreArgs),
+    /// Show one run's state.
+    Status(commands::runs::RunIdArgs),
+    /// Continue a suspended or interrupted run from its journal.
+    Resume(commands::runs::RunIdArgs),
     /// Run the language server on standard input and output.
     Lsp(commands::lsp::LspArgs),
 }
@@ -50,6 +56,9 @@ fn main() -> ExitCode {
         Command::Fmt(args) => commands::fmt::run(&args),
         Command::Run(args) => commands::run::run(&args),
         Command::Repl => repl::run(),
+        Command::Runs(args) => commands::runs::list(&args),
+        Command::Status(args) => commands::runs::status(&args),
+        Command::Resume(args) => commands::runs::resume(&args),
         Command::Lsp(args) => commands::lsp::run(&args),
     }
 }

@@ -27,6 +27,7 @@ fn transcript(path: &Path) -> String {
             effects: Some(effects(&String::from_utf8_lossy(&bytes))),
             workflow: None,
             agents: vec![("*".into(), "echo".into())],
+            store: None,
         },
         &mut FsLoader,
         &mut out,

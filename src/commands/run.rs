@@ -35,6 +35,17 @@ pub struct RunArgs {
     /// Play every role with agent KIND, e.g. `--agents echo` to dry-run offline.
     #[arg(long, value_name = "KIND")]
     agents: Option<String>,
+    /// The store workflows run in (default: `$DUET_STORE`, else `.duet` here).
+    #[arg(long, value_name = "DIR")]
+    store: Option<std::path::PathBuf>,
+}
+
+/// The store directory: `--store`, else `$DUET_STORE`, else `.duet` in the current directory.
+pub fn store_dir(given: Option<&std::path::Path>) -> std::path::PathBuf {
+    given
+        .map(std::path::Path::to_path_buf)
+        .or_else(|| std::env::var_os("DUET_STORE").map(std::path::PathBuf::from))
+        .unwrap_or_else(|| std::path::PathBuf::from(".duet"))
 }
 
 /// Runs `duet run`. Exit status: 0 done, 1 the program failed, 2 it could not be read or
@@ -98,6 +109,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
             effects: Some((capabilities, workspace)),
             workflow: args.workflow.clone(),
             agents,
+            store: Some(store_dir(args.store.as_deref())),
         },
         &mut FsLoader,
         &mut out,

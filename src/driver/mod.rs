@@ -3,6 +3,7 @@
 //! the same session, so definitions persist.
 
 mod convert;
+pub mod durable;
 mod macros;
 mod report;
 pub mod script;

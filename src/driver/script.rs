@@ -48,6 +48,8 @@ pub struct Setup {
     /// Agent kinds to use instead of the declared ones: `(role, kind)` pairs, with `*`
     /// for every role (`--agent`, `--agents`).
     pub agents: Vec<(String, String)>,
+    /// The store a workflow runs durably in; `None` runs it in memory.
+    pub store: Option<std::path::PathBuf>,
 }
 
 /// Checks and runs the program `bytes` read from `name`. What it prints goes to `out`;

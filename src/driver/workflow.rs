@@ -71,9 +71,21 @@ pub fn run(
             }
         },
     };
+    if let Some(dir) = &setup.store {
+        return super::durable::start(
+            dir,
+            session.into_vm(),
+            compiled,
+            roles,
+            capabilities,
+            workspace,
+            out,
+            err,
+        );
+    }
     let _ = writeln!(err, "run: workflow `{}` started", workflow.name);
-    let mut run = Run::start(session.into_vm(), compiled, roles, capabilities, workspace);
-    let stop = run.drive(&mut |output| match output {
+    let mut run = Run::start(session.into_vm(), compiled, roles, capabilities);
+    let stop = run.drive(&workspace, &mut |output| match output {
         Output::Print(text) => {
             let _ = out.write_all(text.as_bytes());
         }

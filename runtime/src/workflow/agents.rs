@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use crate::sam::{Entity, Handle, Ref, Term, Turn};
 
 /// A role and the kind of agent that plays it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Role {
     /// The role's name.
     pub name: String,
@@ -17,7 +17,11 @@ pub struct Role {
     pub kind: String,
 }
 
+/// The snapshot kind of [`AgentService`].
+pub const AGENTS_KIND: &str = "duet/agents";
+
 /// The entity that answers agent requests.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct AgentService {
     dataspace: Ref,
     roles: Vec<Role>,
@@ -36,6 +40,11 @@ impl AgentService {
             responses: BTreeMap::new(),
             unavailable: Vec::new(),
         }
+    }
+
+    /// A service restored from its snapshot data.
+    pub fn restore(data: &[u8]) -> Result<Self, String> {
+        postcard::from_bytes(data).map_err(|e| format!("a damaged agent service snapshot: {e}"))
     }
 
     fn role_named(&self, name: Option<&str>) -> Option<&Role> {
@@ -58,6 +67,13 @@ fn role_name(term: &Term) -> Option<String> {
 }
 
 impl Entity for AgentService {
+    fn snapshot(&self) -> crate::sam::EntitySnapshot {
+        crate::sam::EntitySnapshot {
+            kind: AGENTS_KIND.into(),
+            data: postcard::to_stdvec(self).expect("postcard encodes the agent service"),
+        }
+    }
+
     fn assert(&mut self, t: &mut Turn, value: Term, handle: Handle) -> crate::sam::Result {
         let whole = value
             .as_seq()

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::convert::{from_term, to_pattern, to_term};
 use crate::effects::{self, Effect, Outcome};
-use crate::sam::{Entity, Handle, Ref, Term, Turn, observe};
+use crate::sam::{Entity, EntitySnapshot, Handle, Ref, Term, Turn, observe};
 use crate::value::{Object, Value};
 use crate::vm::{Request, Step, Vm};
 
@@ -49,12 +49,32 @@ pub enum Ending {
 }
 
 /// What an observer tells the workflow when its pattern first matches.
-struct AwaitObserver {
+#[derive(Serialize, Deserialize)]
+pub struct AwaitObserver {
     workflow: Ref,
     id: u64,
 }
 
+/// The snapshot kind of [`AwaitObserver`].
+pub const AWAIT_KIND: &str = "duet/await";
+/// The snapshot kind of [`WorkflowEntity`].
+pub const WORKFLOW_KIND: &str = "duet/workflow";
+
+impl AwaitObserver {
+    /// An observer restored from its snapshot data.
+    pub fn restore(data: &[u8]) -> Result<Self, String> {
+        postcard::from_bytes(data).map_err(|e| format!("a damaged await observer: {e}"))
+    }
+}
+
 impl Entity for AwaitObserver {
+    fn snapshot(&self) -> EntitySnapshot {
+        EntitySnapshot {
+            kind: AWAIT_KIND.into(),
+            data: postcard::to_stdvec(self).expect("postcard encodes the observer"),
+        }
+    }
+
     fn assert(&mut self, t: &mut Turn, value: Term, _handle: Handle) -> crate::sam::Result {
         let whole = value
             .as_seq()
@@ -69,6 +89,7 @@ impl Entity for AwaitObserver {
 }
 
 /// A pending wait on the dataspace.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Wait {
     /// The `Observe` assertion to withdraw once it fires.
     observe: Handle,
@@ -86,7 +107,7 @@ pub struct WorkflowEntity {
     capabilities: effects::Capabilities,
     next_id: u64,
     waits: BTreeMap<u64, Wait>,
-    external: BTreeMap<u64, ()>,
+    external: BTreeMap<u64, Effect>,
     handles: BTreeMap<u64, Handle>,
     /// Requests for the host, drained by it after each run of the system.
     pub requests: Vec<ExternalRequest>,
@@ -133,6 +154,43 @@ impl WorkflowEntity {
         }
         self.enter(0);
         self.drive(t, None);
+    }
+
+    /// The effects asked for and not answered yet (after a restore, to perform again).
+    pub fn unanswered(&self) -> Vec<ExternalRequest> {
+        self.external
+            .iter()
+            .map(|(&id, effect)| ExternalRequest {
+                id,
+                effect: effect.clone(),
+            })
+            .collect()
+    }
+
+    /// A workflow restored from its snapshot data, running `program`.
+    pub fn restore(program: duet_lang::ir::Program, data: &[u8]) -> Result<Self, String> {
+        let saved: SavedWorkflow =
+            postcard::from_bytes(data).map_err(|e| format!("a damaged workflow snapshot: {e}"))?;
+        let vm = Vm::restore(program, &saved.machine).map_err(|e| e.to_string())?;
+        let mut capabilities = effects::Capabilities::default();
+        for cap in &saved.capabilities {
+            capabilities.grant(cap)?;
+        }
+        Ok(WorkflowEntity {
+            vm,
+            workflow: saved.workflow,
+            dataspace: saved.dataspace,
+            me: saved.me,
+            state: saved.state,
+            capabilities,
+            next_id: saved.next_id,
+            waits: saved.waits,
+            external: saved.external,
+            handles: saved.handles,
+            requests: saved.requests,
+            output: saved.output,
+            ending: saved.ending,
+        })
     }
 
     /// The name of the state running.
@@ -311,7 +369,7 @@ impl WorkflowEntity {
                                         Ok(()) => {
                                             let id = self.next_id;
                                             self.next_id += 1;
-                                            self.external.insert(id, ());
+                                            self.external.insert(id, effect.clone());
                                             self.requests.push(ExternalRequest { id, effect });
                                             return;
                                         }
@@ -445,7 +503,51 @@ impl WorkflowEntity {
     }
 }
 
+/// Everything a workflow entity holds, as data.
+#[derive(Serialize, Deserialize)]
+struct SavedWorkflow {
+    machine: Vec<u8>,
+    workflow: CompiledWorkflow,
+    dataspace: Ref,
+    me: Option<Ref>,
+    state: usize,
+    capabilities: Vec<String>,
+    next_id: u64,
+    waits: BTreeMap<u64, Wait>,
+    external: BTreeMap<u64, Effect>,
+    handles: BTreeMap<u64, Handle>,
+    requests: Vec<ExternalRequest>,
+    output: Vec<Output>,
+    ending: Option<Ending>,
+}
+
 impl Entity for WorkflowEntity {
+    fn snapshot(&self) -> EntitySnapshot {
+        let saved = SavedWorkflow {
+            machine: self.vm.snapshot(),
+            workflow: self.workflow.clone(),
+            dataspace: self.dataspace,
+            me: self.me,
+            state: self.state,
+            capabilities: effects::Capabilities::ALL
+                .iter()
+                .filter(|c| self.capabilities.allows(c))
+                .map(|c| c.to_string())
+                .collect(),
+            next_id: self.next_id,
+            waits: self.waits.clone(),
+            external: self.external.clone(),
+            handles: self.handles.clone(),
+            requests: self.requests.clone(),
+            output: self.output.clone(),
+            ending: self.ending.clone(),
+        };
+        EntitySnapshot {
+            kind: WORKFLOW_KIND.into(),
+            data: postcard::to_stdvec(&saved).expect("postcard encodes the workflow"),
+        }
+    }
+
     fn message(&mut self, t: &mut Turn, body: Term) -> crate::sam::Result {
         if self.ending.is_some() {
             return Ok(());

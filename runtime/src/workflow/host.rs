@@ -1,14 +1,18 @@
 //! Driving a workflow run: the system of actors (a dataspace, the agent service, the
-//! workflow), the loop that runs their turns, performs the external effects the workflow
-//! asks for and feeds the results back, until the workflow ends or waits on something that
-//! cannot come.
+//! workflow) and the steps a host takes with it — settle the system, perform the external
+//! effects the workflow asked for, deliver each result as a message — plus snapshots of the
+//! whole run so a durable host can journal it and continue after a restart.
 
 use duet_lang::compile::CompiledWorkflow;
+use duet_lang::ir::Program;
+use serde::{Deserialize, Serialize};
 
-use super::agents::{AgentService, Role};
-use super::entity::{Ending, Output, WorkflowEntity};
+use super::agents::{AGENTS_KIND, AgentService, Role};
+use super::entity::{
+    AWAIT_KIND, AwaitObserver, Ending, ExternalRequest, Output, WORKFLOW_KIND, WorkflowEntity,
+};
 use crate::effects::{self, Capabilities, Workspace};
-use crate::sam::{Dataspace, Event, Pattern, Ref, SkeletonIndex, System, Term, observe};
+use crate::sam::{Dataspace, Entity, Event, Pattern, Ref, SkeletonIndex, System, Term, observe};
 use crate::vm::Vm;
 
 /// How a run stopped.
@@ -20,24 +24,42 @@ pub enum Stop {
     Waiting(String),
 }
 
-/// A workflow run in memory.
+/// What settling the system produced.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// What the workflow printed and logged.
+    pub outputs: Vec<Output>,
+    /// Effects it asked for.
+    pub requests: Vec<ExternalRequest>,
+    /// Set when the workflow ended.
+    pub ending: Option<Ending>,
+}
+
+/// A workflow run.
 pub struct Run {
     system: System,
     workflow: Ref,
     agents: Ref,
-    workspace: Workspace,
+}
+
+/// A run's whole state, as bytes for a snapshot.
+#[derive(Serialize, Deserialize)]
+struct SavedRun {
+    system: Vec<u8>,
+    workflow: Ref,
+    agents: Ref,
 }
 
 impl Run {
-    /// Builds the system and starts the workflow (running its first turn).
+    /// Builds the system and queues the workflow's start.
     pub fn start(
         vm: Vm,
         workflow: CompiledWorkflow,
         roles: Vec<Role>,
         capabilities: Capabilities,
-        workspace: Workspace,
     ) -> Run {
         let mut system = System::new();
+        system.set_logging(false);
         let ds_actor = system.spawn(|t| {
             t.prevent_inert_check();
             t.create(Dataspace::<SkeletonIndex>::new());
@@ -47,21 +69,16 @@ impl Run {
             actor: ds_actor,
             oid: 0,
         };
-        let ds = dataspace;
         let agents_actor = system.spawn(move |t| {
             t.prevent_inert_check();
-            let me = t.create(AgentService::new(ds, roles));
+            let me = t.create(AgentService::new(dataspace, roles));
             let requests = Pattern::Bind(Box::new(Pattern::Record {
                 label: "agent-request".into(),
                 fields: Default::default(),
             }));
-            t.assert(&ds, observe(&requests, me));
+            t.assert(&dataspace, observe(&requests, me));
             Ok(())
         });
-        let agents = Ref {
-            actor: agents_actor,
-            oid: 0,
-        };
         let entity = WorkflowEntity::new(vm, workflow, dataspace, capabilities);
         let wf_actor = system.spawn(move |t| {
             t.prevent_inert_check();
@@ -70,61 +87,134 @@ impl Run {
             t.message(&me, Term::record("%start", vec![Term::Ref(me)]));
             Ok(())
         });
-        let workflow = Ref {
-            actor: wf_actor,
-            oid: 0,
-        };
         Run {
             system,
-            workflow,
-            agents,
-            workspace,
+            workflow: Ref {
+                actor: wf_actor,
+                oid: 0,
+            },
+            agents: Ref {
+                actor: agents_actor,
+                oid: 0,
+            },
         }
     }
 
-    /// Runs until the workflow ends or waits on nothing this process provides, writing
-    /// what it prints to `print` and its log to `log`.
-    pub fn drive(&mut self, print: &mut dyn FnMut(&Output)) -> Stop {
-        loop {
-            self.system.run();
-            let (outputs, requests, ending) =
-                match self.system.entity_mut::<WorkflowEntity>(&self.workflow) {
-                    Some(w) => (
-                        std::mem::take(&mut w.output),
-                        std::mem::take(&mut w.requests),
-                        w.ending.clone(),
-                    ),
-                    None => (
-                        Vec::new(),
-                        Vec::new(),
-                        Some(Ending::Failed("the workflow's actor stopped".into())),
-                    ),
+    /// The run's whole state as bytes.
+    pub fn snapshot(&self) -> Vec<u8> {
+        let saved = SavedRun {
+            system: self.system.snapshot_bytes(),
+            workflow: self.workflow,
+            agents: self.agents,
+        };
+        postcard::to_stdvec(&saved).expect("postcard encodes a run")
+    }
+
+    /// A run continuing from a snapshot, running `program`.
+    pub fn restore(program: &Program, bytes: &[u8]) -> Result<Run, String> {
+        let saved: SavedRun =
+            postcard::from_bytes(bytes).map_err(|e| format!("a damaged run snapshot: {e}"))?;
+        let mut failure = None;
+        let mut system = System::restore_bytes(&saved.system, |_, snapshot| {
+            let restored: Result<Box<dyn Entity>, String> =
+                match snapshot.kind.as_str() {
+                    WORKFLOW_KIND => WorkflowEntity::restore(program.clone(), &snapshot.data)
+                        .map(|w| Box::new(w) as Box<dyn Entity>),
+                    AGENTS_KIND => AgentService::restore(&snapshot.data)
+                        .map(|a| Box::new(a) as Box<dyn Entity>),
+                    AWAIT_KIND => AwaitObserver::restore(&snapshot.data)
+                        .map(|a| Box::new(a) as Box<dyn Entity>),
+                    other => Err(format!("no behaviour for entities of kind `{other}`")),
                 };
-            outputs.iter().for_each(&mut *print);
-            if let Some(ending) = ending {
+            match restored {
+                Ok(entity) => Some(entity),
+                Err(e) => {
+                    failure.get_or_insert(e);
+                    None
+                }
+            }
+        })
+        .map_err(|e| failure.clone().unwrap_or(e))?;
+        system.set_logging(false);
+        Ok(Run {
+            system,
+            workflow: saved.workflow,
+            agents: saved.agents,
+        })
+    }
+
+    /// Runs every queued turn and collects what the workflow produced.
+    pub fn settle(&mut self) -> Progress {
+        self.system.run();
+        let mut progress = match self.system.entity_mut::<WorkflowEntity>(&self.workflow) {
+            Some(w) => Progress {
+                outputs: std::mem::take(&mut w.output),
+                requests: std::mem::take(&mut w.requests),
+                ending: w.ending.clone(),
+            },
+            None => Progress {
+                ending: Some(Ending::Failed("the workflow's actor stopped".into())),
+                ..Progress::default()
+            },
+        };
+        if progress.ending.is_none()
+            && let Some(problem) = self
+                .system
+                .entity::<AgentService>(&self.agents)
+                .and_then(|a| a.unavailable.first().cloned())
+        {
+            progress.ending = Some(Ending::Failed(problem));
+        }
+        progress
+    }
+
+    /// Delivers an input (an effect's answer) to the workflow; [`Run::settle`] runs it.
+    pub fn deliver(&mut self, body: Term) {
+        self.system.send(self.workflow, Event::Message { body });
+    }
+
+    /// The effects the workflow asked for and has not had answered.
+    pub fn unanswered(&self) -> Vec<ExternalRequest> {
+        self.system
+            .entity::<WorkflowEntity>(&self.workflow)
+            .map(WorkflowEntity::unanswered)
+            .unwrap_or_default()
+    }
+
+    /// Why the workflow waits, for people.
+    pub fn waiting_reason(&self) -> String {
+        let state = self
+            .system
+            .entity::<WorkflowEntity>(&self.workflow)
+            .map_or("?".to_string(), |w| w.state_name().to_string());
+        format!(
+            "the workflow waits in state `{state}` for an assertion that nothing in this run will make"
+        )
+    }
+
+    /// The state the workflow is in.
+    pub fn state_name(&self) -> String {
+        self.system
+            .entity::<WorkflowEntity>(&self.workflow)
+            .map_or("?".to_string(), |w| w.state_name().to_string())
+    }
+
+    /// Runs to the end in memory, performing effects in `workspace` as they come.
+    pub fn drive(&mut self, workspace: &Workspace, print: &mut dyn FnMut(&Output)) -> Stop {
+        let mut pending: Vec<ExternalRequest> = Vec::new();
+        loop {
+            let progress = self.settle();
+            progress.outputs.iter().for_each(&mut *print);
+            if let Some(ending) = progress.ending {
                 return Stop::Ended(ending);
             }
-            if let Some(problem) = self
-                .system
-                .entity_mut::<AgentService>(&self.agents)
-                .and_then(|a| a.unavailable.first().cloned())
-            {
-                return Stop::Ended(Ending::Failed(problem));
+            pending.extend(progress.requests);
+            if pending.is_empty() {
+                return Stop::Waiting(self.waiting_reason());
             }
-            if requests.is_empty() {
-                let state = self
-                    .system
-                    .entity::<WorkflowEntity>(&self.workflow)
-                    .map_or("?".to_string(), |w| w.state_name().to_string());
-                return Stop::Waiting(format!(
-                    "the workflow waits in state `{state}` for an assertion that nothing in this run will make"
-                ));
-            }
-            for request in requests {
-                let result = effects::perform_blocking(&request.effect, &self.workspace);
-                let body = WorkflowEntity::answer(request.id, result);
-                self.system.send(self.workflow, Event::Message { body });
-            }
+            let request = pending.remove(0);
+            let result = effects::perform_blocking(&request.effect, workspace);
+            self.deliver(WorkflowEntity::answer(request.id, result));
         }
     }
 }

@@ -1,0 +1,115 @@
+//! `duet runs`, `duet status RUN` and `duet resume RUN`: the runs in a store.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use duet::driver::durable;
+use duet_runtime::store::{RunId, Status, Store};
+
+use super::run::store_dir;
+use crate::output;
+
+/// Where the store is.
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// The store (default: `$DUET_STORE`, else `.duet` here).
+    #[arg(long, value_name = "DIR")]
+    store: Option<PathBuf>,
+}
+
+/// Arguments naming one run.
+#[derive(Debug, Args)]
+pub struct RunIdArgs {
+    /// The run, e.g. `r1`.
+    run: String,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+fn open(args: &StoreArgs) -> Result<Store, ExitCode> {
+    let dir = store_dir(args.store.as_deref());
+    if !dir.exists() {
+        output::error(&format!(
+            "there is no store at {}; `duet run` of a workflow creates one",
+            dir.display()
+        ));
+        return Err(ExitCode::from(2));
+    }
+    Store::open(&dir).map_err(|e| {
+        output::error(&format!("cannot open the store {}: {e}", dir.display()));
+        ExitCode::from(2)
+    })
+}
+
+fn describe(status: &Status) -> String {
+    match status {
+        Status::Running => "running".into(),
+        Status::Waiting { reason } => format!("waiting: {reason}"),
+        Status::Completed => "completed".into(),
+        Status::Failed { error } => format!("failed: {error}"),
+        Status::Cancelled => "cancelled".into(),
+    }
+}
+
+/// `duet runs`: one run a line, starting with its id.
+pub fn list(args: &StoreArgs) -> ExitCode {
+    let store = match open(args) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    match store.runs() {
+        Ok(runs) => {
+            for run in runs {
+                println!("{}\t{}\t{}", run.id, run.workflow, describe(&run.status));
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            output::error(&e.to_string());
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `duet status RUN`
+pub fn status(args: &RunIdArgs) -> ExitCode {
+    let store = match open(&args.store) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let found = args
+        .run
+        .parse::<RunId>()
+        .and_then(|id| store.run(id).map(|r| (id, r)))
+        .and_then(|(id, r)| {
+            let turns = store
+                .read_turns(id, &r.current_branch, 1)
+                .map(|t| t.len())
+                .unwrap_or(0);
+            Ok((r, turns))
+        });
+    match found {
+        Ok((run, turns)) => {
+            println!("run {}", run.id);
+            println!("workflow {}", run.workflow);
+            println!("status {}", describe(&run.status));
+            println!("branch {}", run.current_branch);
+            println!("turns {turns}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            output::error(&format!("no run `{}`: {e}", args.run));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `duet resume RUN`
+pub fn resume(args: &RunIdArgs) -> ExitCode {
+    let dir = store_dir(args.store.store.as_deref());
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let outcome = durable::resume(&dir, &args.run, &mut out, &mut std::io::stderr());
+    ExitCode::from(outcome.exit_code())
+}
