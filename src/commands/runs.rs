@@ -82,12 +82,11 @@ pub fn status(args: &RunIdArgs) -> ExitCode {
         .run
         .parse::<RunId>()
         .and_then(|id| store.run(id).map(|r| (id, r)))
-        .and_then(|(id, r)| {
+        .map(|(id, r)| {
             let turns = store
                 .read_turns(id, &r.current_branch, 1)
-                .map(|t| t.len())
-                .unwrap_or(0);
-            Ok((r, turns))
+                .map_or(0, |t| t.len());
+            (r, turns)
         });
     match found {
         Ok((run, turns)) => {
