@@ -11,7 +11,7 @@ use std::path::Path;
 
 use duet_lang::compile::CompiledWorkflow;
 use duet_lang::ir::Program;
-use duet_runtime::effects::{self, Capabilities, Workspace};
+use duet_runtime::effects::{self, Capabilities, Effect, Workspace};
 use duet_runtime::sam::Term;
 use duet_runtime::store::{MAIN, NewRun, NewTurn, RunId, Status, Store};
 use duet_runtime::workflow::agents::Role;
@@ -196,6 +196,22 @@ fn load_manifest(store: &Store, hash: &str) -> Result<Manifest, String> {
     postcard::from_bytes(&bytes).map_err(|e| format!("its manifest does not decode: {e}"))
 }
 
+/// Appends `input` as the next turn; returns its number once it is durable.
+fn journal(store: &Store, id: RunId, input: &Term, state: &[u8]) -> Result<u64, String> {
+    let payload = postcard::to_stdvec(input).map_err(|e| e.to_string())?;
+    store
+        .append_turn(
+            id,
+            MAIN,
+            &NewTurn {
+                at: now_ms(),
+                payload,
+                state_digest: *blake3::hash(state).as_bytes(),
+            },
+        )
+        .map_err(|e| e.to_string())
+}
+
 /// Drives a run, journaling each input before delivering it and snapshotting each state.
 #[allow(clippy::too_many_arguments)]
 fn follow(
@@ -276,25 +292,23 @@ fn follow(
             let _ = writeln!(err, "run: {id} suspended: {reason}");
             return Outcome::Waiting;
         }
-        let request = pending.remove(0);
+        let mut request = pending.remove(0);
+        if let Effect::Sleep(ms) = request.effect {
+            // Fix the deadline in the journal first, so a restart waits for the same moment.
+            let at = effects::now_ms() + ms as i64;
+            let input = WorkflowEntity::deadline(request.id, at);
+            if let Err(e) = journal(store, id, &input, &state) {
+                return fail(err, e);
+            }
+            run.deliver(input);
+            let _ = run.settle();
+            request.effect = Effect::SleepUntil(at);
+        }
         let result = effects::perform_blocking(&request.effect, workspace);
         let input = WorkflowEntity::answer(request.id, result);
-        let payload = match postcard::to_stdvec(&input) {
-            Ok(p) => p,
-            Err(e) => return fail(err, e.to_string()),
-        };
-        let appended = store.append_turn(
-            id,
-            MAIN,
-            &NewTurn {
-                at: now_ms(),
-                payload,
-                state_digest: *blake3::hash(&state).as_bytes(),
-            },
-        );
-        match appended {
+        match journal(store, id, &input, &state) {
             Ok(n) => turn = n,
-            Err(e) => return fail(err, e.to_string()),
+            Err(e) => return fail(err, e),
         }
         run.deliver(input);
     }

@@ -201,6 +201,12 @@ impl WorkflowEntity {
             .map_or("?", |(n, _)| n.as_str())
     }
 
+    /// The message that fixes the deadline of timer request `id` (a `sleep`), so that after
+    /// a restart it fires at its original time.
+    pub fn deadline(id: u64, at: i64) -> Term {
+        Term::record("%deadline", vec![Term::Int(id as i64), Term::Int(at)])
+    }
+
     /// The message that answers external request `id`.
     pub fn answer(id: u64, result: Result<Outcome, effects::Failure>) -> Term {
         let body = match result {
@@ -574,6 +580,10 @@ impl Entity for WorkflowEntity {
                 None => from_term(ctx, whole),
             };
             self.drive(t, Some(Ok(value)));
+        } else if let Some([Term::Int(id), Term::Int(at)]) = body.record_fields("%deadline") {
+            if let Some(effect) = self.external.get_mut(&(*id as u64)) {
+                *effect = Effect::SleepUntil(*at);
+            }
         } else if let Some([Term::Int(id), result]) = body.record_fields("%answer") {
             if self.external.remove(&(*id as u64)).is_none() {
                 return Ok(());

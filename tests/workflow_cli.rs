@@ -1,0 +1,129 @@
+//! Workflow runs through the `duet` command, durably in a store: the seed example completes
+//! with `--agents echo`, exit codes follow LANGUAGE.md §7, a run killed with SIGKILL while it
+//! sleeps resumes and wakes at its original time, and `duet runs`/`duet status` report.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("duet-wf-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    dir
+}
+
+fn duet(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_duet"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("DUET_STORE")
+        .output()
+        .expect("duet runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn the_seed_example_completes_with_echo_agents() {
+    let dir = temp("seed");
+    let seed = std::fs::canonicalize("examples/ping-pong.lisp").expect("the example");
+    let out = duet(
+        &dir,
+        &["run", "--agents", "echo", seed.to_str().expect("utf-8")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with("run: r1 started"),
+        "the run's id comes first: {stderr}"
+    );
+    assert!(stderr.contains("log: Planner drafts the task"));
+    assert!(stderr.ends_with("run: r1 completed\n"), "{stderr}");
+    assert!(out.stdout.is_empty(), "nothing printed to stdout");
+    assert!(
+        dir.join(".duet").is_dir(),
+        "the default store is .duet here"
+    );
+    let runs = duet(&dir, &["runs"]);
+    assert_eq!(text(&runs.stdout), "r1\tping-pong\tcompleted\n");
+    // Without echo agents, the declared claude-code agents are not available here.
+    let out = duet(&dir, &["run", seed.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("dry-run the workflow with `--agents echo`"));
+}
+
+#[test]
+fn exit_codes_follow_the_outcome() {
+    let dir = temp("exits");
+    std::fs::write(
+        dir.join("fail.lisp"),
+        "(workflow w\n  (state s\n    (terminal :failed \"no\")))\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("wait.lisp"),
+        "(workflow w\n  (state s\n    (await (record never))\n    (terminal)))\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("shell.lisp"), "(workflow w\n  (state s\n    (print (get (shell \"echo from-shell\") :stdout))\n    (terminal)))\n").unwrap();
+    assert_eq!(duet(&dir, &["run", "fail.lisp"]).status.code(), Some(1));
+    let waiting = duet(&dir, &["run", "wait.lisp"]);
+    assert_eq!(waiting.status.code(), Some(3));
+    assert!(text(&waiting.stderr).contains("suspended"));
+    let denied = duet(&dir, &["run", "shell.lisp"]);
+    assert_eq!(denied.status.code(), Some(1));
+    assert!(text(&denied.stderr).contains("--allow shell"));
+    let allowed = duet(&dir, &["run", "--allow", "shell", "shell.lisp"]);
+    assert_eq!(allowed.status.code(), Some(0), "{}", text(&allowed.stderr));
+    assert_eq!(text(&allowed.stdout), "from-shell\n");
+    let status = duet(&dir, &["status", "r2"]);
+    assert!(
+        text(&status.stdout).contains("status waiting"),
+        "{}",
+        text(&status.stdout)
+    );
+    assert_eq!(duet(&dir, &["status", "r99"]).status.code(), Some(2));
+}
+
+#[test]
+fn a_run_killed_while_sleeping_wakes_at_its_original_time() {
+    let dir = temp("sleep");
+    std::fs::write(
+        dir.join("sleep.lisp"),
+        "(workflow w\n  (state s\n    (println \"before\")\n    (sleep \"2s\")\n    (println \"after\")\n    (terminal)))\n",
+    )
+    .unwrap();
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_duet"))
+        .args(["run", "sleep.lisp"])
+        .current_dir(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("duet starts");
+    std::thread::sleep(Duration::from_millis(700));
+    child.kill().expect("SIGKILL");
+    let killed = child.wait_with_output().expect("it ends");
+    assert_eq!(text(&killed.stdout), "before\n");
+    let resumed = duet(&dir, &["resume", "r1"]);
+    assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed.stderr));
+    assert_eq!(text(&resumed.stdout), "after\n");
+    let elapsed = started.elapsed();
+    // It woke at the deadline set before the kill, not 2 s after the resume.
+    assert!(
+        elapsed >= Duration::from_millis(1900),
+        "woke too early: {elapsed:?}"
+    );
+    // Restarting the 2 s sleep at the resume (0.7 s in) would end after 2.7 s.
+    assert!(
+        elapsed < Duration::from_millis(2500),
+        "woke late, as if the sleep restarted: {elapsed:?}"
+    );
+    let again = duet(&dir, &["resume", "r1"]);
+    assert_eq!(again.status.code(), Some(0));
+    assert!(text(&again.stderr).contains("already ended"));
+}
