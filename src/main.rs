@@ -34,6 +34,8 @@ enum Command {
     Status(commands::runs::RunIdArgs),
     /// Continue a suspended or interrupted run from its journal.
     Resume(commands::runs::RunIdArgs),
+    /// Answer the question a run waits on, and continue it.
+    Answer(commands::runs::AnswerArgs),
     /// Run the language server on standard input and output.
     Lsp(commands::lsp::LspArgs),
 }
@@ -59,6 +61,7 @@ fn main() -> ExitCode {
         Command::Runs(args) => commands::runs::list(&args),
         Command::Status(args) => commands::runs::status(&args),
         Command::Resume(args) => commands::runs::resume(&args),
+        Command::Answer(args) => commands::runs::answer(&args),
         Command::Lsp(args) => commands::lsp::run(&args),
     }
 }

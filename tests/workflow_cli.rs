@@ -127,3 +127,36 @@ fn a_run_killed_while_sleeping_wakes_at_its_original_time() {
     assert_eq!(again.status.code(), Some(0));
     assert!(text(&again.stderr).contains("already ended"));
 }
+
+#[test]
+fn ask_user_suspends_and_duet_answer_completes_it() {
+    let dir = temp("ask");
+    std::fs::write(
+        dir.join("approve.lisp"),
+        "(workflow approve\n  (state ask\n    (let [answer (ask-user \"Deploy now?\" :options [\"yes\" \"no\"])]\n      (println \"the person said\" answer)\n      (terminal))))\n",
+    )
+    .unwrap();
+    // No terminal on standard input: the run waits for a person.
+    let first = Command::new(env!("CARGO_BIN_EXE_duet"))
+        .args(["run", "approve.lisp"])
+        .current_dir(&dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("duet runs");
+    assert_eq!(first.status.code(), Some(3), "{}", text(&first.stderr));
+    assert!(text(&first.stderr).contains("answer it with `duet answer r1 TEXT`"));
+    let status = duet(&dir, &["status", "r1"]);
+    assert!(text(&status.stdout).contains("waiting: an answer to: Deploy now?"));
+    let answered = duet(&dir, &["answer", "r1", "yes"]);
+    assert_eq!(
+        answered.status.code(),
+        Some(0),
+        "{}",
+        text(&answered.stderr)
+    );
+    assert_eq!(text(&answered.stdout), "the person said yes\n");
+    let runs = duet(&dir, &["runs"]);
+    assert_eq!(text(&runs.stdout), "r1\tapprove\tcompleted\n");
+    let again = duet(&dir, &["answer", "r1", "no"]);
+    assert!(text(&again.stderr).contains("already ended"));
+}

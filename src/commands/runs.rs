@@ -112,3 +112,29 @@ pub fn resume(args: &RunIdArgs) -> ExitCode {
     let outcome = durable::resume(&dir, &args.run, &mut out, &mut std::io::stderr());
     ExitCode::from(outcome.exit_code())
 }
+
+/// Arguments of `duet answer`.
+#[derive(Debug, Args)]
+pub struct AnswerArgs {
+    /// The run, e.g. `r1`.
+    run: String,
+    /// The answer to the question it waits on.
+    text: String,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+/// `duet answer RUN TEXT`
+pub fn answer(args: &AnswerArgs) -> ExitCode {
+    let dir = store_dir(args.store.store.as_deref());
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let outcome = durable::answer(
+        &dir,
+        &args.run,
+        &args.text,
+        &mut out,
+        &mut std::io::stderr(),
+    );
+    ExitCode::from(outcome.exit_code())
+}

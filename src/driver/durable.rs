@@ -103,38 +103,35 @@ pub fn start(
     follow(&store, record.id, run, 0, Vec::new(), &workspace, out, err)
 }
 
-/// Continues run `id` from its journal.
-pub fn resume(dir: &Path, id: &str, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
-    let Some(store) = open(dir, err) else {
-        return Outcome::Rejected;
-    };
+/// A stored run restored to the end of its journal.
+struct Restored {
+    id: RunId,
+    run: Run,
+    last: u64,
+    workspace: Workspace,
+}
+
+fn restore(store: &Store, id: &str, err: &mut dyn Write) -> Result<Restored, Outcome> {
     let loaded = (|| -> Result<_, String> {
         let id: RunId = id
             .parse()
             .map_err(|e: duet_runtime::store::StoreError| e.to_string())?;
         let record = store.run(id).map_err(|e| e.to_string())?;
-        let manifest = load_manifest(&store, &record.program_hash)?;
+        let manifest = load_manifest(store, &record.program_hash)?;
         Ok((id, record, manifest))
     })();
-    let (id, record, manifest) = match loaded {
-        Ok(loaded) => loaded,
-        Err(e) => {
-            let _ = writeln!(err, "error: cannot resume `{id}`: {e}");
-            return Outcome::Rejected;
-        }
-    };
+    let (id, record, manifest) = loaded.map_err(|e| {
+        let _ = writeln!(err, "error: cannot find run `{id}`: {e}");
+        Outcome::Rejected
+    })?;
     match &record.status {
         Status::Completed | Status::Cancelled => {
-            let _ = writeln!(
-                err,
-                "run: {id} has already ended ({:?}); nothing to resume",
-                record.status
-            );
-            return Outcome::Done;
+            let _ = writeln!(err, "run: {id} has already ended; nothing to continue");
+            return Err(Outcome::Done);
         }
         Status::Failed { error } => {
             let _ = writeln!(err, "run: {id} has already failed: {error}");
-            return Outcome::Failed;
+            return Err(Outcome::Failed);
         }
         _ => {}
     }
@@ -158,31 +155,94 @@ pub fn resume(dir: &Path, id: &str, out: &mut dyn Write, err: &mut dyn Write) ->
         }
         Ok((run, last))
     })();
-    let (run, last) = match restored {
-        Ok(restored) => restored,
-        Err(e) => {
-            let _ = writeln!(err, "error: cannot resume {id}: {e}");
-            return Outcome::Failed;
-        }
+    let (run, last) = restored.map_err(|e| {
+        let _ = writeln!(err, "error: cannot restore {id}: {e}");
+        Outcome::Failed
+    })?;
+    let workspace = Workspace::new(&manifest.workspace).map_err(|e| {
+        let _ = writeln!(
+            err,
+            "error: the run's workspace {} is gone: {e}",
+            manifest.workspace
+        );
+        Outcome::Failed
+    })?;
+    Ok(Restored {
+        id,
+        run,
+        last,
+        workspace,
+    })
+}
+
+/// Continues run `id` from its journal.
+pub fn resume(dir: &Path, id: &str, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
+    let Some(store) = open(dir, err) else {
+        return Outcome::Rejected;
     };
-    let workspace = match Workspace::new(&manifest.workspace) {
-        Ok(w) => w,
-        Err(e) => {
-            let _ = writeln!(
-                err,
-                "error: the run's workspace {} is gone: {e}",
-                manifest.workspace
-            );
-            return Outcome::Failed;
-        }
+    let r = match restore(&store, id, err) {
+        Ok(r) => r,
+        Err(outcome) => return outcome,
     };
     let _ = writeln!(
         err,
-        "run: {id} resumed in state `{}` after turn {last}",
-        run.state_name()
+        "run: {} resumed in state `{}` after turn {}",
+        r.id,
+        r.run.state_name(),
+        r.last
     );
-    let pending = run.unanswered();
-    follow(&store, id, run, last, pending, &workspace, out, err)
+    let pending = r.run.unanswered();
+    follow(&store, r.id, r.run, r.last, pending, &r.workspace, out, err)
+}
+
+/// Answers the question run `id` waits on with `text`, then continues it.
+pub fn answer(
+    dir: &Path,
+    id: &str,
+    text: &str,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Outcome {
+    let Some(store) = open(dir, err) else {
+        return Outcome::Rejected;
+    };
+    let r = match restore(&store, id, err) {
+        Ok(r) => r,
+        Err(outcome) => return outcome,
+    };
+    let mut pending = r.run.unanswered();
+    let Some(position) = pending
+        .iter()
+        .position(|p| matches!(p.effect, Effect::AskUser { .. }))
+    else {
+        let _ = writeln!(
+            err,
+            "error: run {} is not waiting for an answer; `duet status {}` shows what it waits for",
+            r.id, r.id
+        );
+        return Outcome::Rejected;
+    };
+    let question = pending.remove(position);
+    let mut given = Some(text.to_string());
+    // The answer is journaled and delivered like any effect's result, first in line.
+    pending.insert(0, question);
+    let _ = writeln!(
+        err,
+        "run: {} answered; continuing in state `{}`",
+        r.id,
+        r.run.state_name()
+    );
+    follow_asking(
+        &store,
+        r.id,
+        r.run,
+        r.last,
+        pending,
+        &r.workspace,
+        out,
+        err,
+        &mut |_, _| given.take(),
+    )
 }
 
 fn load_manifest(store: &Store, hash: &str) -> Result<Manifest, String> {
@@ -217,12 +277,53 @@ fn journal(store: &Store, id: RunId, input: &Term, state: &[u8]) -> Result<u64, 
 fn follow(
     store: &Store,
     id: RunId,
+    run: Run,
+    turn: u64,
+    pending: Vec<ExternalRequest>,
+    workspace: &Workspace,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Outcome {
+    follow_asking(
+        store,
+        id,
+        run,
+        turn,
+        pending,
+        workspace,
+        out,
+        err,
+        &mut ask_at_terminal,
+    )
+}
+
+/// Asks a person at the terminal; `None` when there is no terminal to ask at.
+pub fn ask_at_terminal(question: &str, options: &[String]) -> Option<String> {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() {
+        return None;
+    }
+    eprintln!("question: {question}");
+    if !options.is_empty() {
+        eprintln!("  (one of: {})", options.join(", "));
+    }
+    eprint!("answer> ");
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).ok()?;
+    Some(line.trim_end_matches(['\n', '\r']).to_string())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn follow_asking(
+    store: &Store,
+    id: RunId,
     mut run: Run,
     mut turn: u64,
     mut pending: Vec<ExternalRequest>,
     workspace: &Workspace,
     out: &mut dyn Write,
     err: &mut dyn Write,
+    ask: &mut dyn FnMut(&str, &[String]) -> Option<String>,
 ) -> Outcome {
     let fail = |err: &mut dyn Write, e: String| {
         let _ = writeln!(
@@ -304,7 +405,21 @@ fn follow(
             let _ = run.settle();
             request.effect = Effect::SleepUntil(at);
         }
-        let result = effects::perform_blocking(&request.effect, workspace);
+        let result = match &request.effect {
+            Effect::AskUser { question, options } => match ask(question, options) {
+                Some(answer) => Ok(effects::Outcome::Text(answer)),
+                None => {
+                    let reason = format!("an answer to: {question}");
+                    if let Err(e) = store.set_status(id, Status::Waiting { reason }, now_ms()) {
+                        return fail(err, e.to_string());
+                    }
+                    let _ = writeln!(err, "run: {id} waits for a person to answer: {question}");
+                    let _ = writeln!(err, "  answer it with `duet answer {id} TEXT`");
+                    return Outcome::Waiting;
+                }
+            },
+            effect => effects::perform_blocking(effect, workspace),
+        };
         let input = WorkflowEntity::answer(request.id, result);
         match journal(store, id, &input, &state) {
             Ok(n) => turn = n,

@@ -46,6 +46,13 @@ pub enum Effect {
     Sleep(u64),
     /// `(sleep-until T)`
     SleepUntil(i64),
+    /// `(ask-user QUESTION :options [..])`: answered by a person, not performed here.
+    AskUser {
+        /// The question.
+        question: String,
+        /// The answers offered, if any.
+        options: Vec<String>,
+    },
 }
 
 /// The result of an effect, as data.
@@ -153,6 +160,7 @@ fn options(ctx: &Ctx, args: &[Value], positional: usize) -> Vec<(String, Value)>
 impl Effect {
     /// The builtins this module performs.
     pub const NAMES: &'static [&'static str] = &[
+        "ask-user",
         "list-files",
         "now",
         "random-int",
@@ -192,6 +200,19 @@ impl Effect {
                     timeout_ms,
                     env,
                 })
+            }
+            "ask-user" => {
+                let question = text(ctx, "ask-user", arg(0))?;
+                let mut options = Vec::new();
+                for (key, value) in self::options(ctx, args, 1) {
+                    if key == "options" {
+                        let items = crate::equal::sequence(ctx, value).ok_or_else(|| {
+                            Failure::new("type", "`ask-user :options` expects a vector of strings")
+                        })?;
+                        options = items.into_iter().map(|v| display(ctx, v)).collect();
+                    }
+                }
+                Ok(Effect::AskUser { question, options })
             }
             "read-file" => Ok(Effect::ReadFile(text(ctx, "read-file", arg(0))?)),
             "write-file" => Ok(Effect::WriteFile(
@@ -245,6 +266,7 @@ impl Effect {
             Effect::Uuid => "uuid",
             Effect::Sleep(_) => "sleep",
             Effect::SleepUntil(_) => "sleep-until",
+            Effect::AskUser { .. } => "ask-user",
         }
     }
 }
@@ -385,6 +407,12 @@ pub async fn perform(effect: &Effect, workspace: &Workspace) -> Result<Outcome, 
             tokio::time::sleep(Duration::from_millis(wait)).await;
             Ok(Outcome::Nil)
         }
+        Effect::AskUser { question, .. } => Err(Failure::new(
+            "effect",
+            format!(
+                "`ask-user` needs a person to answer {question:?}; run the workflow with `duet run`"
+            ),
+        )),
     }
 }
 
