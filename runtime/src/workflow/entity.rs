@@ -88,13 +88,40 @@ impl Entity for AwaitObserver {
     }
 }
 
+/// What the scheduler does after a request.
+enum Next {
+    /// Continue the same fiber, with this value or error.
+    Continue(Option<Result<Value, Value>>),
+    /// The fiber waits; run the next runnable one.
+    Wait,
+    /// The state changed: only the main fiber runs now.
+    Restart,
+    /// The workflow ended.
+    Stop,
+}
+
 /// A pending wait on the dataspace.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Wait {
+    /// The fiber waiting.
+    fiber: usize,
     /// The `Observe` assertion to withdraw once it fires.
     observe: Handle,
     /// For `prompt`: the request to withdraw, and the field of the response to return.
     prompt: Option<(Handle, usize)>,
+}
+
+/// Fibers running the branches of a `parallel` or `race`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Group {
+    /// `race`: the first result wins; otherwise every result, in order.
+    race: bool,
+    /// The fiber waiting for the group.
+    parent: usize,
+    /// The branches' fibers, in argument order.
+    members: Vec<usize>,
+    /// Results so far (data only: they outlive the branches' fibers).
+    results: Vec<Option<Term>>,
 }
 
 /// The workflow's interpreter.
@@ -107,8 +134,11 @@ pub struct WorkflowEntity {
     capabilities: effects::Capabilities,
     next_id: u64,
     waits: BTreeMap<u64, Wait>,
-    external: BTreeMap<u64, Effect>,
+    external: BTreeMap<u64, (usize, Effect)>,
     handles: BTreeMap<u64, Handle>,
+    /// Branch fibers: the group and position each belongs to.
+    children: BTreeMap<usize, (u64, usize)>,
+    groups: BTreeMap<u64, Group>,
     /// Requests for the host, drained by it after each run of the system.
     pub requests: Vec<ExternalRequest>,
     /// What the workflow printed and logged, drained by the host.
@@ -137,6 +167,8 @@ impl WorkflowEntity {
             waits: BTreeMap::new(),
             external: BTreeMap::new(),
             handles: BTreeMap::new(),
+            children: BTreeMap::new(),
+            groups: BTreeMap::new(),
             requests: Vec::new(),
             output: Vec::new(),
             ending: None,
@@ -153,14 +185,14 @@ impl WorkflowEntity {
             return;
         }
         self.enter(0);
-        self.drive(t, None);
+        self.drive(t, 0, None);
     }
 
     /// The effects asked for and not answered yet (after a restore, to perform again).
     pub fn unanswered(&self) -> Vec<ExternalRequest> {
         self.external
             .iter()
-            .map(|(&id, effect)| ExternalRequest {
+            .map(|(&id, (_, effect))| ExternalRequest {
                 id,
                 effect: effect.clone(),
             })
@@ -187,6 +219,8 @@ impl WorkflowEntity {
             waits: saved.waits,
             external: saved.external,
             handles: saved.handles,
+            children: saved.children,
+            groups: saved.groups,
             requests: saved.requests,
             output: saved.output,
             ending: saved.ending,
@@ -221,8 +255,116 @@ impl WorkflowEntity {
 
     fn enter(&mut self, state: usize) {
         self.state = state;
+        // A state starts on a fresh main fiber: whatever the last one was doing is over.
+        self.reset_fiber(0);
         let fid = self.workflow.states[state].1;
         self.vm.start(0, fid);
+    }
+
+    fn reset_fiber(&mut self, fiber: usize) {
+        if let Some(f) = self.vm.machine.fibers.get_mut(fiber) {
+            *f = crate::vm::Fiber::default();
+        }
+    }
+
+    /// A fiber with nothing on it, for a branch.
+    fn alloc_fiber(&mut self) -> usize {
+        let fibers = &self.vm.machine.fibers;
+        match (1..fibers.len())
+            .find(|&k| fibers[k].frames.is_empty() && !self.children.contains_key(&k))
+        {
+            Some(k) => k,
+            None => {
+                self.vm.machine.fibers.push(crate::vm::Fiber::default());
+                self.vm.machine.fibers.len() - 1
+            }
+        }
+    }
+
+    /// Stops a branch fiber and everything it waits on or started.
+    fn cancel_fiber(&mut self, t: &mut Turn, fiber: usize) {
+        let waits: Vec<u64> = self
+            .waits
+            .iter()
+            .filter(|(_, w)| w.fiber == fiber)
+            .map(|(&id, _)| id)
+            .collect();
+        for id in waits {
+            if let Some(wait) = self.waits.remove(&id) {
+                t.retract(wait.observe);
+                if let Some((request, _)) = wait.prompt {
+                    t.retract(request);
+                }
+            }
+        }
+        self.external.retain(|_, (f, _)| *f != fiber);
+        let owned: Vec<u64> = self
+            .groups
+            .iter()
+            .filter(|(_, g)| g.parent == fiber)
+            .map(|(&id, _)| id)
+            .collect();
+        for gid in owned {
+            if let Some(group) = self.groups.remove(&gid) {
+                for member in group.members {
+                    self.cancel_fiber(t, member);
+                }
+            }
+        }
+        self.children.remove(&fiber);
+        self.reset_fiber(fiber);
+    }
+
+    /// Stops every branch fiber (a `goto` or `terminal` ends them all).
+    fn cancel_branches(&mut self, t: &mut Turn) {
+        let branches: Vec<usize> = self.children.keys().copied().collect();
+        for fiber in branches {
+            self.cancel_fiber(t, fiber);
+        }
+        self.groups.clear();
+    }
+
+    /// A branch ended with `result`; returns the parent to continue, when the group is done.
+    fn branch_done(
+        &mut self,
+        t: &mut Turn,
+        fiber: usize,
+        result: Result<Term, Term>,
+    ) -> Option<(usize, Option<Result<Value, Value>>)> {
+        let (gid, index) = self.children.remove(&fiber)?;
+        self.reset_fiber(fiber);
+        let finished = match (&result, self.groups.get_mut(&gid)) {
+            (_, None) => return None,
+            (Err(_), Some(_)) => true,
+            (Ok(_), Some(group)) if group.race => true,
+            (Ok(term), Some(group)) => {
+                group.results[index] = Some(term.clone());
+                group.results.iter().all(Option::is_some)
+            }
+        };
+        if !finished {
+            return None;
+        }
+        let group = self.groups.remove(&gid)?;
+        for member in &group.members {
+            if *member != fiber && self.children.contains_key(member) {
+                self.cancel_fiber(t, *member);
+            }
+        }
+        let ctx = &mut self.vm.machine.ctx;
+        let resume = match result {
+            Err(error) => Err(from_term(ctx, &error)),
+            Ok(term) if group.race => Ok(from_term(ctx, &term)),
+            Ok(_) => {
+                let values = group
+                    .results
+                    .iter()
+                    .map(|r| from_term(ctx, r.as_ref().unwrap_or(&Term::Nil)))
+                    .collect();
+                Ok(ctx.vector(values))
+            }
+        };
+        Some((group.parent, Some(resume)))
     }
 
     /// Runs the init chunk to its end; `Some` with a description when it failed.
@@ -303,121 +445,193 @@ impl WorkflowEntity {
         }
     }
 
-    /// Runs the current state until every fiber waits or the workflow ends. `resume` is the
-    /// value (or error) the waiting fiber continues with.
-    fn drive(&mut self, t: &mut Turn, mut resume: Option<Result<Value, Value>>) {
-        loop {
-            if self.ending.is_some() {
-                return;
+    /// Runs fibers until every one waits or the workflow ends, starting with `fiber`, which
+    /// continues with `resume` (a value, or an error to raise).
+    fn drive(&mut self, t: &mut Turn, fiber: usize, resume: Option<Result<Value, Value>>) {
+        let mut runnable: std::collections::VecDeque<(usize, Option<Result<Value, Value>>)> =
+            std::collections::VecDeque::from([(fiber, resume)]);
+        while let Some((f, mut resume)) = runnable.pop_front() {
+            loop {
+                if self.ending.is_some() {
+                    return;
+                }
+                match resume.take() {
+                    Some(Ok(v)) => self.vm.resume(f, v),
+                    Some(Err(e)) => self.vm.resume_with_error(f, e),
+                    None => {}
+                }
+                match self.vm.run(f, u64::MAX) {
+                    Step::Paused => {}
+                    Step::Done(value) if f == 0 => {
+                        // The state's body ended: fall through to the next state, or complete.
+                        let _ = value;
+                        if self.state + 1 < self.workflow.states.len() {
+                            self.enter(self.state + 1);
+                        } else {
+                            self.end(t, Ending::Completed(Term::Nil));
+                            return;
+                        }
+                    }
+                    Step::Done(value) => {
+                        let term = to_term(&self.vm.machine.ctx, value)
+                            .map_err(|why| Term::Str(why.into()));
+                        let result = match term {
+                            Ok(term) => Ok(term),
+                            Err(why) => Err(Term::record(
+                                "error",
+                                vec![Term::Keyword("type".into()), why, Term::Nil],
+                            )),
+                        };
+                        if let Some(next) = self.branch_done(t, f, result) {
+                            runnable.push_back(next);
+                        }
+                        break;
+                    }
+                    Step::Error(e) if f == 0 => {
+                        let message = format!(
+                            "{} [{}] in state `{}`",
+                            e.message,
+                            e.kind,
+                            self.state_name()
+                        );
+                        self.fail(t, message);
+                        return;
+                    }
+                    Step::Error(e) => {
+                        let error = to_term(&self.vm.machine.ctx, e.value)
+                            .unwrap_or_else(|_| Term::Str(e.message.into()));
+                        if let Some(next) = self.branch_done(t, f, Err(error)) {
+                            runnable.push_back(next);
+                        }
+                        break;
+                    }
+                    Step::Request(request) => {
+                        if let Some(result) = self.immediate(t, &request) {
+                            resume = Some(result);
+                            continue;
+                        }
+                        match self.request(t, f, request, &mut runnable) {
+                            Next::Continue(r) => resume = r,
+                            Next::Wait => break,
+                            Next::Restart => {
+                                runnable.clear();
+                                runnable.push_back((0, None));
+                                break;
+                            }
+                            Next::Stop => return,
+                        }
+                    }
+                }
             }
-            match resume.take() {
-                Some(Ok(v)) => self.vm.resume(0, v),
-                Some(Err(e)) => self.vm.resume_with_error(0, e),
-                None => {}
+        }
+    }
+
+    /// Handles a request that does not complete at once.
+    fn request(
+        &mut self,
+        t: &mut Turn,
+        f: usize,
+        request: Request,
+        runnable: &mut std::collections::VecDeque<(usize, Option<Result<Value, Value>>)>,
+    ) -> Next {
+        match request {
+            Request::Goto(state) => {
+                self.cancel_branches(t);
+                self.enter(state as usize);
+                Next::Restart
             }
-            let step = self.vm.run(0, u64::MAX);
-            match step {
-                Step::Paused => {}
-                Step::Done(_) => {
-                    // The state's body ended: fall through to the next state, or complete.
-                    if self.state + 1 < self.workflow.states.len() {
-                        self.enter(self.state + 1);
+            Request::Terminal { status, result } => {
+                let term = to_term(&self.vm.machine.ctx, result).unwrap_or(Term::Nil);
+                let ending = match status {
+                    Terminal::Completed => Ending::Completed(term),
+                    Terminal::Cancelled => Ending::Cancelled(term),
+                    Terminal::Failed => Ending::Failed(match &term {
+                        Term::Str(s) => s.to_string(),
+                        Term::Nil => "the workflow failed".into(),
+                        other => other.to_string(),
+                    }),
+                };
+                self.end(t, ending);
+                Next::Stop
+            }
+            Request::Await { pattern, args, .. } => match self.wait(t, f, pattern, &args, None) {
+                Ok(()) => Next::Wait,
+                Err(e) => Next::Continue(Some(Err(e))),
+            },
+            Request::Effect { name, args } if name == "prompt" => match self.prompt(t, f, &args) {
+                Ok(()) => Next::Wait,
+                Err(e) => Next::Continue(Some(Err(e))),
+            },
+            Request::Effect { name, args } => {
+                let ctx = &mut self.vm.machine.ctx;
+                let failure = match Effect::parse(ctx, &name, &args) {
+                    Some(Ok(effect)) => match effects::authorise(&effect, &self.capabilities) {
+                        Ok(()) => {
+                            let id = self.next_id;
+                            self.next_id += 1;
+                            self.external.insert(id, (f, effect.clone()));
+                            self.requests.push(ExternalRequest { id, effect });
+                            return Next::Wait;
+                        }
+                        Err(failure) => failure,
+                    },
+                    Some(Err(failure)) => failure,
+                    None => effects::Failure {
+                        kind: "effect",
+                        message: format!("`{name}` is not available in workflow runs yet"),
+                    },
+                };
+                Next::Continue(Some(Err(ctx.error_value(
+                    failure.kind,
+                    failure.message,
+                    Value::Nil,
+                ))))
+            }
+            Request::Concurrent { kind, thunks } if kind != duet_lang::ir::Concurrent::Spawn => {
+                let race = kind == duet_lang::ir::Concurrent::Race;
+                if thunks.is_empty() {
+                    let ctx = &mut self.vm.machine.ctx;
+                    let empty = if race {
+                        Value::Nil
                     } else {
-                        self.end(t, Ending::Completed(Term::Nil));
-                    }
+                        ctx.vector(Vec::new())
+                    };
+                    return Next::Continue(Some(Ok(empty)));
                 }
-                Step::Error(e) => {
-                    let message = format!(
-                        "{} [{}] in state `{}`",
-                        e.message,
-                        e.kind,
-                        self.state_name()
-                    );
-                    self.fail(t, message);
+                let gid = self.next_id;
+                self.next_id += 1;
+                let mut members = Vec::with_capacity(thunks.len());
+                for (index, thunk) in thunks.iter().enumerate() {
+                    let k = self.alloc_fiber();
+                    self.children.insert(k, (gid, index));
+                    members.push(k);
+                    // A thunk is a closure: `call` sets up its frame and runs nothing yet.
+                    let _ = self.vm.call(k, *thunk, &[]);
+                    runnable.push_back((k, None));
                 }
-                Step::Request(request) => {
-                    if let Some(result) = self.immediate(t, &request) {
-                        resume = Some(result);
-                        continue;
-                    }
-                    match request {
-                        Request::Goto(state) => self.enter(state as usize),
-                        Request::Terminal { status, result } => {
-                            let term = to_term(&self.vm.machine.ctx, result).unwrap_or(Term::Nil);
-                            let ending = match status {
-                                Terminal::Completed => Ending::Completed(term),
-                                Terminal::Cancelled => Ending::Cancelled(term),
-                                Terminal::Failed => Ending::Failed(match &term {
-                                    Term::Str(s) => s.to_string(),
-                                    Term::Nil => "the workflow failed".into(),
-                                    other => other.to_string(),
-                                }),
-                            };
-                            self.end(t, ending);
-                        }
-                        Request::Await { pattern, args, .. } => {
-                            match self.wait(t, pattern, &args, None) {
-                                Ok(()) => return,
-                                Err(e) => resume = Some(Err(e)),
-                            }
-                        }
-                        Request::Effect { name, args } if name == "prompt" => {
-                            match self.prompt(t, &args) {
-                                Ok(()) => return,
-                                Err(e) => resume = Some(Err(e)),
-                            }
-                        }
-                        Request::Effect { name, args } => {
-                            let ctx = &mut self.vm.machine.ctx;
-                            match Effect::parse(ctx, &name, &args) {
-                                Some(Ok(effect)) => {
-                                    match effects::authorise(&effect, &self.capabilities) {
-                                        Ok(()) => {
-                                            let id = self.next_id;
-                                            self.next_id += 1;
-                                            self.external.insert(id, effect.clone());
-                                            self.requests.push(ExternalRequest { id, effect });
-                                            return;
-                                        }
-                                        Err(f) => {
-                                            resume = Some(Err(ctx.error_value(
-                                                f.kind,
-                                                f.message,
-                                                Value::Nil,
-                                            )))
-                                        }
-                                    }
-                                }
-                                Some(Err(f)) => {
-                                    resume =
-                                        Some(Err(ctx.error_value(f.kind, f.message, Value::Nil)))
-                                }
-                                None => {
-                                    resume = Some(Err(ctx.error_value(
-                                        "effect",
-                                        format!("`{name}` is not available in workflow runs yet"),
-                                        Value::Nil,
-                                    )))
-                                }
-                            }
-                        }
-                        other => {
-                            let what = match other {
-                                Request::Concurrent { kind, .. } => {
-                                    format!("`{kind:?}`").to_lowercase()
-                                }
-                                Request::Handler { .. } => "`on-asserted` handlers".into(),
-                                _ => "`poll`".into(),
-                            };
-                            let ctx = &mut self.vm.machine.ctx;
-                            resume = Some(Err(ctx.error_value(
-                                "effect",
-                                format!("{what} is not available in workflow runs yet"),
-                                Value::Nil,
-                            )));
-                        }
-                    }
-                }
+                self.groups.insert(
+                    gid,
+                    Group {
+                        race,
+                        parent: f,
+                        results: vec![None; members.len()],
+                        members,
+                    },
+                );
+                Next::Wait
+            }
+            other => {
+                let what = match other {
+                    Request::Concurrent { .. } => "`spawn`".to_string(),
+                    Request::Handler { .. } => "`on-asserted` handlers".into(),
+                    _ => "`poll`".into(),
+                };
+                let ctx = &mut self.vm.machine.ctx;
+                Next::Continue(Some(Err(ctx.error_value(
+                    "effect",
+                    format!("{what} is not available in workflow runs yet"),
+                    Value::Nil,
+                ))))
             }
         }
     }
@@ -426,6 +640,7 @@ impl WorkflowEntity {
     fn wait(
         &mut self,
         t: &mut Turn,
+        fiber: usize,
         pattern: u32,
         args: &[Value],
         prompt: Option<(Handle, usize)>,
@@ -434,13 +649,14 @@ impl WorkflowEntity {
         let ctx = &mut self.vm.machine.ctx;
         let sam_pattern = to_pattern(ctx, &program.patterns[pattern as usize], args)
             .map_err(|why| ctx.error_value("type", format!("`await`: {why}"), Value::Nil))?;
-        self.observe(t, sam_pattern, prompt);
+        self.observe(t, fiber, sam_pattern, prompt);
         Ok(())
     }
 
     fn observe(
         &mut self,
         t: &mut Turn,
+        fiber: usize,
         pattern: crate::sam::Pattern,
         prompt: Option<(Handle, usize)>,
     ) {
@@ -454,6 +670,7 @@ impl WorkflowEntity {
         self.waits.insert(
             id,
             Wait {
+                fiber,
                 observe: observe_handle,
                 prompt,
             },
@@ -462,7 +679,7 @@ impl WorkflowEntity {
 
     /// `(prompt role text …)`: asserts `<agent-request ROLE ID TEXT>` and waits for
     /// `<agent-response ID REPLY …>`, returning REPLY.
-    fn prompt(&mut self, t: &mut Turn, args: &[Value]) -> Result<(), Value> {
+    fn prompt(&mut self, t: &mut Turn, fiber: usize, args: &[Value]) -> Result<(), Value> {
         let ctx = &mut self.vm.machine.ctx;
         let role = to_term(ctx, args[0])
             .map_err(|why| ctx.error_value("type", format!("`prompt`: {why}"), Value::Nil))?;
@@ -490,7 +707,7 @@ impl WorkflowEntity {
                 .into_iter()
                 .collect(),
         }));
-        self.observe(t, pattern, Some((request, 1)));
+        self.observe(t, fiber, pattern, Some((request, 1)));
         Ok(())
     }
 
@@ -499,6 +716,7 @@ impl WorkflowEntity {
     }
 
     fn end(&mut self, t: &mut Turn, ending: Ending) {
+        self.cancel_branches(t);
         self.ending = Some(ending);
         for (_, wait) in std::mem::take(&mut self.waits) {
             t.retract(wait.observe);
@@ -520,8 +738,10 @@ struct SavedWorkflow {
     capabilities: Vec<String>,
     next_id: u64,
     waits: BTreeMap<u64, Wait>,
-    external: BTreeMap<u64, Effect>,
+    external: BTreeMap<u64, (usize, Effect)>,
     handles: BTreeMap<u64, Handle>,
+    children: BTreeMap<usize, (u64, usize)>,
+    groups: BTreeMap<u64, Group>,
     requests: Vec<ExternalRequest>,
     output: Vec<Output>,
     ending: Option<Ending>,
@@ -544,6 +764,8 @@ impl Entity for WorkflowEntity {
             waits: self.waits.clone(),
             external: self.external.clone(),
             handles: self.handles.clone(),
+            children: self.children.clone(),
+            groups: self.groups.clone(),
             requests: self.requests.clone(),
             output: self.output.clone(),
             ending: self.ending.clone(),
@@ -579,15 +801,15 @@ impl Entity for WorkflowEntity {
                 }
                 None => from_term(ctx, whole),
             };
-            self.drive(t, Some(Ok(value)));
+            self.drive(t, wait.fiber, Some(Ok(value)));
         } else if let Some([Term::Int(id), Term::Int(at)]) = body.record_fields("%deadline") {
-            if let Some(effect) = self.external.get_mut(&(*id as u64)) {
+            if let Some((_, effect)) = self.external.get_mut(&(*id as u64)) {
                 *effect = Effect::SleepUntil(*at);
             }
         } else if let Some([Term::Int(id), result]) = body.record_fields("%answer") {
-            if self.external.remove(&(*id as u64)).is_none() {
+            let Some((fiber, _)) = self.external.remove(&(*id as u64)) else {
                 return Ok(());
-            }
+            };
             let ctx = &mut self.vm.machine.ctx;
             let resume = match (result.record_fields("ok"), result.record_fields("error")) {
                 (Some([outcome]), _) => Ok(from_term(ctx, outcome)),
@@ -596,7 +818,7 @@ impl Entity for WorkflowEntity {
                 }
                 _ => Err(ctx.error_value("internal", "a malformed effect answer", Value::Nil)),
             };
-            self.drive(t, Some(resume));
+            self.drive(t, fiber, Some(resume));
         }
         Ok(())
     }
