@@ -160,3 +160,64 @@ fn ask_user_suspends_and_duet_answer_completes_it() {
     let again = duet(&dir, &["answer", "r1", "no"]);
     assert!(text(&again.stderr).contains("already ended"));
 }
+
+/// Runs an example from a fresh directory with echo agents; returns the output.
+fn example(name: &str, extra: &[&str], setup: impl FnOnce(&Path)) -> (PathBuf, Output) {
+    let dir = temp(&format!("example-{name}"));
+    setup(&dir);
+    let file = std::fs::canonicalize(format!("examples/{name}.lisp")).expect("the example exists");
+    let mut args = vec!["run", "--agents", "echo"];
+    args.extend_from_slice(extra);
+    args.push(file.to_str().expect("utf-8"));
+    let out = Command::new(env!("CARGO_BIN_EXE_duet"))
+        .args(&args)
+        .current_dir(&dir)
+        .stdin(Stdio::null())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("duet runs");
+    (dir, out)
+}
+
+#[test]
+fn every_example_runs_offline_with_echo_agents() {
+    let (_, out) = example("plan-implement-review", &[], |_| {});
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).starts_with("round 1 review: echo: Reply APPROVE"));
+    assert!(
+        text(&out.stderr).ends_with("completed with {:rounds 1}\n"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let (_, out) = example("best-of-three", &[], |_| {});
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Attempt 3:"));
+
+    let (_, out) = example("fan-out", &[], |_| {});
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("completed with {:answers 3}"));
+
+    let (_, out) = example("ci-relay", &["--allow", "workspace/read"], |dir| {
+        std::fs::write(dir.join("ci-status.txt"), "green\n").unwrap();
+    });
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "CI is green after 1 checks\n");
+
+    let (_, out) = example("ci-relay", &["--allow", "workspace/read"], |dir| {
+        std::fs::write(dir.join("ci-status.txt"), "pending\n").unwrap();
+    });
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("CI did not finish in time"));
+
+    let (dir, out) = example("approval-gate", &[], |_| {});
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let answered = duet(&dir, &["answer", "r1", "yes"]);
+    assert_eq!(
+        answered.status.code(),
+        Some(0),
+        "{}",
+        text(&answered.stderr)
+    );
+    assert_eq!(text(&answered.stdout), "deploying\n");
+}
