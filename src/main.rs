@@ -36,6 +36,8 @@ enum Command {
     Resume(commands::runs::RunIdArgs),
     /// Answer the question a run waits on, and continue it.
     Answer(commands::runs::AnswerArgs),
+    /// A run's turns, oldest first: number, time, what came in.
+    History(commands::runs::HistoryArgs),
     /// Run the language server on standard input and output.
     Lsp(commands::lsp::LspArgs),
 }
@@ -62,6 +64,7 @@ fn main() -> ExitCode {
         Command::Status(args) => commands::runs::status(&args),
         Command::Resume(args) => commands::runs::resume(&args),
         Command::Answer(args) => commands::runs::answer(&args),
+        Command::History(args) => commands::runs::history(&args),
         Command::Lsp(args) => commands::lsp::run(&args),
     }
 }

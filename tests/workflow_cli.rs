@@ -126,6 +126,18 @@ fn a_run_killed_while_sleeping_wakes_at_its_original_time() {
     let again = duet(&dir, &["resume", "r1"]);
     assert_eq!(again.status.code(), Some(0));
     assert!(text(&again.stderr).contains("already ended"));
+    // The journal: the timer's deadline, then the sleep's answer.
+    let history = text(&duet(&dir, &["history", "r1"]).stdout);
+    let lines: Vec<&str> = history.lines().collect();
+    assert_eq!(lines.len(), 2, "{history}");
+    assert!(
+        lines[0].starts_with("1\t") && lines[0].contains("timer 0 set for"),
+        "{history}"
+    );
+    assert!(
+        lines[1].starts_with("2\t") && lines[1].ends_with("effect 0 answered: <ok nil>"),
+        "{history}"
+    );
 }
 
 #[test]

@@ -138,3 +138,75 @@ pub fn answer(args: &AnswerArgs) -> ExitCode {
     );
     ExitCode::from(outcome.exit_code())
 }
+
+/// Arguments of `duet history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The run, e.g. `r1`.
+    run: String,
+    /// The branch (default: the run's current branch).
+    #[arg(long)]
+    branch: Option<String>,
+    /// Show only the last N turns.
+    #[arg(long, value_name = "N")]
+    limit: Option<usize>,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+/// `duet history RUN`: its turns, oldest first, one a line: number, time, what came in.
+pub fn history(args: &HistoryArgs) -> ExitCode {
+    let store = match open(&args.store) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let found = args
+        .run
+        .parse::<RunId>()
+        .and_then(|id| store.run(id).map(|r| (id, r)));
+    let (id, run) = match found {
+        Ok(found) => found,
+        Err(e) => {
+            output::error(&format!("no run `{}`: {e}", args.run));
+            return ExitCode::from(2);
+        }
+    };
+    let branch = args.branch.clone().unwrap_or(run.current_branch);
+    let (turns, damage) = match store.read_turns(id, &branch, 1) {
+        Ok(turns) => (turns, None),
+        Err(partial) => (partial.turns, Some(partial.error)),
+    };
+    let skip = args.limit.map_or(0, |n| turns.len().saturating_sub(n));
+    for turn in &turns[skip..] {
+        let summary = postcard::from_bytes::<duet_runtime::sam::Term>(&turn.payload)
+            .map(|t| summarise(&t))
+            .unwrap_or_else(|_| "(undecodable payload)".into());
+        println!("{}\t{}\t{summary}", turn.turn, turn.at);
+    }
+    match damage {
+        Some(e) => {
+            output::error(&e.to_string());
+            ExitCode::from(1)
+        }
+        None => ExitCode::SUCCESS,
+    }
+}
+
+/// One line about a turn's input.
+fn summarise(input: &duet_runtime::sam::Term) -> String {
+    use duet_runtime::sam::Term;
+    let text = match (
+        input.record_fields("%answer"),
+        input.record_fields("%deadline"),
+    ) {
+        (Some([Term::Int(id), result]), _) => format!("effect {id} answered: {result}"),
+        (_, Some([Term::Int(id), Term::Int(at)])) => format!("timer {id} set for {at}"),
+        _ => input.to_string(),
+    };
+    let line = text.replace('\n', "\\n");
+    if line.chars().count() > 100 {
+        format!("{}…", line.chars().take(99).collect::<String>())
+    } else {
+        line
+    }
+}
