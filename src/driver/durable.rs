@@ -31,6 +31,9 @@ struct Manifest {
     roles: Vec<Role>,
     capabilities: Vec<String>,
     workspace: String,
+    /// The run's state before its first turn, so a run killed before its first snapshot
+    /// still resumes.
+    initial: Vec<u8>,
 }
 
 fn now_ms() -> u64 {
@@ -62,8 +65,11 @@ pub fn start(
     let Some(store) = open(dir, err) else {
         return Outcome::Rejected;
     };
+    let program = vm.program().encode();
+    let run = Run::start(vm, workflow.clone(), roles.clone(), capabilities.clone());
     let manifest = Manifest {
-        program: vm.program().encode(),
+        initial: run.snapshot(),
+        program,
         workflow: workflow.clone(),
         roles: roles.clone(),
         capabilities: Capabilities::ALL
@@ -99,7 +105,6 @@ pub fn start(
         workflow.name,
         dir.display()
     );
-    let run = Run::start(vm, workflow, roles, capabilities);
     follow(&store, record.id, run, 0, Vec::new(), &workspace, out, err)
 }
 
@@ -145,7 +150,10 @@ fn restore(store: &Store, id: &str, err: &mut dyn Write) -> Result<Restored, Out
         let snapshot = store
             .nearest_snapshot(id, &record.current_branch, last)
             .map_err(|e| e.to_string())?
-            .ok_or("it has no snapshot to start from")?;
+            .unwrap_or(duet_runtime::store::Snapshot {
+                turn: 0,
+                state: manifest.initial.clone(),
+            });
         let mut run = Run::restore(&program, &snapshot.state)?;
         for turn in turns.iter().filter(|t| t.turn > snapshot.turn) {
             let input: Term = postcard::from_bytes(&turn.payload)

@@ -1,0 +1,108 @@
+//! A workflow of many turns killed with SIGKILL at random moments (50 trials): after each
+//! kill, `duet resume` finishes it with exactly the result of an uninterrupted run, and the
+//! journal holds every turn once.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+const WORKFLOW: &str = "\
+(workflow counter
+  (def total 0)
+  (state count
+    (loop [i 0]
+      (when (< i 120)
+        (set! total (+ total i (random-int 1)))
+        (recur (inc i))))
+    (println \"total\" total)
+    (terminal :completed total)))
+";
+
+fn duet(dir: &PathBuf, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_duet"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("DUET_STORE")
+        .output()
+        .expect("duet runs")
+}
+
+#[test]
+fn killed_runs_resume_to_the_same_result() {
+    // A small deterministic generator for the moments to kill at.
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let base = std::env::temp_dir().join(format!("duet-crash-{}", std::process::id()));
+    // How long an uninterrupted run takes here, to kill within it.
+    let reference = base.join("reference");
+    std::fs::create_dir_all(&reference).expect("a temp dir");
+    std::fs::write(reference.join("counter.lisp"), WORKFLOW).expect("writable");
+    let started = std::time::Instant::now();
+    let whole = duet(&reference, &["run", "counter.lisp"]);
+    let span = started.elapsed().as_millis().max(10) as u64;
+    assert_eq!(String::from_utf8_lossy(&whole.stdout), "total 7140\n");
+    let mut resumed = 0;
+    for trial in 0..50 {
+        let dir = base.join(format!("t{trial}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a temp dir");
+        std::fs::write(dir.join("counter.lisp"), WORKFLOW).expect("writable");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_duet"))
+            .args(["run", "counter.lisp"])
+            .current_dir(&dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("duet starts");
+        // Past the first third the run is usually recorded and turning.
+        std::thread::sleep(Duration::from_millis(span / 3 + next() % (span * 2 / 3)));
+        let _ = child.kill();
+        let first = child.wait_with_output().expect("it ends");
+        let first_out = String::from_utf8_lossy(&first.stdout).into_owned();
+        if !first_out.contains("total 7140") {
+            // Killed before the end (or before the run was recorded at all).
+            let runs = duet(&dir, &["runs"]);
+            if String::from_utf8_lossy(&runs.stdout).starts_with("r1") {
+                let again = duet(&dir, &["resume", "r1"]);
+                assert_eq!(
+                    again.status.code(),
+                    Some(0),
+                    "trial {trial}: {}",
+                    String::from_utf8_lossy(&again.stderr)
+                );
+                let out = String::from_utf8_lossy(&again.stdout);
+                assert!(
+                    out.ends_with("total 7140\n"),
+                    "trial {trial}: resumed output {out:?}"
+                );
+                resumed += 1;
+            } else {
+                continue;
+            }
+        }
+        let runs = String::from_utf8_lossy(&duet(&dir, &["runs"]).stdout).into_owned();
+        assert_eq!(runs, "r1\tcounter\tcompleted\n", "trial {trial}");
+        // Every effect's answer was journaled exactly once.
+        let history = String::from_utf8_lossy(&duet(&dir, &["history", "r1"]).stdout).into_owned();
+        let turns: Vec<&str> = history.lines().collect();
+        assert_eq!(turns.len(), 120, "trial {trial}: {history}");
+        for (i, line) in turns.iter().enumerate() {
+            assert!(
+                line.starts_with(&format!("{}\t", i + 1)),
+                "trial {trial}: {line}"
+            );
+            assert!(line.ends_with("answered: <ok 0>"), "trial {trial}: {line}");
+        }
+    }
+    assert!(
+        resumed >= 15,
+        "only {resumed} of 50 trials were killed mid-run; kill earlier"
+    );
+    let _ = std::fs::remove_dir_all(&base);
+}
