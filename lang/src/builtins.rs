@@ -48,6 +48,13 @@ const fn n(k: usize) -> Option<usize> {
 /// Every builtin function, sorted by name.
 pub const BUILTINS: &[Builtin] = &[
     f(
+        "%duration-ms",
+        "[duration]",
+        1,
+        n(1),
+        "Internal: a duration (\"30s\", \"5m\" or milliseconds) in milliseconds.",
+    ),
+    f(
         "%sort-by-key",
         "[pairs]",
         1,

@@ -220,8 +220,6 @@ pub enum Instr {
     /// Pop n pattern arguments and a handler taking the matched value; install it for the
     /// life of the current facet.
     Handler(Event, u32, u16),
-    /// Pop the thunk of a `poll`, its `every` and (when the flag says so) its timeout.
-    Poll(bool),
     /// Leave the state for another one.
     Goto(u16),
     /// End the workflow, with the popped result when the flag says so.

@@ -363,7 +363,6 @@ fn describe(request: &Request) -> String {
         Request::Await { .. } => "`await`".into(),
         Request::Concurrent { kind, .. } => format!("`{}`", format!("{kind:?}").to_lowercase()),
         Request::Handler { .. } => "an `on-…` handler".into(),
-        Request::Poll { .. } => "`poll`".into(),
         Request::Goto(_) => "`goto`".into(),
         Request::Terminal { .. } => "`terminal`".into(),
         Request::Print(_) | Request::Log(_) => "printing".into(),

@@ -158,7 +158,7 @@ impl Analysis {
                 every,
                 timeout,
             } => {
-                self.function([], |cx| cx.expr(expr));
+                self.expr(expr);
                 self.expr(every);
                 timeout.iter().for_each(|e| self.expr(e));
             }

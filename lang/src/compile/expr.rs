@@ -176,14 +176,7 @@ impl Compiler {
                 expr,
                 every,
                 timeout,
-            } => {
-                self.thunk("poll", |c| c.expr(expr, true));
-                self.expr(every, false);
-                if let Some(t) = timeout {
-                    self.expr(t, false);
-                }
-                self.emit(Instr::Poll(timeout.is_some()));
-            }
+            } => self.poll(expr, every, timeout.as_deref()),
             ExprKind::On(event, pattern, body) => {
                 let name = match event {
                     Event::Asserted => "on-asserted",
@@ -246,6 +239,58 @@ impl Compiler {
                 ));
             }
         }
+    }
+
+    /// `(poll expr :every d :timeout t?)` as a loop: evaluate `expr`; if truthy, that is the
+    /// value; past the deadline, nil; otherwise `(sleep d)` and try again. `now` and `sleep`
+    /// are effects, so a workflow run journals every check and every wait.
+    fn poll(&mut self, expr: &Expr, every: &Expr, timeout: Option<&Expr>) {
+        let (every_slot, deadline, value) = (
+            self.top().fresh_slot(),
+            self.top().fresh_slot(),
+            self.top().fresh_slot(),
+        );
+        let (now, sleep, millis) = (
+            self.builtin("now"),
+            self.builtin("sleep"),
+            self.builtin("%duration-ms"),
+        );
+        self.expr(every, false);
+        self.emit(Instr::SetLocal(every_slot));
+        match timeout {
+            Some(t) => {
+                self.emit(Instr::CallBuiltin(now, 0));
+                self.expr(t, false);
+                self.emit(Instr::CallBuiltin(millis, 1));
+                self.emit(Instr::Add);
+            }
+            None => self.emit(Instr::Nil),
+        }
+        self.emit(Instr::SetLocal(deadline));
+        let start = self.top().label();
+        self.expr(expr, false);
+        self.emit(Instr::SetLocal(value));
+        self.emit(Instr::Local(value));
+        let to_retry = self.top().emit_forward(Instr::JumpIfFalse);
+        self.emit(Instr::Local(value));
+        let done = self.top().emit_forward(Instr::Jump);
+        self.top().patch(to_retry);
+        self.emit(Instr::Local(deadline));
+        let no_deadline = self.top().emit_forward(Instr::JumpIfFalse);
+        self.emit(Instr::CallBuiltin(now, 0));
+        self.emit(Instr::Local(deadline));
+        self.emit(Instr::Ge);
+        let not_yet = self.top().emit_forward(Instr::JumpIfFalse);
+        self.emit(Instr::Nil);
+        let timed_out = self.top().emit_forward(Instr::Jump);
+        self.top().patch(no_deadline);
+        self.top().patch(not_yet);
+        self.emit(Instr::Local(every_slot));
+        self.emit(Instr::CallBuiltin(sleep, 1));
+        self.emit(Instr::Pop);
+        self.emit(Instr::Jump(start));
+        self.top().patch(done);
+        self.top().patch(timed_out);
     }
 
     /// Emits code that raises a plain string: for programs the checker would have rejected.

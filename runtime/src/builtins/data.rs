@@ -223,3 +223,20 @@ fn from_json(cx: &mut Cx, json: &serde_json::Value) -> Value {
         }
     }
 }
+
+/// `(%duration-ms d)`: a duration as milliseconds (`poll :timeout` uses it).
+pub fn duration_ms(cx: &mut Cx, args: &[Value]) -> Outcome {
+    match args[0] {
+        Value::Int(ms) if ms >= 0 => Ok(Value::Int(ms)),
+        v => match cx.ctx.as_str(v).map(crate::effects::duration::parse) {
+            Some(Ok(ms)) => Ok(Value::Int(ms as i64)),
+            Some(Err(why)) => Err(cx.ctx.error("type", why)),
+            None => Err(type_error(
+                cx,
+                "poll :timeout",
+                "a duration like \"30s\" or milliseconds",
+                v,
+            )),
+        },
+    }
+}

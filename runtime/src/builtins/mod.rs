@@ -19,6 +19,7 @@ pub type BuiltinFn = fn(&mut Cx, &[Value]) -> Outcome;
 /// `sort-by` are written in Duet (`stdlib/prelude.lisp`); `apply` is part of the VM's call
 /// machinery.
 const TABLE: &[(&str, BuiltinFn)] = &[
+    ("%duration-ms", data::duration_ms),
     ("%sort-by-key", collections::sort_by_key),
     ("%to-list", collections::to_list),
     ("*", numbers::mul),

@@ -69,15 +69,6 @@ pub enum Request {
         /// The closure to call with each matching value.
         handler: Value,
     },
-    /// Re-evaluate a thunk until truthy.
-    Poll {
-        /// The closure.
-        thunk: Value,
-        /// How long to sleep between tries.
-        every: Value,
-        /// How long to keep trying.
-        timeout: Option<Value>,
-    },
     /// Leave the current state.
     Goto(u16),
     /// End the workflow.

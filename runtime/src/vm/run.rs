@@ -591,16 +591,6 @@ impl Interp<'_> {
                         handler
                     })
                 }
-                Instr::Poll(has_timeout) => {
-                    let timeout = if has_timeout { Some(pop!(stack)) } else { None };
-                    let every = pop!(stack);
-                    let thunk = pop!(stack);
-                    suspend!(Request::Poll {
-                        thunk,
-                        every,
-                        timeout
-                    })
-                }
                 Instr::Goto(state) => suspend!(Request::Goto(state)),
                 Instr::Terminal(status, has_result) => {
                     let result = if has_result { pop!(stack) } else { Value::Nil };
@@ -887,14 +877,6 @@ pub fn request_values(request: &Request, out: &mut Vec<Value>) {
         Request::Handler { args, handler, .. } => {
             out.extend(args);
             out.push(*handler);
-        }
-        Request::Poll {
-            thunk,
-            every,
-            timeout,
-        } => {
-            out.extend([*thunk, *every]);
-            out.extend(timeout);
         }
         Request::Terminal { result, .. } => out.push(*result),
     }

@@ -624,7 +624,7 @@ impl WorkflowEntity {
                 let what = match other {
                     Request::Concurrent { .. } => "`spawn`".to_string(),
                     Request::Handler { .. } => "`on-asserted` handlers".into(),
-                    _ => "`poll`".into(),
+                    _ => "this request".into(),
                 };
                 let ctx = &mut self.vm.machine.ctx;
                 Next::Continue(Some(Err(ctx.error_value(
