@@ -100,6 +100,81 @@ enum Next {
     Stop,
 }
 
+/// Forwards the events an `on-…` handler's pattern sees to the workflow.
+#[derive(Serialize, Deserialize)]
+pub struct HandlerObserver {
+    workflow: Ref,
+    id: u64,
+    /// What each handle asserted, to report it when it is retracted.
+    seen: BTreeMap<Handle, Term>,
+}
+
+/// The snapshot kind of [`HandlerObserver`].
+pub const HANDLER_KIND: &str = "duet/handler";
+
+impl HandlerObserver {
+    /// An observer restored from its snapshot data.
+    pub fn restore(data: &[u8]) -> Result<Self, String> {
+        postcard::from_bytes(data).map_err(|e| format!("a damaged handler observer: {e}"))
+    }
+
+    fn forward(&self, t: &mut Turn, event: &str, captures: &Term) {
+        let whole = captures
+            .as_seq()
+            .and_then(|c| c.first().cloned())
+            .unwrap_or(Term::Nil);
+        t.message(
+            &self.workflow,
+            Term::record(
+                "%event",
+                vec![
+                    Term::Int(self.id as i64),
+                    Term::Keyword(event.into()),
+                    whole,
+                ],
+            ),
+        );
+    }
+}
+
+impl Entity for HandlerObserver {
+    fn assert(&mut self, t: &mut Turn, value: Term, handle: Handle) -> crate::sam::Result {
+        self.forward(t, "asserted", &value);
+        self.seen.insert(handle, value);
+        Ok(())
+    }
+
+    fn retract(&mut self, t: &mut Turn, handle: Handle) -> crate::sam::Result {
+        if let Some(value) = self.seen.remove(&handle) {
+            self.forward(t, "retracted", &value);
+        }
+        Ok(())
+    }
+
+    fn message(&mut self, t: &mut Turn, body: Term) -> crate::sam::Result {
+        self.forward(t, "message", &body);
+        Ok(())
+    }
+
+    fn snapshot(&self) -> EntitySnapshot {
+        EntitySnapshot {
+            kind: HANDLER_KIND.into(),
+            data: postcard::to_stdvec(self).expect("postcard encodes the observer"),
+        }
+    }
+}
+
+/// An installed `on-…` handler.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Installed {
+    /// `asserted`, `retracted` or `message`.
+    event: String,
+    /// The closure called with each matching value (pinned in the VM while installed).
+    closure: Value,
+    /// The `Observe` assertion.
+    observe: Handle,
+}
+
 /// A pending wait on the dataspace.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Wait {
@@ -139,6 +214,9 @@ pub struct WorkflowEntity {
     /// Branch fibers: the group and position each belongs to.
     children: BTreeMap<usize, (u64, usize)>,
     groups: BTreeMap<u64, Group>,
+    /// `on-…` handlers installed in the current state, and the fibers running them.
+    handlers: BTreeMap<u64, Installed>,
+    handler_fibers: std::collections::BTreeSet<usize>,
     /// Requests for the host, drained by it after each run of the system.
     pub requests: Vec<ExternalRequest>,
     /// What the workflow printed and logged, drained by the host.
@@ -169,6 +247,8 @@ impl WorkflowEntity {
             handles: BTreeMap::new(),
             children: BTreeMap::new(),
             groups: BTreeMap::new(),
+            handlers: BTreeMap::new(),
+            handler_fibers: Default::default(),
             requests: Vec::new(),
             output: Vec::new(),
             ending: None,
@@ -221,6 +301,8 @@ impl WorkflowEntity {
             handles: saved.handles,
             children: saved.children,
             groups: saved.groups,
+            handlers: saved.handlers,
+            handler_fibers: saved.handler_fibers,
             requests: saved.requests,
             output: saved.output,
             ending: saved.ending,
@@ -270,9 +352,11 @@ impl WorkflowEntity {
     /// A fiber with nothing on it, for a branch.
     fn alloc_fiber(&mut self) -> usize {
         let fibers = &self.vm.machine.fibers;
-        match (1..fibers.len())
-            .find(|&k| fibers[k].frames.is_empty() && !self.children.contains_key(&k))
-        {
+        match (1..fibers.len()).find(|&k| {
+            fibers[k].frames.is_empty()
+                && !self.children.contains_key(&k)
+                && !self.handler_fibers.contains(&k)
+        }) {
             Some(k) => k,
             None => {
                 self.vm.machine.fibers.push(crate::vm::Fiber::default());
@@ -313,6 +397,21 @@ impl WorkflowEntity {
         }
         self.children.remove(&fiber);
         self.reset_fiber(fiber);
+    }
+
+    /// Removes the `on-…` handlers of the state and stops the fibers running them.
+    fn cancel_handlers(&mut self, t: &mut Turn) {
+        for (_, installed) in std::mem::take(&mut self.handlers) {
+            t.retract(installed.observe);
+            self.vm
+                .machine
+                .ctx
+                .pinned
+                .retain(|v| *v != installed.closure);
+        }
+        for fiber in std::mem::take(&mut self.handler_fibers) {
+            self.cancel_fiber(t, fiber);
+        }
     }
 
     /// Stops every branch fiber (a `goto` or `terminal` ends them all).
@@ -472,6 +571,20 @@ impl WorkflowEntity {
                             return;
                         }
                     }
+                    Step::Done(_) if self.handler_fibers.remove(&f) => {
+                        self.reset_fiber(f);
+                        break;
+                    }
+                    Step::Error(e) if self.handler_fibers.contains(&f) => {
+                        let message = format!(
+                            "an `on-…` handler failed: {} [{}] in state `{}`",
+                            e.message,
+                            e.kind,
+                            self.state_name()
+                        );
+                        self.fail(t, message);
+                        return;
+                    }
                     Step::Done(value) => {
                         let term = to_term(&self.vm.machine.ctx, value)
                             .map_err(|why| Term::Str(why.into()));
@@ -537,6 +650,7 @@ impl WorkflowEntity {
         match request {
             Request::Goto(state) => {
                 self.cancel_branches(t);
+                self.cancel_handlers(t);
                 self.enter(state as usize);
                 Next::Restart
             }
@@ -586,6 +700,48 @@ impl WorkflowEntity {
                     failure.message,
                     Value::Nil,
                 ))))
+            }
+            Request::Handler {
+                event,
+                pattern,
+                args,
+                handler,
+            } => {
+                let program = self.vm.program().clone();
+                let ctx = &mut self.vm.machine.ctx;
+                let sam_pattern = match to_pattern(ctx, &program.patterns[pattern as usize], &args)
+                {
+                    Ok(p) => p,
+                    Err(why) => {
+                        return Next::Continue(Some(Err(ctx.error_value("type", why, Value::Nil))));
+                    }
+                };
+                ctx.pinned.push(handler);
+                let id = self.next_id;
+                self.next_id += 1;
+                let me = self
+                    .me
+                    .expect("the workflow knows its own ref once started");
+                let observer = t.create(HandlerObserver {
+                    workflow: me,
+                    id,
+                    seen: BTreeMap::new(),
+                });
+                let observe_handle = t.assert(&self.dataspace, observe(&sam_pattern, observer));
+                let event = match event {
+                    duet_lang::ir::Event::Asserted => "asserted",
+                    duet_lang::ir::Event::Retracted => "retracted",
+                    duet_lang::ir::Event::Message => "message",
+                };
+                self.handlers.insert(
+                    id,
+                    Installed {
+                        event: event.into(),
+                        closure: handler,
+                        observe: observe_handle,
+                    },
+                );
+                Next::Continue(Some(Ok(Value::Nil)))
             }
             Request::Concurrent { kind, thunks } if kind != duet_lang::ir::Concurrent::Spawn => {
                 let race = kind == duet_lang::ir::Concurrent::Race;
@@ -717,6 +873,7 @@ impl WorkflowEntity {
 
     fn end(&mut self, t: &mut Turn, ending: Ending) {
         self.cancel_branches(t);
+        self.cancel_handlers(t);
         self.ending = Some(ending);
         for (_, wait) in std::mem::take(&mut self.waits) {
             t.retract(wait.observe);
@@ -742,6 +899,8 @@ struct SavedWorkflow {
     handles: BTreeMap<u64, Handle>,
     children: BTreeMap<usize, (u64, usize)>,
     groups: BTreeMap<u64, Group>,
+    handlers: BTreeMap<u64, Installed>,
+    handler_fibers: std::collections::BTreeSet<usize>,
     requests: Vec<ExternalRequest>,
     output: Vec<Output>,
     ending: Option<Ending>,
@@ -766,6 +925,8 @@ impl Entity for WorkflowEntity {
             handles: self.handles.clone(),
             children: self.children.clone(),
             groups: self.groups.clone(),
+            handlers: self.handlers.clone(),
+            handler_fibers: self.handler_fibers.clone(),
             requests: self.requests.clone(),
             output: self.output.clone(),
             ending: self.ending.clone(),
@@ -802,6 +963,21 @@ impl Entity for WorkflowEntity {
                 None => from_term(ctx, whole),
             };
             self.drive(t, wait.fiber, Some(Ok(value)));
+        } else if let Some([Term::Int(id), Term::Keyword(event), value]) =
+            body.record_fields("%event")
+        {
+            let Some(installed) = self.handlers.get(&(*id as u64)) else {
+                return Ok(());
+            };
+            if *installed.event != **event {
+                return Ok(());
+            }
+            let closure = installed.closure;
+            let fiber = self.alloc_fiber();
+            self.handler_fibers.insert(fiber);
+            let argument = from_term(&mut self.vm.machine.ctx, value);
+            let _ = self.vm.call(fiber, closure, &[argument]);
+            self.drive(t, fiber, None);
         } else if let Some([Term::Int(id), Term::Int(at)]) = body.record_fields("%deadline") {
             if let Some((_, effect)) = self.external.get_mut(&(*id as u64)) {
                 *effect = Effect::SleepUntil(*at);

@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::agents::{AGENTS_KIND, AgentService, Role};
 use super::entity::{
-    AWAIT_KIND, AwaitObserver, Ending, ExternalRequest, Output, WORKFLOW_KIND, WorkflowEntity,
+    AWAIT_KIND, AwaitObserver, Ending, ExternalRequest, HANDLER_KIND, HandlerObserver, Output,
+    WORKFLOW_KIND, WorkflowEntity,
 };
 use crate::effects::{self, Capabilities, Workspace};
 use crate::sam::{Dataspace, Entity, Event, Pattern, Ref, SkeletonIndex, System, Term, observe};
@@ -124,6 +125,8 @@ impl Run {
                         .map(|a| Box::new(a) as Box<dyn Entity>),
                     AWAIT_KIND => AwaitObserver::restore(&snapshot.data)
                         .map(|a| Box::new(a) as Box<dyn Entity>),
+                    HANDLER_KIND => HandlerObserver::restore(&snapshot.data)
+                        .map(|h| Box::new(h) as Box<dyn Entity>),
                     other => Err(format!("no behaviour for entities of kind `{other}`")),
                 };
             match restored {
