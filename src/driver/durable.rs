@@ -114,6 +114,9 @@ struct Restored {
     run: Run,
     last: u64,
     workspace: Workspace,
+    /// What the replayed turns printed and logged. The crash may have come before it was
+    /// shown, so it is shown again: output is at least once.
+    replayed: Vec<Output>,
 }
 
 fn restore(store: &Store, id: &str, err: &mut dyn Write) -> Result<Restored, Outcome> {
@@ -155,15 +158,16 @@ fn restore(store: &Store, id: &str, err: &mut dyn Write) -> Result<Restored, Out
                 state: manifest.initial.clone(),
             });
         let mut run = Run::restore(&program, &snapshot.state)?;
+        let mut replayed = Vec::new();
         for turn in turns.iter().filter(|t| t.turn > snapshot.turn) {
             let input: Term = postcard::from_bytes(&turn.payload)
                 .map_err(|e| format!("turn {} does not decode: {e}", turn.turn))?;
             run.deliver(input);
-            let _ = run.settle();
+            replayed.extend(run.settle().outputs);
         }
-        Ok((run, last))
+        Ok((run, last, replayed))
     })();
-    let (run, last) = restored.map_err(|e| {
+    let (run, last, replayed) = restored.map_err(|e| {
         let _ = writeln!(err, "error: cannot restore {id}: {e}");
         Outcome::Failed
     })?;
@@ -180,6 +184,7 @@ fn restore(store: &Store, id: &str, err: &mut dyn Write) -> Result<Restored, Out
         run,
         last,
         workspace,
+        replayed,
     })
 }
 
@@ -199,6 +204,7 @@ pub fn resume(dir: &Path, id: &str, out: &mut dyn Write, err: &mut dyn Write) ->
         r.run.state_name(),
         r.last
     );
+    show(&r.replayed, out, err);
     let pending = r.run.unanswered();
     follow(&store, r.id, r.run, r.last, pending, &r.workspace, out, err)
 }
@@ -218,6 +224,7 @@ pub fn answer(
         Ok(r) => r,
         Err(outcome) => return outcome,
     };
+    show(&r.replayed, out, err);
     let mut pending = r.run.unanswered();
     let Some(position) = pending
         .iter()
@@ -262,6 +269,21 @@ fn load_manifest(store: &Store, hash: &str) -> Result<Manifest, String> {
         .map_err(|e| e.to_string())?
         .ok_or("its manifest blob is missing")?;
     postcard::from_bytes(&bytes).map_err(|e| format!("its manifest does not decode: {e}"))
+}
+
+/// Writes what a workflow printed to `out` and its log to `err`.
+fn show(outputs: &[Output], out: &mut dyn Write, err: &mut dyn Write) {
+    for output in outputs {
+        match output {
+            Output::Print(text) => {
+                let _ = out.write_all(text.as_bytes());
+            }
+            Output::Log(text) => {
+                let _ = writeln!(err, "log: {text}");
+            }
+        }
+    }
+    let _ = out.flush();
 }
 
 /// Appends `input` as the next turn; returns its number once it is durable.
@@ -342,17 +364,7 @@ fn follow_asking(
     };
     loop {
         let progress = run.settle();
-        for output in &progress.outputs {
-            match output {
-                Output::Print(text) => {
-                    let _ = out.write_all(text.as_bytes());
-                }
-                Output::Log(text) => {
-                    let _ = writeln!(err, "log: {text}");
-                }
-            }
-        }
-        let _ = out.flush();
+        show(&progress.outputs, out, err);
         let state = run.snapshot();
         if let Err(e) = store.put_snapshot(id, MAIN, turn, &state) {
             return fail(err, e.to_string());
