@@ -292,25 +292,3 @@ fn meaning_check_sees_differences() {
     let c = read_data("(a\n  [b]\n  {:c 1})");
     assert!(same_all(&a, &c));
 }
-
-/// Prints a few generated programs with their formatting, and how many outputs have long
-/// lines: for checking what the generators produce (`cargo test -- --ignored --nocapture`).
-#[test]
-#[ignore]
-fn show_samples() {
-    use proptest::strategy::ValueTree;
-    use proptest::test_runner::TestRunner;
-    let mut runner = TestRunner::deterministic();
-    let mut long = 0;
-    for i in 0..200 {
-        let text = program().new_tree(&mut runner).unwrap().current();
-        let out = format_source(&text).unwrap();
-        if out.lines().any(|l| l.chars().count() > 80) {
-            long += 1;
-        }
-        if i < 4 {
-            println!("=== input\n{text}\n=== output\n{out}");
-        }
-    }
-    println!("{long} of 200 outputs have lines over 80");
-}

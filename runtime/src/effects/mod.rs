@@ -97,7 +97,7 @@ impl Failure {
 }
 
 /// Capabilities granted to a run (`--allow`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Capabilities(BTreeSet<String>);
 
 impl Capabilities {

@@ -199,9 +199,9 @@ struct Group {
     results: Vec<Option<Term>>,
 }
 
-/// The workflow's interpreter.
-pub struct WorkflowEntity {
-    vm: Vm,
+/// Everything a workflow entity holds besides its VM, as data: what a snapshot saves.
+#[derive(Clone, Serialize, Deserialize)]
+struct Data {
     workflow: CompiledWorkflow,
     dataspace: Ref,
     me: Option<Ref>,
@@ -218,11 +218,17 @@ pub struct WorkflowEntity {
     handlers: BTreeMap<u64, Installed>,
     handler_fibers: std::collections::BTreeSet<usize>,
     /// Requests for the host, drained by it after each run of the system.
-    pub requests: Vec<ExternalRequest>,
+    requests: Vec<ExternalRequest>,
     /// What the workflow printed and logged, drained by the host.
-    pub output: Vec<Output>,
+    output: Vec<Output>,
     /// Set once the workflow has ended.
-    pub ending: Option<Ending>,
+    ending: Option<Ending>,
+}
+
+/// The workflow's interpreter.
+pub struct WorkflowEntity {
+    vm: Vm,
+    d: Data,
 }
 
 impl WorkflowEntity {
@@ -236,30 +242,32 @@ impl WorkflowEntity {
     ) -> Self {
         WorkflowEntity {
             vm,
-            workflow,
-            dataspace,
-            me: None,
-            state: 0,
-            capabilities,
-            next_id: 0,
-            waits: BTreeMap::new(),
-            external: BTreeMap::new(),
-            handles: BTreeMap::new(),
-            children: BTreeMap::new(),
-            groups: BTreeMap::new(),
-            handlers: BTreeMap::new(),
-            handler_fibers: Default::default(),
-            requests: Vec::new(),
-            output: Vec::new(),
-            ending: None,
+            d: Data {
+                workflow,
+                dataspace,
+                me: None,
+                state: 0,
+                capabilities,
+                next_id: 0,
+                waits: BTreeMap::new(),
+                external: BTreeMap::new(),
+                handles: BTreeMap::new(),
+                children: BTreeMap::new(),
+                groups: BTreeMap::new(),
+                handlers: BTreeMap::new(),
+                handler_fibers: Default::default(),
+                requests: Vec::new(),
+                output: Vec::new(),
+                ending: None,
+            },
         }
     }
 
     /// Starts the workflow in its own turn: defines roles and variables, enters the first
     /// state and runs until it waits.
     pub fn start(&mut self, t: &mut Turn, me: Ref) {
-        self.me = Some(me);
-        self.vm.start(0, self.workflow.init);
+        self.d.me = Some(me);
+        self.vm.start(0, self.d.workflow.init);
         if let Some(step) = self.finish_call(t) {
             self.fail(t, step);
             return;
@@ -270,7 +278,8 @@ impl WorkflowEntity {
 
     /// The effects asked for and not answered yet (after a restore, to perform again).
     pub fn unanswered(&self) -> Vec<ExternalRequest> {
-        self.external
+        self.d
+            .external
             .iter()
             .map(|(&id, (_, effect))| ExternalRequest {
                 id,
@@ -284,36 +293,30 @@ impl WorkflowEntity {
         let saved: SavedWorkflow =
             postcard::from_bytes(data).map_err(|e| format!("a damaged workflow snapshot: {e}"))?;
         let vm = Vm::restore(program, &saved.machine).map_err(|e| e.to_string())?;
-        let mut capabilities = effects::Capabilities::default();
-        for cap in &saved.capabilities {
-            capabilities.grant(cap)?;
-        }
-        Ok(WorkflowEntity {
-            vm,
-            workflow: saved.workflow,
-            dataspace: saved.dataspace,
-            me: saved.me,
-            state: saved.state,
-            capabilities,
-            next_id: saved.next_id,
-            waits: saved.waits,
-            external: saved.external,
-            handles: saved.handles,
-            children: saved.children,
-            groups: saved.groups,
-            handlers: saved.handlers,
-            handler_fibers: saved.handler_fibers,
-            requests: saved.requests,
-            output: saved.output,
-            ending: saved.ending,
-        })
+        Ok(WorkflowEntity { vm, d: saved.data })
+    }
+
+    /// What the workflow printed and logged since last asked.
+    pub fn take_output(&mut self) -> Vec<Output> {
+        std::mem::take(&mut self.d.output)
+    }
+
+    /// The effects it asked for since last asked.
+    pub fn take_requests(&mut self) -> Vec<ExternalRequest> {
+        std::mem::take(&mut self.d.requests)
+    }
+
+    /// How it ended, once it has.
+    pub fn ending(&self) -> Option<&Ending> {
+        self.d.ending.as_ref()
     }
 
     /// The name of the state running.
     pub fn state_name(&self) -> &str {
-        self.workflow
+        self.d
+            .workflow
             .states
-            .get(self.state)
+            .get(self.d.state)
             .map_or("?", |(n, _)| n.as_str())
     }
 
@@ -336,10 +339,10 @@ impl WorkflowEntity {
     }
 
     fn enter(&mut self, state: usize) {
-        self.state = state;
+        self.d.state = state;
         // A state starts on a fresh main fiber: whatever the last one was doing is over.
         self.reset_fiber(0);
-        let fid = self.workflow.states[state].1;
+        let fid = self.d.workflow.states[state].1;
         self.vm.start(0, fid);
     }
 
@@ -354,8 +357,8 @@ impl WorkflowEntity {
         let fibers = &self.vm.machine.fibers;
         match (1..fibers.len()).find(|&k| {
             fibers[k].frames.is_empty()
-                && !self.children.contains_key(&k)
-                && !self.handler_fibers.contains(&k)
+                && !self.d.children.contains_key(&k)
+                && !self.d.handler_fibers.contains(&k)
         }) {
             Some(k) => k,
             None => {
@@ -368,40 +371,42 @@ impl WorkflowEntity {
     /// Stops a branch fiber and everything it waits on or started.
     fn cancel_fiber(&mut self, t: &mut Turn, fiber: usize) {
         let waits: Vec<u64> = self
+            .d
             .waits
             .iter()
             .filter(|(_, w)| w.fiber == fiber)
             .map(|(&id, _)| id)
             .collect();
         for id in waits {
-            if let Some(wait) = self.waits.remove(&id) {
+            if let Some(wait) = self.d.waits.remove(&id) {
                 t.retract(wait.observe);
                 if let Some((request, _)) = wait.prompt {
                     t.retract(request);
                 }
             }
         }
-        self.external.retain(|_, (f, _)| *f != fiber);
+        self.d.external.retain(|_, (f, _)| *f != fiber);
         let owned: Vec<u64> = self
+            .d
             .groups
             .iter()
             .filter(|(_, g)| g.parent == fiber)
             .map(|(&id, _)| id)
             .collect();
         for gid in owned {
-            if let Some(group) = self.groups.remove(&gid) {
+            if let Some(group) = self.d.groups.remove(&gid) {
                 for member in group.members {
                     self.cancel_fiber(t, member);
                 }
             }
         }
-        self.children.remove(&fiber);
+        self.d.children.remove(&fiber);
         self.reset_fiber(fiber);
     }
 
     /// Removes the `on-…` handlers of the state and stops the fibers running them.
     fn cancel_handlers(&mut self, t: &mut Turn) {
-        for (_, installed) in std::mem::take(&mut self.handlers) {
+        for (_, installed) in std::mem::take(&mut self.d.handlers) {
             t.retract(installed.observe);
             self.vm
                 .machine
@@ -409,18 +414,18 @@ impl WorkflowEntity {
                 .pinned
                 .retain(|v| *v != installed.closure);
         }
-        for fiber in std::mem::take(&mut self.handler_fibers) {
+        for fiber in std::mem::take(&mut self.d.handler_fibers) {
             self.cancel_fiber(t, fiber);
         }
     }
 
     /// Stops every branch fiber (a `goto` or `terminal` ends them all).
     fn cancel_branches(&mut self, t: &mut Turn) {
-        let branches: Vec<usize> = self.children.keys().copied().collect();
+        let branches: Vec<usize> = self.d.children.keys().copied().collect();
         for fiber in branches {
             self.cancel_fiber(t, fiber);
         }
-        self.groups.clear();
+        self.d.groups.clear();
     }
 
     /// A branch ended with `result`; returns the parent to continue, when the group is done.
@@ -430,9 +435,9 @@ impl WorkflowEntity {
         fiber: usize,
         result: Result<Term, Term>,
     ) -> Option<(usize, Option<Result<Value, Value>>)> {
-        let (gid, index) = self.children.remove(&fiber)?;
+        let (gid, index) = self.d.children.remove(&fiber)?;
         self.reset_fiber(fiber);
-        let finished = match (&result, self.groups.get_mut(&gid)) {
+        let finished = match (&result, self.d.groups.get_mut(&gid)) {
             (_, None) => return None,
             (Err(_), Some(_)) => true,
             (Ok(_), Some(group)) if group.race => true,
@@ -444,9 +449,9 @@ impl WorkflowEntity {
         if !finished {
             return None;
         }
-        let group = self.groups.remove(&gid)?;
+        let group = self.d.groups.remove(&gid)?;
         for member in &group.members {
-            if *member != fiber && self.children.contains_key(member) {
+            if *member != fiber && self.d.children.contains_key(member) {
                 self.cancel_fiber(t, *member);
             }
         }
@@ -493,25 +498,25 @@ impl WorkflowEntity {
     fn immediate(&mut self, t: &mut Turn, request: &Request) -> Option<Result<Value, Value>> {
         match request {
             Request::Print(text) => {
-                self.output.push(Output::Print(text.clone()));
+                self.d.output.push(Output::Print(text.clone()));
                 Some(Ok(Value::Nil))
             }
             Request::Log(text) => {
-                self.output.push(Output::Log(text.clone()));
+                self.d.output.push(Output::Log(text.clone()));
                 Some(Ok(Value::Nil))
             }
             Request::Effect { name, args } if name == "assert" || name == "send!" => {
                 let ctx = &mut self.vm.machine.ctx;
                 Some(match to_term(ctx, args[0]) {
                     Ok(term) if name == "assert" => {
-                        let handle = t.assert(&self.dataspace, term);
-                        let id = self.next_id;
-                        self.next_id += 1;
-                        self.handles.insert(id, handle);
+                        let handle = t.assert(&self.d.dataspace, term);
+                        let id = self.d.next_id;
+                        self.d.next_id += 1;
+                        self.d.handles.insert(id, handle);
                         Ok(ctx.heap.alloc(Object::Handle(id)))
                     }
                     Ok(term) => {
-                        t.message(&self.dataspace, term);
+                        t.message(&self.d.dataspace, term);
                         Ok(Value::Nil)
                     }
                     Err(why) => {
@@ -528,7 +533,7 @@ impl WorkflowEntity {
                     },
                     _ => None,
                 };
-                Some(match id.and_then(|id| self.handles.remove(&id)) {
+                Some(match id.and_then(|id| self.d.handles.remove(&id)) {
                     Some(handle) => {
                         t.retract(handle);
                         Ok(Value::Nil)
@@ -551,7 +556,7 @@ impl WorkflowEntity {
             std::collections::VecDeque::from([(fiber, resume)]);
         while let Some((f, mut resume)) = runnable.pop_front() {
             loop {
-                if self.ending.is_some() {
+                if self.d.ending.is_some() {
                     return;
                 }
                 match resume.take() {
@@ -564,18 +569,18 @@ impl WorkflowEntity {
                     Step::Done(value) if f == 0 => {
                         // The state's body ended: fall through to the next state, or complete.
                         let _ = value;
-                        if self.state + 1 < self.workflow.states.len() {
-                            self.enter(self.state + 1);
+                        if self.d.state + 1 < self.d.workflow.states.len() {
+                            self.enter(self.d.state + 1);
                         } else {
                             self.end(t, Ending::Completed(Term::Nil));
                             return;
                         }
                     }
-                    Step::Done(_) if self.handler_fibers.remove(&f) => {
+                    Step::Done(_) if self.d.handler_fibers.remove(&f) => {
                         self.reset_fiber(f);
                         break;
                     }
-                    Step::Error(e) if self.handler_fibers.contains(&f) => {
+                    Step::Error(e) if self.d.handler_fibers.contains(&f) => {
                         let message = format!(
                             "an `on-…` handler failed: {} [{}] in state `{}`",
                             e.message,
@@ -679,12 +684,12 @@ impl WorkflowEntity {
             Request::Effect { name, args } => {
                 let ctx = &mut self.vm.machine.ctx;
                 let failure = match Effect::parse(ctx, &name, &args) {
-                    Some(Ok(effect)) => match effects::authorise(&effect, &self.capabilities) {
+                    Some(Ok(effect)) => match effects::authorise(&effect, &self.d.capabilities) {
                         Ok(()) => {
-                            let id = self.next_id;
-                            self.next_id += 1;
-                            self.external.insert(id, (f, effect.clone()));
-                            self.requests.push(ExternalRequest { id, effect });
+                            let id = self.d.next_id;
+                            self.d.next_id += 1;
+                            self.d.external.insert(id, (f, effect.clone()));
+                            self.d.requests.push(ExternalRequest { id, effect });
                             return Next::Wait;
                         }
                         Err(failure) => failure,
@@ -717,9 +722,10 @@ impl WorkflowEntity {
                     }
                 };
                 ctx.pinned.push(handler);
-                let id = self.next_id;
-                self.next_id += 1;
+                let id = self.d.next_id;
+                self.d.next_id += 1;
                 let me = self
+                    .d
                     .me
                     .expect("the workflow knows its own ref once started");
                 let observer = t.create(HandlerObserver {
@@ -727,13 +733,13 @@ impl WorkflowEntity {
                     id,
                     seen: BTreeMap::new(),
                 });
-                let observe_handle = t.assert(&self.dataspace, observe(&sam_pattern, observer));
+                let observe_handle = t.assert(&self.d.dataspace, observe(&sam_pattern, observer));
                 let event = match event {
                     duet_lang::ir::Event::Asserted => "asserted",
                     duet_lang::ir::Event::Retracted => "retracted",
                     duet_lang::ir::Event::Message => "message",
                 };
-                self.handlers.insert(
+                self.d.handlers.insert(
                     id,
                     Installed {
                         event: event.into(),
@@ -754,18 +760,18 @@ impl WorkflowEntity {
                     };
                     return Next::Continue(Some(Ok(empty)));
                 }
-                let gid = self.next_id;
-                self.next_id += 1;
+                let gid = self.d.next_id;
+                self.d.next_id += 1;
                 let mut members = Vec::with_capacity(thunks.len());
                 for (index, thunk) in thunks.iter().enumerate() {
                     let k = self.alloc_fiber();
-                    self.children.insert(k, (gid, index));
+                    self.d.children.insert(k, (gid, index));
                     members.push(k);
                     // A thunk is a closure: `call` sets up its frame and runs nothing yet.
                     let _ = self.vm.call(k, *thunk, &[]);
                     runnable.push_back((k, None));
                 }
-                self.groups.insert(
+                self.d.groups.insert(
                     gid,
                     Group {
                         race,
@@ -816,14 +822,15 @@ impl WorkflowEntity {
         pattern: crate::sam::Pattern,
         prompt: Option<(Handle, usize)>,
     ) {
-        let id = self.next_id;
-        self.next_id += 1;
+        let id = self.d.next_id;
+        self.d.next_id += 1;
         let me = self
+            .d
             .me
             .expect("the workflow knows its own ref once started");
         let observer = t.create(AwaitObserver { workflow: me, id });
-        let observe_handle = t.assert(&self.dataspace, observe(&pattern, observer));
-        self.waits.insert(
+        let observe_handle = t.assert(&self.d.dataspace, observe(&pattern, observer));
+        self.d.waits.insert(
             id,
             Wait {
                 fiber,
@@ -851,10 +858,10 @@ impl WorkflowEntity {
         };
         let text = to_term(ctx, args[1])
             .map_err(|why| ctx.error_value("type", format!("`prompt`: {why}"), Value::Nil))?;
-        let request_id = Term::Str(format!("prompt-{}", self.next_id).into());
-        self.next_id += 1;
+        let request_id = Term::Str(format!("prompt-{}", self.d.next_id).into());
+        self.d.next_id += 1;
         let request = t.assert(
-            &self.dataspace,
+            &self.d.dataspace,
             Term::record("agent-request", vec![role_name, request_id.clone(), text]),
         );
         let pattern = crate::sam::Pattern::Bind(Box::new(crate::sam::Pattern::Record {
@@ -874,62 +881,28 @@ impl WorkflowEntity {
     fn end(&mut self, t: &mut Turn, ending: Ending) {
         self.cancel_branches(t);
         self.cancel_handlers(t);
-        self.ending = Some(ending);
-        for (_, wait) in std::mem::take(&mut self.waits) {
+        self.d.ending = Some(ending);
+        for (_, wait) in std::mem::take(&mut self.d.waits) {
             t.retract(wait.observe);
         }
-        for (_, handle) in std::mem::take(&mut self.handles) {
+        for (_, handle) in std::mem::take(&mut self.d.handles) {
             t.retract(handle);
         }
     }
 }
 
-/// Everything a workflow entity holds, as data.
+/// A workflow entity's snapshot: its VM's snapshot and its other state.
 #[derive(Serialize, Deserialize)]
 struct SavedWorkflow {
     machine: Vec<u8>,
-    workflow: CompiledWorkflow,
-    dataspace: Ref,
-    me: Option<Ref>,
-    state: usize,
-    capabilities: Vec<String>,
-    next_id: u64,
-    waits: BTreeMap<u64, Wait>,
-    external: BTreeMap<u64, (usize, Effect)>,
-    handles: BTreeMap<u64, Handle>,
-    children: BTreeMap<usize, (u64, usize)>,
-    groups: BTreeMap<u64, Group>,
-    handlers: BTreeMap<u64, Installed>,
-    handler_fibers: std::collections::BTreeSet<usize>,
-    requests: Vec<ExternalRequest>,
-    output: Vec<Output>,
-    ending: Option<Ending>,
+    data: Data,
 }
 
 impl Entity for WorkflowEntity {
     fn snapshot(&self) -> EntitySnapshot {
         let saved = SavedWorkflow {
             machine: self.vm.snapshot(),
-            workflow: self.workflow.clone(),
-            dataspace: self.dataspace,
-            me: self.me,
-            state: self.state,
-            capabilities: effects::Capabilities::ALL
-                .iter()
-                .filter(|c| self.capabilities.allows(c))
-                .map(|c| c.to_string())
-                .collect(),
-            next_id: self.next_id,
-            waits: self.waits.clone(),
-            external: self.external.clone(),
-            handles: self.handles.clone(),
-            children: self.children.clone(),
-            groups: self.groups.clone(),
-            handlers: self.handlers.clone(),
-            handler_fibers: self.handler_fibers.clone(),
-            requests: self.requests.clone(),
-            output: self.output.clone(),
-            ending: self.ending.clone(),
+            data: self.d.clone(),
         };
         EntitySnapshot {
             kind: WORKFLOW_KIND.into(),
@@ -938,15 +911,15 @@ impl Entity for WorkflowEntity {
     }
 
     fn message(&mut self, t: &mut Turn, body: Term) -> crate::sam::Result {
-        if self.ending.is_some() {
+        if self.d.ending.is_some() {
             return Ok(());
         }
         if let Some([Term::Ref(me)]) = body.record_fields("%start") {
-            if self.me.is_none() {
+            if self.d.me.is_none() {
                 self.start(t, *me);
             }
         } else if let Some([Term::Int(id), whole]) = body.record_fields("%matched") {
-            let Some(wait) = self.waits.remove(&(*id as u64)) else {
+            let Some(wait) = self.d.waits.remove(&(*id as u64)) else {
                 return Ok(());
             };
             t.retract(wait.observe);
@@ -966,7 +939,7 @@ impl Entity for WorkflowEntity {
         } else if let Some([Term::Int(id), Term::Keyword(event), value]) =
             body.record_fields("%event")
         {
-            let Some(installed) = self.handlers.get(&(*id as u64)) else {
+            let Some(installed) = self.d.handlers.get(&(*id as u64)) else {
                 return Ok(());
             };
             if *installed.event != **event {
@@ -974,16 +947,16 @@ impl Entity for WorkflowEntity {
             }
             let closure = installed.closure;
             let fiber = self.alloc_fiber();
-            self.handler_fibers.insert(fiber);
+            self.d.handler_fibers.insert(fiber);
             let argument = from_term(&mut self.vm.machine.ctx, value);
             let _ = self.vm.call(fiber, closure, &[argument]);
             self.drive(t, fiber, None);
         } else if let Some([Term::Int(id), Term::Int(at)]) = body.record_fields("%deadline") {
-            if let Some((_, effect)) = self.external.get_mut(&(*id as u64)) {
+            if let Some((_, effect)) = self.d.external.get_mut(&(*id as u64)) {
                 *effect = Effect::SleepUntil(*at);
             }
         } else if let Some([Term::Int(id), result]) = body.record_fields("%answer") {
-            let Some((fiber, _)) = self.external.remove(&(*id as u64)) else {
+            let Some((fiber, _)) = self.d.external.remove(&(*id as u64)) else {
                 return Ok(());
             };
             let ctx = &mut self.vm.machine.ctx;

@@ -151,9 +151,9 @@ impl Run {
         self.system.run();
         let mut progress = match self.system.entity_mut::<WorkflowEntity>(&self.workflow) {
             Some(w) => Progress {
-                outputs: std::mem::take(&mut w.output),
-                requests: std::mem::take(&mut w.requests),
-                ending: w.ending.clone(),
+                outputs: w.take_output(),
+                requests: w.take_requests(),
+                ending: w.ending().cloned(),
             },
             None => Progress {
                 ending: Some(Ending::Failed("the workflow's actor stopped".into())),
