@@ -38,6 +38,8 @@ enum Command {
     Answer(commands::runs::AnswerArgs),
     /// A run's turns, oldest first: number, time, what came in.
     History(commands::runs::HistoryArgs),
+    /// Re-execute a run from its journal and check that every turn reproduces.
+    Replay(commands::runs::ReplayArgs),
     /// Run the language server on standard input and output.
     Lsp(commands::lsp::LspArgs),
 }
@@ -65,6 +67,7 @@ fn main() -> ExitCode {
         Command::Resume(args) => commands::runs::resume(&args),
         Command::Answer(args) => commands::runs::answer(&args),
         Command::History(args) => commands::runs::history(&args),
+        Command::Replay(args) => commands::runs::replay(&args),
         Command::Lsp(args) => commands::lsp::run(&args),
     }
 }

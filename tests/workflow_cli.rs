@@ -126,6 +126,13 @@ fn a_run_killed_while_sleeping_wakes_at_its_original_time() {
     let again = duet(&dir, &["resume", "r1"]);
     assert_eq!(again.status.code(), Some(0));
     assert!(text(&again.stderr).contains("already ended"));
+    // Replaying the journal from the start reproduces what the two processes recorded.
+    let replay = duet(&dir, &["replay", "r1"]);
+    assert_eq!(replay.status.code(), Some(0), "{}", text(&replay.stderr));
+    assert_eq!(
+        text(&replay.stderr),
+        "replay: r1 branch main: every turn reproduces (2 turns, 3 snapshots identical)\n"
+    );
     // The journal: the timer's deadline, then the sleep's answer.
     let history = text(&duet(&dir, &["history", "r1"]).stdout);
     let lines: Vec<&str> = history.lines().collect();
@@ -232,4 +239,99 @@ fn every_example_runs_offline_with_echo_agents() {
         text(&answered.stderr)
     );
     assert_eq!(text(&answered.stdout), "deploying\n");
+}
+
+#[test]
+fn replay_verifies_every_turn_and_finds_a_tampered_one() {
+    let (dir, out) = example("plan-implement-review", &[], |_| {});
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let replay = duet(&dir, &["replay", "r1"]);
+    assert_eq!(replay.status.code(), Some(0), "{}", text(&replay.stderr));
+    let report = text(&replay.stderr);
+    assert!(
+        report.starts_with("replay: r1 branch main: every turn reproduces ("),
+        "{report}"
+    );
+    assert!(
+        replay.stdout.is_empty(),
+        "a replay prints nothing the run printed"
+    );
+
+    // Failure paths: no such run, no such branch, no store.
+    let missing = duet(&dir, &["replay", "r9"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        text(&missing.stderr).contains("no run `r9`"),
+        "{}",
+        text(&missing.stderr)
+    );
+    let branch = duet(&dir, &["replay", "r1", "--branch", "nope"]);
+    assert_eq!(branch.status.code(), Some(2));
+    assert!(
+        text(&branch.stderr).contains("nope"),
+        "{}",
+        text(&branch.stderr)
+    );
+    let nowhere = duet(&dir, &["replay", "r1", "--store", "absent"]);
+    assert_eq!(nowhere.status.code(), Some(2));
+    assert!(text(&nowhere.stderr).contains("there is no store at absent"));
+
+    // Tampering is found: a workflow of three turns (the clock's answer, the timer's
+    // deadline, the sleep's end), run twice.
+    let dir = temp("replay-digest");
+    std::fs::write(
+        dir.join("clock.lisp"),
+        "(workflow w\n  (state s\n    (println (> (now) 0))\n    (sleep \"5ms\")\n    (terminal)))\n",
+    )
+    .unwrap();
+    let out = duet(&dir, &["run", "clock.lisp"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "true\n");
+    let out = duet(&dir, &["run", "clock.lisp"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let clean = duet(&dir, &["replay", "r2"]);
+    assert_eq!(
+        text(&clean.stderr),
+        "replay: r2 branch main: every turn reproduces (3 turns, 4 snapshots identical)\n"
+    );
+    // A snapshot that the replay cannot reproduce is found, and named by its turn.
+    let store = duet_runtime::store::Store::open(dir.join(".duet")).expect("the store opens");
+    let r1 = "r1".parse().expect("a run id");
+    store
+        .put_snapshot(r1, "main", 1, b"not the state")
+        .expect("a snapshot is stored");
+    drop(store);
+    let tampered = duet(&dir, &["replay", "r1"]);
+    assert_eq!(tampered.status.code(), Some(1));
+    assert!(
+        text(&tampered.stderr).contains("diverges after turn 1: the replayed state differs"),
+        "{}",
+        text(&tampered.stderr)
+    );
+    // So is a turn whose journaled state digest does not match.
+    let store = duet_runtime::store::Store::open(dir.join(".duet")).expect("the store opens");
+    let id = "r2".parse().expect("a run id");
+    let head = store
+        .read_turns(id, "main", 1)
+        .expect("the journal reads")
+        .len() as u64;
+    store
+        .append_turn(
+            id,
+            "main",
+            &duet_runtime::store::NewTurn {
+                at: 0,
+                payload: Vec::new(),
+                state_digest: [7; 32],
+            },
+        )
+        .expect("a turn is appended");
+    drop(store);
+    let tampered = duet(&dir, &["replay", "r2"]);
+    assert_eq!(tampered.status.code(), Some(1));
+    assert!(
+        text(&tampered.stderr).contains(&format!("diverges at turn {}", head + 1)),
+        "{}",
+        text(&tampered.stderr)
+    );
 }

@@ -1,6 +1,7 @@
 //! A workflow of many turns killed with SIGKILL at random moments (50 trials): after each
 //! kill, `duet resume` finishes it with exactly the result of an uninterrupted run, and the
-//! journal holds every turn once.
+//! journal holds every turn once, and `duet replay` reproduces every turn and snapshot the
+//! interrupted processes recorded.
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -101,6 +102,12 @@ fn killed_runs_resume_to_the_same_result() {
             );
             assert!(line.ends_with("answered: <ok 0>"), "trial {trial}: {line}");
         }
+        let replay = duet(&dir, &["replay", "r1"]);
+        assert_eq!(
+            String::from_utf8_lossy(&replay.stderr),
+            "replay: r1 branch main: every turn reproduces (120 turns, 121 snapshots identical)\n",
+            "trial {trial}"
+        );
     }
     assert!(
         resumed >= 15,

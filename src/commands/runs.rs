@@ -1,10 +1,10 @@
-//! `duet runs`, `duet status RUN` and `duet resume RUN`: the runs in a store.
+//! `duet runs`, `status`, `resume`, `answer`, `history` and `replay`: the runs in a store.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use duet::driver::durable;
+use duet::driver::{durable, replay};
 use duet_runtime::store::{RunId, Status, Store};
 
 use super::run::store_dir;
@@ -209,4 +209,31 @@ fn summarise(input: &duet_runtime::sam::Term) -> String {
     } else {
         line
     }
+}
+
+/// Arguments of `duet replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The run, e.g. `r1`.
+    run: String,
+    /// The branch (default: the run's current branch).
+    #[arg(long)]
+    branch: Option<String>,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+/// `duet replay RUN`: re-executes the run from its journal and checks every turn reproduces.
+pub fn replay(args: &ReplayArgs) -> ExitCode {
+    let store = match open(&args.store) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let outcome = replay::replay(
+        &store,
+        &args.run,
+        args.branch.as_deref(),
+        &mut std::io::stderr(),
+    );
+    ExitCode::from(outcome.exit_code())
 }

@@ -24,16 +24,16 @@ use super::script::Outcome;
 
 /// What a run needs besides its journal, stored once as a blob named in the run record.
 #[derive(Serialize, Deserialize)]
-struct Manifest {
+pub(super) struct Manifest {
     /// The encoded program (IR).
-    program: Vec<u8>,
+    pub(super) program: Vec<u8>,
     workflow: CompiledWorkflow,
     roles: Vec<Role>,
     capabilities: Vec<String>,
     workspace: String,
     /// The run's state before its first turn, so a run killed before its first snapshot
     /// still resumes.
-    initial: Vec<u8>,
+    pub(super) initial: Vec<u8>,
 }
 
 fn now_ms() -> u64 {
@@ -260,7 +260,7 @@ pub fn answer(
     )
 }
 
-fn load_manifest(store: &Store, hash: &str) -> Result<Manifest, String> {
+pub(super) fn load_manifest(store: &Store, hash: &str) -> Result<Manifest, String> {
     let hash = hash
         .parse()
         .map_err(|e: duet_runtime::store::StoreError| e.to_string())?;
@@ -365,7 +365,7 @@ fn follow_asking(
     loop {
         let progress = run.settle();
         show(&progress.outputs, out, err);
-        let state = run.snapshot();
+        let mut state = run.snapshot();
         if let Err(e) = store.put_snapshot(id, MAIN, turn, &state) {
             return fail(err, e.to_string());
         }
@@ -418,11 +418,16 @@ fn follow_asking(
             // Fix the deadline in the journal first, so a restart waits for the same moment.
             let at = effects::now_ms() + ms as i64;
             let input = WorkflowEntity::deadline(request.id, at);
-            if let Err(e) = journal(store, id, &input, &state) {
-                return fail(err, e);
+            match journal(store, id, &input, &state) {
+                Ok(n) => turn = n,
+                Err(e) => return fail(err, e),
             }
             run.deliver(input);
-            let _ = run.settle();
+            show(&run.settle().outputs, out, err);
+            state = run.snapshot();
+            if let Err(e) = store.put_snapshot(id, MAIN, turn, &state) {
+                return fail(err, e.to_string());
+            }
             request.effect = Effect::SleepUntil(at);
         }
         let result = match &request.effect {

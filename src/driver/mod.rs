@@ -5,6 +5,7 @@
 mod convert;
 pub mod durable;
 mod macros;
+pub mod replay;
 mod report;
 pub mod script;
 mod workflow;
