@@ -40,6 +40,10 @@ enum Command {
     History(commands::runs::HistoryArgs),
     /// Re-execute a run from its journal and check that every turn reproduces.
     Replay(commands::runs::ReplayArgs),
+    /// Move a run's branch back N turns; the abandoned turns stay on a branch of their own.
+    Back(commands::runs::BackArgs),
+    /// Start a new branch of a run from any turn, and make it the run's current branch.
+    Fork(commands::runs::ForkArgs),
     /// Run the language server on standard input and output.
     Lsp(commands::lsp::LspArgs),
 }
@@ -68,6 +72,8 @@ fn main() -> ExitCode {
         Command::Answer(args) => commands::runs::answer(&args),
         Command::History(args) => commands::runs::history(&args),
         Command::Replay(args) => commands::runs::replay(&args),
+        Command::Back(args) => commands::runs::back(&args),
+        Command::Fork(args) => commands::runs::fork(&args),
         Command::Lsp(args) => commands::lsp::run(&args),
     }
 }

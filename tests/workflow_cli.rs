@@ -335,3 +335,115 @@ fn replay_verifies_every_turn_and_finds_a_tampered_one() {
         text(&tampered.stderr)
     );
 }
+
+#[test]
+fn back_and_fork_travel_in_time_without_losing_a_turn() {
+    let dir = temp("time-travel");
+    std::fs::write(
+        dir.join("draw.lisp"),
+        "(workflow draw\n  (state s\n    (println \"a\" (random-int 1000000))\n    (println \"b\" (random-int 1000000))\n    (println \"c\" (random-int 1000000))\n    (terminal)))\n",
+    )
+    .unwrap();
+    let first = duet(&dir, &["run", "draw.lisp"]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    let history = |branch: &str| text(&duet(&dir, &["history", "r1", "--branch", branch]).stdout);
+    let original = history("main");
+    assert_eq!(original.lines().count(), 3, "{original}");
+
+    // Back two turns: main ends at turn 1, the two later turns are kept on main~1.
+    let back = duet(&dir, &["back", "r1", "--count", "2"]);
+    assert_eq!(back.status.code(), Some(0), "{}", text(&back.stderr));
+    assert!(
+        text(&back.stderr)
+            .contains("moved back to turn 1; the 2 turns after it are kept on branch main~1"),
+        "{}",
+        text(&back.stderr)
+    );
+    assert_eq!(history("main~1"), original);
+    assert_eq!(
+        history("main"),
+        original.lines().next().unwrap().to_string() + "\n"
+    );
+    let status = text(&duet(&dir, &["status", "r1"]).stdout);
+    assert!(
+        status.contains("status waiting: resumption from turn 1"),
+        "{status}"
+    );
+    // Resuming draws the two later numbers afresh (the first comes from the journal).
+    let resumed = duet(&dir, &["resume", "r1"]);
+    assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed.stderr));
+    let printed = text(&resumed.stdout);
+    let lines: Vec<&str> = printed.lines().collect();
+    assert!(
+        lines.len() == 2 && lines[0].starts_with("b ") && lines[1].starts_with("c "),
+        "{printed}"
+    );
+    let rerun = history("main");
+    assert_eq!(rerun.lines().count(), 3, "{rerun}");
+    assert_eq!(rerun.lines().next(), original.lines().next());
+
+    // Fork from turn 2 of main: a new current branch, main untouched.
+    let fork = duet(&dir, &["fork", "r1", "--at", "2"]);
+    assert_eq!(fork.status.code(), Some(0), "{}", text(&fork.stderr));
+    assert!(text(&fork.stderr).contains("forked branch fork-1 from main at turn 2"));
+    let status = text(&duet(&dir, &["status", "r1"]).stdout);
+    assert!(status.contains("branch fork-1"), "{status}");
+    let resumed = duet(&dir, &["resume", "r1"]);
+    assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed.stderr));
+    assert!(
+        text(&resumed.stdout).starts_with("c "),
+        "{}",
+        text(&resumed.stdout)
+    );
+    assert_eq!(
+        history("main"),
+        rerun,
+        "the branch forked from is untouched"
+    );
+    let forked = history("fork-1");
+    assert_eq!(
+        forked.lines().take(2).collect::<Vec<_>>(),
+        rerun.lines().take(2).collect::<Vec<_>>()
+    );
+    // Every branch still replays exactly.
+    for branch in ["main", "main~1", "fork-1"] {
+        let replay = duet(&dir, &["replay", "r1", "--branch", branch]);
+        assert_eq!(
+            replay.status.code(),
+            Some(0),
+            "{branch}: {}",
+            text(&replay.stderr)
+        );
+    }
+
+    // Failure paths name what is wrong and change nothing.
+    let cases: [(&[&str], &str); 5] = [
+        (&["back", "r1", "--count", "9"], "it has only 3"),
+        (
+            &["fork", "r1", "--at", "99"],
+            "has no turn 99: its last turn is 3",
+        ),
+        (
+            &["fork", "r1", "--at", "1", "--name", "main"],
+            "already has a branch main",
+        ),
+        (&["fork", "r1", "--at", "1", "--name", "a~b"], "`~` is kept"),
+        (&["back", "r7"], "no run `r7`"),
+    ];
+    for (args, message) in cases {
+        let out = duet(&dir, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&out.stderr).contains(message),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+    assert_eq!(history("main"), rerun);
+    assert_eq!(history("fork-1"), forked);
+    let status = text(&duet(&dir, &["status", "r1"]).stdout);
+    assert!(
+        status.contains("status completed") && status.contains("branch fork-1"),
+        "{status}"
+    );
+}

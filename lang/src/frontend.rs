@@ -97,6 +97,8 @@ fn check_text(
         diagnostics.extend(lint::lint(&module));
     }
     diagnostic::sort(&mut diagnostics);
+    // A macro that repeats an argument repeats its errors; one of each is enough.
+    diagnostics.dedup();
     Checked {
         sources,
         module,

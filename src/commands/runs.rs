@@ -1,10 +1,11 @@
-//! `duet runs`, `status`, `resume`, `answer`, `history` and `replay`: the runs in a store.
+//! `duet runs`, `status`, `resume`, `answer`, `history`, `replay`, `back` and `fork`: the
+//! runs in a store.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use duet::driver::{durable, replay};
+use duet::driver::{durable, replay, rewind};
 use duet_runtime::store::{RunId, Status, Store};
 
 use super::run::store_dir;
@@ -233,6 +234,59 @@ pub fn replay(args: &ReplayArgs) -> ExitCode {
         &store,
         &args.run,
         args.branch.as_deref(),
+        &mut std::io::stderr(),
+    );
+    ExitCode::from(outcome.exit_code())
+}
+
+/// Arguments of `duet back`.
+#[derive(Debug, Args)]
+pub struct BackArgs {
+    /// The run, e.g. `r1`.
+    run: String,
+    /// How many turns to move back.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    count: u64,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+/// `duet back RUN`: moves the current branch's head back; the abandoned turns stay as a branch.
+pub fn back(args: &BackArgs) -> ExitCode {
+    let store = match open(&args.store) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let outcome = rewind::back(&store, &args.run, args.count, &mut std::io::stderr());
+    ExitCode::from(outcome.exit_code())
+}
+
+/// Arguments of `duet fork`.
+#[derive(Debug, Args)]
+pub struct ForkArgs {
+    /// The run, e.g. `r1`.
+    run: String,
+    /// The turn of the current branch to fork from (0: before the first).
+    #[arg(long, value_name = "TURN")]
+    at: u64,
+    /// The new branch's name (default: `fork-N`).
+    #[arg(long, value_name = "B")]
+    name: Option<String>,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+/// `duet fork RUN --at TURN`: a new branch from that turn, made the run's current branch.
+pub fn fork(args: &ForkArgs) -> ExitCode {
+    let store = match open(&args.store) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let outcome = rewind::fork(
+        &store,
+        &args.run,
+        args.at,
+        args.name.as_deref(),
         &mut std::io::stderr(),
     );
     ExitCode::from(outcome.exit_code())

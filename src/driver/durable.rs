@@ -36,7 +36,8 @@ pub(super) struct Manifest {
     pub(super) initial: Vec<u8>,
 }
 
-fn now_ms() -> u64 {
+/// The wall clock in milliseconds, for the store's records (never for a run's state).
+pub(super) fn now_ms() -> u64 {
     effects::now_ms().max(0) as u64
 }
 
@@ -105,12 +106,19 @@ pub fn start(
         workflow.name,
         dir.display()
     );
-    follow(&store, record.id, run, 0, Vec::new(), &workspace, out, err)
+    let place = Place {
+        store: &store,
+        id: record.id,
+        branch: MAIN.to_string(),
+    };
+    follow(&place, run, 0, Vec::new(), &workspace, out, err)
 }
 
 /// A stored run restored to the end of its journal.
 struct Restored {
     id: RunId,
+    /// The run's current branch, which it continues on.
+    branch: String,
     run: Run,
     last: u64,
     workspace: Workspace,
@@ -181,6 +189,7 @@ fn restore(store: &Store, id: &str, err: &mut dyn Write) -> Result<Restored, Out
     })?;
     Ok(Restored {
         id,
+        branch: record.current_branch,
         run,
         last,
         workspace,
@@ -206,7 +215,12 @@ pub fn resume(dir: &Path, id: &str, out: &mut dyn Write, err: &mut dyn Write) ->
     );
     show(&r.replayed, out, err);
     let pending = r.run.unanswered();
-    follow(&store, r.id, r.run, r.last, pending, &r.workspace, out, err)
+    let place = Place {
+        store: &store,
+        id: r.id,
+        branch: r.branch,
+    };
+    follow(&place, r.run, r.last, pending, &r.workspace, out, err)
 }
 
 /// Answers the question run `id` waits on with `text`, then continues it.
@@ -247,9 +261,13 @@ pub fn answer(
         r.id,
         r.run.state_name()
     );
+    let place = Place {
+        store: &store,
+        id: r.id,
+        branch: r.branch,
+    };
     follow_asking(
-        &store,
-        r.id,
+        &place,
         r.run,
         r.last,
         pending,
@@ -286,27 +304,43 @@ fn show(outputs: &[Output], out: &mut dyn Write, err: &mut dyn Write) {
     let _ = out.flush();
 }
 
-/// Appends `input` as the next turn; returns its number once it is durable.
-fn journal(store: &Store, id: RunId, input: &Term, state: &[u8]) -> Result<u64, String> {
-    let payload = postcard::to_stdvec(input).map_err(|e| e.to_string())?;
-    store
-        .append_turn(
-            id,
-            MAIN,
-            &NewTurn {
-                at: now_ms(),
-                payload,
-                state_digest: *blake3::hash(state).as_bytes(),
-            },
-        )
-        .map_err(|e| e.to_string())
+/// Where a run being followed is journaled: its store, id and branch.
+struct Place<'a> {
+    store: &'a Store,
+    id: RunId,
+    branch: String,
+}
+
+impl Place<'_> {
+    /// Appends `input` as the next turn of the branch, with the digest of `state`, the state
+    /// it is applied to; returns its number once it is durable.
+    fn journal(&self, input: &Term, state: &[u8]) -> Result<u64, String> {
+        let payload = postcard::to_stdvec(input).map_err(|e| e.to_string())?;
+        self.store
+            .append_turn(
+                self.id,
+                &self.branch,
+                &NewTurn {
+                    at: now_ms(),
+                    payload,
+                    state_digest: *blake3::hash(state).as_bytes(),
+                },
+            )
+            .map_err(|e| e.to_string())
+    }
+
+    /// Stores `state` as the state after `turn`.
+    fn snapshot(&self, turn: u64, state: &[u8]) -> Result<(), String> {
+        self.store
+            .put_snapshot(self.id, &self.branch, turn, state)
+            .map_err(|e| e.to_string())
+    }
 }
 
 /// Drives a run, journaling each input before delivering it and snapshotting each state.
 #[allow(clippy::too_many_arguments)]
 fn follow(
-    store: &Store,
-    id: RunId,
+    place: &Place,
     run: Run,
     turn: u64,
     pending: Vec<ExternalRequest>,
@@ -315,8 +349,7 @@ fn follow(
     err: &mut dyn Write,
 ) -> Outcome {
     follow_asking(
-        store,
-        id,
+        place,
         run,
         turn,
         pending,
@@ -345,8 +378,7 @@ pub fn ask_at_terminal(question: &str, options: &[String]) -> Option<String> {
 
 #[allow(clippy::too_many_arguments)]
 fn follow_asking(
-    store: &Store,
-    id: RunId,
+    place: &Place,
     mut run: Run,
     mut turn: u64,
     mut pending: Vec<ExternalRequest>,
@@ -355,6 +387,7 @@ fn follow_asking(
     err: &mut dyn Write,
     ask: &mut dyn FnMut(&str, &[String]) -> Option<String>,
 ) -> Outcome {
+    let (store, id) = (place.store, place.id);
     let fail = |err: &mut dyn Write, e: String| {
         let _ = writeln!(
             err,
@@ -366,8 +399,8 @@ fn follow_asking(
         let progress = run.settle();
         show(&progress.outputs, out, err);
         let mut state = run.snapshot();
-        if let Err(e) = store.put_snapshot(id, MAIN, turn, &state) {
-            return fail(err, e.to_string());
+        if let Err(e) = place.snapshot(turn, &state) {
+            return fail(err, e);
         }
         if let Some(ending) = progress.ending {
             let (status, outcome, message) = match ending {
@@ -418,15 +451,15 @@ fn follow_asking(
             // Fix the deadline in the journal first, so a restart waits for the same moment.
             let at = effects::now_ms() + ms as i64;
             let input = WorkflowEntity::deadline(request.id, at);
-            match journal(store, id, &input, &state) {
+            match place.journal(&input, &state) {
                 Ok(n) => turn = n,
                 Err(e) => return fail(err, e),
             }
             run.deliver(input);
             show(&run.settle().outputs, out, err);
             state = run.snapshot();
-            if let Err(e) = store.put_snapshot(id, MAIN, turn, &state) {
-                return fail(err, e.to_string());
+            if let Err(e) = place.snapshot(turn, &state) {
+                return fail(err, e);
             }
             request.effect = Effect::SleepUntil(at);
         }
@@ -446,7 +479,7 @@ fn follow_asking(
             effect => effects::perform_blocking(effect, workspace),
         };
         let input = WorkflowEntity::answer(request.id, result);
-        match journal(store, id, &input, &state) {
+        match place.journal(&input, &state) {
             Ok(n) => turn = n,
             Err(e) => return fail(err, e),
         }

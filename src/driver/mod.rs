@@ -7,6 +7,7 @@ pub mod durable;
 mod macros;
 pub mod replay;
 mod report;
+pub mod rewind;
 pub mod script;
 mod workflow;
 
