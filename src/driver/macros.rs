@@ -102,12 +102,19 @@ impl MacroHost for MacroRunner<'_> {
                 c
             }
         };
+        let mut spans = convert::Spans::new();
         let values: Vec<Value> = args
             .iter()
-            .map(|a| convert::to_value(&mut self.vm.machine.ctx, a))
+            .map(|a| convert::to_value(&mut self.vm.machine.ctx, a, &mut spans))
             .collect();
+        // Pinned until the expansion is converted, so no recorded object's slot is reused.
+        let pinned = self.vm.machine.ctx.pinned.len();
+        self.vm.machine.ctx.pinned.extend(&values);
         let first = self.vm.call(0, closure, &values);
-        let result = self.finish(first)?;
-        convert::to_datum(&self.vm.machine.ctx, result, call.span)
+        let expansion = self
+            .finish(first)
+            .and_then(|result| convert::to_datum(&self.vm.machine.ctx, result, call.span, &spans));
+        self.vm.machine.ctx.pinned.truncate(pinned);
+        expansion
     }
 }
