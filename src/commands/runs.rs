@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
+use duet::driver::script::Outcome;
 use duet::driver::{durable, replay, rewind};
 use duet_runtime::store::{RunId, Status, Store};
 
@@ -41,6 +42,17 @@ fn open(args: &StoreArgs) -> Result<Store, ExitCode> {
         output::error(&format!("cannot open the store {}: {e}", dir.display()));
         ExitCode::from(2)
     })
+}
+
+/// Opens the store and does `act` in it, reporting on standard error.
+fn in_store(
+    args: &StoreArgs,
+    act: impl FnOnce(&Store, &mut dyn std::io::Write) -> Outcome,
+) -> ExitCode {
+    match open(args) {
+        Ok(store) => ExitCode::from(act(&store, &mut std::io::stderr()).exit_code()),
+        Err(code) => code,
+    }
 }
 
 fn describe(status: &Status) -> String {
@@ -226,17 +238,9 @@ pub struct ReplayArgs {
 
 /// `duet replay RUN`: re-executes the run from its journal and checks every turn reproduces.
 pub fn replay(args: &ReplayArgs) -> ExitCode {
-    let store = match open(&args.store) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let outcome = replay::replay(
-        &store,
-        &args.run,
-        args.branch.as_deref(),
-        &mut std::io::stderr(),
-    );
-    ExitCode::from(outcome.exit_code())
+    in_store(&args.store, |store, err| {
+        replay::replay(store, &args.run, args.branch.as_deref(), err)
+    })
 }
 
 /// Arguments of `duet back`.
@@ -253,12 +257,9 @@ pub struct BackArgs {
 
 /// `duet back RUN`: moves the current branch's head back; the abandoned turns stay as a branch.
 pub fn back(args: &BackArgs) -> ExitCode {
-    let store = match open(&args.store) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let outcome = rewind::back(&store, &args.run, args.count, &mut std::io::stderr());
-    ExitCode::from(outcome.exit_code())
+    in_store(&args.store, |store, err| {
+        rewind::back(store, &args.run, args.count, err)
+    })
 }
 
 /// Arguments of `duet fork`.
@@ -278,16 +279,7 @@ pub struct ForkArgs {
 
 /// `duet fork RUN --at TURN`: a new branch from that turn, made the run's current branch.
 pub fn fork(args: &ForkArgs) -> ExitCode {
-    let store = match open(&args.store) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let outcome = rewind::fork(
-        &store,
-        &args.run,
-        args.at,
-        args.name.as_deref(),
-        &mut std::io::stderr(),
-    );
-    ExitCode::from(outcome.exit_code())
+    in_store(&args.store, |store, err| {
+        rewind::fork(store, &args.run, args.at, args.name.as_deref(), err)
+    })
 }

@@ -278,6 +278,24 @@ pub fn answer(
     )
 }
 
+/// The run named `id` (e.g. `r1`) and its record, or `None` after saying on `err` why not.
+pub(super) fn find_run(
+    store: &Store,
+    id: &str,
+    err: &mut dyn Write,
+) -> Option<(RunId, duet_runtime::store::Run)> {
+    let found = id
+        .parse::<RunId>()
+        .and_then(|run| store.run(run).map(|record| (run, record)));
+    match found {
+        Ok(found) => Some(found),
+        Err(e) => {
+            let _ = writeln!(err, "error: no run `{id}`: {e}; `duet runs` lists them");
+            None
+        }
+    }
+}
+
 pub(super) fn load_manifest(store: &Store, hash: &str) -> Result<Manifest, String> {
     let hash = hash
         .parse()

@@ -17,7 +17,7 @@ use duet_runtime::sam::Term;
 use duet_runtime::store::{RunId, Store};
 use duet_runtime::workflow::host::Run;
 
-use super::durable::load_manifest;
+use super::durable::{find_run, load_manifest};
 use super::script::Outcome;
 
 /// What a replay found.
@@ -32,15 +32,8 @@ struct Verified {
 /// on `err`. `Done` when every turn reproduces, `Failed` at the first that does not,
 /// `Rejected` when there is no such run or branch.
 pub fn replay(store: &Store, id: &str, branch: Option<&str>, err: &mut dyn Write) -> Outcome {
-    let found = id
-        .parse::<RunId>()
-        .and_then(|run| store.run(run).map(|record| (run, record)));
-    let (run, record) = match found {
-        Ok(found) => found,
-        Err(e) => {
-            let _ = writeln!(err, "error: no run `{id}`: {e}; `duet runs` lists them");
-            return Outcome::Rejected;
-        }
+    let Some((run, record)) = find_run(store, id, err) else {
+        return Outcome::Rejected;
     };
     let branch = branch.unwrap_or(&record.current_branch).to_string();
     if let Err(e) = store.branch(run, &branch) {

@@ -7,7 +7,7 @@ use std::io::Write;
 
 use duet_runtime::store::{RunId, Status, Store};
 
-use super::durable::now_ms as now;
+use super::durable::{find_run, now_ms as now};
 use super::script::Outcome;
 
 /// Moves the head of run `id`'s current branch back `count` turns. The abandoned turns stay on
@@ -88,16 +88,7 @@ pub fn fork(
 
 /// The run named `id` and its current branch, or `None` after saying why not.
 fn current_branch(store: &Store, id: &str, err: &mut dyn Write) -> Option<(RunId, String)> {
-    let found = id
-        .parse::<RunId>()
-        .and_then(|run| store.run(run).map(|record| (run, record.current_branch)));
-    match found {
-        Ok(found) => Some(found),
-        Err(e) => {
-            let _ = writeln!(err, "error: no run `{id}`: {e}; `duet runs` lists them");
-            None
-        }
-    }
+    find_run(store, id, err).map(|(run, record)| (run, record.current_branch))
 }
 
 /// The first `fork-N` that names no branch of `run` yet.
