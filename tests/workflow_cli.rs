@@ -50,10 +50,24 @@ fn the_seed_example_completes_with_echo_agents() {
     );
     let runs = duet(&dir, &["runs"]);
     assert_eq!(text(&runs.stdout), "r1\tping-pong\tcompleted\n");
-    // Without echo agents, the declared claude-code agents are not available here.
-    let out = duet(&dir, &["run", seed.to_str().expect("utf-8")]);
+    // Without echo agents the declared claude-code agents run `claude`; with no `claude`
+    // on the PATH the run fails and says how to dry-run.
+    let empty = temp("seed-empty-path");
+    let out = Command::new(env!("CARGO_BIN_EXE_duet"))
+        .args(["run", seed.to_str().expect("utf-8")])
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .env("PATH", &empty)
+        .env_remove("DUET_STORE")
+        .output()
+        .expect("duet runs");
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("dry-run the workflow with `--agents echo`"));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("run: r2 failed: the role `planner` is played by a `claude-code` agent, but the `claude` command is not installed"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("`--agents echo`"), "{stderr}");
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! prelude, and the hosts that drive it: scripts today; the dataspace, actors, effects and
 //! the durable store on fjall next. It depends on `duet-lang` for the IR types only.
 
+pub mod agents;
 pub mod builtins;
 pub mod effects;
 pub mod equal;

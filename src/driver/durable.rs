@@ -465,6 +465,9 @@ fn follow_asking(
             return Outcome::Waiting;
         }
         let mut request = pending.remove(0);
+        if !run.wants(&request) {
+            continue;
+        }
         if let Effect::Sleep(ms) = request.effect {
             // Fix the deadline in the journal first, so a restart waits for the same moment.
             let at = effects::now_ms() + ms as i64;
@@ -496,7 +499,7 @@ fn follow_asking(
             },
             effect => effects::perform_blocking(effect, workspace),
         };
-        let input = WorkflowEntity::answer(request.id, result);
+        let input = request.answer(result);
         match place.journal(&input, &state) {
             Ok(n) => turn = n,
             Err(e) => return fail(err, e),

@@ -8,6 +8,7 @@ mod macros;
 pub mod replay;
 mod report;
 pub mod rewind;
+mod roles;
 pub mod script;
 mod workflow;
 

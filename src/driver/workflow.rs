@@ -3,11 +3,8 @@
 
 use std::io::Write;
 
-use duet_lang::core::{ExprKind, Workflow};
 use duet_lang::frontend::Checked;
-use duet_lang::syntax::datum::DatumKind;
 use duet_runtime::effects::{Capabilities, Workspace};
-use duet_runtime::workflow::agents::Role;
 use duet_runtime::workflow::host::{Run, Stop};
 use duet_runtime::workflow::{Ending, Output};
 
@@ -51,7 +48,13 @@ pub fn run(
         None => 0,
     };
     let workflow = &workflows[index];
-    let roles = roles(workflow, &setup.agents);
+    let roles = match super::roles::roles(workflow, &setup.agents) {
+        Ok(roles) => roles,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return Outcome::Rejected;
+        }
+    };
     let fid = session.load(checked);
     if let Err(e) = session.run(fid, out, err) {
         let _ = write!(err, "{}", session.render_error(&e, false));
@@ -119,36 +122,4 @@ pub fn run(
             Outcome::Waiting
         }
     }
-}
-
-/// The roles of `workflow` with the agent kind each is played by, after `--agent` and
-/// `--agents` overrides.
-fn roles(workflow: &Workflow, overrides: &[(String, String)]) -> Vec<Role> {
-    workflow
-        .roles
-        .iter()
-        .map(|role| {
-            let declared = role
-                .options
-                .iter()
-                .find(|(k, _)| k == "agent-kind")
-                .and_then(|(_, e)| match &e.kind {
-                    ExprKind::Const(d) => match &d.kind {
-                        DatumKind::Str(s) => Some(s.clone()),
-                        _ => None,
-                    },
-                    _ => None,
-                })
-                .unwrap_or_else(|| "unknown".into());
-            let kind = overrides
-                .iter()
-                .rev()
-                .find(|(r, _)| *r == role.name || r == "*")
-                .map_or(declared, |(_, k)| k.clone());
-            Role {
-                name: role.name.clone(),
-                kind,
-            }
-        })
-        .collect()
 }

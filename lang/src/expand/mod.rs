@@ -12,6 +12,7 @@ mod quasi;
 pub mod scope;
 mod toplevel;
 mod workflow;
+pub use workflow::AGENT_KINDS;
 
 pub use forms::SPECIAL_FORMS;
 pub use workflow::{CAPABILITIES, ROLE_OPTIONS};

@@ -25,6 +25,17 @@ pub const ROLE_OPTIONS: &[&str] = &[
     "tools",
 ];
 
+/// The agent kinds a role can be played by (LANGUAGE.md §6).
+pub const AGENT_KINDS: &[&str] = &[
+    "echo",
+    "human",
+    "openai",
+    "anthropic",
+    "ollama",
+    "claude-code",
+    "codex",
+];
+
 /// Capabilities a workflow can ask for.
 pub const CAPABILITIES: &[&str] = &["network", "shell", "workspace/read", "workspace/write"];
 
@@ -258,6 +269,7 @@ impl Expander<'_, '_> {
         let mut options = Vec::new();
         for pair in rest.chunks(2) {
             if let (Some(key), Some(value)) = (pair[0].as_keyword(), pair.get(1)) {
+                self.role_option(&name, key, value);
                 options.push((key.to_string(), self.expr(value, false)));
             }
         }
@@ -276,6 +288,69 @@ impl Expander<'_, '_> {
             name_span: items[0].span,
             options,
         }
+    }
+
+    /// Checks the value of role option `key`: options are literals, read when a run starts.
+    fn role_option(&mut self, role: &str, key: &str, value: &Datum) {
+        use crate::syntax::datum::DatumKind;
+        let strings = |items: &[Datum]| items.iter().all(|d| matches!(d.kind, DatumKind::Str(_)));
+        let wanted = match (key, &value.kind) {
+            ("agent-kind", DatumKind::Str(kind)) => {
+                if AGENT_KINDS.contains(&kind.as_str()) {
+                    return;
+                }
+                let mut diagnostic = Diagnostic::new(
+                    codes::BAD_ROLE_OPTION,
+                    value.span,
+                    format!("role `{role}` names the agent kind \"{kind}\", which does not exist"),
+                )
+                .with_label("not an agent kind");
+                let kinds = AGENT_KINDS.join(", ");
+                diagnostic =
+                    match scope::did_you_mean(&scope::suggest(kind, AGENT_KINDS.iter().copied())) {
+                        Some(guess) => {
+                            diagnostic.with_help(format!("{guess} The kinds are {kinds}"))
+                        }
+                        None => diagnostic.with_help(format!("the kinds are {kinds}")),
+                    };
+                self.error(diagnostic);
+                return;
+            }
+            (
+                "model" | "system" | "endpoint" | "api-key-env" | "command" | "cwd",
+                DatumKind::Str(_),
+            ) => return,
+            ("args" | "tools", DatumKind::Vector(items)) if strings(items) => return,
+            ("max-tokens", DatumKind::Int(n)) if *n > 0 => return,
+            ("temperature", DatumKind::Int(_) | DatumKind::Float(_)) => return,
+            ("timeout", DatumKind::Int(n)) if *n >= 0 => return,
+            ("timeout", DatumKind::Str(_)) => return,
+            (
+                "agent-kind" | "model" | "system" | "endpoint" | "api-key-env" | "command" | "cwd",
+                _,
+            ) => "a literal string",
+            ("args" | "tools", _) => "a vector of literal strings",
+            ("max-tokens", _) => "a positive integer",
+            ("temperature", _) => "a number",
+            ("timeout", _) => "a duration like \"10m\" or milliseconds",
+            _ => return,
+        };
+        let given = match &value.kind {
+            DatumKind::Int(n) => n.to_string(),
+            DatumKind::Float(f) => f.to_string(),
+            _ => value.describe().to_string(),
+        };
+        self.error(
+            Diagnostic::new(
+                codes::BAD_ROLE_OPTION,
+                value.span,
+                format!("role `{role}`: `:{key}` must be {wanted}, not {given}"),
+            )
+            .with_label(format!("expected {wanted}"))
+            .with_help(
+                "role options are read when the run starts, so they are written as literals",
+            ),
+        );
     }
 
     /// A state body: `enter` and `action` blocks, `await`s whose variables stay bound for the

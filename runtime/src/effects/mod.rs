@@ -53,6 +53,16 @@ pub enum Effect {
         /// The answers offered, if any.
         options: Vec<String>,
     },
+    /// A question to the agent playing `role` (a `prompt` or a raw `agent-request`); asked by
+    /// the agent service, never by the program directly.
+    Agent {
+        /// The role asked.
+        role: String,
+        /// How the role is played.
+        agent: Box<crate::agents::Agent>,
+        /// The question.
+        text: String,
+    },
 }
 
 /// The result of an effect, as data.
@@ -88,7 +98,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn new(kind: &'static str, message: impl Into<String>) -> Failure {
+    pub(crate) fn new(kind: &'static str, message: impl Into<String>) -> Failure {
         Failure {
             kind,
             message: message.into(),
@@ -267,6 +277,7 @@ impl Effect {
             Effect::Sleep(_) => "sleep",
             Effect::SleepUntil(_) => "sleep-until",
             Effect::AskUser { .. } => "ask-user",
+            Effect::Agent { .. } => "prompt",
         }
     }
 }
@@ -407,6 +418,9 @@ pub async fn perform(effect: &Effect, workspace: &Workspace) -> Result<Outcome, 
             tokio::time::sleep(Duration::from_millis(wait)).await;
             Ok(Outcome::Nil)
         }
+        Effect::Agent { role, agent, text } => crate::agents::ask(role, agent, text, workspace)
+            .await
+            .map(Outcome::Text),
         Effect::AskUser { question, .. } => Err(Failure::new(
             "effect",
             format!(

@@ -1,24 +1,54 @@
 //! The agent service: serves `<agent-request ROLE ID TEXT>` (or `<agent-request ID TEXT>`,
 //! for the first declared role) by asserting `<agent-response ID REPLY ROLE>`, and withdraws
-//! the response when the request is withdrawn. The `echo` kind answers at once, offline and
-//! deterministically (`echo: TEXT`); kinds whose tool this build cannot drive are reported to
-//! the host, which ends the run with advice to dry-run with `--agents echo`.
+//! the response when the request is withdrawn.
+//!
+//! The `echo` kind answers at once, inside the turn, offline and deterministically
+//! (`echo: TEXT`). Every other kind is a call to the outside: the service asks the host
+//! for it as an [`ExternalRequest`] (a `human` role as a question for the person, the rest
+//! as an [`Effect::Agent`]), and asserts the response when the journaled answer comes back
+//! as a message.
+//!
+//! A failed call ends the run with the failure's message, since the raw records have no
+//! way to say "no reply". A request whose fourth field is an options map with
+//! `:on-error :raise` (`prompt` makes such requests) is answered instead with
+//! `<agent-response ID nil ROLE <agent-error KIND MESSAGE>>`, which `prompt` raises as an
+//! error the workflow can catch.
 
 use std::collections::BTreeMap;
 
+use super::entity::{Addressee, ExternalRequest};
+use crate::agents::Agent;
+use crate::effects::Effect;
 use crate::sam::{Entity, Handle, Ref, Term, Turn};
 
-/// A role and the kind of agent that plays it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// A role and the agent that plays it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Role {
     /// The role's name.
     pub name: String,
-    /// `echo`, `human`, `claude-code`, …
-    pub kind: String,
+    /// Its kind and options.
+    pub agent: Agent,
 }
 
 /// The snapshot kind of [`AgentService`].
 pub const AGENTS_KIND: &str = "duet/agents";
+
+/// The label of the message that answers one of the service's calls.
+pub const ANSWER_LABEL: &str = "%agent-answer";
+
+/// A call to the outside waiting for its answer.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+struct Call {
+    /// The request it serves.
+    request: Handle,
+    /// The request's ID field, echoed in the response.
+    id: Term,
+    /// The role asked.
+    role: String,
+    effect: Effect,
+    /// Whether a failure is answered (with `<agent-error …>`) rather than ending the run.
+    raise: bool,
+}
 
 /// The entity that answers agent requests.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -27,8 +57,14 @@ pub struct AgentService {
     roles: Vec<Role>,
     /// Responses asserted, by the handle of the request they answer.
     responses: BTreeMap<Handle, Handle>,
-    /// Requests this build cannot serve, for the host to report.
-    pub unavailable: Vec<String>,
+    /// Calls to the outside not answered yet, by call id.
+    calls: BTreeMap<u64, Call>,
+    next_call: u64,
+    /// Calls for the host, drained after each run of the system.
+    requests: Vec<ExternalRequest>,
+    /// Requests no agent could serve (a role the workflow does not declare, a failed call
+    /// nobody catches), for the host to end the run with.
+    pub failures: Vec<String>,
 }
 
 impl AgentService {
@@ -38,7 +74,10 @@ impl AgentService {
             dataspace,
             roles,
             responses: BTreeMap::new(),
-            unavailable: Vec::new(),
+            calls: BTreeMap::new(),
+            next_call: 0,
+            requests: Vec::new(),
+            failures: Vec::new(),
         }
     }
 
@@ -47,11 +86,33 @@ impl AgentService {
         postcard::from_bytes(data).map_err(|e| format!("a damaged agent service snapshot: {e}"))
     }
 
+    /// The calls it asked the host for since last asked.
+    pub fn take_requests(&mut self) -> Vec<ExternalRequest> {
+        std::mem::take(&mut self.requests)
+    }
+
+    /// Its calls still waiting for an answer.
+    pub fn unanswered(&self) -> Vec<ExternalRequest> {
+        self.calls
+            .iter()
+            .map(|(&id, call)| ExternalRequest {
+                id,
+                effect: call.effect.clone(),
+                to: Addressee::Agents,
+            })
+            .collect()
+    }
+
     fn role_named(&self, name: Option<&str>) -> Option<&Role> {
         match name {
             Some(name) => self.roles.iter().find(|r| r.name == name),
             None => self.roles.first(),
         }
+    }
+
+    fn respond(&mut self, t: &mut Turn, request: Handle, fields: Vec<Term>) {
+        let response = t.assert(&self.dataspace, Term::record("agent-response", fields));
+        self.responses.insert(request, response);
     }
 }
 
@@ -63,6 +124,13 @@ fn role_name(term: &Term) -> Option<String> {
             Some([Term::Str(name), ..]) => Some(name.to_string()),
             _ => None,
         },
+    }
+}
+
+fn text_of(term: &Term) -> String {
+    match term {
+        Term::Str(s) => s.to_string(),
+        other => other.to_string(),
     }
 }
 
@@ -83,35 +151,56 @@ impl Entity for AgentService {
             return Ok(());
         };
         let (role, id, text) = match fields {
-            [id, text] => (None, id.clone(), text.clone()),
-            [role, id, text, ..] => (role_name(role), id.clone(), text.clone()),
+            [id, text] => (None, id.clone(), text_of(text)),
+            [role, id, text, ..] => (role_name(role), id.clone(), text_of(text)),
             _ => return Ok(()),
         };
+        let raise = fields
+            .get(3)
+            .and_then(|options| options.as_map())
+            .and_then(|options| options.get(&Term::Keyword("on-error".into())).cloned())
+            == Some(Term::Keyword("raise".into()));
         let Some(player) = self.role_named(role.as_deref()).cloned() else {
-            self.unavailable.push(format!(
+            self.failures.push(format!(
                 "an agent request names the role `{}`, which the workflow does not declare",
                 role.unwrap_or_default()
             ));
             return Ok(());
         };
-        match player.kind.as_str() {
+        let name = Term::Str(player.name.as_str().into());
+        let effect = match player.agent.kind.as_str() {
             "echo" => {
-                let text = match &text {
-                    Term::Str(s) => s.to_string(),
-                    other => other.to_string(),
-                };
-                let reply = Term::record(
-                    "agent-response",
-                    vec![id, Term::Str(format!("echo: {text}").into()), Term::Str(player.name.as_str().into())],
-                );
-                let response = t.assert(&self.dataspace, reply);
-                self.responses.insert(handle, response);
+                let reply = Term::Str(format!("echo: {text}").into());
+                self.respond(t, handle, vec![id, reply, name]);
+                return Ok(());
             }
-            kind => self.unavailable.push(format!(
-                "the role `{}` is played by a `{kind}` agent, which this build cannot run yet; dry-run the workflow with `--agents echo`",
-                player.name
-            )),
-        }
+            "human" => Effect::AskUser {
+                question: format!("({}) {text}", player.name),
+                options: Vec::new(),
+            },
+            _ => Effect::Agent {
+                role: player.name.clone(),
+                agent: Box::new(player.agent.clone()),
+                text,
+            },
+        };
+        let call = self.next_call;
+        self.next_call += 1;
+        self.requests.push(ExternalRequest {
+            id: call,
+            effect: effect.clone(),
+            to: Addressee::Agents,
+        });
+        self.calls.insert(
+            call,
+            Call {
+                request: handle,
+                id,
+                role: player.name,
+                effect,
+                raise,
+            },
+        );
         Ok(())
     }
 
@@ -119,6 +208,39 @@ impl Entity for AgentService {
         if let Some(response) = self.responses.remove(&handle) {
             t.retract(response);
         }
+        // A withdrawn request no longer wants its answer.
+        self.calls.retain(|_, call| call.request != handle);
+        let calls = &self.calls;
+        self.requests.retain(|r| calls.contains_key(&r.id));
+        Ok(())
+    }
+
+    fn message(&mut self, t: &mut Turn, body: Term) -> crate::sam::Result {
+        let Some([Term::Int(call), result]) = body.record_fields(ANSWER_LABEL) else {
+            return Ok(());
+        };
+        let Some(call) = self.calls.remove(&(*call as u64)) else {
+            return Ok(());
+        };
+        let role = Term::Str(call.role.as_str().into());
+        let fields = match (result.record_fields("ok"), result.record_fields("error")) {
+            (Some([reply]), _) => vec![call.id, reply.clone(), role],
+            (_, Some([_, message])) if !call.raise => {
+                self.failures.push(match message {
+                    Term::Str(m) => m.to_string(),
+                    other => other.to_string(),
+                });
+                return Ok(());
+            }
+            (_, Some([kind, message])) => vec![
+                call.id,
+                Term::Nil,
+                role,
+                Term::record("agent-error", vec![kind.clone(), message.clone()]),
+            ],
+            _ => return Ok(()),
+        };
+        self.respond(t, call.request, fields);
         Ok(())
     }
 }

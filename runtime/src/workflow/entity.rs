@@ -19,13 +19,48 @@ use crate::sam::{Entity, EntitySnapshot, Handle, Ref, Term, Turn, observe};
 use crate::value::{Object, Value};
 use crate::vm::{Request, Step, Vm};
 
-/// Something the host must do for the workflow, answered with [`WorkflowEntity::answer`].
+/// Something the host must do for the workflow or its agents, answered with
+/// [`ExternalRequest::answer`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExternalRequest {
-    /// Identifies the answer.
+    /// Identifies the answer among its addressee's requests.
     pub id: u64,
     /// What to do.
     pub effect: Effect,
+    /// Who asked, and gets the answer.
+    pub to: Addressee,
+}
+
+/// Which entity of a run asked for an effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Addressee {
+    /// The workflow itself (`shell`, `sleep`, `ask-user`, …).
+    Workflow,
+    /// The agent service (a call to an agent or a `human` role).
+    Agents,
+}
+
+impl ExternalRequest {
+    /// The message that answers this request with `result`.
+    pub fn answer(&self, result: Result<Outcome, effects::Failure>) -> Term {
+        let label = match self.to {
+            Addressee::Workflow => "%answer",
+            Addressee::Agents => super::agents::ANSWER_LABEL,
+        };
+        answer_term(label, self.id, result)
+    }
+}
+
+/// `<LABEL ID <ok OUTCOME>>` or `<LABEL ID <error KIND MESSAGE>>`.
+fn answer_term(label: &str, id: u64, result: Result<Outcome, effects::Failure>) -> Term {
+    let body = match result {
+        Ok(outcome) => Term::record("ok", vec![outcome_term(&outcome)]),
+        Err(f) => Term::record(
+            "error",
+            vec![Term::Keyword(f.kind.into()), Term::Str(f.message.into())],
+        ),
+    };
+    Term::record(label, vec![Term::Int(id as i64), body])
 }
 
 /// A line the workflow printed or logged.
@@ -284,6 +319,7 @@ impl WorkflowEntity {
             .map(|(&id, (_, effect))| ExternalRequest {
                 id,
                 effect: effect.clone(),
+                to: Addressee::Workflow,
             })
             .collect()
     }
@@ -324,18 +360,6 @@ impl WorkflowEntity {
     /// a restart it fires at its original time.
     pub fn deadline(id: u64, at: i64) -> Term {
         Term::record("%deadline", vec![Term::Int(id as i64), Term::Int(at)])
-    }
-
-    /// The message that answers external request `id`.
-    pub fn answer(id: u64, result: Result<Outcome, effects::Failure>) -> Term {
-        let body = match result {
-            Ok(outcome) => Term::record("ok", vec![outcome_term(&outcome)]),
-            Err(f) => Term::record(
-                "error",
-                vec![Term::Keyword(f.kind.into()), Term::Str(f.message.into())],
-            ),
-        };
-        Term::record("%answer", vec![Term::Int(id as i64), body])
     }
 
     fn enter(&mut self, state: usize) {
@@ -689,7 +713,11 @@ impl WorkflowEntity {
                             let id = self.d.next_id;
                             self.d.next_id += 1;
                             self.d.external.insert(id, (f, effect.clone()));
-                            self.d.requests.push(ExternalRequest { id, effect });
+                            self.d.requests.push(ExternalRequest {
+                                id,
+                                effect,
+                                to: Addressee::Workflow,
+                            });
                             return Next::Wait;
                         }
                         Err(failure) => failure,
@@ -862,7 +890,19 @@ impl WorkflowEntity {
         self.d.next_id += 1;
         let request = t.assert(
             &self.d.dataspace,
-            Term::record("agent-request", vec![role_name, request_id.clone(), text]),
+            Term::record(
+                "agent-request",
+                vec![
+                    role_name,
+                    request_id.clone(),
+                    text,
+                    // A failed call comes back as an error this `prompt` raises.
+                    Term::map([(
+                        Term::Keyword("on-error".into()),
+                        Term::Keyword("raise".into()),
+                    )]),
+                ],
+            ),
         );
         let pattern = crate::sam::Pattern::Bind(Box::new(crate::sam::Pattern::Record {
             label: "agent-response".into(),
@@ -927,15 +967,29 @@ impl Entity for WorkflowEntity {
             let value = match wait.prompt {
                 Some((request, field)) => {
                     t.retract(request);
-                    let reply = match whole {
-                        Term::Record(r) => r.fields.get(field).cloned().unwrap_or(Term::Nil),
-                        _ => Term::Nil,
+                    let fields = match whole {
+                        Term::Record(r) => r.fields.as_slice(),
+                        _ => &[],
                     };
-                    from_term(ctx, &reply)
+                    // A failed call's response carries `<agent-error KIND MESSAGE>`.
+                    let failed = fields
+                        .iter()
+                        .find_map(|f| match f.record_fields("agent-error") {
+                            Some([Term::Keyword(kind), Term::Str(message)]) => {
+                                Some((kind.clone(), message.clone()))
+                            }
+                            _ => None,
+                        });
+                    match failed {
+                        Some((kind, message)) => {
+                            Err(ctx.error_value(&kind, message.to_string(), Value::Nil))
+                        }
+                        None => Ok(from_term(ctx, fields.get(field).unwrap_or(&Term::Nil))),
+                    }
                 }
-                None => from_term(ctx, whole),
+                None => Ok(from_term(ctx, whole)),
             };
-            self.drive(t, wait.fiber, Some(Ok(value)));
+            self.drive(t, wait.fiber, Some(value));
         } else if let Some([Term::Int(id), Term::Keyword(event), value]) =
             body.record_fields("%event")
         {

@@ -7,7 +7,7 @@ use duet_lang::compile::CompiledWorkflow;
 use duet_lang::ir::Program;
 use serde::{Deserialize, Serialize};
 
-use super::agents::{AGENTS_KIND, AgentService, Role};
+use super::agents::{AGENTS_KIND, ANSWER_LABEL, AgentService, Role};
 use super::entity::{
     AWAIT_KIND, AwaitObserver, Ending, ExternalRequest, HANDLER_KIND, HandlerObserver, Output,
     WORKFLOW_KIND, WorkflowEntity,
@@ -160,28 +160,46 @@ impl Run {
                 ..Progress::default()
             },
         };
-        if progress.ending.is_none()
-            && let Some(problem) = self
-                .system
-                .entity::<AgentService>(&self.agents)
-                .and_then(|a| a.unavailable.first().cloned())
-        {
-            progress.ending = Some(Ending::Failed(problem));
+        if let Some(agents) = self.system.entity_mut::<AgentService>(&self.agents) {
+            progress.requests.extend(agents.take_requests());
+            if progress.ending.is_none()
+                && let Some(problem) = agents.failures.first()
+            {
+                progress.ending = Some(Ending::Failed(problem.clone()));
+            }
         }
         progress
     }
 
-    /// Delivers an input (an effect's answer) to the workflow; [`Run::settle`] runs it.
+    /// Delivers an input (an effect's answer) to the entity that asked for it;
+    /// [`Run::settle`] runs it.
     pub fn deliver(&mut self, body: Term) {
-        self.system.send(self.workflow, Event::Message { body });
+        let to = match body.record_fields(ANSWER_LABEL) {
+            Some(_) => self.agents,
+            None => self.workflow,
+        };
+        self.system.send(to, Event::Message { body });
     }
 
-    /// The effects the workflow asked for and has not had answered.
+    /// The effects the workflow and its agents asked for and have not had answered.
     pub fn unanswered(&self) -> Vec<ExternalRequest> {
-        self.system
+        let mut requests = self
+            .system
             .entity::<WorkflowEntity>(&self.workflow)
             .map(WorkflowEntity::unanswered)
-            .unwrap_or_default()
+            .unwrap_or_default();
+        if let Some(agents) = self.system.entity::<AgentService>(&self.agents) {
+            requests.extend(agents.unanswered());
+        }
+        requests
+    }
+
+    /// Whether `request` still wants its answer: a request withdrawn since it was made (a
+    /// `race` decided, a state left) is not performed at all.
+    pub fn wants(&self, request: &ExternalRequest) -> bool {
+        self.unanswered()
+            .iter()
+            .any(|r| r.id == request.id && r.to == request.to)
     }
 
     /// Why the workflow waits, for people.
@@ -216,8 +234,11 @@ impl Run {
                 return Stop::Waiting(self.waiting_reason());
             }
             let request = pending.remove(0);
+            if !self.wants(&request) {
+                continue;
+            }
             let result = effects::perform_blocking(&request.effect, workspace);
-            self.deliver(WorkflowEntity::answer(request.id, result));
+            self.deliver(request.answer(result));
         }
     }
 }

@@ -1,0 +1,103 @@
+//! Performing agent calls: how each kind of agent is asked a question outside the
+//! deterministic core. The agent service (`crate::workflow::agents`) turns a request into
+//! an [`Effect::Agent`](crate::effects::Effect::Agent); the host performs it with [`ask`] and
+//! journals the reply before the workflow sees it.
+//!
+//! `echo` never gets here (it answers inside the turn) and neither does `human` (the host
+//! asks the person). The command-line kinds run their tool as a subprocess in the
+//! workspace ([`cli`]); the HTTP kinds call a chat endpoint ([`http`]). Every failure says
+//! which role and kind failed, why, and how to dry-run with `--agents echo`.
+
+pub mod cli;
+pub mod http;
+
+use serde::{Deserialize, Serialize};
+
+use crate::effects::{Failure, Workspace};
+
+/// The agent kinds a role can be played by.
+pub use duet_lang::expand::AGENT_KINDS as KINDS;
+
+/// How a role is played: its kind and the options of its declaration
+/// (`(planner :agent-kind "openai" :model "gpt-4o" …)`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Agent {
+    /// One of [`KINDS`].
+    pub kind: String,
+    /// `:model`: the model to ask (each kind has a default).
+    pub model: Option<String>,
+    /// `:system`: the system prompt.
+    pub system: Option<String>,
+    /// `:endpoint`: the base URL of an HTTP kind.
+    pub endpoint: Option<String>,
+    /// `:api-key-env`: the environment variable holding the API key.
+    pub api_key_env: Option<String>,
+    /// `:command`: the program a command-line kind runs instead of its usual tool.
+    pub command: Option<String>,
+    /// `:args`: extra arguments for a command-line kind.
+    pub args: Vec<String>,
+    /// `:cwd`: the directory (inside the workspace) a command-line kind runs in.
+    pub cwd: Option<String>,
+    /// `:max-tokens`: the reply's length limit, for HTTP kinds.
+    pub max_tokens: Option<u64>,
+    /// `:temperature`, for HTTP kinds.
+    pub temperature: Option<f64>,
+    /// `:timeout`: milliseconds before the call is given up.
+    pub timeout_ms: Option<u64>,
+    /// `:tools`: the tools a command-line agent may use (`claude --allowedTools`).
+    pub tools: Vec<String>,
+}
+
+/// Milliseconds an agent call may take unless its role says otherwise.
+pub const DEFAULT_TIMEOUT_MS: u64 = 30 * 60 * 1000;
+
+/// What the person is told to do when an agent cannot run.
+pub const DRY_RUN: &str = "dry-run the workflow offline with `--agents echo`";
+
+/// Asks the agent playing `role` about `text` and returns its reply.
+pub async fn ask(
+    role: &str,
+    agent: &Agent,
+    text: &str,
+    workspace: &Workspace,
+) -> Result<String, Failure> {
+    let timeout = std::time::Duration::from_millis(agent.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS));
+    let call = async {
+        match agent.kind.as_str() {
+            "claude-code" | "codex" => cli::ask(role, agent, text, workspace).await,
+            "openai" | "anthropic" | "ollama" => http::ask(role, agent, text).await,
+            kind => Err(failure(format!(
+                "the role `{role}` is played by a `{kind}` agent, which duet does not know; the kinds are {}",
+                KINDS.join(", ")
+            ))),
+        }
+    };
+    match tokio::time::timeout(timeout, call).await {
+        Ok(reply) => reply,
+        Err(_) => Err(Failure {
+            kind: "timeout",
+            message: format!(
+                "the `{}` agent of role `{role}` did not answer within {} ms; raise the role's `:timeout`",
+                agent.kind,
+                timeout.as_millis()
+            ),
+        }),
+    }
+}
+
+/// An `agent` failure with `message`.
+fn failure(message: String) -> Failure {
+    Failure {
+        kind: "agent",
+        message,
+    }
+}
+
+/// The first `limit` characters of `text`, for error messages quoting a tool or a server.
+fn excerpt(text: &str, limit: usize) -> String {
+    let text = text.trim();
+    match text.char_indices().nth(limit) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
