@@ -13,13 +13,13 @@ use duet_lang::compile::CompiledWorkflow;
 use duet_lang::ir::Program;
 use duet_runtime::effects::{self, Capabilities, Effect, Workspace};
 use duet_runtime::sam::Term;
-use duet_runtime::store::{MAIN, NewRun, NewTurn, RunId, Status, Store};
+use duet_runtime::store::{MAIN, NewRun, RunId, Status, Store};
+use duet_runtime::workflow::Output;
 use duet_runtime::workflow::agents::Role;
-use duet_runtime::workflow::entity::ExternalRequest;
 use duet_runtime::workflow::host::Run;
-use duet_runtime::workflow::{Ending, Output, WorkflowEntity};
 use serde::{Deserialize, Serialize};
 
+use super::follow::{Place, follow, show};
 use super::script::Outcome;
 
 /// What a run needs besides its journal, stored once as a blob named in the run record.
@@ -111,7 +111,7 @@ pub fn start(
         id: record.id,
         branch: MAIN.to_string(),
     };
-    follow(&place, run, 0, Vec::new(), &workspace, out, err)
+    follow(&place, run, 0, Vec::new(), None, &workspace, out, err)
 }
 
 /// A stored run restored to the end of its journal.
@@ -220,7 +220,7 @@ pub fn resume(dir: &Path, id: &str, out: &mut dyn Write, err: &mut dyn Write) ->
         id: r.id,
         branch: r.branch,
     };
-    follow(&place, r.run, r.last, pending, &r.workspace, out, err)
+    follow(&place, r.run, r.last, pending, None, &r.workspace, out, err)
 }
 
 /// Answers the question run `id` waits on with `text`, then continues it.
@@ -252,7 +252,6 @@ pub fn answer(
         return Outcome::Rejected;
     };
     let question = pending.remove(position);
-    let mut given = Some(text.to_string());
     // The answer is journaled and delivered like any effect's result, first in line.
     pending.insert(0, question);
     let _ = writeln!(
@@ -266,15 +265,15 @@ pub fn answer(
         id: r.id,
         branch: r.branch,
     };
-    follow_asking(
+    follow(
         &place,
         r.run,
         r.last,
         pending,
+        Some(text.to_string()),
         &r.workspace,
         out,
         err,
-        &mut |_, _| given.take(),
     )
 }
 
@@ -305,205 +304,4 @@ pub(super) fn load_manifest(store: &Store, hash: &str) -> Result<Manifest, Strin
         .map_err(|e| e.to_string())?
         .ok_or("its manifest blob is missing")?;
     postcard::from_bytes(&bytes).map_err(|e| format!("its manifest does not decode: {e}"))
-}
-
-/// Writes what a workflow printed to `out` and its log to `err`.
-fn show(outputs: &[Output], out: &mut dyn Write, err: &mut dyn Write) {
-    for output in outputs {
-        match output {
-            Output::Print(text) => {
-                let _ = out.write_all(text.as_bytes());
-            }
-            Output::Log(text) => {
-                let _ = writeln!(err, "log: {text}");
-            }
-        }
-    }
-    let _ = out.flush();
-}
-
-/// Where a run being followed is journaled: its store, id and branch.
-struct Place<'a> {
-    store: &'a Store,
-    id: RunId,
-    branch: String,
-}
-
-impl Place<'_> {
-    /// Appends `input` as the next turn of the branch, with the digest of `state`, the state
-    /// it is applied to; returns its number once it is durable.
-    fn journal(&self, input: &Term, state: &[u8]) -> Result<u64, String> {
-        let payload = postcard::to_stdvec(input).map_err(|e| e.to_string())?;
-        self.store
-            .append_turn(
-                self.id,
-                &self.branch,
-                &NewTurn {
-                    at: now_ms(),
-                    payload,
-                    state_digest: *blake3::hash(state).as_bytes(),
-                },
-            )
-            .map_err(|e| e.to_string())
-    }
-
-    /// Stores `state` as the state after `turn`.
-    fn snapshot(&self, turn: u64, state: &[u8]) -> Result<(), String> {
-        self.store
-            .put_snapshot(self.id, &self.branch, turn, state)
-            .map_err(|e| e.to_string())
-    }
-}
-
-/// Drives a run, journaling each input before delivering it and snapshotting each state.
-#[allow(clippy::too_many_arguments)]
-fn follow(
-    place: &Place,
-    run: Run,
-    turn: u64,
-    pending: Vec<ExternalRequest>,
-    workspace: &Workspace,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Outcome {
-    follow_asking(
-        place,
-        run,
-        turn,
-        pending,
-        workspace,
-        out,
-        err,
-        &mut ask_at_terminal,
-    )
-}
-
-/// Asks a person at the terminal; `None` when there is no terminal to ask at.
-pub fn ask_at_terminal(question: &str, options: &[String]) -> Option<String> {
-    use std::io::IsTerminal;
-    if !std::io::stdin().is_terminal() {
-        return None;
-    }
-    eprintln!("question: {question}");
-    if !options.is_empty() {
-        eprintln!("  (one of: {})", options.join(", "));
-    }
-    eprint!("answer> ");
-    let mut line = String::new();
-    std::io::stdin().read_line(&mut line).ok()?;
-    Some(line.trim_end_matches(['\n', '\r']).to_string())
-}
-
-#[allow(clippy::too_many_arguments)]
-fn follow_asking(
-    place: &Place,
-    mut run: Run,
-    mut turn: u64,
-    mut pending: Vec<ExternalRequest>,
-    workspace: &Workspace,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-    ask: &mut dyn FnMut(&str, &[String]) -> Option<String>,
-) -> Outcome {
-    let (store, id) = (place.store, place.id);
-    let fail = |err: &mut dyn Write, e: String| {
-        let _ = writeln!(
-            err,
-            "error: the store failed: {e}; the run stops here and `duet resume {id}` continues it"
-        );
-        Outcome::Failed
-    };
-    loop {
-        let progress = run.settle();
-        show(&progress.outputs, out, err);
-        let mut state = run.snapshot();
-        if let Err(e) = place.snapshot(turn, &state) {
-            return fail(err, e);
-        }
-        if let Some(ending) = progress.ending {
-            let (status, outcome, message) = match ending {
-                Ending::Completed(Term::Nil) => {
-                    (Status::Completed, Outcome::Done, "completed".to_string())
-                }
-                Ending::Completed(result) => (
-                    Status::Completed,
-                    Outcome::Done,
-                    format!("completed with {result}"),
-                ),
-                Ending::Cancelled(result) => (
-                    Status::Cancelled,
-                    Outcome::Done,
-                    format!("cancelled ({result})"),
-                ),
-                Ending::Failed(error) => (
-                    Status::Failed {
-                        error: error.clone(),
-                    },
-                    Outcome::Failed,
-                    format!("failed: {error}"),
-                ),
-            };
-            if let Err(e) = store.set_status(id, status, now_ms()) {
-                return fail(err, e.to_string());
-            }
-            let _ = writeln!(err, "run: {id} {message}");
-            return outcome;
-        }
-        pending.extend(progress.requests);
-        if pending.is_empty() {
-            let reason = run.waiting_reason();
-            if let Err(e) = store.set_status(
-                id,
-                Status::Waiting {
-                    reason: reason.clone(),
-                },
-                now_ms(),
-            ) {
-                return fail(err, e.to_string());
-            }
-            let _ = writeln!(err, "run: {id} suspended: {reason}");
-            return Outcome::Waiting;
-        }
-        let mut request = pending.remove(0);
-        if !run.wants(&request) {
-            continue;
-        }
-        if let Effect::Sleep(ms) = request.effect {
-            // Fix the deadline in the journal first, so a restart waits for the same moment.
-            let at = effects::now_ms() + ms as i64;
-            let input = WorkflowEntity::deadline(request.id, at);
-            match place.journal(&input, &state) {
-                Ok(n) => turn = n,
-                Err(e) => return fail(err, e),
-            }
-            run.deliver(input);
-            show(&run.settle().outputs, out, err);
-            state = run.snapshot();
-            if let Err(e) = place.snapshot(turn, &state) {
-                return fail(err, e);
-            }
-            request.effect = Effect::SleepUntil(at);
-        }
-        let result = match &request.effect {
-            Effect::AskUser { question, options } => match ask(question, options) {
-                Some(answer) => Ok(effects::Outcome::Text(answer)),
-                None => {
-                    let reason = format!("an answer to: {question}");
-                    if let Err(e) = store.set_status(id, Status::Waiting { reason }, now_ms()) {
-                        return fail(err, e.to_string());
-                    }
-                    let _ = writeln!(err, "run: {id} waits for a person to answer: {question}");
-                    let _ = writeln!(err, "  answer it with `duet answer {id} TEXT`");
-                    return Outcome::Waiting;
-                }
-            },
-            effect => effects::perform_blocking(effect, workspace),
-        };
-        let input = request.answer(result);
-        match place.journal(&input, &state) {
-            Ok(n) => turn = n,
-            Err(e) => return fail(err, e),
-        }
-        run.deliver(input);
-    }
 }

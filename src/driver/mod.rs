@@ -4,6 +4,7 @@
 
 mod convert;
 pub mod durable;
+mod follow;
 mod macros;
 pub mod replay;
 mod report;

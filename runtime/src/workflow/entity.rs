@@ -32,7 +32,7 @@ pub struct ExternalRequest {
 }
 
 /// Which entity of a run asked for an effect.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Addressee {
     /// The workflow itself (`shell`, `sleep`, `ask-user`, …).
     Workflow,

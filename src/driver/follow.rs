@@ -1,0 +1,337 @@
+//! Following a durable run: settle the system, snapshot it, perform the effects it asked
+//! for, journal each result the moment it arrives, deliver it, and repeat until the run ends
+//! or waits for something outside.
+//!
+//! Effects run concurrently on a tokio runtime — two agents asked in a `parallel` work at
+//! the same time — and their results enter the run one at a time, in the order they
+//! arrived. That order is journaled, so it is part of the run's history and replay sees
+//! exactly it. An effect whose request is withdrawn while it runs (the loser of a `race`, a
+//! state left by `goto`) is stopped: its task is aborted, which kills its subprocess.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::io::Write;
+
+use duet_runtime::effects::{self, Effect, Failure, Outcome, Workspace};
+use duet_runtime::sam::Term;
+use duet_runtime::store::{NewTurn, RunId, Status, Store};
+use duet_runtime::workflow::entity::{Addressee, ExternalRequest};
+use duet_runtime::workflow::host::Run;
+use duet_runtime::workflow::{Ending, Output, WorkflowEntity};
+use tokio::task::{AbortHandle, JoinSet};
+
+use super::durable::now_ms;
+use super::script::Outcome as RunOutcome;
+
+/// Where a run being followed is journaled: its store, id and branch.
+pub(super) struct Place<'a> {
+    pub(super) store: &'a Store,
+    pub(super) id: RunId,
+    pub(super) branch: String,
+}
+
+impl Place<'_> {
+    /// Appends `input` as the next turn of the branch, with the digest of `state`, the state
+    /// it is applied to; returns its number once it is durable.
+    fn journal(&self, input: &Term, state: &[u8]) -> Result<u64, String> {
+        let payload = postcard::to_stdvec(input).map_err(|e| e.to_string())?;
+        self.store
+            .append_turn(
+                self.id,
+                &self.branch,
+                &NewTurn {
+                    at: now_ms(),
+                    payload,
+                    state_digest: *blake3::hash(state).as_bytes(),
+                },
+            )
+            .map_err(|e| e.to_string())
+    }
+
+    /// Stores `state` as the state after `turn`.
+    fn snapshot(&self, turn: u64, state: &[u8]) -> Result<(), String> {
+        self.store
+            .put_snapshot(self.id, &self.branch, turn, state)
+            .map_err(|e| e.to_string())
+    }
+
+    fn set_status(&self, status: Status) -> Result<(), String> {
+        self.store
+            .set_status(self.id, status, now_ms())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Writes what a workflow printed to `out` and its log to `err`.
+pub(super) fn show(outputs: &[Output], out: &mut dyn Write, err: &mut dyn Write) {
+    for output in outputs {
+        match output {
+            Output::Print(text) => {
+                let _ = out.write_all(text.as_bytes());
+            }
+            Output::Log(text) => {
+                let _ = writeln!(err, "log: {text}");
+            }
+        }
+    }
+    let _ = out.flush();
+}
+
+/// Asks a person at the terminal; `None` when there is no terminal to ask at.
+fn ask_at_terminal(question: &str, options: &[String]) -> Option<String> {
+    eprintln!("question: {question}");
+    if !options.is_empty() {
+        eprintln!("  (one of: {})", options.join(", "));
+    }
+    eprint!("answer> ");
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).ok()?;
+    Some(line.trim_end_matches(['\n', '\r']).to_string())
+}
+
+/// The failure kind of a question the person left unanswered (standard input closed): the
+/// question waits for `duet answer` instead.
+const UNANSWERED: &str = "%unanswered";
+
+/// A request's identity among the run's requests.
+type Key = (Addressee, u64);
+
+fn key(request: &ExternalRequest) -> Key {
+    (request.to, request.id)
+}
+
+/// The run being followed and what is under way for it.
+struct Follower<'a, 'w> {
+    place: &'a Place<'a>,
+    run: Run,
+    /// The last journaled turn.
+    turn: u64,
+    /// The state the next input will be applied to.
+    state: Vec<u8>,
+    workspace: &'a Workspace,
+    /// Effects running, by request.
+    running: BTreeMap<Key, AbortHandle>,
+    tasks: JoinSet<(ExternalRequest, Result<Outcome, Failure>)>,
+    /// Questions no one can answer in this process.
+    unasked: Vec<ExternalRequest>,
+    /// An answer given on the command line (`duet answer`), for the first question.
+    answer: Option<String>,
+    out: &'w mut dyn Write,
+    err: &'w mut dyn Write,
+}
+
+/// Drives `run` from after `turn`: `pending` are requests made before and still unanswered;
+/// `answer` answers the first question asked.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn follow(
+    place: &Place,
+    run: Run,
+    turn: u64,
+    pending: Vec<ExternalRequest>,
+    answer: Option<String>,
+    workspace: &Workspace,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> RunOutcome {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            let _ = writeln!(err, "error: cannot start the effect runner: {e}");
+            return RunOutcome::Failed;
+        }
+    };
+    let id = place.id;
+    let mut follower = Follower {
+        place,
+        run,
+        turn,
+        state: Vec::new(),
+        workspace,
+        running: BTreeMap::new(),
+        tasks: JoinSet::new(),
+        unasked: Vec::new(),
+        answer,
+        out,
+        err,
+    };
+    let _guard = runtime.enter();
+    match follower.go(&runtime, pending) {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            let _ = writeln!(
+                follower.err,
+                "error: the store failed: {e}; the run stops here and `duet resume {id}` continues it"
+            );
+            RunOutcome::Failed
+        }
+    }
+}
+
+impl Follower<'_, '_> {
+    fn go(
+        &mut self,
+        runtime: &tokio::runtime::Runtime,
+        pending: Vec<ExternalRequest>,
+    ) -> Result<RunOutcome, String> {
+        let mut queue: VecDeque<ExternalRequest> = pending.into();
+        loop {
+            let progress = self.run.settle();
+            show(&progress.outputs, self.out, self.err);
+            self.state = self.run.snapshot();
+            self.place.snapshot(self.turn, &self.state)?;
+            if let Some(ending) = progress.ending {
+                // Whatever still runs is no longer wanted.
+                self.tasks.abort_all();
+                return self.end(ending);
+            }
+            queue.extend(progress.requests);
+            self.stop_unwanted();
+            while let Some(request) = queue.pop_front() {
+                if self.run.wants(&request) && !self.running.contains_key(&key(&request)) {
+                    self.start(request)?;
+                }
+            }
+            if self.tasks.is_empty() {
+                return self.suspend();
+            }
+            let Some(done) = runtime.block_on(self.tasks.join_next()) else {
+                continue;
+            };
+            let (request, result) = match done {
+                Ok(done) => done,
+                // Aborted: its request was withdrawn.
+                Err(e) if e.is_cancelled() => continue,
+                Err(e) => return Err(format!("an effect's task failed: {e}")),
+            };
+            self.running.remove(&key(&request));
+            if matches!(&result, Err(f) if f.kind == UNANSWERED) {
+                self.unasked.push(request);
+            } else if self.run.wants(&request) {
+                self.input(request.answer(result))?;
+            }
+        }
+    }
+
+    /// Journals `input`, then delivers it: nothing enters a run before it is durable.
+    fn input(&mut self, input: Term) -> Result<(), String> {
+        self.turn = self.place.journal(&input, &self.state)?;
+        self.run.deliver(input);
+        Ok(())
+    }
+
+    /// Starts performing `request`.
+    fn start(&mut self, mut request: ExternalRequest) -> Result<(), String> {
+        match &request.effect {
+            Effect::Sleep(ms) => {
+                // Fix the deadline in the journal first, so a restart waits for the same
+                // moment; the deadline is a turn of its own.
+                let at = effects::now_ms() + *ms as i64;
+                self.input(WorkflowEntity::deadline(request.id, at))?;
+                show(&self.run.settle().outputs, self.out, self.err);
+                self.state = self.run.snapshot();
+                self.place.snapshot(self.turn, &self.state)?;
+                request.effect = Effect::SleepUntil(at);
+            }
+            Effect::AskUser { question, options } => {
+                let (question, options) = (question.clone(), options.clone());
+                let k = key(&request);
+                let handle = if let Some(answer) = self.answer.take() {
+                    self.tasks
+                        .spawn(async move { (request, Ok(Outcome::Text(answer))) })
+                } else if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                    self.tasks.spawn_blocking(move || {
+                        let result = ask_at_terminal(&question, &options)
+                            .map(Outcome::Text)
+                            .ok_or_else(|| Failure {
+                                kind: UNANSWERED,
+                                message: String::new(),
+                            });
+                        (request, result)
+                    })
+                } else {
+                    self.unasked.push(request);
+                    return Ok(());
+                };
+                self.running.insert(k, handle);
+                return Ok(());
+            }
+            _ => {}
+        }
+        let k = key(&request);
+        let workspace = self.workspace.clone();
+        let handle = self.tasks.spawn(async move {
+            let result = effects::perform(&request.effect, &workspace).await;
+            (request, result)
+        });
+        self.running.insert(k, handle);
+        Ok(())
+    }
+
+    /// Aborts effects whose requests were withdrawn.
+    fn stop_unwanted(&mut self) {
+        let wanted: Vec<Key> = self.run.unanswered().iter().map(key).collect();
+        self.running.retain(|k, handle| {
+            let keep = wanted.contains(k);
+            if !keep {
+                handle.abort();
+            }
+            keep
+        });
+        self.unasked.retain(|r| wanted.contains(&key(r)));
+    }
+
+    /// Nothing runs: the run waits for a person, or for something nothing here will do.
+    fn suspend(&mut self) -> Result<RunOutcome, String> {
+        let id = self.place.id;
+        if let Some(request) = self.unasked.first() {
+            let Effect::AskUser { question, .. } = &request.effect else {
+                unreachable!("only questions wait for a person");
+            };
+            let reason = format!("an answer to: {question}");
+            self.place.set_status(Status::Waiting { reason })?;
+            let _ = writeln!(
+                self.err,
+                "run: {id} waits for a person to answer: {question}"
+            );
+            let _ = writeln!(self.err, "  answer it with `duet answer {id} TEXT`");
+            return Ok(RunOutcome::Waiting);
+        }
+        let reason = self.run.waiting_reason();
+        self.place.set_status(Status::Waiting {
+            reason: reason.clone(),
+        })?;
+        let _ = writeln!(self.err, "run: {id} suspended: {reason}");
+        Ok(RunOutcome::Waiting)
+    }
+
+    fn end(&mut self, ending: Ending) -> Result<RunOutcome, String> {
+        let (status, outcome, message) = match ending {
+            Ending::Completed(Term::Nil) => {
+                (Status::Completed, RunOutcome::Done, "completed".to_string())
+            }
+            Ending::Completed(result) => (
+                Status::Completed,
+                RunOutcome::Done,
+                format!("completed with {result}"),
+            ),
+            Ending::Cancelled(result) => (
+                Status::Cancelled,
+                RunOutcome::Done,
+                format!("cancelled ({result})"),
+            ),
+            Ending::Failed(error) => (
+                Status::Failed {
+                    error: error.clone(),
+                },
+                RunOutcome::Failed,
+                format!("failed: {error}"),
+            ),
+        };
+        self.place.set_status(status)?;
+        let _ = writeln!(self.err, "run: {} {message}", self.place.id);
+        Ok(outcome)
+    }
+}

@@ -1,0 +1,186 @@
+//! Agents through `duet run`: command-line agents declared in a workflow (stand-in scripts
+//! named with `:command`) asked in `parallel` really work at the same time; a `human` role
+//! waits for `duet answer`; an agent's failure is an error `prompt` raises and the workflow
+//! can catch; and every such run replays from its journal.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("duet-agents-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    dir
+}
+
+fn duet(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_duet"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("DUET_STORE")
+        .output()
+        .expect("duet runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Writes an executable script.
+fn script(path: &Path, body: &str) {
+    std::fs::write(path, format!("#!/bin/sh\n{body}\n")).expect("a script");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+}
+
+/// Held by every test here: a script written while another thread forks could be held open
+/// by the child and fail to run ("text file busy").
+static SPAWNING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+#[test]
+fn parallel_prompts_run_at_the_same_time() {
+    let _one = SPAWNING.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = temp("parallel");
+    // Each agent announces itself, then waits for the other: asked one after the other,
+    // the first would give up after 10 s and fail.
+    for (me, other) in [("left", "right"), ("right", "left")] {
+        script(
+            &dir.join(me),
+            &format!(
+                r#"touch {me}.started
+for i in $(seq 100); do [ -e {other}.started ] && break; sleep 0.1; done
+[ -e {other}.started ] || {{ echo "{other} never started" >&2; exit 1; }}
+for a; do last="$a"; done
+echo "{me} did: $last""#
+            ),
+        );
+    }
+    std::fs::write(
+        dir.join("pair.lisp"),
+        r#"(workflow pair
+  (roles
+    (left :agent-kind "claude-code" :command "./left")
+    (right :agent-kind "claude-code" :command "./right"))
+  (state work
+    (let [done (parallel (prompt left "the parser") (prompt right "the printer"))]
+      (println (nth done 0))
+      (println (nth done 1)))
+    (terminal)))
+"#,
+    )
+    .expect("the workflow");
+    let out = duet(&dir, &["run", "pair.lisp"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "left did: the parser\nright did: the printer\n"
+    );
+    let replay = duet(&dir, &["replay", "r1"]);
+    assert_eq!(replay.status.code(), Some(0), "{}", text(&replay.stderr));
+}
+
+#[test]
+fn a_failing_agent_is_an_error_the_workflow_can_catch() {
+    let _one = SPAWNING.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = temp("failing");
+    script(&dir.join("flaky"), r#"echo "rate limited" >&2; exit 2"#);
+    std::fs::write(
+        dir.join("fallback.lisp"),
+        r#"(workflow fallback
+  (roles
+    (primary :agent-kind "codex" :command "./flaky")
+    (backup :agent-kind "echo"))
+  (state work
+    (println
+      (try (prompt primary "write the docs")
+           (catch e
+             (println "primary failed:" (field e 0))
+             (prompt backup "write the docs"))))
+    (terminal)))
+"#,
+    )
+    .expect("the workflow");
+    let out = duet(&dir, &["run", "fallback.lisp"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "primary failed: :agent\necho: write the docs\n"
+    );
+    // Uncaught, the same failure fails the run with the tool's own words.
+    std::fs::write(
+        dir.join("uncaught.lisp"),
+        r#"(workflow uncaught
+  (roles (primary :agent-kind "codex" :command "./flaky"))
+  (state work (println (prompt primary "write the docs"))))
+"#,
+    )
+    .expect("the workflow");
+    let out = duet(&dir, &["run", "uncaught.lisp"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("exit status 2: rate limited"), "{stderr}");
+}
+
+#[test]
+fn a_human_role_waits_for_duet_answer() {
+    let _one = SPAWNING.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = temp("human");
+    std::fs::write(
+        dir.join("gate.lisp"),
+        r#"(workflow gate
+  (roles (author :agent-kind "echo") (approver :agent-kind "human"))
+  (state draft
+    (let [draft (prompt author "release notes")
+          verdict (prompt approver (str "Approve? " draft))]
+      (println "verdict:" verdict)
+      (if (= verdict "yes") (terminal) (terminal :failed "rejected")))))
+"#,
+    )
+    .expect("the workflow");
+    let out = duet(&dir, &["run", "gate.lisp"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("waits for a person to answer: (approver) Approve? echo: release notes"),
+        "{stderr}"
+    );
+    let status = duet(&dir, &["status", "r1"]);
+    assert!(
+        text(&status.stdout).contains("waiting: an answer to: (approver) Approve?"),
+        "{}",
+        text(&status.stdout)
+    );
+    let out = duet(&dir, &["answer", "r1", "yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "verdict: yes\n");
+    let replay = duet(&dir, &["replay", "r1"]);
+    assert_eq!(replay.status.code(), Some(0), "{}", text(&replay.stderr));
+}
+
+#[test]
+fn unknown_agent_kinds_and_roles_on_the_command_line_are_usage_errors() {
+    let _one = SPAWNING.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = temp("usage");
+    let seed = std::fs::canonicalize("examples/ping-pong.lisp").expect("the example");
+    let seed = seed.to_str().expect("utf-8");
+    let out = duet(&dir, &["run", "--agents", "gpt", seed]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("`gpt` is not an agent kind; the kinds are echo, human"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = duet(&dir, &["run", "--agent", "reviewer=echo", seed]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr)
+            .contains("has no role `reviewer`; its roles are `planner`, `implementer`"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        !dir.join(".duet").exists(),
+        "nothing ran, nothing was stored"
+    );
+}
