@@ -33,7 +33,7 @@ enum Command {
     /// Show one run's state.
     Status(commands::runs::RunIdArgs),
     /// Continue a suspended or interrupted run from its journal.
-    Resume(commands::runs::RunIdArgs),
+    Resume(commands::runs::ResumeArgs),
     /// Answer the question a run waits on, and continue it.
     Answer(commands::runs::AnswerArgs),
     /// A run's turns, oldest first: number, time, what came in.

@@ -28,6 +28,7 @@ fn transcript(path: &Path) -> String {
             workflow: None,
             agents: vec![("*".into(), "echo".into())],
             store: None,
+            json: false,
         },
         &mut FsLoader,
         &mut out,

@@ -461,3 +461,82 @@ fn back_and_fork_travel_in_time_without_losing_a_turn() {
         "{status}"
     );
 }
+
+#[test]
+fn json_reports_every_event_on_stdout_and_nothing_on_stderr() {
+    let dir = temp("json");
+    let seed = std::fs::canonicalize("examples/ping-pong.lisp").expect("the example");
+    let out = duet(
+        &dir,
+        &[
+            "run",
+            "--json",
+            "--agents",
+            "echo",
+            seed.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+    let events: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("every line is a JSON object"))
+        .collect();
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"].as_str().expect("an event field"))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "started",
+            "state",
+            "log",
+            "agent-request",
+            "agent-response",
+            "state",
+            "agent-request",
+            "agent-response",
+            "ended"
+        ]
+    );
+    assert_eq!(events[0]["run"], "r1");
+    assert_eq!(events[0]["workflow"], "ping-pong");
+    assert_eq!(
+        events[3]["text"],
+        "Draft a plan for adding OAuth to the CLI"
+    );
+    assert_eq!(events[4]["role"], "planner");
+    assert_eq!(events[8]["status"], "completed");
+
+    // A question with no terminal to ask at is an event too, and so is the program's output.
+    std::fs::write(
+        dir.join("ask.lisp"),
+        r#"(workflow ask (state s (println "hello") (println (ask-user "Name?" :options ["a" "b"]))))"#,
+    )
+    .expect("the workflow");
+    let out = duet(&dir, &["run", "--json", "ask.lisp"]);
+    assert_eq!(out.status.code(), Some(3));
+    let last: serde_json::Value =
+        serde_json::from_str(text(&out.stdout).lines().last().expect("events")).expect("JSON");
+    assert_eq!(last["event"], "question");
+    assert_eq!(last["question"], "Name?");
+    assert_eq!(last["options"], serde_json::json!(["a", "b"]));
+    assert!(text(&out.stdout).contains(r#"{"event":"output","text":"hello\n"}"#));
+    let out = duet(&dir, &["answer", "--json", "r2", "b"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).contains(r#"{"event":"output","text":"b\n"}"#));
+
+    // A program that does not check is a `diagnostics` event, as `duet check --format json`.
+    std::fs::write(
+        dir.join("bad.lisp"),
+        "(workflow bad (state s (goto nowhere)))",
+    )
+    .expect("a file");
+    let out = duet(&dir, &["run", "--json", "bad.lisp"]);
+    assert_eq!(out.status.code(), Some(2));
+    let event: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).expect("JSON");
+    assert_eq!(event["event"], "diagnostics");
+    assert_eq!(event["diagnostics"][0]["code"], "E0401");
+    assert_eq!(event["diagnostics"][0]["line"], 1);
+}

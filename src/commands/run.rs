@@ -38,6 +38,10 @@ pub struct RunArgs {
     /// The store workflows run in (default: `$DUET_STORE`, else `.duet` here).
     #[arg(long, value_name = "DIR")]
     store: Option<std::path::PathBuf>,
+    /// Report a workflow run as JSON events, one a line, on standard output (the program's
+    /// own output included, as `output` events).
+    #[arg(long)]
+    json: bool,
 }
 
 /// The store directory: `--store`, else `$DUET_STORE`, else `.duet` in the current directory.
@@ -110,6 +114,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
             workflow: args.workflow.clone(),
             agents,
             store: Some(store_dir(args.store.as_deref())),
+            json: args.json,
         },
         &mut FsLoader,
         &mut out,

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
+use duet::driver::events::Reporter;
 use duet::driver::script::Outcome;
 use duet::driver::{durable, replay, rewind};
 use duet_runtime::store::{RunId, Status, Store};
@@ -117,12 +118,25 @@ pub fn status(args: &RunIdArgs) -> ExitCode {
     }
 }
 
+/// Arguments of `duet resume`.
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    /// The run, e.g. `r1`.
+    run: String,
+    /// Report the run as JSON events, one a line, on standard output.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
 /// `duet resume RUN`
-pub fn resume(args: &RunIdArgs) -> ExitCode {
+pub fn resume(args: &ResumeArgs) -> ExitCode {
     let dir = store_dir(args.store.store.as_deref());
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let outcome = durable::resume(&dir, &args.run, &mut out, &mut std::io::stderr());
+    let (mut out, mut err) = (stdout.lock(), std::io::stderr());
+    let mut report = Reporter::new(args.json, &mut out, &mut err);
+    let outcome = durable::resume(&dir, &args.run, &mut report);
     ExitCode::from(outcome.exit_code())
 }
 
@@ -133,6 +147,9 @@ pub struct AnswerArgs {
     run: String,
     /// The answer to the question it waits on.
     text: String,
+    /// Report the run as JSON events, one a line, on standard output.
+    #[arg(long)]
+    json: bool,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -141,14 +158,9 @@ pub struct AnswerArgs {
 pub fn answer(args: &AnswerArgs) -> ExitCode {
     let dir = store_dir(args.store.store.as_deref());
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let outcome = durable::answer(
-        &dir,
-        &args.run,
-        &args.text,
-        &mut out,
-        &mut std::io::stderr(),
-    );
+    let (mut out, mut err) = (stdout.lock(), std::io::stderr());
+    let mut report = Reporter::new(args.json, &mut out, &mut err);
+    let outcome = durable::answer(&dir, &args.run, &args.text, &mut report);
     ExitCode::from(outcome.exit_code())
 }
 

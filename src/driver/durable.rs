@@ -18,8 +18,10 @@ use duet_runtime::workflow::Output;
 use duet_runtime::workflow::agents::Role;
 use duet_runtime::workflow::host::Run;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
-use super::follow::{Place, follow, show};
+use super::events::Reporter;
+use super::follow::{Place, follow};
 use super::script::Outcome;
 
 /// What a run needs besides its journal, stored once as a blob named in the run record.
@@ -41,11 +43,11 @@ pub(super) fn now_ms() -> u64 {
     effects::now_ms().max(0) as u64
 }
 
-fn open(dir: &Path, err: &mut dyn Write) -> Option<Store> {
+fn open(dir: &Path, report: &mut Reporter) -> Option<Store> {
     match Store::open(dir) {
         Ok(store) => Some(store),
         Err(e) => {
-            let _ = writeln!(err, "error: cannot open the store {}: {e}", dir.display());
+            report.error(format!("cannot open the store {}: {e}", dir.display()));
             None
         }
     }
@@ -60,10 +62,9 @@ pub fn start(
     roles: Vec<Role>,
     capabilities: Capabilities,
     workspace: Workspace,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
+    report: &mut Reporter,
 ) -> Outcome {
-    let Some(store) = open(dir, err) else {
+    let Some(store) = open(dir, report) else {
         return Outcome::Rejected;
     };
     let program = vm.program().encode();
@@ -95,23 +96,30 @@ pub fn start(
     let record = match stored {
         Ok(record) => record,
         Err(e) => {
-            let _ = writeln!(err, "error: cannot record the run: {e}");
+            report.error(format!("cannot record the run: {e}"));
             return Outcome::Failed;
         }
     };
-    let _ = writeln!(
-        err,
-        "run: {} started (workflow `{}`, store {})",
-        record.id,
-        workflow.name,
-        dir.display()
+    report.report(
+        format!(
+            "run: {} started (workflow `{}`, store {})",
+            record.id,
+            workflow.name,
+            dir.display()
+        ),
+        json!({
+            "event": "started",
+            "run": record.id.to_string(),
+            "workflow": workflow.name,
+            "store": dir.display().to_string(),
+        }),
     );
     let place = Place {
         store: &store,
         id: record.id,
         branch: MAIN.to_string(),
     };
-    follow(&place, run, 0, Vec::new(), None, &workspace, out, err)
+    follow(&place, run, 0, Vec::new(), None, &workspace, report)
 }
 
 /// A stored run restored to the end of its journal.
@@ -127,7 +135,7 @@ struct Restored {
     replayed: Vec<Output>,
 }
 
-fn restore(store: &Store, id: &str, err: &mut dyn Write) -> Result<Restored, Outcome> {
+fn restore(store: &Store, id: &str, report: &mut Reporter) -> Result<Restored, Outcome> {
     let loaded = (|| -> Result<_, String> {
         let id: RunId = id
             .parse()
@@ -137,16 +145,22 @@ fn restore(store: &Store, id: &str, err: &mut dyn Write) -> Result<Restored, Out
         Ok((id, record, manifest))
     })();
     let (id, record, manifest) = loaded.map_err(|e| {
-        let _ = writeln!(err, "error: cannot find run `{id}`: {e}");
+        report.error(format!("cannot find run `{id}`: {e}"));
         Outcome::Rejected
     })?;
     match &record.status {
         Status::Completed | Status::Cancelled => {
-            let _ = writeln!(err, "run: {id} has already ended; nothing to continue");
+            report.report(
+                format!("run: {id} has already ended; nothing to continue"),
+                json!({"event": "ended", "run": id.to_string(), "status": record.status.to_string()}),
+            );
             return Err(Outcome::Done);
         }
         Status::Failed { error } => {
-            let _ = writeln!(err, "run: {id} has already failed: {error}");
+            report.report(
+                format!("run: {id} has already failed: {error}"),
+                json!({"event": "ended", "run": id.to_string(), "status": "failed", "error": error}),
+            );
             return Err(Outcome::Failed);
         }
         _ => {}
@@ -176,15 +190,14 @@ fn restore(store: &Store, id: &str, err: &mut dyn Write) -> Result<Restored, Out
         Ok((run, last, replayed))
     })();
     let (run, last, replayed) = restored.map_err(|e| {
-        let _ = writeln!(err, "error: cannot restore {id}: {e}");
+        report.error(format!("cannot restore {id}: {e}"));
         Outcome::Failed
     })?;
     let workspace = Workspace::new(&manifest.workspace).map_err(|e| {
-        let _ = writeln!(
-            err,
-            "error: the run's workspace {} is gone: {e}",
+        report.error(format!(
+            "the run's workspace {} is gone: {e}",
             manifest.workspace
-        );
+        ));
         Outcome::Failed
     })?;
     Ok(Restored {
@@ -198,67 +211,69 @@ fn restore(store: &Store, id: &str, err: &mut dyn Write) -> Result<Restored, Out
 }
 
 /// Continues run `id` from its journal.
-pub fn resume(dir: &Path, id: &str, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
-    let Some(store) = open(dir, err) else {
+pub fn resume(dir: &Path, id: &str, report: &mut Reporter) -> Outcome {
+    let Some(store) = open(dir, report) else {
         return Outcome::Rejected;
     };
-    let r = match restore(&store, id, err) {
+    let r = match restore(&store, id, report) {
         Ok(r) => r,
         Err(outcome) => return outcome,
     };
-    let _ = writeln!(
-        err,
-        "run: {} resumed in state `{}` after turn {}",
-        r.id,
-        r.run.state_name(),
-        r.last
+    report.report(
+        format!(
+            "run: {} resumed in state `{}` after turn {}",
+            r.id,
+            r.run.state_name(),
+            r.last
+        ),
+        json!({
+            "event": "resumed",
+            "run": r.id.to_string(),
+            "state": r.run.state_name(),
+            "turn": r.last,
+        }),
     );
-    show(&r.replayed, out, err);
+    report.outputs(&r.replayed);
     let pending = r.run.unanswered();
     let place = Place {
         store: &store,
         id: r.id,
         branch: r.branch,
     };
-    follow(&place, r.run, r.last, pending, None, &r.workspace, out, err)
+    follow(&place, r.run, r.last, pending, None, &r.workspace, report)
 }
 
 /// Answers the question run `id` waits on with `text`, then continues it.
-pub fn answer(
-    dir: &Path,
-    id: &str,
-    text: &str,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Outcome {
-    let Some(store) = open(dir, err) else {
+pub fn answer(dir: &Path, id: &str, text: &str, report: &mut Reporter) -> Outcome {
+    let Some(store) = open(dir, report) else {
         return Outcome::Rejected;
     };
-    let r = match restore(&store, id, err) {
+    let r = match restore(&store, id, report) {
         Ok(r) => r,
         Err(outcome) => return outcome,
     };
-    show(&r.replayed, out, err);
+    report.outputs(&r.replayed);
     let mut pending = r.run.unanswered();
     let Some(position) = pending
         .iter()
         .position(|p| matches!(p.effect, Effect::AskUser { .. }))
     else {
-        let _ = writeln!(
-            err,
-            "error: run {} is not waiting for an answer; `duet status {}` shows what it waits for",
+        report.error(format!(
+            "run {} is not waiting for an answer; `duet status {}` shows what it waits for",
             r.id, r.id
-        );
+        ));
         return Outcome::Rejected;
     };
     let question = pending.remove(position);
     // The answer is journaled and delivered like any effect's result, first in line.
     pending.insert(0, question);
-    let _ = writeln!(
-        err,
-        "run: {} answered; continuing in state `{}`",
-        r.id,
-        r.run.state_name()
+    report.report(
+        format!(
+            "run: {} answered; continuing in state `{}`",
+            r.id,
+            r.run.state_name()
+        ),
+        json!({"event": "answered", "run": r.id.to_string(), "state": r.run.state_name()}),
     );
     let place = Place {
         store: &store,
@@ -272,8 +287,7 @@ pub fn answer(
         pending,
         Some(text.to_string()),
         &r.workspace,
-        out,
-        err,
+        report,
     )
 }
 

@@ -9,17 +9,19 @@
 //! state left by `goto`) is stopped: its task is aborted, which kills its subprocess.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::io::Write;
 
 use duet_runtime::effects::{self, Effect, Failure, Outcome, Workspace};
 use duet_runtime::sam::Term;
 use duet_runtime::store::{NewTurn, RunId, Status, Store};
 use duet_runtime::workflow::entity::{Addressee, ExternalRequest};
 use duet_runtime::workflow::host::Run;
-use duet_runtime::workflow::{Ending, Output, WorkflowEntity};
+use duet_runtime::workflow::{Ending, WorkflowEntity};
 use tokio::task::{AbortHandle, JoinSet};
 
+use serde_json::json;
+
 use super::durable::now_ms;
+use super::events::Reporter;
 use super::script::Outcome as RunOutcome;
 
 /// Where a run being followed is journaled: its store, id and branch.
@@ -62,21 +64,6 @@ impl Place<'_> {
     }
 }
 
-/// Writes what a workflow printed to `out` and its log to `err`.
-pub(super) fn show(outputs: &[Output], out: &mut dyn Write, err: &mut dyn Write) {
-    for output in outputs {
-        match output {
-            Output::Print(text) => {
-                let _ = out.write_all(text.as_bytes());
-            }
-            Output::Log(text) => {
-                let _ = writeln!(err, "log: {text}");
-            }
-        }
-    }
-    let _ = out.flush();
-}
-
 /// Asks a person at the terminal; `None` when there is no terminal to ask at.
 fn ask_at_terminal(question: &str, options: &[String]) -> Option<String> {
     eprintln!("question: {question}");
@@ -116,8 +103,7 @@ struct Follower<'a, 'w> {
     unasked: Vec<ExternalRequest>,
     /// An answer given on the command line (`duet answer`), for the first question.
     answer: Option<String>,
-    out: &'w mut dyn Write,
-    err: &'w mut dyn Write,
+    report: &'a mut Reporter<'w>,
 }
 
 /// Drives `run` from after `turn`: `pending` are requests made before and still unanswered;
@@ -130,8 +116,7 @@ pub(super) fn follow(
     pending: Vec<ExternalRequest>,
     answer: Option<String>,
     workspace: &Workspace,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
+    report: &mut Reporter,
 ) -> RunOutcome {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -139,7 +124,7 @@ pub(super) fn follow(
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            let _ = writeln!(err, "error: cannot start the effect runner: {e}");
+            report.error(format!("cannot start the effect runner: {e}"));
             return RunOutcome::Failed;
         }
     };
@@ -154,17 +139,15 @@ pub(super) fn follow(
         tasks: JoinSet::new(),
         unasked: Vec::new(),
         answer,
-        out,
-        err,
+        report,
     };
     let _guard = runtime.enter();
     match follower.go(&runtime, pending) {
         Ok(outcome) => outcome,
         Err(e) => {
-            let _ = writeln!(
-                follower.err,
-                "error: the store failed: {e}; the run stops here and `duet resume {id}` continues it"
-            );
+            follower.report.error(format!(
+                "the store failed: {e}; the run stops here and `duet resume {id}` continues it"
+            ));
             RunOutcome::Failed
         }
     }
@@ -179,7 +162,7 @@ impl Follower<'_, '_> {
         let mut queue: VecDeque<ExternalRequest> = pending.into();
         loop {
             let progress = self.run.settle();
-            show(&progress.outputs, self.out, self.err);
+            self.report.outputs(&progress.outputs);
             self.state = self.run.snapshot();
             self.place.snapshot(self.turn, &self.state)?;
             if let Some(ending) = progress.ending {
@@ -230,7 +213,8 @@ impl Follower<'_, '_> {
                 // moment; the deadline is a turn of its own.
                 let at = effects::now_ms() + *ms as i64;
                 self.input(WorkflowEntity::deadline(request.id, at))?;
-                show(&self.run.settle().outputs, self.out, self.err);
+                let outputs = self.run.settle().outputs;
+                self.report.outputs(&outputs);
                 self.state = self.run.snapshot();
                 self.place.snapshot(self.turn, &self.state)?;
                 request.effect = Effect::SleepUntil(at);
@@ -286,41 +270,57 @@ impl Follower<'_, '_> {
     /// Nothing runs: the run waits for a person, or for something nothing here will do.
     fn suspend(&mut self) -> Result<RunOutcome, String> {
         let id = self.place.id;
-        if let Some(request) = self.unasked.first() {
-            let Effect::AskUser { question, .. } = &request.effect else {
-                unreachable!("only questions wait for a person");
-            };
+        let question = self.unasked.iter().find_map(|r| match &r.effect {
+            Effect::AskUser { question, options } => Some((question.clone(), options.clone())),
+            _ => None,
+        });
+        if let Some((question, options)) = question {
             let reason = format!("an answer to: {question}");
             self.place.set_status(Status::Waiting { reason })?;
-            let _ = writeln!(
-                self.err,
-                "run: {id} waits for a person to answer: {question}"
+            self.report.report(
+                format!("run: {id} waits for a person to answer: {question}"),
+                json!({
+                    "event": "question",
+                    "run": id.to_string(),
+                    "question": question,
+                    "options": options,
+                }),
             );
-            let _ = writeln!(self.err, "  answer it with `duet answer {id} TEXT`");
+            self.report
+                .note(format!("  answer it with `duet answer {id} TEXT`"));
             return Ok(RunOutcome::Waiting);
         }
         let reason = self.run.waiting_reason();
         self.place.set_status(Status::Waiting {
             reason: reason.clone(),
         })?;
-        let _ = writeln!(self.err, "run: {id} suspended: {reason}");
+        self.report.report(
+            format!("run: {id} suspended: {reason}"),
+            json!({"event": "suspended", "run": id.to_string(), "reason": reason}),
+        );
         Ok(RunOutcome::Waiting)
     }
 
     fn end(&mut self, ending: Ending) -> Result<RunOutcome, String> {
-        let (status, outcome, message) = match ending {
-            Ending::Completed(Term::Nil) => {
-                (Status::Completed, RunOutcome::Done, "completed".to_string())
-            }
+        let id = self.place.id.to_string();
+        let (status, outcome, message, event) = match ending {
+            Ending::Completed(Term::Nil) => (
+                Status::Completed,
+                RunOutcome::Done,
+                "completed".to_string(),
+                json!({"event": "ended", "run": id, "status": "completed"}),
+            ),
             Ending::Completed(result) => (
                 Status::Completed,
                 RunOutcome::Done,
                 format!("completed with {result}"),
+                json!({"event": "ended", "run": id, "status": "completed", "result": result.to_string()}),
             ),
             Ending::Cancelled(result) => (
                 Status::Cancelled,
                 RunOutcome::Done,
                 format!("cancelled ({result})"),
+                json!({"event": "ended", "run": id, "status": "cancelled", "result": result.to_string()}),
             ),
             Ending::Failed(error) => (
                 Status::Failed {
@@ -328,10 +328,11 @@ impl Follower<'_, '_> {
                 },
                 RunOutcome::Failed,
                 format!("failed: {error}"),
+                json!({"event": "ended", "run": id, "status": "failed", "error": error}),
             ),
         };
         self.place.set_status(status)?;
-        let _ = writeln!(self.err, "run: {} {message}", self.place.id);
+        self.report.report(format!("run: {id} {message}"), event);
         Ok(outcome)
     }
 }

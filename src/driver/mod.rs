@@ -4,6 +4,7 @@
 
 mod convert;
 pub mod durable;
+pub mod events;
 mod follow;
 mod macros;
 pub mod replay;
@@ -187,6 +188,28 @@ impl Session {
         self.vm.machine.ctx.steps = 0;
         self.vm.start(0, fid);
         self.drive(None, out, log, None)
+    }
+
+    /// Runs chunk `fid` like [`Session::run`], reporting what it printed and logged, and its
+    /// error if it fails, through `report`. Whether it succeeded.
+    pub fn run_reported(&mut self, fid: u32, report: &mut events::Reporter) -> bool {
+        let (mut printed, mut logged) = (Vec::new(), Vec::new());
+        let ran = self.run(fid, &mut printed, &mut logged);
+        let mut outputs = vec![duet_runtime::workflow::Output::Print(
+            String::from_utf8_lossy(&printed).into_owned(),
+        )];
+        for line in String::from_utf8_lossy(&logged).lines() {
+            let text = line.strip_prefix("log: ").unwrap_or(line);
+            outputs.push(duet_runtime::workflow::Output::Log(text.to_string()));
+        }
+        report.outputs(&outputs);
+        match ran {
+            Ok(_) => true,
+            Err(e) => {
+                report.rendered_error(&self.render_error(&e, false));
+                false
+            }
+        }
     }
 
     /// Like [`Session::run`], but stops with an `interrupted` error soon after `interrupt`

@@ -8,6 +8,7 @@ use duet_lang::render;
 
 use duet_runtime::effects::{Capabilities, Workspace};
 
+use super::events::Reporter;
 use super::{Limits, Session, workflow};
 
 /// How a script run ended, as `duet run` reports it in its exit status.
@@ -50,6 +51,8 @@ pub struct Setup {
     pub agents: Vec<(String, String)>,
     /// The store a workflow runs durably in; `None` runs it in memory.
     pub store: Option<std::path::PathBuf>,
+    /// Report a workflow run as JSON events on `out` (`--json`).
+    pub json: bool,
 }
 
 /// Checks and runs the program `bytes` read from `name`. What it prints goes to `out`;
@@ -68,7 +71,18 @@ pub fn run(
         session.allow_effects(capabilities, workspace);
     }
     let checked = session.check(name, bytes, loader);
-    if !checked.diagnostics.is_empty() {
+    if setup.json {
+        // Diagnostics as one `diagnostics` event, each in `duet check --format json` form.
+        if !checked.diagnostics.is_empty() {
+            let diagnostics: Vec<_> = checked
+                .diagnostics
+                .iter()
+                .map(|d| render::json(d, &checked.sources))
+                .collect();
+            let event = serde_json::json!({"event": "diagnostics", "diagnostics": diagnostics});
+            let _ = writeln!(out, "{event}");
+        }
+    } else if !checked.diagnostics.is_empty() {
         let _ = write!(
             err,
             "{}",
@@ -80,13 +94,25 @@ pub fn run(
         );
     }
     if checked.has_errors() {
-        let _ = writeln!(err, "{}", render::summary(1, &checked.diagnostics));
+        if !setup.json {
+            let _ = writeln!(err, "{}", render::summary(1, &checked.diagnostics));
+        }
         return Outcome::Rejected;
     }
     if !checked.module.workflows.is_empty() {
-        return workflow::run(session, &checked, name, setup, out, err);
+        let json = setup.json;
+        let mut report = Reporter::new(json, out, err);
+        return workflow::run(session, &checked, name, setup, &mut report);
     }
     let fid = session.load(&checked);
+    if setup.json {
+        // A script's output and error as events, like a workflow's.
+        let mut report = Reporter::new(true, out, err);
+        return match session.run_reported(fid, &mut report) {
+            true => Outcome::Done,
+            false => Outcome::Failed,
+        };
+    }
     match session.run(fid, out, err) {
         Ok(_) => Outcome::Done,
         Err(e) => {

@@ -1,14 +1,15 @@
 //! Running a file's workflow: compile it, run the file's top-level forms, then drive the
 //! workflow on the actor runtime until it ends or waits for something outside.
 
-use std::io::Write;
-
 use duet_lang::frontend::Checked;
 use duet_runtime::effects::{Capabilities, Workspace};
+use duet_runtime::sam::Term;
+use duet_runtime::workflow::Ending;
 use duet_runtime::workflow::host::{Run, Stop};
-use duet_runtime::workflow::{Ending, Output};
+use serde_json::json;
 
 use super::Session;
+use super::events::Reporter;
 use super::script::{Outcome, Setup};
 
 /// Runs the chosen workflow of `checked` (already checked without errors).
@@ -17,32 +18,30 @@ pub fn run(
     checked: &Checked,
     name: &str,
     setup: Setup,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
+    report: &mut Reporter,
 ) -> Outcome {
     let workflows = &checked.module.workflows;
+    let names = || -> String {
+        let names: Vec<String> = workflows.iter().map(|w| format!("`{}`", w.name)).collect();
+        names.join(", ")
+    };
     let index = match &setup.workflow {
         Some(wanted) => match workflows.iter().position(|w| &w.name == wanted) {
             Some(i) => i,
             None => {
-                let names: Vec<String> =
-                    workflows.iter().map(|w| format!("`{}`", w.name)).collect();
-                let _ = writeln!(
-                    err,
-                    "error: `{name}` has no workflow `{wanted}`; it has {}",
-                    names.join(", ")
-                );
+                report.error(format!(
+                    "`{name}` has no workflow `{wanted}`; it has {}",
+                    names()
+                ));
                 return Outcome::Rejected;
             }
         },
         None if workflows.len() > 1 => {
-            let names: Vec<String> = workflows.iter().map(|w| format!("`{}`", w.name)).collect();
-            let _ = writeln!(
-                err,
-                "error: `{name}` has {} workflows ({}); choose one with `--workflow NAME`",
+            report.error(format!(
+                "`{name}` has {} workflows ({}); choose one with `--workflow NAME`",
                 workflows.len(),
-                names.join(", ")
-            );
+                names()
+            ));
             return Outcome::Rejected;
         }
         None => 0,
@@ -51,13 +50,13 @@ pub fn run(
     let roles = match super::roles::roles(workflow, &setup.agents) {
         Ok(roles) => roles,
         Err(e) => {
-            let _ = writeln!(err, "error: {e}");
+            report.error(e);
             return Outcome::Rejected;
         }
     };
     let fid = session.load(checked);
-    if let Err(e) = session.run(fid, out, err) {
-        let _ = write!(err, "{}", session.render_error(&e, false));
+    // The file's top-level forms run first; what they print is the program's output too.
+    if !session.run_reported(fid, report) {
         return Outcome::Failed;
     }
     let compiled = session.compile_workflow(checked, index);
@@ -66,10 +65,9 @@ pub fn run(
         None => match std::env::current_dir().and_then(Workspace::new) {
             Ok(w) => (Capabilities::default(), w),
             Err(e) => {
-                let _ = writeln!(
-                    err,
-                    "error: cannot use the current directory as the workspace: {e}"
-                );
+                report.error(format!(
+                    "cannot use the current directory as the workspace: {e}"
+                ));
                 return Outcome::Rejected;
             }
         },
@@ -82,44 +80,45 @@ pub fn run(
             roles,
             capabilities,
             workspace,
-            out,
-            err,
+            report,
         );
     }
-    let _ = writeln!(err, "run: workflow `{}` started", workflow.name);
+    // In memory (the test corpus): no store, no run id.
+    report.report(
+        format!("run: workflow `{}` started", workflow.name),
+        json!({"event": "started", "workflow": workflow.name}),
+    );
     let mut run = Run::start(session.into_vm(), compiled, roles, capabilities);
-    let stop = run.drive(&workspace, &mut |output| match output {
-        Output::Print(text) => {
-            let _ = out.write_all(text.as_bytes());
-        }
-        Output::Log(text) => {
-            let _ = writeln!(err, "log: {text}");
-        }
+    let stop = run.drive(&workspace, &mut |output| {
+        report.outputs(std::slice::from_ref(output))
     });
-    let _ = out.flush();
-    match stop {
-        Stop::Ended(Ending::Completed(result)) => {
-            match result {
-                duet_runtime::sam::Term::Nil => {
-                    let _ = writeln!(err, "run: completed");
-                }
-                result => {
-                    let _ = writeln!(err, "run: completed with {result}");
-                }
-            }
-            Outcome::Done
-        }
-        Stop::Ended(Ending::Cancelled(result)) => {
-            let _ = writeln!(err, "run: cancelled ({result})");
-            Outcome::Done
-        }
-        Stop::Ended(Ending::Failed(message)) => {
-            let _ = writeln!(err, "error: the run failed: {message}");
-            Outcome::Failed
-        }
-        Stop::Waiting(why) => {
-            let _ = writeln!(err, "run: suspended: {why}");
-            Outcome::Waiting
-        }
-    }
+    let (line, event, outcome) = match stop {
+        Stop::Ended(Ending::Completed(Term::Nil)) => (
+            "run: completed".to_string(),
+            json!({"event": "ended", "status": "completed"}),
+            Outcome::Done,
+        ),
+        Stop::Ended(Ending::Completed(result)) => (
+            format!("run: completed with {result}"),
+            json!({"event": "ended", "status": "completed", "result": result.to_string()}),
+            Outcome::Done,
+        ),
+        Stop::Ended(Ending::Cancelled(result)) => (
+            format!("run: cancelled ({result})"),
+            json!({"event": "ended", "status": "cancelled", "result": result.to_string()}),
+            Outcome::Done,
+        ),
+        Stop::Ended(Ending::Failed(message)) => (
+            format!("error: the run failed: {message}"),
+            json!({"event": "ended", "status": "failed", "error": message}),
+            Outcome::Failed,
+        ),
+        Stop::Waiting(why) => (
+            format!("run: suspended: {why}"),
+            json!({"event": "suspended", "reason": why}),
+            Outcome::Waiting,
+        ),
+    };
+    report.report(line, event);
+    outcome
 }

@@ -63,13 +63,44 @@ fn answer_term(label: &str, id: u64, result: Result<Outcome, effects::Failure>) 
     Term::record(label, vec![Term::Int(id as i64), body])
 }
 
-/// A line the workflow printed or logged.
+/// What a workflow shows of itself as it runs: what it printed and logged, the states it
+/// enters, and its traffic with agents.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Output {
     /// Standard output.
     Print(String),
     /// The run's log.
     Log(String),
+    /// It entered the state of this name.
+    State(String),
+    /// It asked an agent: `<agent-request ROLE ID TEXT>`.
+    AgentAsked {
+        /// The role asked.
+        role: String,
+        /// The request's ID field.
+        id: String,
+        /// The question.
+        text: String,
+    },
+    /// An agent's response arrived: `<agent-response ID REPLY ROLE …>`.
+    AgentAnswered {
+        /// The role that answered.
+        role: String,
+        /// The request's ID field.
+        id: String,
+        /// The reply, or what went wrong.
+        text: String,
+        /// Whether the call failed (`text` is then the error).
+        failed: bool,
+    },
+}
+
+/// A term as text: strings without quotes.
+fn plain(term: &Term) -> String {
+    match term {
+        Term::Str(s) => s.to_string(),
+        other => other.to_string(),
+    }
 }
 
 /// How a workflow ended.
@@ -364,6 +395,8 @@ impl WorkflowEntity {
 
     fn enter(&mut self, state: usize) {
         self.d.state = state;
+        let name = self.d.workflow.states[state].0.clone();
+        self.d.output.push(Output::State(name));
         // A state starts on a fresh main fiber: whatever the last one was doing is over.
         self.reset_fiber(0);
         let fid = self.d.workflow.states[state].1;
@@ -533,6 +566,9 @@ impl WorkflowEntity {
                 let ctx = &mut self.vm.machine.ctx;
                 Some(match to_term(ctx, args[0]) {
                     Ok(term) if name == "assert" => {
+                        self.d
+                            .output
+                            .extend(Self::asked(&self.d.workflow.roles, &term));
                         let handle = t.assert(&self.d.dataspace, term);
                         let id = self.d.next_id;
                         self.d.next_id += 1;
@@ -888,22 +924,23 @@ impl WorkflowEntity {
             .map_err(|why| ctx.error_value("type", format!("`prompt`: {why}"), Value::Nil))?;
         let request_id = Term::Str(format!("prompt-{}", self.d.next_id).into());
         self.d.next_id += 1;
-        let request = t.assert(
-            &self.d.dataspace,
-            Term::record(
-                "agent-request",
-                vec![
-                    role_name,
-                    request_id.clone(),
-                    text,
-                    // A failed call comes back as an error this `prompt` raises.
-                    Term::map([(
-                        Term::Keyword("on-error".into()),
-                        Term::Keyword("raise".into()),
-                    )]),
-                ],
-            ),
+        let request_term = Term::record(
+            "agent-request",
+            vec![
+                role_name,
+                request_id.clone(),
+                text,
+                // A failed call comes back as an error this `prompt` raises.
+                Term::map([(
+                    Term::Keyword("on-error".into()),
+                    Term::Keyword("raise".into()),
+                )]),
+            ],
         );
+        self.d
+            .output
+            .extend(Self::asked(&self.d.workflow.roles, &request_term));
+        let request = t.assert(&self.d.dataspace, request_term);
         let pattern = crate::sam::Pattern::Bind(Box::new(crate::sam::Pattern::Record {
             label: "agent-response".into(),
             fields: [(0, crate::sam::Pattern::Lit(request_id))]
@@ -912,6 +949,45 @@ impl WorkflowEntity {
         }));
         self.observe(t, fiber, pattern, Some((request, 1)));
         Ok(())
+    }
+
+    /// The traffic record of `term`, when it is a request to an agent (one without a role
+    /// goes to the first of `roles`).
+    fn asked(roles: &[String], term: &Term) -> Option<Output> {
+        let (role, id, text) = match term.record_fields("agent-request")? {
+            [id, text] => (roles.first()?.clone(), id, text),
+            [role, id, text, ..] => (
+                match role.record_fields("role") {
+                    Some([name, ..]) => plain(name),
+                    _ => plain(role),
+                },
+                id,
+                text,
+            ),
+            _ => return None,
+        };
+        Some(Output::AgentAsked {
+            role,
+            id: plain(id),
+            text: plain(text),
+        })
+    }
+
+    /// The traffic record of `term`, when it is an agent's response.
+    fn answered(term: &Term) -> Option<Output> {
+        let fields = term.record_fields("agent-response")?;
+        let failure = fields
+            .get(3)
+            .and_then(|f| match f.record_fields("agent-error") {
+                Some([_, message]) => Some(plain(message)),
+                _ => None,
+            });
+        Some(Output::AgentAnswered {
+            role: fields.get(2).map(plain).unwrap_or_default(),
+            id: fields.first().map(plain).unwrap_or_default(),
+            failed: failure.is_some(),
+            text: failure.unwrap_or_else(|| fields.get(1).map(plain).unwrap_or_default()),
+        })
     }
 
     fn fail(&mut self, t: &mut Turn, message: String) {
@@ -963,6 +1039,7 @@ impl Entity for WorkflowEntity {
                 return Ok(());
             };
             t.retract(wait.observe);
+            self.d.output.extend(Self::answered(whole));
             let ctx = &mut self.vm.machine.ctx;
             let value = match wait.prompt {
                 Some((request, field)) => {
