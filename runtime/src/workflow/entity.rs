@@ -14,6 +14,7 @@ use duet_lang::ir::Terminal;
 use serde::{Deserialize, Serialize};
 
 use super::convert::{from_term, to_pattern, to_term};
+use super::facets::Facets;
 use crate::effects::{self, Effect, Outcome};
 use crate::sam::{Entity, EntitySnapshot, Handle, Ref, Term, Turn, observe};
 use crate::value::{Object, Value};
@@ -283,6 +284,8 @@ struct Data {
     /// `on-…` handlers installed in the current state, and the fibers running them.
     handlers: BTreeMap<u64, Installed>,
     handler_fibers: std::collections::BTreeSet<usize>,
+    /// Facets started by `spawn` in the current state.
+    facets: Facets,
     /// Requests for the host, drained by it after each run of the system.
     requests: Vec<ExternalRequest>,
     /// What the workflow printed and logged, drained by the host.
@@ -322,6 +325,7 @@ impl WorkflowEntity {
                 groups: BTreeMap::new(),
                 handlers: BTreeMap::new(),
                 handler_fibers: Default::default(),
+                facets: Facets::default(),
                 requests: Vec::new(),
                 output: Vec::new(),
                 ending: None,
@@ -416,6 +420,7 @@ impl WorkflowEntity {
             fibers[k].frames.is_empty()
                 && !self.d.children.contains_key(&k)
                 && !self.d.handler_fibers.contains(&k)
+                && !self.d.facets.owns_fiber(k)
         }) {
             Some(k) => k,
             None => {
@@ -473,6 +478,55 @@ impl WorkflowEntity {
         }
         for fiber in std::mem::take(&mut self.d.handler_fibers) {
             self.cancel_fiber(t, fiber);
+        }
+    }
+
+    /// Stops every facet `spawn` started (a `goto` or `terminal` ends them all).
+    fn stop_facets(&mut self, t: &mut Turn) {
+        let all = self.d.facets.remove_all();
+        self.stop_removed(t, all);
+    }
+
+    /// Stops facet `id` and the facets spawned inside it; nothing when it has stopped.
+    fn stop_facet(&mut self, t: &mut Turn, id: u64) {
+        let removed = self.d.facets.remove_tree(id);
+        self.stop_removed(t, removed);
+    }
+
+    /// Ends removed facets: their bodies' fibers stop, their handlers go, and everything
+    /// they asserted is retracted.
+    fn stop_removed(&mut self, t: &mut Turn, facets: Vec<super::facets::Facet>) {
+        for facet in facets {
+            if let Some(fiber) = facet.fiber {
+                self.cancel_fiber(t, fiber);
+            }
+            for id in facet.handlers {
+                if let Some(installed) = self.d.handlers.remove(&id) {
+                    t.retract(installed.observe);
+                    self.vm
+                        .machine
+                        .ctx
+                        .pinned
+                        .retain(|v| *v != installed.closure);
+                }
+            }
+            for id in facet.handles {
+                if let Some(handle) = self.d.handles.remove(&id) {
+                    t.retract(handle);
+                }
+            }
+        }
+    }
+
+    /// The facet `fiber` works for: the one whose body runs on it, or on the fiber that
+    /// started its `parallel`/`race` branch.
+    fn facet_of(&self, mut fiber: usize) -> Option<u64> {
+        loop {
+            if let Some(id) = self.d.facets.running_on(fiber) {
+                return Some(id);
+            }
+            let (gid, _) = self.d.children.get(&fiber)?;
+            fiber = self.d.groups.get(gid)?.parent;
         }
     }
 
@@ -536,7 +590,7 @@ impl WorkflowEntity {
                 Step::Error(e) => return Some(e.message),
                 Step::Paused => {}
                 Step::Request(r) => {
-                    if let Some(v) = self.immediate(t, &r) {
+                    if let Some(v) = self.immediate(t, 0, &r) {
                         match v {
                             Ok(v) => self.vm.resume(0, v),
                             Err(e) => self.vm.resume_with_error(0, e),
@@ -552,7 +606,12 @@ impl WorkflowEntity {
     }
 
     /// Handles requests that complete within the turn; `None` for those that wait.
-    fn immediate(&mut self, t: &mut Turn, request: &Request) -> Option<Result<Value, Value>> {
+    fn immediate(
+        &mut self,
+        t: &mut Turn,
+        f: usize,
+        request: &Request,
+    ) -> Option<Result<Value, Value>> {
         match request {
             Request::Print(text) => {
                 self.d.output.push(Output::Print(text.clone()));
@@ -563,6 +622,7 @@ impl WorkflowEntity {
                 Some(Ok(Value::Nil))
             }
             Request::Effect { name, args } if name == "assert" || name == "send!" => {
+                let facet = self.facet_of(f);
                 let ctx = &mut self.vm.machine.ctx;
                 Some(match to_term(ctx, args[0]) {
                     Ok(term) if name == "assert" => {
@@ -573,6 +633,9 @@ impl WorkflowEntity {
                         let id = self.d.next_id;
                         self.d.next_id += 1;
                         self.d.handles.insert(id, handle);
+                        if let Some(facet) = facet {
+                            self.d.facets.asserted(facet, id);
+                        }
                         Ok(ctx.heap.alloc(Object::Handle(id)))
                     }
                     Ok(term) => {
@@ -636,6 +699,21 @@ impl WorkflowEntity {
                             return;
                         }
                     }
+                    Step::Done(_) if self.d.facets.body_returned(f) => {
+                        // The facet lives on with what it asserted, until it is stopped.
+                        self.reset_fiber(f);
+                        break;
+                    }
+                    Step::Error(e) if self.d.facets.owns_fiber(f) => {
+                        let message = format!(
+                            "a `spawn`ed body failed: {} [{}] in state `{}`",
+                            e.message,
+                            e.kind,
+                            self.state_name()
+                        );
+                        self.fail(t, message);
+                        return;
+                    }
                     Step::Done(_) if self.d.handler_fibers.remove(&f) => {
                         self.reset_fiber(f);
                         break;
@@ -684,7 +762,7 @@ impl WorkflowEntity {
                         break;
                     }
                     Step::Request(request) => {
-                        if let Some(result) = self.immediate(t, &request) {
+                        if let Some(result) = self.immediate(t, f, &request) {
                             resume = Some(result);
                             continue;
                         }
@@ -714,6 +792,7 @@ impl WorkflowEntity {
     ) -> Next {
         match request {
             Request::Goto(state) => {
+                self.stop_facets(t);
                 self.cancel_branches(t);
                 self.cancel_handlers(t);
                 self.enter(state as usize);
@@ -737,6 +816,33 @@ impl WorkflowEntity {
                 Ok(()) => Next::Wait,
                 Err(e) => Next::Continue(Some(Err(e))),
             },
+            Request::Effect { name, args } if name == "stop" => {
+                let ctx = &mut self.vm.machine.ctx;
+                let facet =
+                    to_term(ctx, args[0])
+                        .ok()
+                        .and_then(|term| match term.record_fields("facet") {
+                            Some([Term::Int(id)]) => Some(*id as u64),
+                            _ => None,
+                        });
+                let Some(id) = facet else {
+                    return Next::Continue(Some(Err(ctx.error_value(
+                        "type",
+                        "`stop` expects a facet, the value of `spawn`",
+                        Value::Nil,
+                    ))));
+                };
+                // A facet stopping itself (or the facet it runs in) ends this fiber too.
+                let stops_itself = self
+                    .facet_of(f)
+                    .is_some_and(|mine| self.d.facets.within(mine, id));
+                self.stop_facet(t, id);
+                if stops_itself {
+                    Next::Wait
+                } else {
+                    Next::Continue(Some(Ok(Value::Nil)))
+                }
+            }
             Request::Effect { name, args } if name == "prompt" => match self.prompt(t, f, &args) {
                 Ok(()) => Next::Wait,
                 Err(e) => Next::Continue(Some(Err(e))),
@@ -811,9 +917,29 @@ impl WorkflowEntity {
                         observe: observe_handle,
                     },
                 );
+                if let Some(facet) = self.facet_of(f) {
+                    self.d.facets.installed(facet, id);
+                }
                 Next::Continue(Some(Ok(Value::Nil)))
             }
-            Request::Concurrent { kind, thunks } if kind != duet_lang::ir::Concurrent::Spawn => {
+            Request::Concurrent {
+                kind: duet_lang::ir::Concurrent::Spawn,
+                thunks,
+            } => {
+                let parent = self.facet_of(f);
+                let id = self.d.next_id;
+                self.d.next_id += 1;
+                let fiber = self.alloc_fiber();
+                self.d.facets.start(id, fiber, parent);
+                if let Some(thunk) = thunks.first() {
+                    // A thunk is a closure: `call` sets up its frame and runs nothing yet.
+                    let _ = self.vm.call(fiber, *thunk, &[]);
+                    runnable.push_back((fiber, None));
+                }
+                let facet = Term::record("facet", vec![Term::Int(id as i64)]);
+                Next::Continue(Some(Ok(from_term(&mut self.vm.machine.ctx, &facet))))
+            }
+            Request::Concurrent { kind, thunks } => {
                 let race = kind == duet_lang::ir::Concurrent::Race;
                 if thunks.is_empty() {
                     let ctx = &mut self.vm.machine.ctx;
@@ -848,9 +974,8 @@ impl WorkflowEntity {
             }
             other => {
                 let what = match other {
-                    Request::Concurrent { .. } => "`spawn`".to_string(),
-                    Request::Handler { .. } => "`on-asserted` handlers".into(),
-                    _ => "this request".into(),
+                    Request::Handler { .. } => "`on-asserted` handlers",
+                    _ => "this request",
                 };
                 let ctx = &mut self.vm.machine.ctx;
                 Next::Continue(Some(Err(ctx.error_value(
@@ -995,6 +1120,7 @@ impl WorkflowEntity {
     }
 
     fn end(&mut self, t: &mut Turn, ending: Ending) {
+        self.stop_facets(t);
         self.cancel_branches(t);
         self.cancel_handlers(t);
         self.d.ending = Some(ending);

@@ -5,6 +5,7 @@
 pub mod agents;
 pub mod convert;
 pub mod entity;
+mod facets;
 pub mod host;
 
 pub use entity::{Ending, Output, WorkflowEntity};
