@@ -184,3 +184,32 @@ fn unknown_agent_kinds_and_roles_on_the_command_line_are_usage_errors() {
         "nothing ran, nothing was stored"
     );
 }
+
+#[test]
+fn a_prompt_past_its_timeout_raises_and_its_agent_is_stopped() {
+    let _one = SPAWNING.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = temp("timeout");
+    // The agent would leave a mark after a while; stopped at the timeout, it never does.
+    script(&dir.join("slow"), "sleep 2; touch finished; echo late");
+    std::fs::write(
+        dir.join("impatient.lisp"),
+        r#"(workflow impatient
+  (roles (slow :agent-kind "claude-code" :command "./slow"))
+  (state ask
+    (println (try (prompt slow "think hard" :timeout "100ms")
+                  (catch e (str "gave up: " (field e 0)))))
+    (terminal)))
+"#,
+    )
+    .expect("the workflow");
+    let out = duet(&dir, &["run", "impatient.lisp"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "gave up: :timeout\n");
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    assert!(
+        !dir.join("finished").exists(),
+        "the agent's process was killed when the prompt gave up"
+    );
+    let replay = duet(&dir, &["replay", "r1"]);
+    assert_eq!(replay.status.code(), Some(0), "{}", text(&replay.stderr));
+}

@@ -140,7 +140,8 @@ fn text(ctx: &Ctx, who: &str, v: Value) -> Result<String, Failure> {
         .ok_or_else(|| Failure::new("type", format!("`{who}` expects a string")))
 }
 
-fn millis(ctx: &Ctx, who: &str, v: Value) -> Result<u64, Failure> {
+/// Milliseconds in a duration argument: `"30s"`-style text or an integer.
+pub(crate) fn millis(ctx: &Ctx, who: &str, v: Value) -> Result<u64, Failure> {
     match v {
         Value::Int(ms) if ms >= 0 => Ok(ms as u64),
         _ => match ctx.as_str(v) {
@@ -156,7 +157,7 @@ fn millis(ctx: &Ctx, who: &str, v: Value) -> Result<u64, Failure> {
 }
 
 /// The `:key value` options after `positional` arguments.
-fn options(ctx: &Ctx, args: &[Value], positional: usize) -> Vec<(String, Value)> {
+pub(crate) fn options(ctx: &Ctx, args: &[Value], positional: usize) -> Vec<(String, Value)> {
     args.get(positional..)
         .unwrap_or_default()
         .chunks(2)

@@ -251,6 +251,8 @@ struct Wait {
     observe: Handle,
     /// For `prompt`: the request to withdraw, and the field of the response to return.
     prompt: Option<(Handle, usize)>,
+    /// The external timer (`:timeout`) that ends the wait, by request id.
+    timer: Option<u64>,
 }
 
 /// Fibers running the branches of a `parallel` or `race`.
@@ -277,6 +279,8 @@ struct Data {
     next_id: u64,
     waits: BTreeMap<u64, Wait>,
     external: BTreeMap<u64, (usize, Effect)>,
+    /// Timers of waits with a `:timeout`: the wait each ends, by external request id.
+    timers: BTreeMap<u64, u64>,
     handles: BTreeMap<u64, Handle>,
     /// Branch fibers: the group and position each belongs to.
     children: BTreeMap<usize, (u64, usize)>,
@@ -320,6 +324,7 @@ impl WorkflowEntity {
                 next_id: 0,
                 waits: BTreeMap::new(),
                 external: BTreeMap::new(),
+                timers: BTreeMap::new(),
                 handles: BTreeMap::new(),
                 children: BTreeMap::new(),
                 groups: BTreeMap::new(),
@@ -440,14 +445,13 @@ impl WorkflowEntity {
             .map(|(&id, _)| id)
             .collect();
         for id in waits {
-            if let Some(wait) = self.d.waits.remove(&id) {
-                t.retract(wait.observe);
-                if let Some((request, _)) = wait.prompt {
-                    t.retract(request);
-                }
-            }
+            self.end_wait(t, id);
         }
         self.d.external.retain(|_, (f, _)| *f != fiber);
+        let external = &self.d.external;
+        self.d
+            .timers
+            .retain(|timer, _| external.contains_key(timer));
         let owned: Vec<u64> = self
             .d
             .groups
@@ -812,7 +816,11 @@ impl WorkflowEntity {
                 self.end(t, ending);
                 Next::Stop
             }
-            Request::Await { pattern, args, .. } => match self.wait(t, f, pattern, &args, None) {
+            Request::Await {
+                pattern,
+                args,
+                timeout,
+            } => match self.wait(t, f, pattern, &args, timeout) {
                 Ok(()) => Next::Wait,
                 Err(e) => Next::Continue(Some(Err(e))),
             },
@@ -994,22 +1002,29 @@ impl WorkflowEntity {
         fiber: usize,
         pattern: u32,
         args: &[Value],
-        prompt: Option<(Handle, usize)>,
+        timeout: Option<Value>,
     ) -> Result<(), Value> {
         let program = self.vm.program().clone();
         let ctx = &mut self.vm.machine.ctx;
+        let timeout = timeout
+            .map(|v| effects::millis(ctx, "await :timeout", v))
+            .transpose()
+            .map_err(|f| ctx.error_value(f.kind, f.message, Value::Nil))?;
         let sam_pattern = to_pattern(ctx, &program.patterns[pattern as usize], args)
             .map_err(|why| ctx.error_value("type", format!("`await`: {why}"), Value::Nil))?;
-        self.observe(t, fiber, sam_pattern, prompt);
+        self.observe(t, fiber, sam_pattern, None, timeout);
         Ok(())
     }
 
+    /// Waits on `fiber` for `pattern`; with `timeout`, a durable timer (an external sleep)
+    /// ends the wait if nothing matches first.
     fn observe(
         &mut self,
         t: &mut Turn,
         fiber: usize,
         pattern: crate::sam::Pattern,
         prompt: Option<(Handle, usize)>,
+        timeout: Option<u64>,
     ) {
         let id = self.d.next_id;
         self.d.next_id += 1;
@@ -1019,14 +1034,43 @@ impl WorkflowEntity {
             .expect("the workflow knows its own ref once started");
         let observer = t.create(AwaitObserver { workflow: me, id });
         let observe_handle = t.assert(&self.d.dataspace, observe(&pattern, observer));
+        let timer = timeout.map(|ms| {
+            let timer = self.d.next_id;
+            self.d.next_id += 1;
+            let effect = Effect::Sleep(ms);
+            self.d.external.insert(timer, (fiber, effect.clone()));
+            self.d.timers.insert(timer, id);
+            self.d.requests.push(ExternalRequest {
+                id: timer,
+                effect,
+                to: Addressee::Workflow,
+            });
+            timer
+        });
         self.d.waits.insert(
             id,
             Wait {
                 fiber,
                 observe: observe_handle,
                 prompt,
+                timer,
             },
         );
+    }
+
+    /// Withdraws wait `id` (matched, timed out or cancelled): its observer, its `prompt`
+    /// request and its timer.
+    fn end_wait(&mut self, t: &mut Turn, id: u64) -> Option<Wait> {
+        let wait = self.d.waits.remove(&id)?;
+        t.retract(wait.observe);
+        if let Some((request, _)) = wait.prompt {
+            t.retract(request);
+        }
+        if let Some(timer) = wait.timer {
+            self.d.external.remove(&timer);
+            self.d.timers.remove(&timer);
+        }
+        Some(wait)
     }
 
     /// `(prompt role text …)`: asserts `<agent-request ROLE ID TEXT>` and waits for
@@ -1047,6 +1091,25 @@ impl WorkflowEntity {
         };
         let text = to_term(ctx, args[1])
             .map_err(|why| ctx.error_value("type", format!("`prompt`: {why}"), Value::Nil))?;
+        let mut timeout = None;
+        for (key, value) in effects::options(ctx, args, 2) {
+            match key.as_str() {
+                "timeout" => {
+                    timeout = Some(
+                        effects::millis(ctx, "prompt :timeout", value)
+                            .map_err(|f| ctx.error_value(f.kind, f.message, Value::Nil))?,
+                    )
+                }
+                "schema" => {
+                    return Err(ctx.error_value(
+                        "effect",
+                        "`prompt :schema` is not supported yet; ask for JSON in the text and parse the reply",
+                        Value::Nil,
+                    ));
+                }
+                _ => {}
+            }
+        }
         let request_id = Term::Str(format!("prompt-{}", self.d.next_id).into());
         self.d.next_id += 1;
         let request_term = Term::record(
@@ -1072,7 +1135,7 @@ impl WorkflowEntity {
                 .into_iter()
                 .collect(),
         }));
-        self.observe(t, fiber, pattern, Some((request, 1)));
+        self.observe(t, fiber, pattern, Some((request, 1)), timeout);
         Ok(())
     }
 
@@ -1124,8 +1187,9 @@ impl WorkflowEntity {
         self.cancel_branches(t);
         self.cancel_handlers(t);
         self.d.ending = Some(ending);
-        for (_, wait) in std::mem::take(&mut self.d.waits) {
-            t.retract(wait.observe);
+        let waits: Vec<u64> = self.d.waits.keys().copied().collect();
+        for id in waits {
+            self.end_wait(t, id);
         }
         for (_, handle) in std::mem::take(&mut self.d.handles) {
             t.retract(handle);
@@ -1161,15 +1225,13 @@ impl Entity for WorkflowEntity {
                 self.start(t, *me);
             }
         } else if let Some([Term::Int(id), whole]) = body.record_fields("%matched") {
-            let Some(wait) = self.d.waits.remove(&(*id as u64)) else {
+            let Some(wait) = self.end_wait(t, *id as u64) else {
                 return Ok(());
             };
-            t.retract(wait.observe);
             self.d.output.extend(Self::answered(whole));
             let ctx = &mut self.vm.machine.ctx;
             let value = match wait.prompt {
-                Some((request, field)) => {
-                    t.retract(request);
+                Some((_, field)) => {
                     let fields = match whole {
                         Term::Record(r) => r.fields.as_slice(),
                         _ => &[],
@@ -1212,6 +1274,24 @@ impl Entity for WorkflowEntity {
             if let Some((_, effect)) = self.d.external.get_mut(&(*id as u64)) {
                 *effect = Effect::SleepUntil(*at);
             }
+        } else if let Some([Term::Int(id), _]) = body.record_fields("%answer")
+            && let Some(&wait) = self.d.timers.get(&(*id as u64))
+        {
+            // A `:timeout` ran out before its wait matched.
+            let Some(wait) = self.end_wait(t, wait) else {
+                return Ok(());
+            };
+            let ctx = &mut self.vm.machine.ctx;
+            let resume = match wait.prompt {
+                // `prompt` has no reply to give, so it raises.
+                Some(_) => Err(ctx.error_value(
+                    "timeout",
+                    "the agent did not answer within the prompt's `:timeout`",
+                    Value::Nil,
+                )),
+                None => Ok(Value::Nil),
+            };
+            self.drive(t, wait.fiber, Some(resume));
         } else if let Some([Term::Int(id), result]) = body.record_fields("%answer") {
             let Some((fiber, _)) = self.d.external.remove(&(*id as u64)) else {
                 return Ok(());
