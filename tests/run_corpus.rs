@@ -29,6 +29,7 @@ fn transcript(path: &Path) -> String {
             agents: vec![("*".into(), "echo".into())],
             store: None,
             json: false,
+            detach: false,
         },
         &mut FsLoader,
         &mut out,

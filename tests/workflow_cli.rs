@@ -540,3 +540,49 @@ fn json_reports_every_event_on_stdout_and_nothing_on_stderr() {
     assert_eq!(event["diagnostics"][0]["code"], "E0401");
     assert_eq!(event["diagnostics"][0]["line"], 1);
 }
+
+#[test]
+fn a_detached_run_reports_its_id_and_finishes_in_the_background() {
+    let dir = temp("detach");
+    std::fs::write(
+        dir.join("bg.lisp"),
+        r#"(workflow bg (state s (sleep "300ms") (println "woke up") (terminal)))"#,
+    )
+    .expect("the workflow");
+    let out = duet(&dir, &["run", "--detach", "bg.lisp"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(
+        out.stdout.is_empty(),
+        "the program's output goes to the log"
+    );
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("run: r1 started"), "{stderr}");
+    assert!(
+        stderr.contains("run: r1 continues in the background"),
+        "{stderr}"
+    );
+    // While the background process holds the store, `duet status` is told so (exit 2).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        let status = duet(&dir, &["status", "r1"]);
+        let done = text(&status.stdout).contains("status completed");
+        if done || Instant::now() > deadline {
+            break status;
+        }
+        if status.status.code() == Some(2) {
+            assert!(text(&status.stderr).contains("store in use by pid"));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(
+        text(&status.stdout).contains("status completed"),
+        "{}{}",
+        text(&status.stdout),
+        text(&status.stderr)
+    );
+    let log = std::fs::read_to_string(dir.join(".duet/logs/r1.log")).expect("the run's log");
+    assert!(log.contains("woke up\n"), "{log}");
+    assert!(log.ends_with("run: r1 completed\n"), "{log}");
+    let replay = duet(&dir, &["replay", "r1"]);
+    assert_eq!(replay.status.code(), Some(0), "{}", text(&replay.stderr));
+}

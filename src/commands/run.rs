@@ -42,6 +42,10 @@ pub struct RunArgs {
     /// own output included, as `output` events).
     #[arg(long)]
     json: bool,
+    /// Start the run, report its id and continue it in the background (exit 3); its
+    /// reports go to STORE/logs/RUN.log.
+    #[arg(long)]
+    detach: bool,
 }
 
 /// The store directory: `--store`, else `$DUET_STORE`, else `.duet` in the current directory.
@@ -115,6 +119,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
             agents,
             store: Some(store_dir(args.store.as_deref())),
             json: args.json,
+            detach: args.detach,
         },
         &mut FsLoader,
         &mut out,

@@ -53,7 +53,8 @@ fn open(dir: &Path, report: &mut Reporter) -> Option<Store> {
     }
 }
 
-/// Starts a new durable run of `workflow` in the store at `dir` and follows it.
+/// Starts a new durable run of `workflow` in the store at `dir` and follows it, or with
+/// `detach` hands it to a process in the background.
 #[allow(clippy::too_many_arguments)]
 pub fn start(
     dir: &Path,
@@ -62,6 +63,7 @@ pub fn start(
     roles: Vec<Role>,
     capabilities: Capabilities,
     workspace: Workspace,
+    detach: bool,
     report: &mut Reporter,
 ) -> Outcome {
     let Some(store) = open(dir, report) else {
@@ -114,6 +116,15 @@ pub fn start(
             "store": dir.display().to_string(),
         }),
     );
+    if detach {
+        let reason = "starting in the background".to_string();
+        if let Err(e) = store.set_status(record.id, Status::Waiting { reason }, now_ms()) {
+            report.error(format!("cannot record the run: {e}"));
+            return Outcome::Failed;
+        }
+        drop(store);
+        return super::detach::hand_over(dir, record.id, report);
+    }
     let place = Place {
         store: &store,
         id: record.id,

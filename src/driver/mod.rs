@@ -3,6 +3,7 @@
 //! the same session, so definitions persist.
 
 mod convert;
+pub mod detach;
 pub mod durable;
 pub mod events;
 mod follow;

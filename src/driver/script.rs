@@ -53,6 +53,8 @@ pub struct Setup {
     pub store: Option<std::path::PathBuf>,
     /// Report a workflow run as JSON events on `out` (`--json`).
     pub json: bool,
+    /// Start a workflow run and continue it in the background (`--detach`).
+    pub detach: bool,
 }
 
 /// Checks and runs the program `bytes` read from `name`. What it prints goes to `out`;

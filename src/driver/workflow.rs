@@ -80,6 +80,7 @@ pub fn run(
             roles,
             capabilities,
             workspace,
+            setup.detach,
             report,
         );
     }

@@ -1,0 +1,76 @@
+//! `duet run --detach`: the run is created in the foreground (so its id can be reported at
+//! once), then followed by a `duet resume RUN` in the background, in a process group of its
+//! own so that the terminal's Ctrl-C does not reach it. Its reports go to
+//! `STORE/logs/RUN.log`; the foreground exits 3, like any run waiting for something outside.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use duet_runtime::store::RunId;
+use serde_json::json;
+
+use super::events::Reporter;
+use super::script::Outcome;
+
+/// Where the background process of run `id` writes its reports.
+pub fn log_path(dir: &Path, id: RunId) -> PathBuf {
+    dir.join("logs").join(format!("{id}.log"))
+}
+
+/// Starts `duet resume ID` on the store in `dir` in the background. The store must be
+/// closed by now: the background process takes its lock.
+pub(super) fn hand_over(dir: &Path, id: RunId, report: &mut Reporter) -> Outcome {
+    match spawn(dir, id) {
+        Ok((pid, log)) => {
+            report.report(
+                format!(
+                    "run: {id} continues in the background (pid {pid}); its reports go to {}",
+                    log.display()
+                ),
+                json!({
+                    "event": "detached",
+                    "run": id.to_string(),
+                    "pid": pid,
+                    "log": log.display().to_string(),
+                }),
+            );
+            report.note(format!(
+                "  `duet status {id}` shows where it is once it waits or ends"
+            ));
+            Outcome::Waiting
+        }
+        Err(e) => {
+            report.error(format!(
+                "cannot start run {id} in the background: {e}; `duet resume {id}` runs it here"
+            ));
+            Outcome::Waiting
+        }
+    }
+}
+
+fn spawn(dir: &Path, id: RunId) -> Result<(u32, PathBuf), String> {
+    let dir = std::path::absolute(dir).map_err(|e| e.to_string())?;
+    let log = log_path(&dir, id);
+    if let Some(parent) = log.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    }
+    let file =
+        std::fs::File::create(&log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
+    let err = file.try_clone().map_err(|e| e.to_string())?;
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find duet itself: {e}"))?;
+    use std::os::unix::process::CommandExt;
+    let child = Command::new(exe)
+        .arg("resume")
+        .arg(id.to_string())
+        .arg("--store")
+        .arg(&dir)
+        .stdin(Stdio::null())
+        .stdout(file)
+        .stderr(err)
+        .env("NO_COLOR", "1")
+        .process_group(0)
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    Ok((child.id(), log))
+}
