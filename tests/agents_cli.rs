@@ -213,3 +213,55 @@ fn a_prompt_past_its_timeout_raises_and_its_agent_is_stopped() {
     let replay = duet(&dir, &["replay", "r1"]);
     assert_eq!(replay.status.code(), Some(0), "{}", text(&replay.stderr));
 }
+
+#[test]
+fn a_schema_reply_is_data_and_a_reply_that_does_not_match_is_an_error() {
+    let _one = SPAWNING.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = temp("schema");
+    // One agent answers in a code fence, as models like to; the other forgets a field. Each
+    // checks it was told about the schema.
+    script(
+        &dir.join("good"),
+        r#"for a; do last="$a"; done
+case "$last" in *"matches this JSON Schema"*) ;; *) echo "no schema in the prompt" >&2; exit 1;; esac
+printf 'Sure:\n```json\n{"verdict": "ship", "score": 9}\n```\n'"#,
+    );
+    script(&dir.join("sloppy"), r#"echo '{"score": "high"}'"#);
+    std::fs::write(
+        dir.join("review.lisp"),
+        r#"(def verdict-schema
+  {:type :object
+   :required ["verdict" "score"]
+   :properties {:verdict {:enum ["ship" "hold"]} :score {:type :integer}}})
+
+(workflow review
+  (roles
+    (careful :agent-kind "claude-code" :command "./good")
+    (sloppy :agent-kind "claude-code" :command "./sloppy"))
+  (state judge
+    (let [v (prompt careful "Judge the change" :schema verdict-schema)]
+      (println (get v "verdict") (+ 1 (get v "score"))))
+    (println (try (prompt sloppy "Judge the change" :schema verdict-schema)
+                  (catch e (str (field e 0) " " (field e 1)))))
+    (terminal)))
+"#,
+    )
+    .expect("the workflow");
+    let out = duet(&dir, &["run", "review.lisp"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let mut lines = stdout.lines();
+    assert_eq!(lines.next(), Some("ship 10"));
+    let error = lines.next().expect("the sloppy agent's error");
+    assert!(
+        error.starts_with(":agent the agent of role `sloppy` did not answer as the `:schema` asks"),
+        "{error}"
+    );
+    assert!(
+        error.contains("\"verdict\" is a required property"),
+        "{error}"
+    );
+    assert!(error.contains("at /score"), "{error}");
+    let replay = duet(&dir, &["replay", "r1"]);
+    assert_eq!(replay.status.code(), Some(0), "{}", text(&replay.stderr));
+}

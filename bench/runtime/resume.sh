@@ -64,4 +64,7 @@ floor = statistics.median(rows["duet --version"])
 for name, times in rows.items():
     m = statistics.median(times)
     print(f"{name:18} median {m*1000:6.2f} ms  ({m/floor:4.1f}x process start)")
+import resource
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(f"peak memory of any of those processes: {peak/1024:.1f} MiB (max RSS)")
 PY

@@ -2,15 +2,12 @@
 //! `shared/research/syndicate.md` §5, named after the item, plus tests for the §6 pitfalls
 //! the kernel takes a position on.
 //!
-//! Skipped: items 31–33 (filtered assertion through an attenuated capability, caveat order,
-//! SturdyRef validation). The kernel has plain references only — no caveats, attenuation or
-//! macaroons yet — so there is nothing to test; they belong with capabilities.
-//!
 //! Adapted: item 23's sequence half. duet's `[p …]` matches a list or vector of *exactly*
 //! that length (LANGUAGE.md §5), unlike syndicate's extensible `<arr>` group, so the test
 //! checks `[?x _]` against `[7 8]` and that `[?x]` does not match it. Item 28 has no
 //! dataflow fields to drive it; the moving interest is a replaced `Observe` (assert the new
-//! one, retract the old one in the same turn), which is what a field change does.
+//! one, retract the old one in the same turn), which is what a field change does. Item 31
+//! has no relay: the "non-handle" retracted is a handle number X has not issued.
 
 use std::sync::{Arc, Mutex};
 
@@ -531,6 +528,41 @@ fn c14_crash_cleanup() {
     );
 }
 
+/// Pitfall 19: on a crash, what the actor still asserts is retracted in a defined order —
+/// the facet tree in post-order (children before their parent), each facet's handles oldest
+/// first — not simply newest handle first.
+#[test]
+fn pitfall19_crash_cleanup_follows_the_facet_tree() {
+    let mut sys = System::new();
+    let (_, ds) = dataspace(&mut sys);
+    let (_, o, _) = observer(&mut sys, ds, "<a ?x>");
+    let (x, _) = spawn_kept(&mut sys, move |t| {
+        t.assert(&ds, t_("<a 1>"));
+        t.facet(|t| {
+            t.assert(&ds, t_("<a 2>"));
+            t.facet(|t| {
+                t.assert(&ds, t_("<a 3>"));
+                t.prevent_inert_check();
+                Ok(())
+            })?;
+            Ok(())
+        })
+        .unwrap();
+        // Asserted last, but by the root: newest-first would retract it first.
+        t.assert(&ds, t_("<a 4>"));
+    });
+    sys.run();
+    assert_eq!(seen(&sys, o), ["+[1]", "+[2]", "+[3]", "+[4]"]);
+    act_failing(&mut sys, x, |_| {});
+    sys.run();
+    assert_eq!(
+        seen(&sys, o),
+        [
+            "+[1]", "+[2]", "+[3]", "+[4]", "-[3]", "-[2]", "-[1]", "-[4]"
+        ]
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // Dataspace and patterns
 
@@ -883,6 +915,185 @@ fn c30_sync() {
     }
     assert_eq!(seen(&sys, k), ["!true"]);
     assert!(sys.entity::<Dataspace>(&ds).unwrap().contains(&t("<A>")));
+}
+
+// ---------------------------------------------------------------------------------------
+// Capabilities (§2)
+
+fn caveat(s: &str) -> Caveat {
+    Caveat::from_term(&t(s))
+}
+
+/// Item 31, **Filtered assertion.** *Given* `c` = `ds` attenuated to allow only `<read _ _>`.
+/// *When* X asserts `<write …>` via `c`, *then* nothing reaches `ds`, X gets no error, and
+/// retracting that non-handle is harmless.
+#[test]
+fn c31_filtered_assertion() {
+    let (mut sys, ds, x) = setup();
+    let (_, writes, _) = observer(&mut sys, ds, "<write ?a ?b>");
+    let (_, reads, _) = observer(&mut sys, ds, "<read ?a ?b>");
+    let c = Cap::new(ds)
+        .attenuate(&[caveat("<rewrite <bind <rec read [<_> <_>]>> <ref 0>>")])
+        .unwrap();
+
+    let rejected = act(&mut sys, x, |t| {
+        [
+            t.assert_via(&c, t_(r#"<write "f" 1>"#)),
+            t.assert_via(&c, t_(r#"<read "f" 1 2>"#)),
+            t.assert_via(&c, t_(r#"<read "f">"#)),
+        ]
+    });
+    assert_eq!(rejected, [None, None, None], "no handles");
+    act(&mut sys, x, |t| t.message_via(&c, t_(r#"<write "f" 1>"#)));
+    assert_eq!(sys.pending(), 0, "no event was queued for ds");
+    sys.run();
+    assert!(sys.is_alive(x.actor) && sys.exit_status(x.actor).is_none());
+
+    // The "handle" of the dropped assertion does not exist; retracting one X never issued
+    // (the next number X will use) or another actor's is ignored and sends nothing.
+    act(&mut sys, x, |t| {
+        t.retract(Handle {
+            actor: x.actor,
+            n: 0,
+        });
+        t.retract(Handle {
+            actor: ds.actor,
+            n: 0,
+        });
+    });
+    assert_eq!(sys.pending(), 0);
+    assert!(sys.is_alive(x.actor));
+
+    // The same cap passes what it allows, and that handle works as usual.
+    let h = act(&mut sys, x, |t| t.assert_via(&c, t_(r#"<read "f" 1>"#))).unwrap();
+    assert_eq!(h.n, 0, "the dropped assertions took no handle numbers");
+    sys.run();
+    assert!(ds_state(&sys, ds).handles.contains_key(&h));
+    withdraw(&mut sys, x, h);
+    withdraw(&mut sys, x, h);
+    assert_eq!(seen(&sys, reads), [r#"+["f" 1]"#, r#"-["f" 1]"#]);
+    assert!(seen(&sys, writes).is_empty(), "no write ever reached ds");
+    assert!(
+        ds_state(&sys, ds)
+            .handles
+            .keys()
+            .all(|h| h.actor != x.actor)
+    );
+    assert!(sys.is_alive(x.actor));
+}
+
+/// Item 32, **Caveat order.** *Given* `c` attenuated with `[r1]`, then `[r2]`. *Then* a value
+/// passes through `r2` first, then `r1`. An unknown caveat rejects everything.
+#[test]
+fn c32_caveat_order() {
+    let (mut sys, ds, x) = setup();
+    let (_, o, _) = observer(&mut sys, ds, "?v");
+    let wrap = |label: &str| caveat(&format!("<rewrite <bind <_>> <rec {label} [<ref 0>]>>"));
+    let (r1, r2) = (wrap("r1"), wrap("r2"));
+    let c = Cap::new(ds)
+        .attenuate(std::slice::from_ref(&r1))
+        .unwrap()
+        .attenuate(std::slice::from_ref(&r2))
+        .unwrap();
+    assert_eq!(c.attenuation(), [r1.clone(), r2.clone()]);
+    assert_eq!(c.rewrite(t("v")), Some(t("<r1 <r2 v>>")));
+    let reversed = Cap::new(ds).attenuate(&[r2, r1]).unwrap();
+    assert_eq!(reversed.rewrite(t("v")), Some(t("<r2 <r1 v>>")));
+
+    // r1 sees r2's output: an r1 that only accepts what r2 makes.
+    let only_r2 = caveat("<rewrite <rec r2 [<bind <_>>]> <ref 0>>");
+    let narrow = Cap::new(ds)
+        .attenuate(&[only_r2])
+        .unwrap()
+        .attenuate(&[wrap("r2")])
+        .unwrap();
+    assert_eq!(narrow.rewrite(t("v")), Some(t("v")));
+
+    // Through the dataspace.
+    let h = act(&mut sys, x, |t| t.assert_via(&c, t_("v")));
+    assert!(h.is_some());
+    sys.run();
+    assert_eq!(seen(&sys, o).last().unwrap(), "+[<r1 <r2 v>>]");
+
+    // An unknown caveat, newest or oldest, rejects everything.
+    let unknown = caveat("<frobnicate 1>");
+    assert!(matches!(unknown, Caveat::Unknown(_)));
+    let newest = c.attenuate(std::slice::from_ref(&unknown)).unwrap();
+    let oldest = Cap::new(ds).attenuate(&[unknown, wrap("r1")]).unwrap();
+    let before = seen(&sys, o).len();
+    for v in ["v", "<r1 v>", "<frobnicate 1>", "[]", "nil"] {
+        assert_eq!(newest.rewrite(t(v)), None, "{v}");
+        assert_eq!(oldest.rewrite(t(v)), None, "{v}");
+        let hs = act(&mut sys, x, |t| {
+            [t.assert_via(&newest, t_(v)), t.assert_via(&oldest, t_(v))]
+        });
+        assert_eq!(hs, [None, None], "{v}");
+    }
+    sys.run();
+    assert_eq!(seen(&sys, o).len(), before, "nothing reached ds");
+}
+
+/// Item 33, **SturdyRef.** A ref minted with key k validates. Appending a caveat (without k)
+/// still validates and is attenuated. Tampering with any caveat or with the oid fails
+/// validation.
+#[test]
+fn c33_sturdy_ref() {
+    let k = [0x5a; 16];
+    let minted = SturdyRef::mint(&k, t("<svc files>"));
+    assert!(minted.validate(&k));
+    assert!(!minted.validate(&[0x5b; 16]), "wrong key");
+
+    let only_reads = caveat("<rewrite <bind <rec read [<_> <_>]>> <ref 0>>");
+    let no_secrets = caveat(r#"<reject <rec read [<lit "secret"> <_>]>>"#);
+    let narrowed = minted
+        .attenuate(only_reads.clone())
+        .unwrap()
+        .attenuate(no_secrets.clone())
+        .unwrap();
+    assert!(narrowed.validate(&k));
+    assert_eq!(narrowed.caveats, [only_reads.clone(), no_secrets]);
+    // It survives being stored as bytes.
+    let stored: SturdyRef = postcard::from_bytes(&postcard::to_stdvec(&narrowed).unwrap()).unwrap();
+    assert!(stored.validate(&k));
+
+    // Validated, it attenuates the live target.
+    let (mut sys, ds, x) = setup();
+    let (_, o, _) = observer(&mut sys, ds, "<read ?a ?b>");
+    let cap = stored.to_cap(&k, ds).unwrap();
+    assert_eq!(cap.target(), &ds);
+    assert_eq!(cap.attenuation(), &stored.caveats[..]);
+    let hs = act(&mut sys, x, |t| {
+        [
+            t.assert_via(&cap, t_(r#"<read "a" 1>"#)).is_some(),
+            t.assert_via(&cap, t_(r#"<read "secret" 1>"#)).is_some(),
+            t.assert_via(&cap, t_(r#"<write "a" 1>"#)).is_some(),
+        ]
+    });
+    assert_eq!(hs, [true, false, false]);
+    sys.run();
+    assert_eq!(seen(&sys, o), [r#"+["a" 1]"#]);
+    assert!(stored.to_cap(&[0; 16], ds).is_err(), "wrong key");
+
+    // Tampering.
+    let mut changed = narrowed.clone();
+    changed.caveats[1] = caveat(r#"<reject <rec read [<lit "other"> <_>]>>"#);
+    assert!(!changed.validate(&k), "a changed caveat");
+    let mut changed = narrowed.clone();
+    changed.caveats[0] = caveat("<rewrite <bind <_>> <ref 0>>");
+    assert!(!changed.validate(&k), "a changed older caveat");
+    let mut dropped = narrowed.clone();
+    dropped.caveats.pop();
+    assert!(!dropped.validate(&k), "a removed caveat");
+    let mut swapped = narrowed.clone();
+    swapped.caveats.swap(0, 1);
+    assert!(!swapped.validate(&k), "reordered caveats");
+    let mut moved = narrowed.clone();
+    moved.oid = t("<svc admin>");
+    assert!(!moved.validate(&k), "a changed oid");
+    assert!(moved.to_cap(&k, ds).is_err());
+    let mut forged = narrowed;
+    forged.sig[0] ^= 1;
+    assert!(!forged.validate(&k), "a changed signature");
 }
 
 // ---------------------------------------------------------------------------------------

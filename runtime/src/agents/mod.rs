@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod http;
+pub mod schema;
 
 use serde::{Deserialize, Serialize};
 
@@ -94,7 +95,7 @@ fn failure(message: String) -> Failure {
 }
 
 /// The first `limit` characters of `text`, for error messages quoting a tool or a server.
-fn excerpt(text: &str, limit: usize) -> String {
+pub(crate) fn excerpt(text: &str, limit: usize) -> String {
     let text = text.trim();
     match text.char_indices().nth(limit) {
         Some((cut, _)) => format!("{}…", &text[..cut]),

@@ -14,6 +14,9 @@
 //! | [`actor`] | an actor's state |
 //! | [`facet`] | the facet tree, stop cascades, inertness |
 //! | [`turn`] | [`Turn`]: the transactional context handlers run in |
+//! | [`caveat`] | [`Caveat`]s: the attenuation language, [`caveat::rewrite`] |
+//! | [`cap`] | [`Cap`]: a reference attenuated by caveats |
+//! | [`sturdy`] | [`SturdyRef`]: a capability as signed data |
 //! | [`system`] | [`System`]: the scheduler, commit and crash, snapshots |
 //! | [`dataspace`] | the dataspace entity |
 //! | [`index`] | the index interface and the naive reference index |
@@ -63,6 +66,8 @@
 //! ```
 
 pub mod actor;
+pub mod cap;
+pub mod caveat;
 pub mod dataspace;
 pub mod entity;
 pub mod error;
@@ -73,11 +78,14 @@ pub mod index;
 pub mod pattern;
 pub mod recorder;
 pub mod skeleton;
+pub mod sturdy;
 pub mod system;
 pub mod term;
 mod text;
 pub mod turn;
 
+pub use cap::Cap;
+pub use caveat::{Caveat, CaveatPattern, Rewrite, Template, TypeTest};
 pub use dataspace::{Dataspace, NaiveDataspace, observe, parse_observe};
 pub use entity::{Entity, EntitySnapshot, FnEntity};
 pub use error::{Error, Result};
@@ -87,6 +95,7 @@ pub use index::{Index, NaiveIndex, ObsId};
 pub use pattern::Pattern;
 pub use recorder::Recorder;
 pub use skeleton::SkeletonIndex;
+pub use sturdy::SturdyRef;
 pub use system::{Snapshot, System, builtin_entity};
 pub use term::Term;
 pub use turn::Turn;

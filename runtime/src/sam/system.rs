@@ -344,7 +344,7 @@ impl System {
             Ok(()) => {
                 let exiting = t.root_gone();
                 if exiting {
-                    t.finish(&ExitStatus::Normal);
+                    t.finish(&ExitStatus::Normal, None);
                 }
                 let out = std::mem::take(&mut t.out);
                 let spawns = std::mem::take(&mut t.spawns);
@@ -447,15 +447,19 @@ impl System {
     }
 
     /// The cleanup turn of an actor whose turn `failed`: no stop actions run; exit hooks
-    /// run; every assertion still established is retracted, newest handle first.
+    /// run; every assertion still established is retracted in a defined order — the facet
+    /// tree in post-order (children before their parent, siblings by number), each facet's
+    /// handles oldest first — so that replay sees exactly the same retractions (syndicate-rs
+    /// retracts newest handle first and notes that this ignores the tree).
     fn crash(&mut self, mut actor: ActorState, mut beh: Behaviours, reason: Term, failed: TurnId) {
         let id = self.next_turn_id();
         let actor_id = actor.id;
+        let order = crash_order(&actor);
         actor.facets.clear();
         actor.entities.clear();
         let status = ExitStatus::Error(reason.clone());
         let mut t = Turn::new(id, &mut actor, &mut beh, &mut self.k.next_actor);
-        t.finish(&status);
+        t.finish(&status, Some(order));
         let out = std::mem::take(&mut t.out);
         drop(t);
         drop(beh);
@@ -600,4 +604,33 @@ pub fn builtin_entity(
         }
         _ => None,
     }
+}
+
+/// The handles of `actor`'s live assertions in crash-cleanup order: facet tree post-order
+/// from the root, each facet's handles ascending; handles no facet lists (none, normally)
+/// last, ascending.
+fn crash_order(actor: &ActorState) -> Vec<u64> {
+    let mut order = Vec::with_capacity(actor.outbound.len());
+    let mut seen = std::collections::BTreeSet::new();
+    // Explicit stack (facet, children visited?) so deep facet trees cannot overflow.
+    let mut stack = vec![(actor.root, false)];
+    while let Some((facet, expanded)) = stack.pop() {
+        let Some(state) = actor.facets.get(&facet) else {
+            continue;
+        };
+        if expanded {
+            for n in &state.outbound {
+                if actor.outbound.contains_key(n) && seen.insert(*n) {
+                    order.push(*n);
+                }
+            }
+        } else {
+            stack.push((facet, true));
+            for child in state.children.iter().rev() {
+                stack.push((*child, false));
+            }
+        }
+    }
+    order.extend(actor.outbound.keys().filter(|n| !seen.contains(n)));
+    order
 }

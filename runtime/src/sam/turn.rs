@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use super::actor::{ActorState, Outbound};
+use super::cap::Cap;
 use super::entity::Entity;
 use super::error::{Error, Result};
 use super::event::{Delivery, Event};
@@ -133,8 +134,16 @@ impl<'a> Turn<'a> {
         handle
     }
 
+    /// Asserts `value` through an attenuated capability: the value goes through the cap's
+    /// caveats first and what comes out is asserted at its target ([`Turn::assert`]). A
+    /// value the caveats reject is dropped silently: no event, no handle (`None`), no error.
+    pub fn assert_via(&mut self, cap: &Cap, value: Term) -> Option<Handle> {
+        let value = cap.rewrite(value)?;
+        Some(self.assert(cap.target(), value))
+    }
+
     /// Retracts an assertion this actor made, from any of its facets. Unknown or already
-    /// retracted handles are ignored.
+    /// retracted handles, and other actors' handles, are ignored.
     pub fn retract(&mut self, handle: Handle) {
         if handle.actor != self.actor.id {
             return;
@@ -175,6 +184,14 @@ impl<'a> Turn<'a> {
             target: *target,
             event: Event::Message { body },
         });
+    }
+
+    /// Sends a message through an attenuated capability: the body goes through the cap's
+    /// caveats first; a body they reject is dropped silently.
+    pub fn message_via(&mut self, cap: &Cap, body: Term) {
+        if let Some(body) = cap.rewrite(body) {
+            self.message(cap.target(), body);
+        }
     }
 
     /// Asks `target` to reply to `peer` once it has handled everything this actor sent it
@@ -396,9 +413,9 @@ impl<'a> Turn<'a> {
         !self.actor.facets.contains_key(&self.actor.root)
     }
 
-    /// The actor is ending: run its exit hooks, then retract whatever it still asserts,
-    /// newest handle first.
-    pub(crate) fn finish(&mut self, status: &super::event::ExitStatus) {
+    /// The actor is ending: run its exit hooks, then retract whatever it still asserts, in
+    /// `order` (handle numbers), or newest handle first when `None`.
+    pub(crate) fn finish(&mut self, status: &super::event::ExitStatus, order: Option<Vec<u64>>) {
         let hooks = std::mem::take(&mut self.actor.exit_hooks);
         for e in hooks {
             let root = self.actor.root;
@@ -408,7 +425,8 @@ impl<'a> Turn<'a> {
                 Ok(())
             });
         }
-        let left: Vec<u64> = self.actor.outbound.keys().rev().copied().collect();
+        let left: Vec<u64> =
+            order.unwrap_or_else(|| self.actor.outbound.keys().rev().copied().collect());
         for n in left {
             self.retract_number(n);
         }

@@ -13,11 +13,15 @@
 //! `:on-error :raise` (`prompt` makes such requests) is answered instead with
 //! `<agent-response ID nil ROLE <agent-error KIND MESSAGE>>`, which `prompt` raises as an
 //! error the workflow can catch.
+//!
+//! The options map may also carry `:schema`, a JSON Schema as JSON text (`prompt :schema`):
+//! real agents and people are told to answer with matching JSON, and `echo` answers with an
+//! instance made up from the schema (`crate::agents::schema`).
 
 use std::collections::BTreeMap;
 
 use super::entity::{Addressee, ExternalRequest};
-use crate::agents::Agent;
+use crate::agents::{Agent, schema};
 use crate::effects::Effect;
 use crate::sam::{Entity, Handle, Ref, Term, Turn};
 
@@ -155,11 +159,17 @@ impl Entity for AgentService {
             [role, id, text, ..] => (role_name(role), id.clone(), text_of(text)),
             _ => return Ok(()),
         };
-        let raise = fields
-            .get(3)
-            .and_then(|options| options.as_map())
-            .and_then(|options| options.get(&Term::Keyword("on-error".into())).cloned())
-            == Some(Term::Keyword("raise".into()));
+        let option = |name: &str| {
+            fields
+                .get(3)
+                .and_then(|options| options.as_map())
+                .and_then(|options| options.get(&Term::Keyword(name.into())).cloned())
+        };
+        let raise = option("on-error") == Some(Term::Keyword("raise".into()));
+        let schema: Option<serde_json::Value> = match option("schema") {
+            Some(Term::Str(json)) => serde_json::from_str(&json).ok(),
+            _ => None,
+        };
         let Some(player) = self.role_named(role.as_deref()).cloned() else {
             self.failures.push(format!(
                 "an agent request names the role `{}`, which the workflow does not declare",
@@ -168,20 +178,26 @@ impl Entity for AgentService {
             return Ok(());
         };
         let name = Term::Str(player.name.as_str().into());
+        let instruction = schema.as_ref().map(schema::instruction).unwrap_or_default();
         let effect = match player.agent.kind.as_str() {
             "echo" => {
-                let reply = Term::Str(format!("echo: {text}").into());
+                let reply = match &schema {
+                    // Made up from the schema, so a dry run gets through.
+                    Some(schema) => schema::example(schema).to_string(),
+                    None => format!("echo: {text}"),
+                };
+                let reply = Term::Str(reply.into());
                 self.respond(t, handle, vec![id, reply, name]);
                 return Ok(());
             }
             "human" => Effect::AskUser {
-                question: format!("({}) {text}", player.name),
+                question: format!("({}) {text}{instruction}", player.name),
                 options: Vec::new(),
             },
             _ => Effect::Agent {
                 role: player.name.clone(),
                 agent: Box::new(player.agent.clone()),
-                text,
+                text: format!("{text}{instruction}"),
             },
         };
         let call = self.next_call;

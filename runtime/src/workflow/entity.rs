@@ -253,6 +253,9 @@ struct Wait {
     prompt: Option<(Handle, usize)>,
     /// The external timer (`:timeout`) that ends the wait, by request id.
     timer: Option<u64>,
+    /// For `prompt :schema`: the JSON Schema (as JSON text) the reply must match.
+    #[serde(default)]
+    schema: Option<String>,
 }
 
 /// Fibers running the branches of a `parallel` or `race`.
@@ -1025,7 +1028,7 @@ impl WorkflowEntity {
         pattern: crate::sam::Pattern,
         prompt: Option<(Handle, usize)>,
         timeout: Option<u64>,
-    ) {
+    ) -> u64 {
         let id = self.d.next_id;
         self.d.next_id += 1;
         let me = self
@@ -1054,8 +1057,10 @@ impl WorkflowEntity {
                 observe: observe_handle,
                 prompt,
                 timer,
+                schema: None,
             },
         );
+        id
     }
 
     /// Withdraws wait `id` (matched, timed out or cancelled): its observer, its `prompt`
@@ -1092,6 +1097,7 @@ impl WorkflowEntity {
         let text = to_term(ctx, args[1])
             .map_err(|why| ctx.error_value("type", format!("`prompt`: {why}"), Value::Nil))?;
         let mut timeout = None;
+        let mut schema = None;
         for (key, value) in effects::options(ctx, args, 2) {
             match key.as_str() {
                 "timeout" => {
@@ -1101,11 +1107,13 @@ impl WorkflowEntity {
                     )
                 }
                 "schema" => {
-                    return Err(ctx.error_value(
-                        "effect",
-                        "`prompt :schema` is not supported yet; ask for JSON in the text and parse the reply",
-                        Value::Nil,
-                    ));
+                    let json = to_term(ctx, value)
+                        .and_then(|term| crate::agents::schema::to_json(&term))
+                        .and_then(|json| crate::agents::schema::check(&json).map(|()| json))
+                        .map_err(|why| {
+                            ctx.error_value("type", format!("`prompt :schema`: {why}"), Value::Nil)
+                        })?;
+                    schema = Some(json.to_string());
                 }
                 _ => {}
             }
@@ -1118,11 +1126,21 @@ impl WorkflowEntity {
                 role_name,
                 request_id.clone(),
                 text,
-                // A failed call comes back as an error this `prompt` raises.
-                Term::map([(
-                    Term::Keyword("on-error".into()),
-                    Term::Keyword("raise".into()),
-                )]),
+                // A failed call comes back as an error this `prompt` raises; a schema tells
+                // the agent what to answer with.
+                Term::map(
+                    [(
+                        Term::Keyword("on-error".into()),
+                        Term::Keyword("raise".into()),
+                    )]
+                    .into_iter()
+                    .chain(schema.iter().map(|json| {
+                        (
+                            Term::Keyword("schema".into()),
+                            Term::Str(json.as_str().into()),
+                        )
+                    })),
+                ),
             ],
         );
         self.d
@@ -1135,7 +1153,10 @@ impl WorkflowEntity {
                 .into_iter()
                 .collect(),
         }));
-        self.observe(t, fiber, pattern, Some((request, 1)), timeout);
+        let wait = self.observe(t, fiber, pattern, Some((request, 1)), timeout);
+        if let Some(wait) = self.d.waits.get_mut(&wait) {
+            wait.schema = schema;
+        }
         Ok(())
     }
 
@@ -1245,11 +1266,15 @@ impl Entity for WorkflowEntity {
                             }
                             _ => None,
                         });
-                    match failed {
-                        Some((kind, message)) => {
+                    let reply = fields.get(field).unwrap_or(&Term::Nil);
+                    match (failed, &wait.schema) {
+                        (Some((kind, message)), _) => {
                             Err(ctx.error_value(&kind, message.to_string(), Value::Nil))
                         }
-                        None => Ok(from_term(ctx, fields.get(field).unwrap_or(&Term::Nil))),
+                        (None, Some(schema)) => checked_reply(reply, schema, fields.get(2))
+                            .map(|json| from_term(ctx, &json))
+                            .map_err(|why| ctx.error_value("agent", why, Value::Nil)),
+                        (None, None) => Ok(from_term(ctx, reply)),
                     }
                 }
                 None => Ok(from_term(ctx, whole)),
@@ -1308,6 +1333,23 @@ impl Entity for WorkflowEntity {
         }
         Ok(())
     }
+}
+
+/// A `prompt :schema` reply as the JSON value it must be, or why it is not: `role` names who
+/// answered.
+fn checked_reply(reply: &Term, schema: &str, role: Option<&Term>) -> Result<Term, String> {
+    let schema: serde_json::Value =
+        serde_json::from_str(schema).map_err(|e| format!("a damaged prompt schema: {e}"))?;
+    let text = match reply {
+        Term::Str(s) => s.to_string(),
+        other => other.to_string(),
+    };
+    let role = role.map_or_else(|| "?".to_string(), plain);
+    crate::agents::schema::parse_reply(&text, &schema)
+        .map(|json| crate::agents::schema::to_term(&json))
+        .map_err(|why| {
+            format!("the agent of role `{role}` did not answer as the `:schema` asks: {why}")
+        })
 }
 
 /// An effect's outcome as a term, the way the program sees it.
