@@ -586,3 +586,45 @@ fn a_detached_run_reports_its_id_and_finishes_in_the_background() {
     let replay = duet(&dir, &["replay", "r1"]);
     assert_eq!(replay.status.code(), Some(0), "{}", text(&replay.stderr));
 }
+
+#[test]
+fn declared_capabilities_are_granted_only_when_confirmed_at_a_terminal() {
+    use expectrl::{Eof, Expect, Session};
+    let dir = temp("capabilities");
+    std::fs::write(
+        dir.join("cap.lisp"),
+        r#"(workflow c
+  (capabilities shell)
+  (state s (println (get (shell "echo from-the-shell") :stdout)) (terminal)))
+"#,
+    )
+    .expect("the workflow");
+    // No terminal: the declaration is not a grant.
+    let out = duet(&dir, &["run", "cap.lisp"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("note: workflow `c` asks for shell, not granted; run with --allow shell"),
+        "{stderr}"
+    );
+    // At a terminal the person is asked; "n" keeps it denied, "y" grants it.
+    for (answer, granted) in [("n", false), ("y", true)] {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_duet"));
+        command
+            .args(["run", "cap.lisp"])
+            .current_dir(&dir)
+            .env("NO_COLOR", "1")
+            .env_remove("DUET_STORE");
+        let mut session = Session::spawn(command).expect("duet starts in a pty");
+        session.set_expect_timeout(Some(Duration::from_secs(30)));
+        session
+            .expect("workflow `c` asks for shell; grant for this run? [y/N] ")
+            .expect("the question");
+        session.send_line(answer).expect("the answer");
+        let rest = session.expect(Eof).expect("the run ends");
+        // At the end of the stream the match is everything that is left.
+        let rest = String::from_utf8_lossy(rest.as_bytes()).into_owned();
+        assert_eq!(rest.contains("from-the-shell"), granted, "{rest}");
+        assert_eq!(rest.contains("not granted"), !granted, "{rest}");
+    }
+}

@@ -72,6 +72,13 @@ pub fn run(
             }
         },
     };
+    let mut capabilities = capabilities;
+    confirm_capabilities(
+        &compiled.name,
+        &compiled.capabilities,
+        &mut capabilities,
+        report,
+    );
     if let Some(dir) = &setup.store {
         return super::durable::start(
             dir,
@@ -122,4 +129,49 @@ pub fn run(
     };
     report.report(line, event);
     outcome
+}
+
+/// A workflow's `(capabilities …)` declaration asks for capabilities; those `--allow` did
+/// not grant are granted only when the person at the terminal says yes. Without a terminal
+/// they stay denied, and the run is told how to grant them.
+fn confirm_capabilities(
+    workflow: &str,
+    declared: &[String],
+    granted: &mut Capabilities,
+    report: &mut Reporter,
+) {
+    let wanted: Vec<&String> = declared.iter().filter(|c| !granted.allows(c)).collect();
+    if wanted.is_empty() {
+        return;
+    }
+    let list = wanted
+        .iter()
+        .map(|c| c.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    use std::io::IsTerminal;
+    let yes = std::io::stdin().is_terminal() && {
+        eprint!("workflow `{workflow}` asks for {list}; grant for this run? [y/N] ");
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).is_ok()
+            && matches!(line.trim().to_lowercase().as_str(), "y" | "yes")
+    };
+    if yes {
+        for c in wanted {
+            // Declarations were checked against the capability names.
+            let _ = granted.grant(c);
+        }
+        return;
+    }
+    let flags = wanted
+        .iter()
+        .map(|c| format!("--allow {c}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    report.report(
+        format!(
+            "note: workflow `{workflow}` asks for {list}, not granted; run with {flags} to grant"
+        ),
+        json!({"event": "capabilities-denied", "workflow": workflow, "capabilities": wanted}),
+    );
 }
