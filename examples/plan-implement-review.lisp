@@ -1,8 +1,12 @@
 ;; A planner drafts, an implementer builds, a reviewer approves or sends the work back.
+;; The review comes back as data checked against a JSON Schema.
 ;; Dry-run offline: `duet run --agents echo examples/plan-implement-review.lisp`.
 
-(defn approved? [verdict]
-  (or (includes? (lower verdict) "approve") (includes? (lower verdict) "lgtm")))
+(def review-schema
+  {:type :object
+   :required ["verdict" "problems"]
+   :properties {:verdict {:enum ["approve" "changes"]}
+                :problems {:type :array :items {:type :string}}}})
 
 (workflow plan-implement-review
   (roles
@@ -10,7 +14,7 @@
              :system "You write short, concrete plans.")
     (implementer :agent-kind "codex")
     (reviewer :agent-kind "claude-code"
-              :system "Answer APPROVE or list the problems."))
+              :system "You review code changes strictly."))
   (def task "Add OAuth login to the CLI")
   (def plan nil)
   (def rounds 0)
@@ -24,11 +28,12 @@
     (set! rounds (inc rounds))
     (log "round" rounds)
     (let [work (prompt implementer (str "Implement this plan:\n" plan))
-          verdict (prompt reviewer
-                          (str "Reply APPROVE if this work is done:\n" work))]
-      (println "round" rounds "review:" verdict)
+          review (prompt reviewer (str "Review this work:\n" work)
+                   :schema review-schema)]
+      (println "round" rounds "review:" (get review "verdict")
+               (get review "problems"))
       (cond
-        (approved? verdict) (goto done)
+        (= (get review "verdict") "approve") (goto done)
         (< rounds 3) (goto implement)
         :else (terminal :failed "no approval after three rounds"))))
 
