@@ -3,29 +3,11 @@
 //! sleeps resumes and wakes at its original time, and `duet runs`/`duet status` report.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("duet-wf-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a temp dir");
-    dir
-}
-
-fn duet(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_duet"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("DUET_STORE")
-        .output()
-        .expect("duet runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+mod support;
+use support::{command, duet, temp, text};
 
 #[test]
 fn the_seed_example_completes_with_echo_agents() {
@@ -53,12 +35,8 @@ fn the_seed_example_completes_with_echo_agents() {
     // Without echo agents the declared claude-code agents run `claude`; with no `claude`
     // on the PATH the run fails and says how to dry-run.
     let empty = temp("seed-empty-path");
-    let out = Command::new(env!("CARGO_BIN_EXE_duet"))
-        .args(["run", seed.to_str().expect("utf-8")])
-        .current_dir(&dir)
-        .env("NO_COLOR", "1")
+    let out = command(&dir, &["run", seed.to_str().expect("utf-8")])
         .env("PATH", &empty)
-        .env_remove("DUET_STORE")
         .output()
         .expect("duet runs");
     assert_eq!(out.status.code(), Some(1));
@@ -103,6 +81,14 @@ fn exit_codes_follow_the_outcome() {
     assert_eq!(duet(&dir, &["status", "r99"]).status.code(), Some(2));
 }
 
+/// Milliseconds since the Unix epoch, as the journal records times.
+fn epoch_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("a clock after 1970")
+        .as_millis() as u64
+}
+
 #[test]
 fn a_run_killed_while_sleeping_wakes_at_its_original_time() {
     let dir = temp("sleep");
@@ -111,32 +97,39 @@ fn a_run_killed_while_sleeping_wakes_at_its_original_time() {
         "(workflow w\n  (state s\n    (println \"before\")\n    (sleep \"2s\")\n    (println \"after\")\n    (terminal)))\n",
     )
     .unwrap();
-    let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_duet"))
-        .args(["run", "sleep.lisp"])
-        .current_dir(&dir)
+    let mut child = command(&dir, &["run", "sleep.lisp"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("duet starts");
+    // Once it has printed "before" it is about to sleep; give it time to journal the
+    // timer's deadline, then kill it.
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("its stdout"));
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut first).expect("a line");
+    assert_eq!(first, "before\n");
     std::thread::sleep(Duration::from_millis(700));
     child.kill().expect("SIGKILL");
-    let killed = child.wait_with_output().expect("it ends");
-    assert_eq!(text(&killed.stdout), "before\n");
+    child.wait().expect("it ends");
+    let resumed_at = epoch_ms();
     let resumed = duet(&dir, &["resume", "r1"]);
+    let woke_by = epoch_ms();
     assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed.stderr));
     assert_eq!(text(&resumed.stdout), "after\n");
-    let elapsed = started.elapsed();
-    // It woke at the deadline set before the kill, not 2 s after the resume.
+    // The journal holds one deadline, set by the killed process (a deadline set at the
+    // resume would lie 2 s after it), and the resumed run did not end before it.
+    let history = text(&duet(&dir, &["history", "r1"]).stdout);
+    let deadline: u64 = history
+        .lines()
+        .next()
+        .and_then(|l| l.split("timer 0 set for ").nth(1))
+        .and_then(|at| at.trim().parse().ok())
+        .unwrap_or_else(|| panic!("a timer's deadline first: {history}"));
     assert!(
-        elapsed >= Duration::from_millis(1900),
-        "woke too early: {elapsed:?}"
+        deadline < resumed_at + 2000,
+        "the deadline was set again at the resume: {history}"
     );
-    // Restarting the 2 s sleep at the resume (0.7 s in) would end after 2.7 s.
-    assert!(
-        elapsed < Duration::from_millis(2500),
-        "woke late, as if the sleep restarted: {elapsed:?}"
-    );
+    assert!(woke_by >= deadline, "woke before the deadline: {history}");
     let again = duet(&dir, &["resume", "r1"]);
     assert_eq!(again.status.code(), Some(0));
     assert!(text(&again.stderr).contains("already ended"));
@@ -170,9 +163,7 @@ fn ask_user_suspends_and_duet_answer_completes_it() {
     )
     .unwrap();
     // No terminal on standard input: the run waits for a person.
-    let first = Command::new(env!("CARGO_BIN_EXE_duet"))
-        .args(["run", "approve.lisp"])
-        .current_dir(&dir)
+    let first = command(&dir, &["run", "approve.lisp"])
         .stdin(Stdio::null())
         .output()
         .expect("duet runs");
@@ -202,11 +193,8 @@ fn example(name: &str, extra: &[&str], setup: impl FnOnce(&Path)) -> (PathBuf, O
     let mut args = vec!["run", "--agents", "echo"];
     args.extend_from_slice(extra);
     args.push(file.to_str().expect("utf-8"));
-    let out = Command::new(env!("CARGO_BIN_EXE_duet"))
-        .args(&args)
-        .current_dir(&dir)
+    let out = command(&dir, &args)
         .stdin(Stdio::null())
-        .env("NO_COLOR", "1")
         .output()
         .expect("duet runs");
     (dir, out)
@@ -609,13 +597,8 @@ fn declared_capabilities_are_granted_only_when_confirmed_at_a_terminal() {
     );
     // At a terminal the person is asked; "n" keeps it denied, "y" grants it.
     for (answer, granted) in [("n", false), ("y", true)] {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_duet"));
-        command
-            .args(["run", "cap.lisp"])
-            .current_dir(&dir)
-            .env("NO_COLOR", "1")
-            .env_remove("DUET_STORE");
-        let mut session = Session::spawn(command).expect("duet starts in a pty");
+        let run = command(&dir, &["run", "cap.lisp"]);
+        let mut session = Session::spawn(run).expect("duet starts in a pty");
         session.set_expect_timeout(Some(Duration::from_secs(30)));
         session
             .expect("workflow `c` asks for shell; grant for this run? [y/N] ")

@@ -3,9 +3,11 @@
 //! journal holds every turn once, and `duet replay` reproduces every turn and snapshot the
 //! interrupted processes recorded.
 
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
+
+mod support;
+use support::{command, duet};
 
 const WORKFLOW: &str = "\
 (workflow counter
@@ -18,16 +20,6 @@ const WORKFLOW: &str = "\
     (println \"total\" total)
     (terminal :completed total)))
 ";
-
-fn duet(dir: &PathBuf, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_duet"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("DUET_STORE")
-        .output()
-        .expect("duet runs")
-}
 
 #[test]
 fn killed_runs_resume_to_the_same_result() {
@@ -54,9 +46,7 @@ fn killed_runs_resume_to_the_same_result() {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("a temp dir");
         std::fs::write(dir.join("counter.lisp"), WORKFLOW).expect("writable");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_duet"))
-            .args(["run", "counter.lisp"])
-            .current_dir(&dir)
+        let mut child = command(&dir, &["run", "counter.lisp"])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

@@ -39,7 +39,7 @@ fn open(args: &StoreArgs) -> Result<Store, ExitCode> {
         ));
         return Err(ExitCode::from(2));
     }
-    Store::open(&dir).map_err(|e| {
+    Store::open_patiently(&dir, durable::STORE_PATIENCE).map_err(|e| {
         output::error(&format!("cannot open the store {}: {e}", dir.display()));
         ExitCode::from(2)
     })
@@ -126,6 +126,9 @@ pub struct ResumeArgs {
     /// Report the run as JSON events, one a line, on standard output.
     #[arg(long)]
     json: bool,
+    /// Seconds to wait for the store while another process holds it (`--detach` uses it).
+    #[arg(long, value_name = "SECONDS", hide = true)]
+    wait_for_store: Option<u64>,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -136,7 +139,10 @@ pub fn resume(args: &ResumeArgs) -> ExitCode {
     let stdout = std::io::stdout();
     let (mut out, mut err) = (stdout.lock(), std::io::stderr());
     let mut report = Reporter::new(args.json, &mut out, &mut err);
-    let outcome = durable::resume(&dir, &args.run, &mut report);
+    let patience = args
+        .wait_for_store
+        .map_or(durable::STORE_PATIENCE, std::time::Duration::from_secs);
+    let outcome = durable::resume(&dir, &args.run, patience, &mut report);
     ExitCode::from(outcome.exit_code())
 }
 

@@ -65,6 +65,8 @@ fn spawn(dir: &Path, id: RunId) -> Result<(u32, PathBuf), String> {
         .arg(id.to_string())
         .arg("--store")
         .arg(&dir)
+        // A command that opened the store meanwhile (`duet status`) holds it briefly.
+        .args(["--wait-for-store", "60"])
         .stdin(Stdio::null())
         .stdout(file)
         .stderr(err)

@@ -43,8 +43,16 @@ pub(super) fn now_ms() -> u64 {
     effects::now_ms().max(0) as u64
 }
 
+/// How long a command waits for a store another process holds (a `duet status` holds it
+/// for milliseconds) before saying it is in use.
+pub const STORE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
+
 fn open(dir: &Path, report: &mut Reporter) -> Option<Store> {
-    match Store::open(dir) {
+    open_waiting(dir, STORE_PATIENCE, report)
+}
+
+fn open_waiting(dir: &Path, patience: std::time::Duration, report: &mut Reporter) -> Option<Store> {
+    match Store::open_patiently(dir, patience) {
         Ok(store) => Some(store),
         Err(e) => {
             report.error(format!("cannot open the store {}: {e}", dir.display()));
@@ -221,9 +229,15 @@ fn restore(store: &Store, id: &str, report: &mut Reporter) -> Result<Restored, O
     })
 }
 
-/// Continues run `id` from its journal.
-pub fn resume(dir: &Path, id: &str, report: &mut Reporter) -> Outcome {
-    let Some(store) = open(dir, report) else {
+/// Continues run `id` from its journal, waiting up to `patience` for the store if another
+/// process holds it.
+pub fn resume(
+    dir: &Path,
+    id: &str,
+    patience: std::time::Duration,
+    report: &mut Reporter,
+) -> Outcome {
+    let Some(store) = open_waiting(dir, patience, report) else {
         return Outcome::Rejected;
     };
     let r = match restore(&store, id, report) {

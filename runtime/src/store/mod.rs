@@ -132,6 +132,21 @@ impl Store {
         Store::open_with(dir, Durability::Sync)
     }
 
+    /// Opens the store in `dir` like [`Store::open`], but while another process holds it,
+    /// tries again for up to `patience` before giving up with [`StoreError::InUse`]: short
+    /// commands (`duet status`) hold a store for milliseconds.
+    pub fn open_patiently(dir: impl AsRef<Path>, patience: std::time::Duration) -> Result<Store> {
+        let deadline = std::time::Instant::now() + patience;
+        loop {
+            match Store::open(dir.as_ref()) {
+                Err(StoreError::InUse { .. }) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                opened => return opened,
+            }
+        }
+    }
+
     /// Opens the store in `dir` with the given [`Durability`] for writes.
     pub fn open_with(dir: impl AsRef<Path>, durability: Durability) -> Result<Store> {
         let dir = dir.as_ref().to_path_buf();

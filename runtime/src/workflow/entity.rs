@@ -711,29 +711,9 @@ impl WorkflowEntity {
                         self.reset_fiber(f);
                         break;
                     }
-                    Step::Error(e) if self.d.facets.owns_fiber(f) => {
-                        let message = format!(
-                            "a `spawn`ed body failed: {} [{}] in state `{}`",
-                            e.message,
-                            e.kind,
-                            self.state_name()
-                        );
-                        self.fail(t, message);
-                        return;
-                    }
                     Step::Done(_) if self.d.handler_fibers.remove(&f) => {
                         self.reset_fiber(f);
                         break;
-                    }
-                    Step::Error(e) if self.d.handler_fibers.contains(&f) => {
-                        let message = format!(
-                            "an `on-…` handler failed: {} [{}] in state `{}`",
-                            e.message,
-                            e.kind,
-                            self.state_name()
-                        );
-                        self.fail(t, message);
-                        return;
                     }
                     Step::Done(value) => {
                         let term = to_term(&self.vm.machine.ctx, value)
@@ -750,9 +730,21 @@ impl WorkflowEntity {
                         }
                         break;
                     }
-                    Step::Error(e) if f == 0 => {
+                    // Uncaught in the state's body, a facet's body or a handler: the run fails.
+                    Step::Error(e)
+                        if f == 0
+                            || self.d.facets.owns_fiber(f)
+                            || self.d.handler_fibers.contains(&f) =>
+                    {
+                        let what = if f == 0 {
+                            ""
+                        } else if self.d.facets.owns_fiber(f) {
+                            "a `spawn`ed body failed: "
+                        } else {
+                            "an `on-…` handler failed: "
+                        };
                         let message = format!(
-                            "{} [{}] in state `{}`",
+                            "{what}{} [{}] in state `{}`",
                             e.message,
                             e.kind,
                             self.state_name()
