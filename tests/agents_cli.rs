@@ -179,6 +179,7 @@ fn a_prompt_past_its_timeout_raises_and_its_agent_is_stopped() {
   (state ask
     (println (try (prompt slow "think hard" :timeout "100ms")
                   (catch e (str "gave up: " (field e 0)))))
+    (sleep "3s")
     (terminal)))
 "#,
     )
@@ -186,7 +187,8 @@ fn a_prompt_past_its_timeout_raises_and_its_agent_is_stopped() {
     let out = duet(&dir, &["run", "impatient.lisp"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "gave up: :timeout\n");
-    std::thread::sleep(std::time::Duration::from_secs(3));
+    // The run went on for 3 s after the timeout, longer than the agent needed: it was
+    // stopped when the prompt gave up, not when the run ended.
     assert!(
         !dir.join("finished").exists(),
         "the agent's process was killed when the prompt gave up"
@@ -245,4 +247,42 @@ printf 'Sure:\n```json\n{"verdict": "ship", "score": 9}\n```\n'"#,
     assert!(error.contains("at /score"), "{error}");
     let replay = duet(&dir, &["replay", "r1"]);
     assert_eq!(replay.status.code(), Some(0), "{}", text(&replay.stderr));
+}
+
+#[test]
+fn duet_answer_answers_the_question_the_run_reported() {
+    let _one = SPAWNING.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = temp("two-questions");
+    std::fs::write(
+        dir.join("two.lisp"),
+        r#"(workflow two
+  (roles (approver :agent-kind "human"))
+  (state ask
+    (let [both (parallel (prompt approver "Approve the release?")
+                         (do (sleep "50ms") (ask-user "Which colour?")))]
+      (println "approve:" (nth both 0) "colour:" (nth both 1)))
+    (terminal)))
+"#,
+    )
+    .expect("the workflow");
+    let out = duet(&dir, &["run", "two.lisp"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let mut answers = vec![
+        ("Which colour?", "blue"),
+        ("(approver) Approve the release?", "yes"),
+    ];
+    // Whichever question is reported is the one answered, until none is left.
+    let mut last = out;
+    while last.status.code() == Some(3) {
+        let status = text(&duet(&dir, &["status", "r1"]).stdout);
+        let position = answers
+            .iter()
+            .position(|(q, _)| status.contains(&format!("waiting: an answer to: {q}")))
+            .unwrap_or_else(|| panic!("an unanswered question is reported: {status}"));
+        let (_, answer) = answers.remove(position);
+        last = duet(&dir, &["answer", "r1", answer]);
+    }
+    assert_eq!(last.status.code(), Some(0), "{}", text(&last.stderr));
+    assert!(answers.is_empty(), "both questions were asked");
+    assert_eq!(text(&last.stdout), "approve: yes colour: blue\n");
 }

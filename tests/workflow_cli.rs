@@ -611,3 +611,57 @@ fn declared_capabilities_are_granted_only_when_confirmed_at_a_terminal() {
         assert_eq!(rest.contains("not granted"), !granted, "{rest}");
     }
 }
+
+#[test]
+fn at_a_terminal_only_live_questions_are_asked_and_ctrl_d_leaves_one_waiting() {
+    use expectrl::{ControlCode, Eof, Expect, Session};
+    let dir = temp("terminal-questions");
+    std::fs::write(
+        dir.join("q.lisp"),
+        r#"(workflow q
+  (state s
+    (race (ask-user "Too late?") (sleep "200ms"))
+    (println "second:" (ask-user "Second?"))
+    (println "third:" (ask-user "Third?"))
+    (terminal)))
+"#,
+    )
+    .expect("the workflow");
+    let mut session = Session::spawn(command(&dir, &["run", "q.lisp"])).expect("a pty");
+    session.set_expect_timeout(Some(Duration::from_secs(30)));
+    // The race's question lost to the timer before anyone was asked it.
+    let asked = session
+        .expect("question: Second?")
+        .expect("the second question");
+    assert!(
+        !String::from_utf8_lossy(asked.before()).contains("Too late?"),
+        "a withdrawn question is never asked"
+    );
+    session.expect("answer> ").expect("a prompt");
+    session.send_line("typed for second").expect("typing");
+    let third = session
+        .expect("question: Third?")
+        .expect("the third question");
+    assert!(
+        String::from_utf8_lossy(third.before()).contains("second: typed for second"),
+        "the answer typed went to the live question"
+    );
+    session.expect("answer> ").expect("a prompt");
+    // Ctrl-D: no answer; the run waits for `duet answer` instead of taking "".
+    session
+        .send(ControlCode::EndOfTransmission)
+        .expect("Ctrl-D");
+    let rest = session.expect(Eof).expect("the run stops");
+    let rest = String::from_utf8_lossy(rest.as_bytes()).into_owned();
+    assert!(
+        rest.contains("waits for a person to answer: Third?"),
+        "{rest}"
+    );
+    let out = duet(&dir, &["answer", "r1", "typed later"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).ends_with("third: typed later\n"),
+        "{}",
+        text(&out.stdout)
+    );
+}

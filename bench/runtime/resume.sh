@@ -12,8 +12,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=${1:-1000}
-cargo build --release --quiet
-bin=$PWD/target/release/duet
+# DUET_BIN runs another build (or a copy) instead of building target/release/duet.
+if [ -z "${DUET_BIN:-}" ]; then
+  cargo build --release --quiet
+fi
+bin=${DUET_BIN:-$PWD/target/release/duet}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cat > "$work/wait.lisp" <<'LISP'

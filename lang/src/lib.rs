@@ -9,6 +9,7 @@ pub mod codes;
 pub mod compile;
 pub mod core;
 pub mod diagnostic;
+pub mod duration;
 pub mod envelope;
 pub mod expand;
 pub mod format;

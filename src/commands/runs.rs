@@ -226,12 +226,15 @@ pub fn history(args: &HistoryArgs) -> ExitCode {
 /// One line about a turn's input.
 fn summarise(input: &duet_runtime::sam::Term) -> String {
     use duet_runtime::sam::Term;
+    let label = duet_runtime::workflow::agents::ANSWER_LABEL;
     let text = match (
         input.record_fields("%answer"),
         input.record_fields("%deadline"),
+        input.record_fields(label),
     ) {
-        (Some([Term::Int(id), result]), _) => format!("effect {id} answered: {result}"),
-        (_, Some([Term::Int(id), Term::Int(at)])) => format!("timer {id} set for {at}"),
+        (Some([Term::Int(id), result]), _, _) => format!("effect {id} answered: {result}"),
+        (_, Some([Term::Int(id), Term::Int(at)]), _) => format!("timer {id} set for {at}"),
+        (_, _, Some([Term::Int(id), result])) => format!("agent call {id} answered: {result}"),
         _ => input.to_string(),
     };
     let line = text.replace('\n', "\\n");

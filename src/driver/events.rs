@@ -26,11 +26,6 @@ impl<'w> Reporter<'w> {
         Reporter { json, out, err }
     }
 
-    /// Whether events are JSON.
-    pub fn is_json(&self) -> bool {
-        self.json
-    }
-
     /// Reports something about the run: `line` for people, `event` as JSON.
     pub fn report(&mut self, line: impl AsRef<str>, event: Value) {
         if self.json {
@@ -114,16 +109,6 @@ impl<'w> Reporter<'w> {
                 )
             }
         }
-    }
-
-    /// The stream the program's output goes to, for scripts that print directly.
-    pub fn out(&mut self) -> &mut dyn Write {
-        self.out
-    }
-
-    /// The stream reports for people go to.
-    pub fn err(&mut self) -> &mut dyn Write {
-        self.err
     }
 }
 

@@ -35,7 +35,7 @@ impl Place<'_> {
     /// Appends `input` as the next turn of the branch, with the digest of `state`, the state
     /// it is applied to; returns its number once it is durable.
     fn journal(&self, input: &Term, state: &[u8]) -> Result<u64, String> {
-        let payload = postcard::to_stdvec(input).map_err(|e| e.to_string())?;
+        let payload = postcard::to_stdvec(input).map_err(store_failed)?;
         self.store
             .append_turn(
                 self.id,
@@ -46,39 +46,49 @@ impl Place<'_> {
                     state_digest: *blake3::hash(state).as_bytes(),
                 },
             )
-            .map_err(|e| e.to_string())
+            .map_err(store_failed)
     }
 
     /// Stores `state` as the state after `turn`.
     fn snapshot(&self, turn: u64, state: &[u8]) -> Result<(), String> {
         self.store
             .put_snapshot(self.id, &self.branch, turn, state)
-            .map_err(|e| e.to_string())
+            .map_err(store_failed)
     }
 
     fn set_status(&self, status: Status) -> Result<(), String> {
         self.store
             .set_status(self.id, status, now_ms())
             .map(|_| ())
-            .map_err(|e| e.to_string())
+            .map_err(store_failed)
     }
 }
 
-/// Asks a person at the terminal; `None` when there is no terminal to ask at.
+fn store_failed(e: impl std::fmt::Display) -> String {
+    format!("the store failed: {e}")
+}
+
+/// Asks a person at the terminal; `None` when there is no terminal to ask at, or the person
+/// ends the input (Ctrl-D) instead of answering.
 fn ask_at_terminal(question: &str, options: &[String]) -> Option<String> {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() {
+        return None;
+    }
     eprintln!("question: {question}");
     if !options.is_empty() {
         eprintln!("  (one of: {})", options.join(", "));
     }
     eprint!("answer> ");
     let mut line = String::new();
-    std::io::stdin().read_line(&mut line).ok()?;
-    Some(line.trim_end_matches(['\n', '\r']).to_string())
+    match std::io::stdin().read_line(&mut line) {
+        Ok(0) | Err(_) => {
+            eprintln!();
+            None
+        }
+        Ok(_) => Some(line.trim_end_matches(['\n', '\r']).to_string()),
+    }
 }
-
-/// The failure kind of a question the person left unanswered (standard input closed): the
-/// question waits for `duet answer` instead.
-const UNANSWERED: &str = "%unanswered";
 
 /// A request's identity among the run's requests.
 type Key = (Addressee, u64);
@@ -146,7 +156,7 @@ pub(super) fn follow(
         Ok(outcome) => outcome,
         Err(e) => {
             follower.report.error(format!(
-                "the store failed: {e}; the run stops here and `duet resume {id}` continues it"
+                "{e}; the run stops here and `duet resume {id}` continues it"
             ));
             RunOutcome::Failed
         }
@@ -172,13 +182,35 @@ impl Follower<'_, '_> {
             }
             queue.extend(progress.requests);
             self.stop_unwanted();
+            // Timers asked for together count from the same moment.
+            let now = effects::now_ms();
             while let Some(request) = queue.pop_front() {
                 if self.run.wants(&request) && !self.running.contains_key(&key(&request)) {
-                    self.start(request)?;
+                    self.start(request, now)?;
                 }
             }
             if self.tasks.is_empty() {
-                return self.suspend();
+                // Only questions are left: ask the person, one at a time, or suspend.
+                let Some(question) = self.next_question() else {
+                    return self.suspend();
+                };
+                let Effect::AskUser {
+                    question: text,
+                    options,
+                } = &question.effect
+                else {
+                    return self.suspend();
+                };
+                let answer = match self.answer.take() {
+                    Some(answer) => answer,
+                    None => match ask_at_terminal(text, options) {
+                        Some(answer) => answer,
+                        None => return self.suspend(),
+                    },
+                };
+                self.unasked.retain(|r| key(r) != key(&question));
+                self.input(question.answer(Ok(Outcome::Text(answer))))?;
+                continue;
             }
             let Some(done) = runtime.block_on(self.tasks.join_next()) else {
                 continue;
@@ -187,12 +219,14 @@ impl Follower<'_, '_> {
                 Ok(done) => done,
                 // Aborted: its request was withdrawn.
                 Err(e) if e.is_cancelled() => continue,
-                Err(e) => return Err(format!("an effect's task failed: {e}")),
+                Err(e) => {
+                    return Err(format!(
+                        "performing an effect crashed ({e}); this is a bug in duet, please report it"
+                    ));
+                }
             };
             self.running.remove(&key(&request));
-            if matches!(&result, Err(f) if f.kind == UNANSWERED) {
-                self.unasked.push(request);
-            } else if self.run.wants(&request) {
+            if self.run.wants(&request) {
                 self.input(request.answer(result))?;
             }
         }
@@ -205,13 +239,22 @@ impl Follower<'_, '_> {
         Ok(())
     }
 
-    /// Starts performing `request`.
-    fn start(&mut self, mut request: ExternalRequest) -> Result<(), String> {
+    /// The question to ask or report first: the first still waiting in the run's own order
+    /// of requests, which is also the one `duet answer` answers.
+    fn next_question(&self) -> Option<ExternalRequest> {
+        self.run
+            .unanswered()
+            .into_iter()
+            .find(|r| self.unasked.iter().any(|u| key(u) == key(r)))
+    }
+
+    /// Starts performing `request`; `now` is when the batch it belongs to started.
+    fn start(&mut self, mut request: ExternalRequest, now: i64) -> Result<(), String> {
         match &request.effect {
             Effect::Sleep(ms) => {
                 // Fix the deadline in the journal first, so a restart waits for the same
                 // moment; the deadline is a turn of its own.
-                let at = effects::now_ms() + *ms as i64;
+                let at = now.saturating_add(i64::try_from(*ms).unwrap_or(i64::MAX));
                 self.input(WorkflowEntity::deadline(request.id, at))?;
                 let outputs = self.run.settle().outputs;
                 self.report.outputs(&outputs);
@@ -219,27 +262,9 @@ impl Follower<'_, '_> {
                 self.place.snapshot(self.turn, &self.state)?;
                 request.effect = Effect::SleepUntil(at);
             }
-            Effect::AskUser { question, options } => {
-                let (question, options) = (question.clone(), options.clone());
-                let k = key(&request);
-                let handle = if let Some(answer) = self.answer.take() {
-                    self.tasks
-                        .spawn(async move { (request, Ok(Outcome::Text(answer))) })
-                } else if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-                    self.tasks.spawn_blocking(move || {
-                        let result = ask_at_terminal(&question, &options)
-                            .map(Outcome::Text)
-                            .ok_or_else(|| Failure {
-                                kind: UNANSWERED,
-                                message: String::new(),
-                            });
-                        (request, result)
-                    })
-                } else {
-                    self.unasked.push(request);
-                    return Ok(());
-                };
-                self.running.insert(k, handle);
+            // Questions are asked once nothing else runs (see `go`).
+            Effect::AskUser { .. } => {
+                self.unasked.push(request);
                 return Ok(());
             }
             _ => {}
@@ -270,8 +295,8 @@ impl Follower<'_, '_> {
     /// Nothing runs: the run waits for a person, or for something nothing here will do.
     fn suspend(&mut self) -> Result<RunOutcome, String> {
         let id = self.place.id;
-        let question = self.unasked.iter().find_map(|r| match &r.effect {
-            Effect::AskUser { question, options } => Some((question.clone(), options.clone())),
+        let question = self.next_question().and_then(|r| match r.effect {
+            Effect::AskUser { question, options } => Some((question, options)),
             _ => None,
         });
         if let Some((question, options)) = question {

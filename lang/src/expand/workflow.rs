@@ -324,7 +324,7 @@ impl Expander<'_, '_> {
             ("max-tokens", DatumKind::Int(n)) if *n > 0 => return,
             ("temperature", DatumKind::Int(_) | DatumKind::Float(_)) => return,
             ("timeout", DatumKind::Int(n)) if *n >= 0 => return,
-            ("timeout", DatumKind::Str(_)) => return,
+            ("timeout", DatumKind::Str(text)) if crate::duration::parse(text).is_ok() => return,
             (
                 "agent-kind" | "model" | "system" | "endpoint" | "api-key-env" | "command" | "cwd",
                 _,

@@ -4,7 +4,7 @@
 //! outside the VM, and the [`Outcome`] (plain data, so a run can journal it) becomes the
 //! program's value again with [`Outcome::to_value`].
 
-pub mod duration;
+pub use duet_lang::duration;
 pub mod workspace;
 
 use std::collections::BTreeSet;
@@ -415,7 +415,7 @@ pub async fn perform(effect: &Effect, workspace: &Workspace) -> Result<Outcome, 
             Ok(Outcome::Nil)
         }
         Effect::SleepUntil(at) => {
-            let wait = (*at - now_ms()).max(0) as u64;
+            let wait = at.saturating_sub(now_ms()).max(0) as u64;
             tokio::time::sleep(Duration::from_millis(wait)).await;
             Ok(Outcome::Nil)
         }

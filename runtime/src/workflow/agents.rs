@@ -20,7 +20,7 @@
 
 use std::collections::BTreeMap;
 
-use super::entity::{Addressee, ExternalRequest};
+use super::entity::{Addressee, ExternalRequest, plain};
 use crate::agents::{Agent, schema};
 use crate::effects::Effect;
 use crate::sam::{Entity, Handle, Ref, Term, Turn};
@@ -121,20 +121,13 @@ impl AgentService {
 }
 
 /// The role name in a request's ROLE field: a name, or a role value `<role NAME …>`.
-fn role_name(term: &Term) -> Option<String> {
+pub(crate) fn role_name(term: &Term) -> Option<String> {
     match term {
         Term::Str(s) | Term::Symbol(s) => Some(s.to_string()),
         _ => match term.record_fields("role") {
             Some([Term::Str(name), ..]) => Some(name.to_string()),
             _ => None,
         },
-    }
-}
-
-fn text_of(term: &Term) -> String {
-    match term {
-        Term::Str(s) => s.to_string(),
-        other => other.to_string(),
     }
 }
 
@@ -155,8 +148,8 @@ impl Entity for AgentService {
             return Ok(());
         };
         let (role, id, text) = match fields {
-            [id, text] => (None, id.clone(), text_of(text)),
-            [role, id, text, ..] => (role_name(role), id.clone(), text_of(text)),
+            [id, text] => (None, id.clone(), plain(text)),
+            [role, id, text, ..] => (role_name(role), id.clone(), plain(text)),
             _ => return Ok(()),
         };
         let option = |name: &str| {

@@ -97,7 +97,7 @@ pub enum Output {
 }
 
 /// A term as text: strings without quotes.
-fn plain(term: &Term) -> String {
+pub(crate) fn plain(term: &Term) -> String {
     match term {
         Term::Str(s) => s.to_string(),
         other => other.to_string(),
@@ -254,7 +254,6 @@ struct Wait {
     /// The external timer (`:timeout`) that ends the wait, by request id.
     timer: Option<u64>,
     /// For `prompt :schema`: the JSON Schema (as JSON text) the reply must match.
-    #[serde(default)]
     schema: Option<String>,
 }
 
@@ -1158,10 +1157,7 @@ impl WorkflowEntity {
         let (role, id, text) = match term.record_fields("agent-request")? {
             [id, text] => (roles.first()?.clone(), id, text),
             [role, id, text, ..] => (
-                match role.record_fields("role") {
-                    Some([name, ..]) => plain(name),
-                    _ => plain(role),
-                },
+                super::agents::role_name(role).unwrap_or_else(|| plain(role)),
                 id,
                 text,
             ),
