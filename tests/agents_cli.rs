@@ -170,8 +170,12 @@ fn unknown_agent_kinds_and_roles_on_the_command_line_are_usage_errors() {
 fn a_prompt_past_its_timeout_raises_and_its_agent_is_stopped() {
     let _one = SPAWNING.lock().unwrap_or_else(|e| e.into_inner());
     let dir = temp("timeout");
-    // The agent would leave a mark after a while; stopped at the timeout, it never does.
-    script(&dir.join("slow"), "sleep 2; touch finished; echo late");
+    // The agent would leave a mark after a while, from a process of its own; stopped at the
+    // timeout with everything it started, it never does.
+    script(
+        &dir.join("slow"),
+        "(sleep 2; touch finished) & wait; echo late",
+    );
     std::fs::write(
         dir.join("impatient.lisp"),
         r#"(workflow impatient
@@ -285,4 +289,45 @@ fn duet_answer_answers_the_question_the_run_reported() {
     assert_eq!(last.status.code(), Some(0), "{}", text(&last.stderr));
     assert!(answers.is_empty(), "both questions were asked");
     assert_eq!(text(&last.stdout), "approve: yes colour: blue\n");
+}
+
+#[test]
+fn interrupting_duet_stops_the_agents_it_started() {
+    let _one = SPAWNING.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = temp("interrupt");
+    script(
+        &dir.join("busy"),
+        "touch started; (sleep 2; touch finished) & wait; echo done",
+    );
+    std::fs::write(
+        dir.join("busy.lisp"),
+        r#"(workflow busy
+  (roles (worker :agent-kind "claude-code" :command "./busy"))
+  (state work (println (prompt worker "work")) (terminal)))
+"#,
+    )
+    .expect("the workflow");
+    let mut child = support::command(&dir, &["run", "busy.lisp"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("duet starts");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !dir.join("started").exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(dir.join("started").exists(), "the agent started");
+    // Ctrl-C reaches duet only: the agent runs in a process group of its own.
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    let status = child.wait().expect("duet ends");
+    assert!(!status.success(), "duet was interrupted");
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    assert!(
+        !dir.join("finished").exists(),
+        "the agent and what it started ended with duet"
+    );
 }

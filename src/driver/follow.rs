@@ -152,6 +152,8 @@ pub(super) fn follow(
         report,
     };
     let _guard = runtime.enter();
+    // Agents and commands run in process groups of their own; Ctrl-C must still end them.
+    effects::process::kill_groups_on_exit_signals();
     match follower.go(&runtime, pending) {
         Ok(outcome) => outcome,
         Err(e) => {

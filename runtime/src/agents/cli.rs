@@ -5,7 +5,7 @@
 use std::process::Stdio;
 
 use super::{Agent, DRY_RUN, excerpt, failure};
-use crate::effects::{Failure, Workspace};
+use crate::effects::{Failure, Workspace, process};
 
 /// The command line for `agent`: the program and its arguments.
 pub fn command_line(agent: &Agent, text: &str) -> (String, Vec<String>) {
@@ -55,16 +55,16 @@ pub async fn ask(
             .map_err(|e| failure(format!("the `:cwd` of role `{role}` is not usable: {e}")))?,
         None => workspace.root().to_path_buf(),
     };
-    let child = tokio::process::Command::new(&program)
+    let mut command = tokio::process::Command::new(&program);
+    command
         .args(&args)
         .current_dir(&dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn();
-    let child = match child {
-        Ok(child) => child,
+        .stderr(Stdio::piped());
+    // Killed with everything it started if the call is withdrawn or times out.
+    let (child, group) = match process::spawn(&mut command) {
+        Ok(spawned) => spawned,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(failure(format!(
                 "the role `{role}` is played by a `{}` agent, but the `{program}` command is not installed (not found on PATH); install it, name another program with the role's `:command`, or {DRY_RUN}",
@@ -81,6 +81,7 @@ pub async fn ask(
         .wait_with_output()
         .await
         .map_err(|e| failure(format!("`{program}` for role `{role}` failed: {e}")))?;
+    group.finished();
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);

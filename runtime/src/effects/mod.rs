@@ -5,6 +5,7 @@
 //! program's value again with [`Outcome::to_value`].
 
 pub use duet_lang::duration;
+pub mod process;
 pub mod workspace;
 
 use std::collections::BTreeSet;
@@ -353,12 +354,15 @@ pub async fn perform(effect: &Effect, workspace: &Workspace) -> Result<Outcome, 
             cmd.arg("-c")
                 .arg(command)
                 .current_dir(&dir)
-                .kill_on_drop(true);
-            cmd.stdin(std::process::Stdio::null());
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
             for (k, v) in env {
                 cmd.env(k, v);
             }
-            let run = cmd.output();
+            let (child, group) = process::spawn(&mut cmd)
+                .map_err(|e| Failure::new("io", format!("cannot run `{command}`: {e}")))?;
+            let run = child.wait_with_output();
             let output = match timeout_ms {
                 Some(ms) => match tokio::time::timeout(Duration::from_millis(*ms), run).await {
                     Ok(result) => result,
@@ -374,6 +378,7 @@ pub async fn perform(effect: &Effect, workspace: &Workspace) -> Result<Outcome, 
                 None => run.await,
             }
             .map_err(|e| Failure::new("io", format!("cannot run `{command}`: {e}")))?;
+            group.finished();
             Ok(Outcome::Shell {
                 exit: output.status.code().map_or(-1, i64::from),
                 stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
