@@ -342,5 +342,9 @@ pub(super) fn load_manifest(store: &Store, hash: &str) -> Result<Manifest, Strin
         .get_blob(&hash)
         .map_err(|e| e.to_string())?
         .ok_or("its manifest blob is missing")?;
-    postcard::from_bytes(&bytes).map_err(|e| format!("its manifest does not decode: {e}"))
+    postcard::from_bytes(&bytes).map_err(|e| {
+        format!(
+            "its manifest does not decode ({e}); if an earlier version of duet started it, that version must finish it"
+        )
+    })
 }
