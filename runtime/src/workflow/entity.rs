@@ -472,15 +472,20 @@ impl WorkflowEntity {
         self.reset_fiber(fiber);
     }
 
+    /// Withdraws an `on-…` handler's observer and lets its closure be collected.
+    fn uninstall(&mut self, t: &mut Turn, installed: Installed) {
+        t.retract(installed.observe);
+        self.vm
+            .machine
+            .ctx
+            .pinned
+            .retain(|v| *v != installed.closure);
+    }
+
     /// Removes the `on-…` handlers of the state and stops the fibers running them.
     fn cancel_handlers(&mut self, t: &mut Turn) {
         for (_, installed) in std::mem::take(&mut self.d.handlers) {
-            t.retract(installed.observe);
-            self.vm
-                .machine
-                .ctx
-                .pinned
-                .retain(|v| *v != installed.closure);
+            self.uninstall(t, installed);
         }
         for fiber in std::mem::take(&mut self.d.handler_fibers) {
             self.cancel_fiber(t, fiber);
@@ -508,12 +513,7 @@ impl WorkflowEntity {
             }
             for id in facet.handlers {
                 if let Some(installed) = self.d.handlers.remove(&id) {
-                    t.retract(installed.observe);
-                    self.vm
-                        .machine
-                        .ctx
-                        .pinned
-                        .retain(|v| *v != installed.closure);
+                    self.uninstall(t, installed);
                 }
             }
             for id in facet.handles {
