@@ -199,7 +199,12 @@ fn example_at(schema: &Value, depth: usize) -> Value {
             let length = number("minLength").unwrap_or(0.0).clamp(0.0, 64.0) as usize;
             json!("x".repeat(length))
         }
-        "integer" => json!(number("minimum").map_or(0, |m| m.ceil() as i64)),
+        // Past 2^53 a minimum is kept as a float: `as i64` would saturate below it.
+        "integer" => match number("minimum").map(f64::ceil) {
+            Some(m) if m.abs() < 9.0e15 => json!(m as i64),
+            Some(m) => json!(m),
+            None => json!(0),
+        },
         "number" => json!(number("minimum").unwrap_or(0.0)),
         "boolean" => json!(false),
         _ => Value::Null,
@@ -231,6 +236,14 @@ mod tests {
             json!({"title": "xxx", "steps": [""], "size": "small"})
         );
         assert!(parse_reply(&example.to_string(), &schema()).is_ok());
+    }
+
+    #[test]
+    fn huge_minimums_still_give_valid_examples() {
+        let schema = json!({"type": "integer", "minimum": 1e300});
+        assert!(parse_reply(&example(&schema).to_string(), &schema).is_ok());
+        let schema = json!({"type": "integer", "minimum": -3.5});
+        assert_eq!(example(&schema), json!(-3));
     }
 
     #[test]
