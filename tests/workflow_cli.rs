@@ -81,14 +81,6 @@ fn exit_codes_follow_the_outcome() {
     assert_eq!(duet(&dir, &["status", "r99"]).status.code(), Some(2));
 }
 
-/// Milliseconds since the Unix epoch, as the journal records times.
-fn epoch_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("a clock after 1970")
-        .as_millis() as u64
-}
-
 #[test]
 fn a_run_killed_while_sleeping_wakes_at_its_original_time() {
     let dir = temp("sleep");
@@ -111,15 +103,15 @@ fn a_run_killed_while_sleeping_wakes_at_its_original_time() {
     std::thread::sleep(Duration::from_millis(700));
     child.kill().expect("SIGKILL");
     child.wait().expect("it ends");
-    let resumed_at = epoch_ms();
+    let resumed_at = duet_runtime::effects::now_ms();
     let resumed = duet(&dir, &["resume", "r1"]);
-    let woke_by = epoch_ms();
+    let woke_by = duet_runtime::effects::now_ms();
     assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed.stderr));
     assert_eq!(text(&resumed.stdout), "after\n");
     // The journal holds one deadline, set by the killed process (a deadline set at the
     // resume would lie 2 s after it), and the resumed run did not end before it.
     let history = text(&duet(&dir, &["history", "r1"]).stdout);
-    let deadline: u64 = history
+    let deadline: i64 = history
         .lines()
         .next()
         .and_then(|l| l.split("timer 0 set for ").nth(1))

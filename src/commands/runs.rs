@@ -136,13 +136,19 @@ pub struct ResumeArgs {
 /// `duet resume RUN`
 pub fn resume(args: &ResumeArgs) -> ExitCode {
     let dir = store_dir(args.store.store.as_deref());
-    let stdout = std::io::stdout();
-    let (mut out, mut err) = (stdout.lock(), std::io::stderr());
-    let mut report = Reporter::new(args.json, &mut out, &mut err);
     let patience = args
         .wait_for_store
         .map_or(durable::STORE_PATIENCE, std::time::Duration::from_secs);
-    let outcome = durable::resume(&dir, &args.run, patience, &mut report);
+    reported(args.json, |report| {
+        durable::resume(&dir, &args.run, patience, report)
+    })
+}
+
+/// Runs `follow` with reports for people on stderr, or JSON events on stdout with `json`.
+fn reported(json: bool, follow: impl FnOnce(&mut Reporter) -> Outcome) -> ExitCode {
+    let stdout = std::io::stdout();
+    let (mut out, mut err) = (stdout.lock(), std::io::stderr());
+    let outcome = follow(&mut Reporter::new(json, &mut out, &mut err));
     ExitCode::from(outcome.exit_code())
 }
 
@@ -163,11 +169,9 @@ pub struct AnswerArgs {
 /// `duet answer RUN TEXT`
 pub fn answer(args: &AnswerArgs) -> ExitCode {
     let dir = store_dir(args.store.store.as_deref());
-    let stdout = std::io::stdout();
-    let (mut out, mut err) = (stdout.lock(), std::io::stderr());
-    let mut report = Reporter::new(args.json, &mut out, &mut err);
-    let outcome = durable::answer(&dir, &args.run, &args.text, &mut report);
-    ExitCode::from(outcome.exit_code())
+    reported(args.json, |report| {
+        durable::answer(&dir, &args.run, &args.text, report)
+    })
 }
 
 /// Arguments of `duet history`.
