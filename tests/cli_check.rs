@@ -181,21 +181,6 @@ fn colour_only_when_asked_for() {
 }
 
 #[test]
-fn the_seed_example_is_the_reference_program_byte_for_byte() {
-    // CI checks out the project with `shared/` beside it; the language reference there holds
-    // the seed program in the first ```lisp block of §4.
-    let reference = std::fs::read_to_string("../shared/design/LANGUAGE.md")
-        .expect("../shared/design/LANGUAGE.md is beside the checkout");
-    let start = reference
-        .find("```lisp\n(workflow ping-pong")
-        .expect("the seed block")
-        + "```lisp\n".len();
-    let end = start + reference[start..].find("```").expect("the block ends");
-    let example = std::fs::read_to_string("examples/ping-pong.lisp").expect("the example exists");
-    assert_eq!(example, &reference[start..end]);
-}
-
-#[test]
 fn the_readme_example_runs() {
     let out = Command::new(env!("CARGO_BIN_EXE_duet"))
         .args(["run", "examples/hello.lisp"])

@@ -6,9 +6,8 @@
 use std::fs;
 use std::path::Path;
 
-mod run_corpus_support {
-    include!("run_corpus_support.rs");
-}
+#[path = "support/corpus.rs"]
+mod run_corpus_support;
 
 use duet::driver::script;
 use duet_lang::frontend::FsLoader;

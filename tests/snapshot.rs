@@ -3,16 +3,15 @@
 //! that carries on to the next boundary, and require exactly the output and ending of an
 //! uninterrupted run. Damaged snapshots are rejected with a clear error, never a panic.
 
-mod run_corpus_support {
-    include!("run_corpus_support.rs");
-}
+#[path = "support/corpus.rs"]
+mod run_corpus_support;
 
 use duet::driver::Session;
 use duet_lang::frontend::FsLoader;
 use duet_lang::ir::Program;
-use duet_runtime::snapshot::SnapshotError;
-use duet_runtime::value::Value;
-use duet_runtime::vm::{Request, Step, Vm};
+use duet_vm::snapshot::SnapshotError;
+use duet_vm::value::Value;
+use duet_vm::{Request, Step, Vm};
 use proptest::prelude::*;
 
 /// How a run went: what it printed and how it ended.
@@ -158,7 +157,7 @@ fn a_forged_snapshot_with_a_valid_checksum_is_refused() {
     #[derive(serde::Serialize, serde::Deserialize)]
     struct Snapshot {
         program: String,
-        machine: duet_runtime::vm::Machine,
+        machine: duet_vm::Machine,
     }
     let (_, mut snapshot): (u16, Snapshot) = envelope::open(*b"DUSN", 1, &bytes).expect("opens");
     snapshot.machine.fibers[0].frames[0].func = 9_999;

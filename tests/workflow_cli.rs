@@ -289,7 +289,7 @@ fn replay_verifies_every_turn_and_finds_a_tampered_one() {
         "replay: r2 branch main: every turn reproduces (3 turns, 4 snapshots identical)\n"
     );
     // A snapshot that the replay cannot reproduce is found, and named by its turn.
-    let store = duet_runtime::store::Store::open(dir.join(".duet")).expect("the store opens");
+    let store = duet_store::Store::open(dir.join(".duet")).expect("the store opens");
     let r1 = "r1".parse().expect("a run id");
     store
         .put_snapshot(r1, "main", 1, b"not the state")
@@ -303,7 +303,7 @@ fn replay_verifies_every_turn_and_finds_a_tampered_one() {
         text(&tampered.stderr)
     );
     // So is a turn whose journaled state digest does not match.
-    let store = duet_runtime::store::Store::open(dir.join(".duet")).expect("the store opens");
+    let store = duet_store::Store::open(dir.join(".duet")).expect("the store opens");
     let id = "r2".parse().expect("a run id");
     let head = store
         .read_turns(id, "main", 1)
@@ -313,7 +313,7 @@ fn replay_verifies_every_turn_and_finds_a_tampered_one() {
         .append_turn(
             id,
             "main",
-            &duet_runtime::store::NewTurn {
+            &duet_store::NewTurn {
                 at: 0,
                 payload: Vec::new(),
                 state_digest: [7; 32],

@@ -4,4 +4,4 @@
 # Prints a Markdown table. Uses CARGO_TARGET_DIR if set.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-cargo run --release --quiet -p duet-runtime --example sam_bench
+cargo run --release --quiet -p duet-sam --example sam_bench

@@ -9,4 +9,4 @@
 # removed afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-exec cargo run --release --quiet -p duet-runtime --example store_bench -- "$@"
+exec cargo run --release --quiet -p duet-store --example store_bench -- "$@"

@@ -1,18 +1,11 @@
-//! `duet-runtime`: runs the IR that `duet-lang` produces. The VM (explicit frames,
-//! snapshot-able state, step budget), the values and heap it works on, the builtins of the
-//! prelude, and the hosts that drive it: scripts today; the dataspace, actors, effects and
-//! the durable store on fjall next. It depends on `duet-lang` for the IR types only.
+//! `duet-runtime`: runs workflows. The interpreter entity that runs a workflow's VM inside
+//! the actor kernel, the effects it asks for and their authorisation, the agents, and the
+//! durable engine that journals every input in the store before the workflow sees it.
+//!
+//! The layers below are crates of their own, so the compiler keeps them apart: `duet-vm`
+//! (values, the VM, builtins; pure), `duet-sam` (the actor kernel; knows nothing of duet) and
+//! `duet-store` (the store on fjall).
 
 pub mod agents;
-pub mod builtins;
 pub mod effects;
-pub mod equal;
-pub mod heap;
-pub mod print;
-pub mod sam;
-pub mod snapshot;
-pub mod store;
-pub mod symbols;
-pub mod value;
-pub mod vm;
 pub mod workflow;

@@ -18,10 +18,10 @@ pub struct RunArgs {
     /// The program to run.
     file: PathBuf,
     /// Stop the program after this many steps (calls and loop iterations).
-    #[arg(long, value_name = "N", default_value_t = duet_runtime::vm::DEFAULT_BUDGET)]
+    #[arg(long, value_name = "N", default_value_t = duet_vm::DEFAULT_BUDGET)]
     max_steps: u64,
     /// Fail when calls nest deeper than this.
-    #[arg(long, value_name = "N", default_value_t = duet_runtime::vm::DEFAULT_MAX_FRAMES)]
+    #[arg(long, value_name = "N", default_value_t = duet_vm::DEFAULT_MAX_FRAMES)]
     max_depth: usize,
     /// Grant a capability: shell, workspace/read, workspace/write, network (repeatable).
     #[arg(long = "allow", value_name = "CAPABILITY")]

@@ -8,7 +8,7 @@ use clap::Args;
 use duet::driver::events::Reporter;
 use duet::driver::script::Outcome;
 use duet::driver::{durable, replay, rewind};
-use duet_runtime::store::{RunId, Status, Store};
+use duet_store::{RunId, Status, Store};
 
 use super::run::store_dir;
 use crate::output;
@@ -213,7 +213,7 @@ pub fn history(args: &HistoryArgs) -> ExitCode {
     };
     let skip = args.limit.map_or(0, |n| turns.len().saturating_sub(n));
     for turn in &turns[skip..] {
-        let summary = postcard::from_bytes::<duet_runtime::sam::Term>(&turn.payload)
+        let summary = postcard::from_bytes::<duet_sam::Term>(&turn.payload)
             .map(|t| summarise(&t))
             .unwrap_or_else(|_| "(undecodable payload)".into());
         println!("{}\t{}\t{summary}", turn.turn, turn.at);
@@ -228,8 +228,8 @@ pub fn history(args: &HistoryArgs) -> ExitCode {
 }
 
 /// One line about a turn's input.
-fn summarise(input: &duet_runtime::sam::Term) -> String {
-    use duet_runtime::sam::Term;
+fn summarise(input: &duet_sam::Term) -> String {
+    use duet_sam::Term;
     let label = duet_runtime::workflow::agents::ANSWER_LABEL;
     let text = match (
         input.record_fields("%answer"),

@@ -13,9 +13,9 @@ use std::collections::BTreeMap;
 
 use duet_lang::span::Span;
 use duet_lang::syntax::datum::{Datum, DatumKind};
-use duet_runtime::equal::sequence;
-use duet_runtime::value::{Object, Value};
-use duet_runtime::vm::Ctx;
+use duet_vm::Ctx;
+use duet_vm::equal::sequence;
+use duet_vm::value::{Object, Value};
 
 /// Deeper expansions are refused rather than converted.
 const MAX_DEPTH: usize = 200;

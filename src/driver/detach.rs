@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use duet_runtime::store::RunId;
+use duet_store::RunId;
 use serde_json::json;
 
 use super::events::Reporter;

@@ -12,11 +12,11 @@ use std::path::Path;
 use duet_lang::compile::CompiledWorkflow;
 use duet_lang::ir::Program;
 use duet_runtime::effects::{self, Capabilities, Effect, Workspace};
-use duet_runtime::sam::Term;
-use duet_runtime::store::{MAIN, NewRun, RunId, Status, Store};
 use duet_runtime::workflow::Output;
 use duet_runtime::workflow::agents::Role;
 use duet_runtime::workflow::host::Run;
+use duet_sam::Term;
+use duet_store::{MAIN, NewRun, RunId, Status, Store};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -66,7 +66,7 @@ fn open_waiting(dir: &Path, patience: std::time::Duration, report: &mut Reporter
 #[allow(clippy::too_many_arguments)]
 pub fn start(
     dir: &Path,
-    vm: duet_runtime::vm::Vm,
+    vm: duet_vm::Vm,
     workflow: CompiledWorkflow,
     roles: Vec<Role>,
     capabilities: Capabilities,
@@ -158,7 +158,7 @@ fn restore(store: &Store, id: &str, report: &mut Reporter) -> Result<Restored, O
     let loaded = (|| -> Result<_, String> {
         let id: RunId = id
             .parse()
-            .map_err(|e: duet_runtime::store::StoreError| e.to_string())?;
+            .map_err(|e: duet_store::StoreError| e.to_string())?;
         let record = store.run(id).map_err(|e| e.to_string())?;
         let manifest = load_manifest(store, &record.program_hash)?;
         Ok((id, record, manifest))
@@ -194,7 +194,7 @@ fn restore(store: &Store, id: &str, report: &mut Reporter) -> Result<Restored, O
         let snapshot = store
             .nearest_snapshot(id, &record.current_branch, last)
             .map_err(|e| e.to_string())?
-            .unwrap_or(duet_runtime::store::Snapshot {
+            .unwrap_or(duet_store::Snapshot {
                 turn: 0,
                 state: manifest.initial.clone(),
             });
@@ -321,7 +321,7 @@ pub(super) fn find_run(
     store: &Store,
     id: &str,
     err: &mut dyn Write,
-) -> Option<(RunId, duet_runtime::store::Run)> {
+) -> Option<(RunId, duet_store::Run)> {
     let found = id
         .parse::<RunId>()
         .and_then(|run| store.run(run).map(|record| (run, record)));
@@ -337,7 +337,7 @@ pub(super) fn find_run(
 pub(super) fn load_manifest(store: &Store, hash: &str) -> Result<Manifest, String> {
     let hash = hash
         .parse()
-        .map_err(|e: duet_runtime::store::StoreError| e.to_string())?;
+        .map_err(|e: duet_store::StoreError| e.to_string())?;
     let bytes = store
         .get_blob(&hash)
         .map_err(|e| e.to_string())?

@@ -11,11 +11,11 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use duet_runtime::effects::{self, Effect, Failure, Outcome, Workspace};
-use duet_runtime::sam::Term;
-use duet_runtime::store::{NewTurn, RunId, Status, Store};
 use duet_runtime::workflow::entity::{Addressee, ExternalRequest};
 use duet_runtime::workflow::host::Run;
 use duet_runtime::workflow::{Ending, WorkflowEntity};
+use duet_sam::Term;
+use duet_store::{NewTurn, RunId, Status, Store};
 use tokio::task::{AbortHandle, JoinSet};
 
 use serde_json::json;

@@ -10,8 +10,8 @@ use duet_lang::core::{Expr, ExprKind, Macro, Module};
 use duet_lang::expand::MacroHost;
 use duet_lang::source::SourceMap;
 use duet_lang::syntax::datum::Datum;
-use duet_runtime::value::Value;
-use duet_runtime::vm::{Step, Vm};
+use duet_vm::value::Value;
+use duet_vm::{Step, Vm};
 
 use super::convert;
 

@@ -24,9 +24,9 @@ use duet_lang::expand::{Environment, Loader};
 use duet_lang::frontend::{self, Checked, NoLoader};
 use duet_lang::source::SourceFile;
 use duet_runtime::effects::{self, Capabilities, Effect, Workspace};
-use duet_runtime::print;
-use duet_runtime::value::Value;
-use duet_runtime::vm::{self, Request, RuntimeError, Step, Vm};
+use duet_vm::print;
+use duet_vm::value::Value;
+use duet_vm::{self as vm, Request, RuntimeError, Step, Vm};
 
 /// Instructions run between looks at the interrupt flag.
 const INTERRUPT_SLICE: u64 = 100_000;

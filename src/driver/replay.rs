@@ -13,9 +13,9 @@
 use std::io::Write;
 
 use duet_lang::ir::Program;
-use duet_runtime::sam::Term;
-use duet_runtime::store::{RunId, Store};
 use duet_runtime::workflow::host::Run;
+use duet_sam::Term;
+use duet_store::{RunId, Store};
 
 use super::durable::{find_run, load_manifest};
 use super::script::Outcome;

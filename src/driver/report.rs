@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use duet_lang::ir::{Program, SourceSpan};
 use duet_lang::render;
 use duet_lang::source::SourceFile;
-use duet_runtime::vm::RuntimeError;
+use duet_vm::RuntimeError;
 
 /// Backtraces longer than this are cut.
 const MAX_TRACE_LINES: usize = 30;
@@ -43,7 +43,7 @@ pub fn runtime_error(
     if !error.backtrace.is_empty() {
         out.push_str("backtrace (most recent call first):\n");
         // Runs of the same frame (deep recursion) print once with a count.
-        let mut runs: Vec<(&duet_runtime::vm::TraceFrame, usize)> = Vec::new();
+        let mut runs: Vec<(&duet_vm::TraceFrame, usize)> = Vec::new();
         for frame in &error.backtrace {
             match runs.last_mut() {
                 Some((last, n)) if *last == frame => *n += 1,

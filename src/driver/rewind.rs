@@ -5,7 +5,7 @@
 
 use std::io::Write;
 
-use duet_runtime::store::{RunId, Status, Store};
+use duet_store::{RunId, Status, Store};
 
 use super::durable::{find_run, now_ms as now};
 use super::script::Outcome;

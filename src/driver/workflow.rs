@@ -3,9 +3,9 @@
 
 use duet_lang::frontend::Checked;
 use duet_runtime::effects::{Capabilities, Workspace};
-use duet_runtime::sam::Term;
 use duet_runtime::workflow::Ending;
 use duet_runtime::workflow::host::{Run, Stop};
+use duet_sam::Term;
 use serde_json::json;
 
 use super::Session;

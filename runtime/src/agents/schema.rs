@@ -10,7 +10,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::sam::Term;
+use duet_sam::Term;
 
 /// The schema as JSON, or why it is not one: keywords become their names (`:object` is
 /// `"object"`), map keys must be strings or keywords.

@@ -13,8 +13,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::value::{Object, Value};
-use crate::vm::Ctx;
+use duet_vm::Ctx;
+use duet_vm::value::{Object, Value};
 pub use workspace::Workspace;
 
 /// An effect a program asked for, with its arguments checked.
@@ -218,7 +218,7 @@ impl Effect {
                 let mut options = Vec::new();
                 for (key, value) in self::options(ctx, args, 1) {
                     if key == "options" {
-                        let items = crate::equal::sequence(ctx, value).ok_or_else(|| {
+                        let items = duet_vm::equal::sequence(ctx, value).ok_or_else(|| {
                             Failure::new("type", "`ask-user :options` expects a vector of strings")
                         })?;
                         options = items.into_iter().map(|v| display(ctx, v)).collect();

@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use super::entity::{Addressee, ExternalRequest, plain};
 use crate::agents::{Agent, schema};
 use crate::effects::Effect;
-use crate::sam::{Entity, Handle, Ref, Term, Turn};
+use duet_sam::{Entity, Handle, Ref, Term, Turn};
 
 /// A role and the agent that plays it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -132,14 +132,14 @@ pub(crate) fn role_name(term: &Term) -> Option<String> {
 }
 
 impl Entity for AgentService {
-    fn snapshot(&self) -> crate::sam::EntitySnapshot {
-        crate::sam::EntitySnapshot {
+    fn snapshot(&self) -> duet_sam::EntitySnapshot {
+        duet_sam::EntitySnapshot {
             kind: AGENTS_KIND.into(),
             data: postcard::to_stdvec(self).expect("postcard encodes the agent service"),
         }
     }
 
-    fn assert(&mut self, t: &mut Turn, value: Term, handle: Handle) -> crate::sam::Result {
+    fn assert(&mut self, t: &mut Turn, value: Term, handle: Handle) -> duet_sam::Result {
         let whole = value
             .as_seq()
             .and_then(|caps| caps.first().cloned())
@@ -213,7 +213,7 @@ impl Entity for AgentService {
         Ok(())
     }
 
-    fn retract(&mut self, t: &mut Turn, handle: Handle) -> crate::sam::Result {
+    fn retract(&mut self, t: &mut Turn, handle: Handle) -> duet_sam::Result {
         if let Some(response) = self.responses.remove(&handle) {
             t.retract(response);
         }
@@ -224,7 +224,7 @@ impl Entity for AgentService {
         Ok(())
     }
 
-    fn message(&mut self, t: &mut Turn, body: Term) -> crate::sam::Result {
+    fn message(&mut self, t: &mut Turn, body: Term) -> duet_sam::Result {
         let Some([Term::Int(call), result]) = body.record_fields(ANSWER_LABEL) else {
             return Ok(());
         };

@@ -4,10 +4,10 @@
 
 use duet_lang::ir;
 
-use crate::equal::sequence;
-use crate::sam::{Pattern, Term};
-use crate::value::{Object, Value};
-use crate::vm::Ctx;
+use duet_sam::{Pattern, Term};
+use duet_vm::Ctx;
+use duet_vm::equal::sequence;
+use duet_vm::value::{Object, Value};
 
 /// Deeper values are refused rather than converted.
 const MAX_DEPTH: usize = 200;

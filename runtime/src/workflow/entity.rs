@@ -16,9 +16,9 @@ use serde::{Deserialize, Serialize};
 use super::convert::{from_term, to_pattern, to_term};
 use super::facets::Facets;
 use crate::effects::{self, Effect, Outcome};
-use crate::sam::{Entity, EntitySnapshot, Handle, Ref, Term, Turn, observe};
-use crate::value::{Object, Value};
-use crate::vm::{Request, Step, Vm};
+use duet_sam::{Entity, EntitySnapshot, Handle, Ref, Term, Turn, observe};
+use duet_vm::value::{Object, Value};
+use duet_vm::{Request, Step, Vm};
 
 /// Something the host must do for the workflow or its agents, answered with
 /// [`ExternalRequest::answer`].
@@ -142,7 +142,7 @@ impl Entity for AwaitObserver {
         }
     }
 
-    fn assert(&mut self, t: &mut Turn, value: Term, _handle: Handle) -> crate::sam::Result {
+    fn assert(&mut self, t: &mut Turn, value: Term, _handle: Handle) -> duet_sam::Result {
         let whole = value
             .as_seq()
             .and_then(|caps| caps.first().cloned())
@@ -205,20 +205,20 @@ impl HandlerObserver {
 }
 
 impl Entity for HandlerObserver {
-    fn assert(&mut self, t: &mut Turn, value: Term, handle: Handle) -> crate::sam::Result {
+    fn assert(&mut self, t: &mut Turn, value: Term, handle: Handle) -> duet_sam::Result {
         self.forward(t, "asserted", &value);
         self.seen.insert(handle, value);
         Ok(())
     }
 
-    fn retract(&mut self, t: &mut Turn, handle: Handle) -> crate::sam::Result {
+    fn retract(&mut self, t: &mut Turn, handle: Handle) -> duet_sam::Result {
         if let Some(value) = self.seen.remove(&handle) {
             self.forward(t, "retracted", &value);
         }
         Ok(())
     }
 
-    fn message(&mut self, t: &mut Turn, body: Term) -> crate::sam::Result {
+    fn message(&mut self, t: &mut Turn, body: Term) -> duet_sam::Result {
         self.forward(t, "message", &body);
         Ok(())
     }
@@ -416,7 +416,7 @@ impl WorkflowEntity {
 
     fn reset_fiber(&mut self, fiber: usize) {
         if let Some(f) = self.vm.machine.fibers.get_mut(fiber) {
-            *f = crate::vm::Fiber::default();
+            *f = duet_vm::Fiber::default();
         }
     }
 
@@ -431,7 +431,7 @@ impl WorkflowEntity {
         }) {
             Some(k) => k,
             None => {
-                self.vm.machine.fibers.push(crate::vm::Fiber::default());
+                self.vm.machine.fibers.push(duet_vm::Fiber::default());
                 self.vm.machine.fibers.len() - 1
             }
         }
@@ -1016,7 +1016,7 @@ impl WorkflowEntity {
         &mut self,
         t: &mut Turn,
         fiber: usize,
-        pattern: crate::sam::Pattern,
+        pattern: duet_sam::Pattern,
         prompt: Option<(Handle, usize)>,
         timeout: Option<u64>,
     ) -> u64 {
@@ -1138,9 +1138,9 @@ impl WorkflowEntity {
             .output
             .extend(Self::asked(&self.d.workflow.roles, &request_term));
         let request = t.assert(&self.d.dataspace, request_term);
-        let pattern = crate::sam::Pattern::Bind(Box::new(crate::sam::Pattern::Record {
+        let pattern = duet_sam::Pattern::Bind(Box::new(duet_sam::Pattern::Record {
             label: "agent-response".into(),
-            fields: [(0, crate::sam::Pattern::Lit(request_id))]
+            fields: [(0, duet_sam::Pattern::Lit(request_id))]
                 .into_iter()
                 .collect(),
         }));
@@ -1225,7 +1225,7 @@ impl Entity for WorkflowEntity {
         }
     }
 
-    fn message(&mut self, t: &mut Turn, body: Term) -> crate::sam::Result {
+    fn message(&mut self, t: &mut Turn, body: Term) -> duet_sam::Result {
         if self.d.ending.is_some() {
             return Ok(());
         }

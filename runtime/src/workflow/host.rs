@@ -13,8 +13,8 @@ use super::entity::{
     WORKFLOW_KIND, WorkflowEntity,
 };
 use crate::effects::{self, Capabilities, Workspace};
-use crate::sam::{Dataspace, Entity, Event, Pattern, Ref, SkeletonIndex, System, Term, observe};
-use crate::vm::Vm;
+use duet_sam::{Dataspace, Entity, Event, Pattern, Ref, SkeletonIndex, System, Term, observe};
+use duet_vm::Vm;
 
 /// How a run stopped.
 #[derive(Debug, Clone, PartialEq)]

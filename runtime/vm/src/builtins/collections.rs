@@ -1,0 +1,486 @@
+//! Lists, vectors and maps. All immutable: operations return new collections.
+
+use super::{int_arg, short, type_error};
+use crate::equal::{compare, equal};
+use crate::print::ListIter;
+use crate::value::{Object, Value};
+use crate::{Ctx, Cx, Flow, Outcome};
+
+/// Ranges longer than this are refused rather than exhausting memory.
+const MAX_RANGE: i64 = 100_000_000;
+
+/// The elements of any collection (a map's are `[key value]` vectors, a string's its
+/// characters; nil has none), or a type error naming `who`.
+pub fn elements(cx: &mut Cx, who: &str, v: Value) -> Result<Vec<Value>, Flow> {
+    match v {
+        Value::Nil | Value::EmptyList => Ok(Vec::new()),
+        Value::Obj(r) => match cx.ctx.heap.get(r) {
+            Object::Pair { .. } => Ok(ListIter::new(cx.ctx, v).collect()),
+            Object::Vector(xs) => Ok(xs.clone()),
+            Object::Map(pairs) => {
+                let pairs = pairs.clone();
+                Ok(pairs
+                    .into_iter()
+                    .map(|(k, v)| cx.ctx.vector(vec![k, v]))
+                    .collect())
+            }
+            Object::Str(s) => {
+                let chars: Vec<String> = s.chars().map(String::from).collect();
+                Ok(chars.into_iter().map(|c| cx.ctx.string(c)).collect())
+            }
+            _ => Err(type_error(cx, who, "a collection", v)),
+        },
+        _ => Err(type_error(cx, who, "a collection", v)),
+    }
+}
+
+/// Where `key` is among a map's pairs.
+pub fn map_find(ctx: &Ctx, pairs: &[(Value, Value)], key: Value) -> Option<usize> {
+    match key {
+        Value::Obj(_) | Value::Float(_) | Value::EmptyList => {
+            pairs.iter().position(|(k, _)| equal(ctx, *k, key))
+        }
+        _ => pairs.iter().position(|(k, _)| *k == key),
+    }
+}
+
+fn map_pairs(ctx: &Ctx, v: Value) -> Option<&Vec<(Value, Value)>> {
+    match v {
+        Value::Obj(r) => match ctx.heap.get(r) {
+            Object::Map(pairs) => Some(pairs),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `(list …)`
+pub fn list(cx: &mut Cx, args: &[Value]) -> Outcome {
+    Ok(cx.ctx.list(args.iter().copied()))
+}
+
+/// `(vector …)`
+pub fn vector(cx: &mut Cx, args: &[Value]) -> Outcome {
+    Ok(cx.ctx.vector(args.to_vec()))
+}
+
+/// `(hash-map k v …)`: later keys replace earlier ones, keeping the first position.
+pub fn hash_map(cx: &mut Cx, args: &[Value]) -> Outcome {
+    if args.len() % 2 == 1 {
+        return Err(cx.ctx.error(
+            "arity",
+            "`hash-map` needs key/value pairs, got an odd number of arguments",
+        ));
+    }
+    let mut pairs: Vec<(Value, Value)> = Vec::with_capacity(args.len() / 2);
+    for kv in args.chunks(2) {
+        match map_find(cx.ctx, &pairs, kv[0]) {
+            Some(i) => pairs[i].1 = kv[1],
+            None => pairs.push((kv[0], kv[1])),
+        }
+    }
+    Ok(cx.ctx.heap.alloc(Object::Map(pairs)))
+}
+
+fn list_len(ctx: &Ctx, v: Value) -> Option<u32> {
+    match v {
+        Value::EmptyList => Some(0),
+        Value::Obj(r) => match ctx.heap.get(r) {
+            Object::Pair { len, .. } => Some(*len),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `(cons x coll)`
+pub fn cons(cx: &mut Cx, args: &[Value]) -> Outcome {
+    let tail = match list_len(cx.ctx, args[1]) {
+        Some(_) => args[1],
+        None => {
+            let items = elements(cx, "cons", args[1])?;
+            cx.ctx.list(items.into_iter())
+        }
+    };
+    let len = list_len(cx.ctx, tail).unwrap_or(0) + 1;
+    Ok(cx.ctx.heap.alloc(Object::Pair {
+        head: args[0],
+        tail,
+        len,
+    }))
+}
+
+/// `(conj coll x …)`
+pub fn conj(cx: &mut Cx, args: &[Value]) -> Outcome {
+    let coll = args[0];
+    match coll {
+        Value::Obj(r) => match cx.ctx.heap.get(r) {
+            Object::Vector(xs) => {
+                let mut xs = xs.clone();
+                xs.extend_from_slice(&args[1..]);
+                Ok(cx.ctx.vector(xs))
+            }
+            Object::Map(pairs) => {
+                let mut pairs = pairs.clone();
+                for &entry in &args[1..] {
+                    let kv = match entry {
+                        Value::Obj(e) => match cx.ctx.heap.get(e) {
+                            Object::Vector(kv) if kv.len() == 2 => Some((kv[0], kv[1])),
+                            _ => None,
+                        },
+                        _ => None,
+                    };
+                    let Some((k, v)) = kv else {
+                        return Err(type_error(cx, "conj", "[key value] pairs for a map", entry));
+                    };
+                    match map_find(cx.ctx, &pairs, k) {
+                        Some(i) => pairs[i].1 = v,
+                        None => pairs.push((k, v)),
+                    }
+                }
+                Ok(cx.ctx.heap.alloc(Object::Map(pairs)))
+            }
+            Object::Pair { .. } => prepend(cx, coll, &args[1..]),
+            _ => Err(type_error(cx, "conj", "a collection", coll)),
+        },
+        Value::Nil | Value::EmptyList => prepend(cx, Value::EmptyList, &args[1..]),
+        _ => Err(type_error(cx, "conj", "a collection", coll)),
+    }
+}
+
+fn prepend(cx: &mut Cx, mut list: Value, xs: &[Value]) -> Outcome {
+    for &x in xs {
+        let len = list_len(cx.ctx, list).unwrap_or(0) + 1;
+        list = cx.ctx.heap.alloc(Object::Pair {
+            head: x,
+            tail: list,
+            len,
+        });
+    }
+    Ok(list)
+}
+
+/// `(first coll)`
+pub fn first(cx: &mut Cx, args: &[Value]) -> Outcome {
+    if let Value::Obj(r) = args[0] {
+        match cx.ctx.heap.get(r) {
+            Object::Pair { head, .. } => return Ok(*head),
+            Object::Vector(xs) => return Ok(xs.first().copied().unwrap_or(Value::Nil)),
+            _ => {}
+        }
+    }
+    Ok(elements(cx, "first", args[0])?
+        .first()
+        .copied()
+        .unwrap_or(Value::Nil))
+}
+
+/// `(rest coll)`: always a list.
+pub fn rest(cx: &mut Cx, args: &[Value]) -> Outcome {
+    if let Value::Obj(r) = args[0]
+        && let Object::Pair { tail, .. } = cx.ctx.heap.get(r)
+    {
+        return Ok(*tail);
+    }
+    let items = elements(cx, "rest", args[0])?;
+    Ok(cx
+        .ctx
+        .list(items.into_iter().skip(1).collect::<Vec<_>>().into_iter()))
+}
+
+/// `(count coll)`
+pub fn count(cx: &mut Cx, args: &[Value]) -> Outcome {
+    let n = match args[0] {
+        Value::Nil | Value::EmptyList => 0,
+        Value::Obj(r) => match cx.ctx.heap.get(r) {
+            Object::Pair { len, .. } => *len as usize,
+            Object::Vector(xs) => xs.len(),
+            Object::Map(pairs) => pairs.len(),
+            Object::Str(s) => s.chars().count(),
+            Object::Record { fields, .. } => fields.len(),
+            _ => return Err(type_error(cx, "count", "a collection or string", args[0])),
+        },
+        v => return Err(type_error(cx, "count", "a collection or string", v)),
+    };
+    Ok(Value::Int(n as i64))
+}
+
+/// `(empty? coll)`
+pub fn is_empty(cx: &mut Cx, args: &[Value]) -> Outcome {
+    match count(cx, args)? {
+        Value::Int(n) => Ok(Value::Bool(n == 0)),
+        _ => Ok(Value::Bool(false)),
+    }
+}
+
+/// `(nth coll index default?)`
+pub fn nth(cx: &mut Cx, args: &[Value]) -> Outcome {
+    let index = int_arg(cx, "nth", args[1])?;
+    let found = if index < 0 {
+        None
+    } else {
+        match args[0] {
+            Value::Obj(r) => match cx.ctx.heap.get(r) {
+                Object::Vector(xs) => xs.get(index as usize).copied(),
+                Object::Pair { .. } => ListIter::new(cx.ctx, args[0]).nth(index as usize),
+                _ => elements(cx, "nth", args[0])?.get(index as usize).copied(),
+            },
+            _ => elements(cx, "nth", args[0])?.get(index as usize).copied(),
+        }
+    };
+    match (found, args.get(2)) {
+        (Some(v), _) => Ok(v),
+        (None, Some(&default)) => Ok(default),
+        (None, None) => {
+            let n = match count(cx, &args[..1])? {
+                Value::Int(n) => n,
+                _ => 0,
+            };
+            Err(cx.ctx.error(
+                "index",
+                format!("`nth` index {index} is out of range for a collection of {n}"),
+            ))
+        }
+    }
+}
+
+/// `(get coll key default?)`
+pub fn get(cx: &mut Cx, args: &[Value]) -> Outcome {
+    let default = args.get(2).copied().unwrap_or(Value::Nil);
+    let found = match args[0] {
+        Value::Obj(r) => match cx.ctx.heap.get(r) {
+            Object::Map(pairs) => map_find(cx.ctx, pairs, args[1]).map(|i| pairs[i].1),
+            Object::Vector(xs) => match args[1] {
+                Value::Int(i) if i >= 0 => xs.get(i as usize).copied(),
+                _ => None,
+            },
+            Object::Record { fields, .. } => match args[1] {
+                Value::Int(i) if i >= 0 => fields.get(i as usize).copied(),
+                _ => None,
+            },
+            Object::Str(s) => match args[1] {
+                Value::Int(i) if i >= 0 => s
+                    .chars()
+                    .nth(i as usize)
+                    .map(String::from)
+                    .map(|c| cx.ctx.string(c)),
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    };
+    Ok(found.unwrap_or(default))
+}
+
+/// `(assoc coll key value …)`
+pub fn assoc(cx: &mut Cx, args: &[Value]) -> Outcome {
+    if args.len().is_multiple_of(2) {
+        return Err(cx.ctx.error(
+            "arity",
+            "`assoc` needs key/value pairs after the collection",
+        ));
+    }
+    match args[0] {
+        Value::Nil => hash_map(cx, &args[1..]),
+        Value::Obj(r) => match cx.ctx.heap.get(r) {
+            Object::Map(pairs) => {
+                let mut pairs = pairs.clone();
+                for kv in args[1..].chunks(2) {
+                    match map_find(cx.ctx, &pairs, kv[0]) {
+                        Some(i) => pairs[i].1 = kv[1],
+                        None => pairs.push((kv[0], kv[1])),
+                    }
+                }
+                Ok(cx.ctx.heap.alloc(Object::Map(pairs)))
+            }
+            Object::Vector(xs) => {
+                let mut xs = xs.clone();
+                for kv in args[1..].chunks(2) {
+                    match kv[0] {
+                        Value::Int(i) if i >= 0 && (i as usize) < xs.len() => {
+                            xs[i as usize] = kv[1]
+                        }
+                        Value::Int(i) if i >= 0 && i as usize == xs.len() => xs.push(kv[1]),
+                        k => {
+                            let n = xs.len();
+                            let shown = short(cx, k);
+                            return Err(cx.ctx.error(
+                                "index",
+                                format!(
+                                    "`assoc` index {shown} is out of range for a vector of {n}"
+                                ),
+                            ));
+                        }
+                    }
+                }
+                Ok(cx.ctx.vector(xs))
+            }
+            _ => Err(type_error(cx, "assoc", "a map or vector", args[0])),
+        },
+        v => Err(type_error(cx, "assoc", "a map or vector", v)),
+    }
+}
+
+/// `(dissoc map key …)`
+pub fn dissoc(cx: &mut Cx, args: &[Value]) -> Outcome {
+    if args[0] == Value::Nil {
+        return Ok(Value::Nil);
+    }
+    let Some(pairs) = map_pairs(cx.ctx, args[0]).cloned() else {
+        return Err(type_error(cx, "dissoc", "a map", args[0]));
+    };
+    let kept: Vec<(Value, Value)> = pairs
+        .into_iter()
+        .filter(|(k, _)| !args[1..].iter().any(|d| equal(cx.ctx, *k, *d)))
+        .collect();
+    Ok(cx.ctx.heap.alloc(Object::Map(kept)))
+}
+
+fn map_part(cx: &mut Cx, who: &str, v: Value, key: bool) -> Outcome {
+    if v == Value::Nil {
+        return Ok(Value::EmptyList);
+    }
+    let Some(pairs) = map_pairs(cx.ctx, v) else {
+        return Err(type_error(cx, who, "a map", v));
+    };
+    let items: Vec<Value> = pairs
+        .iter()
+        .map(|(k, v)| if key { *k } else { *v })
+        .collect();
+    Ok(cx.ctx.list(items.into_iter()))
+}
+
+/// `(keys map)`
+pub fn keys(cx: &mut Cx, args: &[Value]) -> Outcome {
+    map_part(cx, "keys", args[0], true)
+}
+
+/// `(vals map)`
+pub fn vals(cx: &mut Cx, args: &[Value]) -> Outcome {
+    map_part(cx, "vals", args[0], false)
+}
+
+/// `(contains? coll key)`
+pub fn contains(cx: &mut Cx, args: &[Value]) -> Outcome {
+    let found = match args[0] {
+        Value::Nil => false,
+        Value::Obj(r) => match cx.ctx.heap.get(r) {
+            Object::Map(pairs) => map_find(cx.ctx, pairs, args[1]).is_some(),
+            Object::Vector(xs) => {
+                matches!(args[1], Value::Int(i) if i >= 0 && (i as usize) < xs.len())
+            }
+            _ => return Err(type_error(cx, "contains?", "a map or vector", args[0])),
+        },
+        v => return Err(type_error(cx, "contains?", "a map or vector", v)),
+    };
+    Ok(Value::Bool(found))
+}
+
+/// `(range end)`, `(range start end)`, `(range start end step)`
+pub fn range(cx: &mut Cx, args: &[Value]) -> Outcome {
+    let ints: Vec<i64> = args
+        .iter()
+        .map(|&a| int_arg(cx, "range", a))
+        .collect::<Result<_, _>>()?;
+    let (start, end, step) = match ints[..] {
+        [end] => (0, end, 1),
+        [start, end] => (start, end, 1),
+        [start, end, step] => (start, end, step),
+        _ => unreachable!("arity is checked"),
+    };
+    if step == 0 {
+        return Err(cx.ctx.error("value", "`range` step must not be zero"));
+    }
+    let len = if (step > 0 && end > start) || (step < 0 && end < start) {
+        ((end as i128 - start as i128).abs() + step.unsigned_abs() as i128 - 1)
+            / step.unsigned_abs() as i128
+    } else {
+        0
+    };
+    if len > MAX_RANGE as i128 {
+        return Err(cx.ctx.error(
+            "value",
+            format!("`range` of {len} elements is too large (at most {MAX_RANGE})"),
+        ));
+    }
+    let items: Vec<Value> = (0..len as i64)
+        .map(|i| Value::Int(start + i * step))
+        .collect();
+    Ok(cx.ctx.list(items.into_iter()))
+}
+
+/// `(concat coll …)`
+pub fn concat(cx: &mut Cx, args: &[Value]) -> Outcome {
+    let mut items = Vec::new();
+    for &a in args {
+        items.extend(elements(cx, "concat", a)?);
+    }
+    Ok(cx.ctx.list(items.into_iter()))
+}
+
+/// `(reverse coll)`
+pub fn reverse(cx: &mut Cx, args: &[Value]) -> Outcome {
+    let mut items = elements(cx, "reverse", args[0])?;
+    items.reverse();
+    Ok(cx.ctx.list(items.into_iter()))
+}
+
+fn sorted(cx: &mut Cx, who: &str, mut keyed: Vec<(Value, Value)>) -> Outcome {
+    let mut failure = None;
+    keyed.sort_by(|a, b| {
+        compare(cx.ctx, a.0, b.0).unwrap_or_else(|| {
+            failure.get_or_insert((a.0, b.0));
+            std::cmp::Ordering::Equal
+        })
+    });
+    if let Some((a, b)) = failure {
+        let (a, b) = (short(cx, a), short(cx, b));
+        return Err(cx
+            .ctx
+            .error("type", format!("`{who}` cannot compare {a} with {b}")));
+    }
+    Ok(cx.ctx.list(
+        keyed
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect::<Vec<_>>()
+            .into_iter(),
+    ))
+}
+
+/// `(sort coll)`: stable, ascending.
+pub fn sort(cx: &mut Cx, args: &[Value]) -> Outcome {
+    let items = elements(cx, "sort", args[0])?;
+    sorted(cx, "sort", items.into_iter().map(|v| (v, v)).collect())
+}
+
+/// `(%sort-by-key pairs)`: the values of `[key value]` pairs in stable key order.
+pub fn sort_by_key(cx: &mut Cx, args: &[Value]) -> Outcome {
+    let pairs = elements(cx, "sort-by", args[0])?;
+    let mut keyed = Vec::with_capacity(pairs.len());
+    for p in pairs {
+        match crate::equal::sequence(cx.ctx, p).as_deref() {
+            Some([k, v]) => keyed.push((*k, *v)),
+            _ => return Err(type_error(cx, "sort-by", "[key value] pairs", p)),
+        }
+    }
+    sorted(cx, "sort-by", keyed)
+}
+
+/// `(%to-list coll)`: a list of the elements; a list is returned as it is.
+pub fn to_list(cx: &mut Cx, args: &[Value]) -> Outcome {
+    if list_len(cx.ctx, args[0]).is_some() {
+        return Ok(args[0]);
+    }
+    let items = elements(cx, "map", args[0])?;
+    Ok(cx.ctx.list(items.into_iter()))
+}
+
+/// `apply` is handled by the VM's call machinery; this entry only keeps the table complete.
+pub fn apply_placeholder(cx: &mut Cx, _args: &[Value]) -> Outcome {
+    Err(cx.ctx.error(
+        "internal",
+        "`apply` reached the builtin table; the VM handles it",
+    ))
+}
