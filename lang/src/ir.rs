@@ -226,8 +226,9 @@ pub enum Instr {
     Terminal(Terminal, bool),
 }
 
-/// A pattern of LANGUAGE.md §5 in compiled form. Values that depend on variables (`x`,
-/// `:equals v`) are computed before the match and passed as arguments.
+/// A pattern (of `match`, `await` or an `on-…` handler) in compiled form. Values that
+/// depend on variables (`x`, `:equals v`) are computed before the match and passed as
+/// arguments.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Pattern {
     /// `_`

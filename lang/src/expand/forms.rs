@@ -1,4 +1,5 @@
-//! Expressions and the special forms of LANGUAGE.md §3 and §5.
+//! Expressions and the special forms: the core forms, and those of the dataspace and of
+//! waiting (`assert`, `await`, `on-…`, `record`, …).
 
 use super::scope::{self, Binding};
 use super::toplevel::param_arity;

@@ -1,5 +1,5 @@
-//! The pattern language of LANGUAGE.md §5, shared by `await`, `match` and the `on-…`
-//! handlers. Variables a pattern binds (`?x`) go into the innermost scope.
+//! The pattern language, shared by `await`, `match` and the `on-…` handlers. Variables a
+//! pattern binds (`?x`) go into the innermost scope.
 
 use super::Expander;
 use crate::codes;

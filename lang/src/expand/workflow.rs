@@ -1,4 +1,4 @@
-//! Workflow forms (LANGUAGE.md §4): `workflow`, `roles`, workflow variables,
+//! Workflow forms: `workflow`, `roles`, workflow variables,
 //! `capabilities`, `state` with `enter`/`action`/`await`, `goto` and `terminal`.
 
 use super::scope;
@@ -25,7 +25,7 @@ pub const ROLE_OPTIONS: &[&str] = &[
     "tools",
 ];
 
-/// The agent kinds a role can be played by (LANGUAGE.md §6).
+/// The agent kinds a role can be played by.
 pub const AGENT_KINDS: &[&str] = &[
     "echo",
     "human",

@@ -40,8 +40,8 @@
 //!
 //! So the formatter never joins lines the user split: `(defn greet [name]` followed by a body
 //! on the next line stays that way even though the whole definition would fit on one line.
-//! This is what lets the language reference's seed program (LANGUAGE.md §4, `(workflow
-//! ping-pong …)`) be a fixed point, and it is idempotent: a break the formatter adds is a
+//! This is what lets the language reference's seed program (`examples/ping-pong.lisp`) be a
+//! fixed point, and it is idempotent: a break the formatter adds is a
 //! user line break the next time, and with more certain breaks every "does it fit" question
 //! gets the same answer (see [`layout`]).
 //!
@@ -121,7 +121,7 @@ mod tests {
         out
     }
 
-    /// The seed program from LANGUAGE.md §4, byte for byte.
+    /// The language reference's seed program (`examples/ping-pong.lisp`), byte for byte.
     const SEED: &str = r#"(workflow ping-pong
   (roles
     (planner :agent-kind "claude-code")

@@ -3,7 +3,7 @@
 //! Hand-written over the logos tokens, with an explicit stack of open forms instead of
 //! recursion. S-expressions have one real error class — unbalanced or mismatched delimiters —
 //! and an explicit delimiter stack reports it exactly ("this `(` is never closed", pointing at
-//! the opener) with no parser-combinator machinery; see `shared/research/toolchain.md` §4.1.
+//! the opener) with no parser-combinator machinery.
 //!
 //! Recovery: a closer that matches an outer form closes the inner ones (each reported as
 //! unclosed); a closer that matches nothing is kept as a stray token and reported; at the end

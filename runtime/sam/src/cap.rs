@@ -1,14 +1,14 @@
-//! [`Cap`]: a reference attenuated by caveats (syndicate.md §2.2). Asserting or sending
+//! [`Cap`]: a reference attenuated by caveats. Asserting or sending
 //! through a cap ([`Turn::assert_via`], [`Turn::message_via`]) runs the value through the
 //! caveats ([`super::caveat`]) before the event is queued. A value they reject is dropped
 //! silently: no event, no handle, no error for the sender. Sync is not attenuated (there
 //! is no value to filter), so a cap has no sync of its own: sync with its target.
 //!
 //! A cap is authority only for code that cannot reach the plain [`Ref`] inside it: the
-//! kernel trusts its Rust callers, and it is the layers above (the VM's environment) that
-//! hand out caps instead of refs. A cap cannot yet travel inside a [`Term`]: an embedded
-//! value is a plain `Ref`, so a cap passed in a payload loses its caveats. Restoring a
-//! persisted cap goes through a [`super::sturdy::SturdyRef`].
+//! kernel trusts its Rust callers, so it is for the layers above to hand out caps instead
+//! of refs (duet's runtime hands out none yet). A cap cannot yet travel inside a [`Term`]:
+//! an embedded value is a plain `Ref`, so a cap passed in a payload loses its caveats.
+//! Restoring a persisted cap goes through a [`super::sturdy::SturdyRef`].
 //!
 //! [`Turn::assert_via`]: super::turn::Turn::assert_via
 //! [`Turn::message_via`]: super::turn::Turn::message_via

@@ -1,4 +1,4 @@
-//! Caveats: the language that *attenuates* a capability (syndicate.md §2.2). A [`Cap`]
+//! Caveats: the language that *attenuates* a capability, after syndicate's. A [`Cap`]
 //! is a reference plus a list of caveats; every value asserted or sent through it is run
 //! through the list first, and may come out rewritten or not at all.
 //!

@@ -1,4 +1,4 @@
-//! The dataspace: an ordinary entity (syndicate.md §1.6).
+//! The dataspace: an ordinary entity.
 //!
 //! - It keeps `handle → value` for every assertion made at it, and a *bag* of values:
 //!   observers hear about a value only when its count goes 0→1 or 1→0.
@@ -13,7 +13,8 @@
 //!   if the dataspace's facet stops, its observers see everything retracted).
 //! - Messages go to the observers present now, as `message(tuple)`, and are never stored.
 //! - A second assert under a handle already in use is a protocol violation and is ignored
-//!   (pitfall 24); retracting an unknown handle does nothing.
+//!   (syndicate-rs overwrites the entry and leaks a count); retracting an unknown handle
+//!   does nothing.
 //!
 //! Notifications caused by one event go out in ascending observer id order (ids come from
 //! the dataspace's counter), and the initial tuples of a new observer in ascending order.

@@ -1,5 +1,4 @@
-//! Facets: the tree that scopes assertions, entities and stop actions inside an actor
-//! (syndicate.md §1.4).
+//! Facets: the tree that scopes assertions, entities and stop actions inside an actor.
 //!
 //! Stopping a facet F (`Turn::stop_facet`) follows syndicate-rs's `_terminate_facet`:
 //!
@@ -19,8 +18,8 @@
 //! facet that is inert when its boot returns is stopped before the turn commits. When the
 //! root facet is gone the actor ends normally within the same turn.
 //!
-//! New facets are refused under a facet that is stopping or gone (pitfall 15): their
-//! assertions would otherwise flicker into view.
+//! New facets are refused under a facet that is stopping or gone: their assertions would
+//! otherwise flicker into view (asserted, then retracted in the same batch).
 //!
 //! A stop action whose entity is still running a handler further up the stack (an entity
 //! stopping its own facet) runs as soon as that handler returns, in the same turn.

@@ -1,8 +1,9 @@
 //! Identifiers. Every id comes from a counter kept in the kernel's state (the run's actor
 //! counter, or a per-actor counter), never from randomness or memory addresses, so the same
-//! inputs in the same order produce the same ids (ARCHITECTURE.md invariant 3; syndicate.md
-//! §6 pitfall 18). All ids are ordered, and every iteration over actors, facets, entities,
-//! handles or observers is in id order.
+//! inputs in the same order produce the same ids (invariant 3 of the repository's
+//! `docs/architecture.md`; syndicate-rs orders refs by memory address and takes ids from
+//! process-wide counters, which no replay can reproduce). All ids are ordered, and every
+//! iteration over actors, facets, entities, handles or observers is in id order.
 
 use std::fmt;
 

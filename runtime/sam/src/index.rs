@@ -3,7 +3,7 @@
 //! The dataspace keeps the bag of asserted values and calls the index only on the bag's
 //! 0→1 and 1→0 transitions. The index keeps, for every observer, the bag of capture tuples
 //! its pattern projects from the current assertions, and reports the tuples whose count
-//! goes 0→1 or 1→0 (projection dedup, syndicate.md §1.7). The dataspace turns those reports
+//! goes 0→1 or 1→0 (projection dedup). The dataspace turns those reports
 //! into assertions and retractions at the observers, ordered by observer id, so two indexes
 //! that agree on the tuples produce identical event sequences.
 

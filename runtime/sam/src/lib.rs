@@ -1,8 +1,13 @@
-//! The Syndicated Actor Model kernel (syndicate.md; ARCHITECTURE.md): actors, facets,
+//! `duet-sam`, the Syndicated Actor Model kernel, after syndicate-rs: actors, facets,
 //! entities, turns, assertions with handles, messages, sync, and the dataspace with its
 //! skeleton index. A pure, deterministic library: no threads, clocks or randomness; every id
 //! comes from a counter in the state; every map that is iterated is ordered; the kernel's
 //! state serialises as it is.
+//!
+//! It knows nothing of duet (no duet crate among its dependencies; the workspace's
+//! `tests/layers.rs` checks it). `duet-runtime` runs each workflow run as a [`System`] of a
+//! dataspace, an agent service and the workflow's interpreter entity; the repository's
+//! `docs/architecture.md` has the whole map.
 //!
 //! | module | concept |
 //! |---|---|

@@ -1,8 +1,9 @@
-//! Dataspace patterns (LANGUAGE.md §5; syndicate.md §1.6), their matcher, their term
-//! encoding (an `Observe` assertion carries its pattern as a term) and the *analysis* the
-//! skeleton index needs (syndicate.md §3.1).
+//! Dataspace patterns (what `await` and the `on-…` handlers wait for, as the kernel sees
+//! them), their matcher, their term encoding (an `Observe` assertion carries its pattern as a
+//! term) and the *analysis* the skeleton index needs ([`super::skeleton`]).
 //!
-//! Semantics, chosen and written down once (pitfall 9):
+//! Semantics, chosen and written down once (syndicate's pattern language changed shape
+//! several times, leaving documents and tests that contradict each other):
 //!
 //! - `Discard` matches anything; inside a group the position must still exist.
 //! - `Bind(p)` captures the value at its position, then matches `p`. Captures come in
@@ -80,7 +81,7 @@ pub enum Class {
     Map,
 }
 
-/// What the index needs to know about a pattern (syndicate.md §3.1).
+/// What the index needs to know about a pattern.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Analysis {
     /// The class required at each group's path, in pre-order.

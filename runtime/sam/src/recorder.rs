@@ -36,7 +36,7 @@ impl Recorder {
         Recorder::default()
     }
 
-    /// The log in the compact notation of syndicate.md §5: `+T` assert, `-T` retract (with
+    /// The log in a compact notation: `+T` assert, `-T` retract (with
     /// the value its handle asserted), `!T` message, `sync`.
     pub fn summary(&self) -> Vec<String> {
         let mut live: Vec<(Handle, Term)> = Vec::new();

@@ -1,4 +1,4 @@
-//! The skeleton index, after syndicate-rs's `skeleton.rs` (syndicate.md §3), adapted to
+//! The skeleton index, after syndicate-rs's `skeleton.rs`, adapted to
 //! duet's patterns and made prunable.
 //!
 //! A pattern's *skeleton* is the list of classes its groups require, at their paths, in
@@ -14,10 +14,10 @@
 //! observers of other labels or shapes, nor with observers that differ only in their
 //! constants. Adding an observer may scan the assertions cached at its node.
 //!
-//! Unlike syndicate-rs (pitfall 17), nodes and constant-position groups are reference
-//! counted by the observers that use them and removed with the last one, so transient
-//! shapes (per-run labels) leave nothing behind. Paths are absolute from the root rather
-//! than syndicate's pop-count selectors.
+//! Unlike syndicate-rs, which never prunes its nodes, nodes and constant-position groups are
+//! reference counted by the observers that use them and removed with the last one, so
+//! transient shapes (per-run labels) leave nothing behind. Paths are absolute from the root
+//! rather than syndicate's pop-count selectors.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -1,4 +1,4 @@
-//! SturdyRefs: capabilities as plain data (syndicate.md §2.3), macaroon style. A live
+//! SturdyRefs: capabilities as plain data, macaroon style, as in syndicate. A live
 //! [`Ref`] names an entity of a running system and cannot be persisted or printed; a
 //! [`SturdyRef`] can be stored, journaled and handed around as bytes, and its issuer turns
 //! it back into an attenuated [`Cap`] after checking its signature.

@@ -4,8 +4,8 @@
 //! shared between actors. A `Term` is a self-contained, immutable, cheaply clonable copy
 //! (compound parts are `Arc`-shared) that the dataspace can store, index and journal.
 //!
-//! Semantics follow duet's `=` (LANGUAGE.md §2) and the Preserves data model
-//! (`shared/research/syndicate.md` §4.2):
+//! Semantics follow duet's `=` and the equality and total order of the Preserves data
+//! model:
 //!
 //! - **Equality** is structural with no coercions: `1 ≠ 1.0`, `"a" ≠ a ≠ :a`. Lists and
 //!   vectors with equal elements are equal (as duet's `=` says), so both are one *sequence*

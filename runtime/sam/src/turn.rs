@@ -1,5 +1,5 @@
 //! [`Turn`]: the context in which an actor handles one batch of events. A turn is a
-//! transaction (syndicate.md §1.2): events it sends (assert, retract, message, sync) and the
+//! transaction: events it sends (assert, retract, message, sync) and the
 //! actors it spawns are buffered, and on success committed together, one batch per target
 //! actor in the order they were sent; on failure they are discarded and the actor crashes.
 //! Creating and stopping facets and creating entities take effect at once.

@@ -1,5 +1,6 @@
-//! Matching values against compiled patterns (LANGUAGE.md §5). The runtime's dataspace uses
-//! the same matcher for `await` and the `on-…` handlers.
+//! Matching values against compiled patterns: [`matches`] for `match`, and [`bind`] for the
+//! variables of an `await` or an `on-…` handler, whose value the dataspace already matched
+//! (with the pattern converted to the kernel's, in `duet-runtime`).
 
 use duet_lang::ir::Pattern;
 
