@@ -9,9 +9,17 @@ use std::path::Path;
 #[path = "support/corpus.rs"]
 mod run_corpus_support;
 
+#[path = "support/golden.rs"]
+mod golden;
+
 use duet::driver::script;
 use duet_lang::frontend::FsLoader;
+use golden::Golden;
 use run_corpus_support::{corpus, effects, limits};
+
+fn golden() -> Golden {
+    Golden::new("tests/run", ".lisp", ".expected")
+}
 
 fn transcript(path: &Path) -> String {
     let name = path.to_string_lossy().replace('\\', "/");
@@ -45,38 +53,16 @@ fn transcript(path: &Path) -> String {
 
 #[test]
 fn every_program_gives_its_expected_output() {
-    let bless = std::env::var_os("DUET_BLESS").is_some();
     let files = corpus();
     assert!(
         files.len() >= 60,
         "the corpus has only {} programs",
         files.len()
     );
-    let mut failures = Vec::new();
-    for path in &files {
-        let actual = transcript(path);
-        let expected_path = path.with_extension("expected");
-        if bless {
-            fs::write(&expected_path, &actual).expect("writable");
-            continue;
-        }
-        match fs::read_to_string(&expected_path) {
-            Ok(expected) if expected == actual => {}
-            Ok(expected) => failures.push(format!(
-                "{}:\n--- expected\n{expected}\n--- actual\n{actual}",
-                path.display()
-            )),
-            Err(_) => failures.push(format!(
-                "{}: no expected file; run with DUET_BLESS=1",
-                path.display()
-            )),
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} programs differ:\n\n{}",
-        failures.len(),
-        files.len(),
-        failures.join("\n\n")
-    );
+    golden().check(&files, "programs", |path| Ok(transcript(path)));
+}
+
+#[test]
+fn every_expected_file_has_a_source() {
+    golden().assert_every_expected_file_has_a_source();
 }
