@@ -1,6 +1,8 @@
 //! The program corpus: every `tests/run/NAME.lisp` runs as `duet run` would run it, and its
 //! standard output, standard error and exit status must equal `tests/run/NAME.expected`.
-//! A first-line comment `;; max-steps: N` or `;; max-depth: N` sets a limit.
+//! A first-line comment `;; max-steps: N` or `;; max-depth: N` sets a limit. A workflow runs
+//! in the durable engine, as `duet run` runs it, in a fresh store per program (shown as
+//! `STORE` in the transcript).
 //! `DUET_BLESS=1` rewrites the expected files; review the diff.
 
 use std::fs;
@@ -26,6 +28,7 @@ fn transcript(path: &Path) -> String {
     let bytes = fs::read(path).expect("a readable program");
     let limits = limits(&String::from_utf8_lossy(&bytes));
     let (mut out, mut err) = (Vec::new(), Vec::new());
+    let store = tempfile::tempdir().expect("a temporary store directory");
     let outcome = script::run(
         &name,
         &bytes,
@@ -34,7 +37,7 @@ fn transcript(path: &Path) -> String {
             effects: Some(effects(&String::from_utf8_lossy(&bytes))),
             workflow: None,
             agents: vec![("*".into(), "echo".into())],
-            store: None,
+            store: store.path().to_path_buf(),
             json: false,
             detach: false,
         },
@@ -43,12 +46,13 @@ fn transcript(path: &Path) -> String {
         &mut err,
         false,
     );
-    format!(
+    let transcript = format!(
         "--- stdout\n{}--- stderr\n{}--- exit {}\n",
         String::from_utf8_lossy(&out),
         String::from_utf8_lossy(&err),
         outcome.exit_code()
-    )
+    );
+    transcript.replace(&store.path().display().to_string(), "STORE")
 }
 
 #[test]

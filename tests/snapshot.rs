@@ -159,7 +159,7 @@ fn a_forged_snapshot_with_a_valid_checksum_is_refused() {
         program: String,
         machine: duet_vm::Machine,
     }
-    let (_, mut snapshot): (u16, Snapshot) = envelope::open(*b"DUSN", 1, &bytes).expect("opens");
+    let (_, mut snapshot): (u16, Snapshot) = envelope::open(*b"DUSN", 2, &bytes).expect("opens");
     snapshot.machine.fibers[0].frames[0].func = 9_999;
     let forged = envelope::seal(*b"DUSN", 1, &snapshot);
     let error = Vm::restore(program.clone(), &forged)

@@ -36,6 +36,13 @@ pub enum EnvelopeError {
         /// The version found.
         found: u16,
     },
+    /// Written by an earlier duet in a version this build no longer reads.
+    OlderVersion {
+        /// The version this build reads.
+        supported: u16,
+        /// The version found.
+        found: u16,
+    },
     /// The payload does not match its checksum.
     Checksum,
     /// The payload passed its checksum but does not decode (a bug, or a forged file).
@@ -57,6 +64,10 @@ impl std::fmt::Display for EnvelopeError {
             EnvelopeError::NewerVersion { supported, found } => write!(
                 f,
                 "written by a newer duet (format version {found}; this build reads up to {supported}); upgrade duet"
+            ),
+            EnvelopeError::OlderVersion { supported, found } => write!(
+                f,
+                "written by an earlier duet (format version {found}; this build reads {supported}); finish it with the duet that wrote it"
             ),
             EnvelopeError::Checksum => {
                 write!(f, "damaged: the checksum does not match the contents")
@@ -137,6 +148,25 @@ pub fn open<T: DeserializeOwned>(
     Ok((found_version, value))
 }
 
+/// Like [`open`], for formats without migrations: only `version` itself is read, and an
+/// older version is [`EnvelopeError::OlderVersion`] (checked before the body is decoded).
+pub fn open_current<T: DeserializeOwned>(
+    magic: [u8; 4],
+    version: u16,
+    bytes: &[u8],
+) -> Result<T, EnvelopeError> {
+    if bytes.len() >= 6 && bytes[..4] == magic {
+        let found = u16::from_le_bytes([bytes[4], bytes[5]]);
+        if found < version {
+            return Err(EnvelopeError::OlderVersion {
+                supported: version,
+                found,
+            });
+        }
+    }
+    open(magic, version, bytes).map(|(_, value)| value)
+}
+
 /// A 32-byte content hash, shown as hex.
 pub fn content_hash(bytes: &[u8]) -> String {
     blake3::hash(bytes).to_hex().to_string()
@@ -182,5 +212,22 @@ mod tests {
             open::<(u32, String, Vec<f64>)>(MAGIC, 2, &flipped),
             Err(EnvelopeError::Checksum)
         );
+    }
+
+    #[test]
+    fn formats_without_migrations_refuse_older_versions_before_decoding() {
+        // Version 1 held a different type: it must not even be decoded as the new one.
+        let old = seal(MAGIC, 1, &String::from("old layout"));
+        let refused = open_current::<(u32, u64)>(MAGIC, 2, &old).unwrap_err();
+        assert_eq!(
+            refused,
+            EnvelopeError::OlderVersion {
+                supported: 2,
+                found: 1
+            }
+        );
+        assert!(refused.to_string().contains("earlier duet"), "{refused}");
+        let current = seal(MAGIC, 2, &(7u32, 9u64));
+        assert_eq!(open_current::<(u32, u64)>(MAGIC, 2, &current), Ok((7, 9)));
     }
 }

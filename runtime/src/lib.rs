@@ -7,5 +7,7 @@
 //! `duet-store` (the store on fjall).
 
 pub mod agents;
+pub mod durable;
 pub mod effects;
+pub mod session;
 pub mod workflow;

@@ -76,9 +76,12 @@ pub fn run(args: &RunArgs) -> ExitCode {
     };
     let mut capabilities = Capabilities::default();
     for cap in &args.allow {
-        if let Err(e) = capabilities.grant(cap) {
-            output::error(&e);
-            return ExitCode::from(2);
+        match cap.parse() {
+            Ok(cap) => capabilities.grant(cap),
+            Err(e) => {
+                output::error(&e);
+                return ExitCode::from(2);
+            }
         }
     }
     let workspace = match std::env::current_dir().and_then(Workspace::new) {
@@ -117,7 +120,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
             effects: Some((capabilities, workspace)),
             workflow: args.workflow.clone(),
             agents,
-            store: Some(store_dir(args.store.as_deref())),
+            store: store_dir(args.store.as_deref()),
             json: args.json,
             detach: args.detach,
         },

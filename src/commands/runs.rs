@@ -7,7 +7,11 @@ use std::process::ExitCode;
 use clap::Args;
 use duet::driver::events::Reporter;
 use duet::driver::script::Outcome;
-use duet::driver::{durable, replay, rewind};
+use duet::driver::store::{self, STORE_PATIENCE};
+use duet::driver::terminal::Terminal;
+use duet::driver::workflow_outcome;
+use duet_runtime::durable::{self, Ports, Resumption, SystemClock};
+use duet_runtime::workflow::TurnInput;
 use duet_store::{RunId, Status, Store};
 
 use super::run::store_dir;
@@ -39,20 +43,30 @@ fn open(args: &StoreArgs) -> Result<Store, ExitCode> {
         ));
         return Err(ExitCode::from(2));
     }
-    Store::open_patiently(&dir, durable::STORE_PATIENCE).map_err(|e| {
-        output::error(&format!("cannot open the store {}: {e}", dir.display()));
+    store::open(&dir, STORE_PATIENCE).map_err(|e| {
+        output::error(&e);
         ExitCode::from(2)
     })
 }
 
-/// Opens the store and does `act` in it, reporting on standard error.
-fn in_store(
+/// Opens the store and does `act` to the run named `run` in it; an engine error is reported
+/// on standard error (exit 2 for a usage error, else 1).
+fn with_run(
     args: &StoreArgs,
-    act: impl FnOnce(&Store, &mut dyn std::io::Write) -> Outcome,
+    run: &str,
+    act: impl FnOnce(&Store, RunId) -> Result<Outcome, durable::EngineError>,
 ) -> ExitCode {
-    match open(args) {
-        Ok(store) => ExitCode::from(act(&store, &mut std::io::stderr()).exit_code()),
-        Err(code) => code,
+    let store = match open(args) {
+        Ok(store) => store,
+        Err(code) => return code,
+    };
+    let done = durable::find_run(&store, run).and_then(|(id, _)| act(&store, id));
+    match done {
+        Ok(outcome) => ExitCode::from(outcome.exit_code()),
+        Err(e) => {
+            output::error(&e.to_string());
+            ExitCode::from(if e.is_usage() { 2 } else { 1 })
+        }
     }
 }
 
@@ -138,18 +152,44 @@ pub fn resume(args: &ResumeArgs) -> ExitCode {
     let dir = store_dir(args.store.store.as_deref());
     let patience = args
         .wait_for_store
-        .map_or(durable::STORE_PATIENCE, std::time::Duration::from_secs);
-    reported(args.json, |report| {
-        durable::resume(&dir, &args.run, patience, report)
-    })
+        .map_or(STORE_PATIENCE, std::time::Duration::from_secs);
+    followed(&dir, patience, &args.run, args.json, Resumption::Resume)
 }
 
-/// Runs `follow` with reports for people on stderr, or JSON events on stdout with `json`.
-fn reported(json: bool, follow: impl FnOnce(&mut Reporter) -> Outcome) -> ExitCode {
+/// Opens the store at `dir` and follows run `run` in the engine from where it is, with
+/// reports for people on stderr, or JSON events on stdout with `json`.
+fn followed(
+    dir: &std::path::Path,
+    patience: std::time::Duration,
+    run: &str,
+    json: bool,
+    how: Resumption,
+) -> ExitCode {
     let stdout = std::io::stdout();
     let (mut out, mut err) = (stdout.lock(), std::io::stderr());
-    let outcome = follow(&mut Reporter::new(json, &mut out, &mut err));
-    ExitCode::from(outcome.exit_code())
+    let mut report = Reporter::new(json, &mut out, &mut err);
+    let store = match store::open(dir, patience) {
+        Ok(store) => store,
+        Err(e) => {
+            report.error(e);
+            return ExitCode::from(2);
+        }
+    };
+    let id = match durable::find_run(&store, run) {
+        Ok((id, _)) => id,
+        Err(e) => {
+            report.error(e);
+            return ExitCode::from(2);
+        }
+    };
+    let mut terminal = Terminal;
+    let mut ports = Ports {
+        observer: &mut report,
+        answers: &mut terminal,
+        clock: std::sync::Arc::new(SystemClock),
+    };
+    let result = durable::follow(&store, id, how, &mut ports);
+    ExitCode::from(workflow_outcome(result, &mut report).exit_code())
 }
 
 /// Arguments of `duet answer`.
@@ -169,9 +209,8 @@ pub struct AnswerArgs {
 /// `duet answer RUN TEXT`
 pub fn answer(args: &AnswerArgs) -> ExitCode {
     let dir = store_dir(args.store.store.as_deref());
-    reported(args.json, |report| {
-        durable::answer(&dir, &args.run, &args.text, report)
-    })
+    let how = Resumption::Answer(args.text.clone());
+    followed(&dir, STORE_PATIENCE, &args.run, args.json, how)
 }
 
 /// Arguments of `duet history`.
@@ -213,9 +252,10 @@ pub fn history(args: &HistoryArgs) -> ExitCode {
     };
     let skip = args.limit.map_or(0, |n| turns.len().saturating_sub(n));
     for turn in &turns[skip..] {
-        let summary = postcard::from_bytes::<duet_sam::Term>(&turn.payload)
-            .map(|t| summarise(&t))
-            .unwrap_or_else(|_| "(undecodable payload)".into());
+        let summary = match TurnInput::decode(&turn.payload) {
+            Ok(input) => one_line(&input.to_string()),
+            Err(e) => format!("(the journaled input is {e})"),
+        };
         println!("{}\t{}\t{summary}", turn.turn, turn.at);
     }
     match damage {
@@ -227,20 +267,8 @@ pub fn history(args: &HistoryArgs) -> ExitCode {
     }
 }
 
-/// One line about a turn's input.
-fn summarise(input: &duet_sam::Term) -> String {
-    use duet_sam::Term;
-    let label = duet_runtime::workflow::agents::ANSWER_LABEL;
-    let text = match (
-        input.record_fields("%answer"),
-        input.record_fields("%deadline"),
-        input.record_fields(label),
-    ) {
-        (Some([Term::Int(id), result]), _, _) => format!("effect {id} answered: {result}"),
-        (_, Some([Term::Int(id), Term::Int(at)]), _) => format!("timer {id} set for {at}"),
-        (_, _, Some([Term::Int(id), result])) => format!("agent call {id} answered: {result}"),
-        _ => input.to_string(),
-    };
+/// `text` on one line of at most 100 characters.
+fn one_line(text: &str) -> String {
     let line = text.replace('\n', "\\n");
     if line.chars().count() > 100 {
         format!("{}…", line.chars().take(99).collect::<String>())
@@ -263,8 +291,23 @@ pub struct ReplayArgs {
 
 /// `duet replay RUN`: re-executes the run from its journal and checks every turn reproduces.
 pub fn replay(args: &ReplayArgs) -> ExitCode {
-    in_store(&args.store, |store, err| {
-        replay::replay(store, &args.run, args.branch.as_deref(), err)
+    with_run(&args.store, &args.run, |store, run| {
+        match durable::replay(store, run, args.branch.as_deref()) {
+            Ok(verified) => {
+                eprintln!(
+                    "replay: {run} branch {}: every turn reproduces ({}, {} identical)",
+                    verified.branch,
+                    counted(verified.turns, "turn"),
+                    counted(verified.snapshots, "snapshot")
+                );
+                Ok(Outcome::Done)
+            }
+            Err(durable::ReplayError::Engine(e)) => Err(e),
+            Err(diverged) => {
+                eprintln!("replay: {diverged}");
+                Ok(Outcome::Failed)
+            }
+        }
     })
 }
 
@@ -282,8 +325,21 @@ pub struct BackArgs {
 
 /// `duet back RUN`: moves the current branch's head back; the abandoned turns stay as a branch.
 pub fn back(args: &BackArgs) -> ExitCode {
-    in_store(&args.store, |store, err| {
-        rewind::back(store, &args.run, args.count, err)
+    with_run(&args.store, &args.run, |store, run| {
+        let moved = durable::back(store, run, args.count, &SystemClock)?;
+        let (branch, turn) = (&moved.branch, moved.turn);
+        match &moved.abandoned {
+            None => eprintln!("run: {run} branch {branch} did not move (0 turns back)"),
+            Some(abandoned) => {
+                eprintln!(
+                    "run: {run} branch {branch} moved back to turn {turn}; the {} turns after it \
+                     are kept on branch {abandoned}",
+                    args.count
+                );
+                eprintln!("  `duet resume {run}` continues from turn {turn}");
+            }
+        }
+        Ok(Outcome::Done)
     })
 }
 
@@ -304,7 +360,25 @@ pub struct ForkArgs {
 
 /// `duet fork RUN --at TURN`: a new branch from that turn, made the run's current branch.
 pub fn fork(args: &ForkArgs) -> ExitCode {
-    in_store(&args.store, |store, err| {
-        rewind::fork(store, &args.run, args.at, args.name.as_deref(), err)
+    with_run(&args.store, &args.run, |store, run| {
+        let forked = durable::fork(store, run, args.at, args.name.as_deref(), &SystemClock)?;
+        eprintln!(
+            "run: {run} forked branch {} from {} at turn {}; it is now the run's current branch",
+            forked.name, forked.from, forked.turn
+        );
+        eprintln!(
+            "  `duet resume {run}` continues it from turn {}",
+            forked.turn
+        );
+        Ok(Outcome::Done)
     })
+}
+
+/// `1 turn`, `2 turns`.
+fn counted(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }

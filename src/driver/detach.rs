@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use duet_runtime::durable::{EventKind, Observer, RunEvent};
 use duet_store::RunId;
-use serde_json::json;
 
 use super::events::Reporter;
 use super::script::Outcome;
@@ -22,21 +22,15 @@ pub fn log_path(dir: &Path, id: RunId) -> PathBuf {
 pub(super) fn hand_over(dir: &Path, id: RunId, report: &mut Reporter) -> Outcome {
     match spawn(dir, id) {
         Ok((pid, log)) => {
-            report.report(
-                format!(
-                    "run: {id} continues in the background (pid {pid}); its reports go to {}",
-                    log.display()
-                ),
-                json!({
-                    "event": "detached",
-                    "run": id.to_string(),
-                    "pid": pid,
-                    "log": log.display().to_string(),
-                }),
-            );
-            report.note(format!(
-                "  `duet status {id}` shows where it is once it waits or ends"
-            ));
+            report.event(RunEvent {
+                kind: EventKind::Detached {
+                    pid,
+                    log: log.display().to_string(),
+                },
+                run: Some(id.to_string()),
+                turn: None,
+                at: duet_runtime::effects::now_ms(),
+            });
             Outcome::Waiting
         }
         Err(e) => {

@@ -1,22 +1,38 @@
-//! What a run reports about itself. By default the program's output goes to standard output
-//! and everything about the run — its id, log lines, state changes, agent traffic, its end,
+//! Rendering a run's events. By default the program's output goes to standard output and
+//! everything about the run — its id, log lines, state changes, agent traffic, its end,
 //! errors — to standard error as lines for people. With `--json` all of it, the program's
-//! output included, goes to standard output as one JSON object per line, each with an
-//! `event` field (LANGUAGE.md §7; the events are listed in `docs/runtime.md`).
+//! output included, goes to standard output as one JSON object per line: the serde form of
+//! [`RunEvent`] (the format is listed in `docs/runtime.md`).
 
 use std::io::Write;
 
+use duet_runtime::durable::{EndStatus, EventKind, Observer, RunEvent};
+use duet_runtime::effects::now_ms;
 use duet_runtime::workflow::Output;
-use serde_json::{Value, json};
 
 /// Agent traffic longer than this is cut in the lines for people (never in JSON).
 const TRAFFIC_CHARS: usize = 100;
 
-/// Where a run's reports go, and in which form.
+/// Where a run's events go, and in which form.
 pub struct Reporter<'w> {
     json: bool,
     out: &'w mut dyn Write,
     err: &'w mut dyn Write,
+}
+
+impl Observer for Reporter<'_> {
+    fn event(&mut self, event: RunEvent) {
+        if matches!(&event.kind, EventKind::Output { text } if text.is_empty()) {
+            return;
+        }
+        if self.json {
+            let line = serde_json::to_string(&event).expect("events always encode");
+            let _ = writeln!(self.out, "{line}");
+            let _ = self.out.flush();
+        } else {
+            self.for_people(&event);
+        }
+    }
 }
 
 impl<'w> Reporter<'w> {
@@ -26,88 +42,135 @@ impl<'w> Reporter<'w> {
         Reporter { json, out, err }
     }
 
-    /// Reports something about the run: `line` for people, `event` as JSON.
-    pub fn report(&mut self, line: impl AsRef<str>, event: Value) {
-        if self.json {
-            let _ = writeln!(self.out, "{event}");
-            let _ = self.out.flush();
-        } else {
-            let _ = writeln!(self.err, "{}", line.as_ref());
-        }
-    }
-
-    /// A line for people only (advice that the JSON events carry in their fields).
-    pub fn note(&mut self, line: impl AsRef<str>) {
-        if !self.json {
-            let _ = writeln!(self.err, "{}", line.as_ref());
-        }
+    /// Reports `kind`, not tied to a run.
+    pub fn report(&mut self, kind: EventKind) {
+        self.event(RunEvent {
+            kind,
+            run: None,
+            turn: None,
+            at: now_ms(),
+        });
     }
 
     /// Something went wrong: `error: MESSAGE`, or an `error` event.
-    pub fn error(&mut self, message: impl AsRef<str>) {
-        let message = message.as_ref();
-        self.report(
-            format!("error: {message}"),
-            json!({"event": "error", "message": message}),
-        );
+    pub fn error(&mut self, message: impl std::fmt::Display) {
+        self.report(EventKind::Error {
+            message: message.to_string(),
+        });
     }
 
     /// Text already formatted for people (a rendered error with its source snippet), or an
     /// `error` event carrying it.
     pub fn rendered_error(&mut self, text: &str) {
         if self.json {
-            self.report("", json!({"event": "error", "message": text.trim_end()}));
+            self.error(text.trim_end());
         } else {
             let _ = write!(self.err, "{text}");
         }
     }
 
-    /// What the workflow showed of itself.
+    /// What a script showed of itself.
     pub fn outputs(&mut self, outputs: &[Output]) {
         for output in outputs {
-            self.output(output);
+            self.report(EventKind::from_output(output));
         }
         let _ = self.out.flush();
     }
 
-    fn output(&mut self, output: &Output) {
-        match output {
-            Output::Print(text) if text.is_empty() => {}
-            Output::Print(text) if self.json => {
-                let _ = writeln!(self.out, "{}", json!({"event": "output", "text": text}));
+    fn line(&mut self, text: impl AsRef<str>) {
+        let _ = writeln!(self.err, "{}", text.as_ref());
+    }
+
+    fn for_people(&mut self, event: &RunEvent) {
+        let run = event.run.as_deref().unwrap_or("?");
+        match &event.kind {
+            EventKind::Started { workflow, store } => match store {
+                Some(store) => self.line(format!(
+                    "run: {run} started (workflow `{workflow}`, store {store})"
+                )),
+                None => self.line(format!("run: {run} started (workflow `{workflow}`)")),
+            },
+            EventKind::Resumed { state } => self.line(format!(
+                "run: {run} resumed in state `{state}` after turn {}",
+                event.turn.unwrap_or(0)
+            )),
+            EventKind::Answered { state } => self.line(format!(
+                "run: {run} answered; continuing in state `{state}`"
+            )),
+            EventKind::Detached { pid, log } => {
+                self.line(format!(
+                    "run: {run} continues in the background (pid {pid}); its reports go to {log}"
+                ));
+                self.line(format!(
+                    "  `duet status {run}` shows where it is once it waits or ends"
+                ));
             }
-            Output::Print(text) => {
+            EventKind::CapabilitiesDenied {
+                workflow,
+                capabilities,
+            } => {
+                let flags: Vec<String> = capabilities
+                    .iter()
+                    .map(|c| format!("--allow {c}"))
+                    .collect();
+                self.line(format!(
+                    "note: workflow `{workflow}` asks for {}, not granted; run with {} to grant",
+                    capabilities.join(", "),
+                    flags.join(" ")
+                ));
+            }
+            // Rendered with their source snippets by whoever checked the program.
+            EventKind::Diagnostics { .. } => {}
+            EventKind::Output { text } => {
                 let _ = self.out.write_all(text.as_bytes());
             }
-            Output::Log(text) => self.report(
-                format!("log: {text}"),
-                json!({"event": "log", "text": text}),
-            ),
-            Output::State(name) => self.report(
-                format!("state: {name}"),
-                json!({"event": "state", "state": name}),
-            ),
-            Output::AgentAsked { role, id, text } => self.report(
-                format!("agent: {role} asked [{id}]: {}", short(text)),
-                json!({"event": "agent-request", "role": role, "id": id, "text": text}),
-            ),
-            Output::AgentAnswered {
-                role,
-                id,
-                text,
-                failed,
-            } => {
-                let verb = if *failed { "failed" } else { "answered" };
-                self.report(
-                    format!("agent: {role} {verb} [{id}]: {}", short(text)),
-                    json!({
-                        "event": if *failed { "agent-error" } else { "agent-response" },
-                        "role": role,
-                        "id": id,
-                        "text": text,
-                    }),
-                )
+            EventKind::Log { text } => self.line(format!("log: {text}")),
+            EventKind::State { state } => self.line(format!("state: {state}")),
+            EventKind::AgentRequest { role, id, text } => {
+                self.line(format!("agent: {role} asked [{id}]: {}", short(text)))
             }
+            EventKind::AgentResponse { role, id, text } => {
+                self.line(format!("agent: {role} answered [{id}]: {}", short(text)))
+            }
+            EventKind::AgentError { role, id, text } => {
+                self.line(format!("agent: {role} failed [{id}]: {}", short(text)))
+            }
+            EventKind::Question { question, .. } => {
+                self.line(format!(
+                    "run: {run} waits for a person to answer: {question}"
+                ));
+                self.line(format!("  answer it with `duet answer {run} TEXT`"));
+            }
+            EventKind::Suspended { reason } => self.line(format!("run: {run} suspended: {reason}")),
+            EventKind::Ended {
+                status,
+                result_text,
+                error,
+                already,
+                ..
+            } => {
+                let line = match (status, already) {
+                    (EndStatus::Failed, true) => format!(
+                        "run: {run} has already failed: {}",
+                        error.as_deref().unwrap_or_default()
+                    ),
+                    (_, true) => format!("run: {run} has already ended; nothing to continue"),
+                    (EndStatus::Completed, false) => match result_text {
+                        Some(result) => format!("run: {run} completed with {result}"),
+                        None => format!("run: {run} completed"),
+                    },
+                    (EndStatus::Cancelled, false) => format!(
+                        "run: {run} cancelled ({})",
+                        result_text.as_deref().unwrap_or("nil")
+                    ),
+                    (EndStatus::Failed, false) => format!(
+                        "run: {run} failed: {}",
+                        error.as_deref().unwrap_or_default()
+                    ),
+                };
+                self.line(line);
+            }
+            EventKind::Error { message } => self.line(format!("error: {message}")),
         }
     }
 }

@@ -6,13 +6,20 @@ use std::collections::BTreeMap;
 use duet_lang::ir::{Program, SourceSpan};
 use duet_lang::render;
 use duet_lang::source::SourceFile;
+use duet_runtime::session::Session;
 use duet_vm::RuntimeError;
 
 /// Backtraces longer than this are cut.
 const MAX_TRACE_LINES: usize = 30;
 
+/// A runtime error of a program run in `session`, for people: with the source line and
+/// backtrace.
+pub fn session_error(session: &Session, error: &RuntimeError, color: bool) -> String {
+    runtime_error(error, session.program(), session.files(), color)
+}
+
 /// Renders `error` against the sources of `program` (by file name).
-pub fn runtime_error(
+fn runtime_error(
     error: &RuntimeError,
     program: &Program,
     files: &BTreeMap<String, SourceFile>,

@@ -8,8 +8,11 @@ use duet_lang::render;
 
 use duet_runtime::effects::{Capabilities, Workspace};
 
+use duet_runtime::durable::EventKind;
+use duet_runtime::workflow::Output;
+
 use super::events::Reporter;
-use super::{Limits, Session, workflow};
+use super::{Limits, Session, report, workflow};
 
 /// How a script run ended, as `duet run` reports it in its exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,8 +52,8 @@ pub struct Setup {
     /// Agent kinds to use instead of the declared ones: `(role, kind)` pairs, with `*`
     /// for every role (`--agent`, `--agents`).
     pub agents: Vec<(String, String)>,
-    /// The store a workflow runs durably in; `None` runs it in memory.
-    pub store: Option<std::path::PathBuf>,
+    /// The store a workflow runs durably in.
+    pub store: std::path::PathBuf,
     /// Report a workflow run as JSON events on `out` (`--json`).
     pub json: bool,
     /// Start a workflow run and continue it in the background (`--detach`).
@@ -79,10 +82,12 @@ pub fn run(
             let diagnostics: Vec<_> = checked
                 .diagnostics
                 .iter()
-                .map(|d| render::json(d, &checked.sources))
+                .map(|d| {
+                    serde_json::to_value(render::json(d, &checked.sources))
+                        .expect("diagnostics encode")
+                })
                 .collect();
-            let event = serde_json::json!({"event": "diagnostics", "diagnostics": diagnostics});
-            let _ = writeln!(out, "{event}");
+            Reporter::new(true, out, err).report(EventKind::Diagnostics { diagnostics });
         }
     } else if !checked.diagnostics.is_empty() {
         let _ = write!(
@@ -110,7 +115,7 @@ pub fn run(
     if setup.json {
         // A script's output and error as events, like a workflow's.
         let mut report = Reporter::new(true, out, err);
-        return match session.run_reported(fid, &mut report) {
+        return match run_reported(&mut session, fid, &mut report) {
             true => Outcome::Done,
             false => Outcome::Failed,
         };
@@ -119,8 +124,30 @@ pub fn run(
         Ok(_) => Outcome::Done,
         Err(e) => {
             let _ = out.flush();
-            let _ = write!(err, "{}", session.render_error(&e, color));
+            let _ = write!(err, "{}", report::session_error(&session, &e, color));
             Outcome::Failed
+        }
+    }
+}
+
+/// Runs chunk `fid` in `session`, reporting what it printed and logged, and its error if it
+/// fails, through `report`. Whether it succeeded.
+pub fn run_reported(session: &mut Session, fid: u32, report: &mut Reporter) -> bool {
+    let (mut printed, mut logged) = (Vec::new(), Vec::new());
+    let ran = session.run(fid, &mut printed, &mut logged);
+    let mut outputs = vec![Output::Print(
+        String::from_utf8_lossy(&printed).into_owned(),
+    )];
+    for line in String::from_utf8_lossy(&logged).lines() {
+        let text = line.strip_prefix("log: ").unwrap_or(line);
+        outputs.push(Output::Log(text.to_string()));
+    }
+    report.outputs(&outputs);
+    match ran {
+        Ok(_) => true,
+        Err(e) => {
+            report.rendered_error(&report::session_error(session, &e, false));
+            false
         }
     }
 }

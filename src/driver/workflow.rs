@@ -1,16 +1,18 @@
-//! Running a file's workflow: compile it, run the file's top-level forms, then drive the
-//! workflow on the actor runtime until it ends or waits for something outside.
+//! Running a file's workflow: choose it, read its roles, run the file's top-level forms,
+//! compile it, confirm the capabilities it declares, then create the run in the store and
+//! follow it in the durable engine (or hand it to a background process with `--detach`).
+
+use std::sync::Arc;
 
 use duet_lang::frontend::Checked;
-use duet_runtime::effects::{Capabilities, Workspace};
-use duet_runtime::workflow::Ending;
-use duet_runtime::workflow::host::{Run, Stop};
-use duet_sam::Term;
-use serde_json::json;
+use duet_runtime::durable::{self, EventKind, NewRun, Ports, Resumption, Stopped, SystemClock};
+use duet_runtime::effects::{Capabilities, Capability, Workspace};
+use duet_runtime::workflow::roles;
 
-use super::Session;
 use super::events::Reporter;
-use super::script::{Outcome, Setup};
+use super::script::{Outcome, Setup, run_reported};
+use super::terminal::{Terminal, confirm_grant};
+use super::{Session, store};
 
 /// Runs the chosen workflow of `checked` (already checked without errors).
 pub fn run(
@@ -46,8 +48,7 @@ pub fn run(
         }
         None => 0,
     };
-    let workflow = &workflows[index];
-    let roles = match super::roles::roles(workflow, &setup.agents) {
+    let roles = match roles::roles(&workflows[index], &setup.agents) {
         Ok(roles) => roles,
         Err(e) => {
             report.error(e);
@@ -56,11 +57,11 @@ pub fn run(
     };
     let fid = session.load(checked);
     // The file's top-level forms run first; what they print is the program's output too.
-    if !session.run_reported(fid, report) {
+    if !run_reported(&mut session, fid, report) {
         return Outcome::Failed;
     }
     let compiled = session.compile_workflow(checked, index);
-    let (capabilities, workspace) = match setup.effects {
+    let (mut capabilities, workspace) = match setup.effects {
         Some(effects) => effects,
         None => match std::env::current_dir().and_then(Workspace::new) {
             Ok(w) => (Capabilities::default(), w),
@@ -72,63 +73,72 @@ pub fn run(
             }
         },
     };
-    let mut capabilities = capabilities;
     confirm_capabilities(
         &compiled.name,
         &compiled.capabilities,
         &mut capabilities,
         report,
     );
-    if let Some(dir) = &setup.store {
-        return super::durable::start(
-            dir,
-            session.into_vm(),
-            compiled,
-            roles,
-            capabilities,
-            workspace,
-            setup.detach,
-            report,
-        );
-    }
-    // In memory (the test corpus): no store, no run id.
-    report.report(
-        format!("run: workflow `{}` started", workflow.name),
-        json!({"event": "started", "workflow": workflow.name}),
-    );
-    let mut run = Run::start(session.into_vm(), compiled, roles, capabilities);
-    let stop = run.drive(&workspace, &mut |output| {
-        report.outputs(std::slice::from_ref(output))
-    });
-    let (line, event, outcome) = match stop {
-        Stop::Ended(Ending::Completed(Term::Nil)) => (
-            "run: completed".to_string(),
-            json!({"event": "ended", "status": "completed"}),
-            Outcome::Done,
-        ),
-        Stop::Ended(Ending::Completed(result)) => (
-            format!("run: completed with {result}"),
-            json!({"event": "ended", "status": "completed", "result": result.to_string()}),
-            Outcome::Done,
-        ),
-        Stop::Ended(Ending::Cancelled(result)) => (
-            format!("run: cancelled ({result})"),
-            json!({"event": "ended", "status": "cancelled", "result": result.to_string()}),
-            Outcome::Done,
-        ),
-        Stop::Ended(Ending::Failed(message)) => (
-            format!("error: the run failed: {message}"),
-            json!({"event": "ended", "status": "failed", "error": message}),
-            Outcome::Failed,
-        ),
-        Stop::Waiting(why) => (
-            format!("run: suspended: {why}"),
-            json!({"event": "suspended", "reason": why}),
-            Outcome::Waiting,
-        ),
+    let dir = &setup.store;
+    let store = match store::open(dir, store::STORE_PATIENCE) {
+        Ok(store) => store,
+        Err(e) => {
+            report.error(e);
+            return Outcome::Rejected;
+        }
     };
-    report.report(line, event);
-    outcome
+    let clock = Arc::new(SystemClock);
+    let mut terminal = Terminal;
+    let mut ports = Ports {
+        observer: report,
+        answers: &mut terminal,
+        clock: clock.clone(),
+    };
+    let new = NewRun {
+        vm: session.into_vm(),
+        workflow: compiled,
+        roles,
+        capabilities,
+        workspace,
+    };
+    let id = match durable::create(&store, new, Some(dir.display().to_string()), &mut ports) {
+        Ok(id) => id,
+        Err(e) => {
+            report.error(format!("cannot record the run: {e}"));
+            return Outcome::Failed;
+        }
+    };
+    if setup.detach {
+        let reason = "starting in the background".to_string();
+        if let Err(e) = durable::mark_waiting(&store, id, reason, clock.as_ref()) {
+            report.error(format!("cannot record the run: {e}"));
+            return Outcome::Failed;
+        }
+        // The background process takes the store's lock.
+        drop(store);
+        return super::detach::hand_over(dir, id, report);
+    }
+    outcome(
+        durable::follow(&store, id, Resumption::Start, &mut ports),
+        report,
+    )
+}
+
+/// The exit outcome of following a run; an engine error is reported.
+pub fn outcome(followed: Result<Stopped, durable::EngineError>, report: &mut Reporter) -> Outcome {
+    match followed {
+        Ok(Stopped::Ended(duet_runtime::workflow::Ending::Failed(_))) => Outcome::Failed,
+        Ok(Stopped::Ended(_)) => Outcome::Done,
+        Ok(Stopped::Waiting) => Outcome::Waiting,
+        Err(e) if e.is_usage() => {
+            report.error(e);
+            Outcome::Rejected
+        }
+        Err(e) => {
+            report.error(e);
+            Outcome::Failed
+        }
+    }
 }
 
 /// A workflow's `(capabilities …)` declaration asks for capabilities; those `--allow` did
@@ -140,38 +150,24 @@ fn confirm_capabilities(
     granted: &mut Capabilities,
     report: &mut Reporter,
 ) {
-    let wanted: Vec<&String> = declared.iter().filter(|c| !granted.allows(c)).collect();
+    // Declarations were checked against the capability names (`duet check`).
+    let wanted: Vec<Capability> = declared
+        .iter()
+        .filter_map(|c| c.parse().ok())
+        .filter(|c| !granted.allows(*c))
+        .collect();
     if wanted.is_empty() {
         return;
     }
-    let list = wanted
-        .iter()
-        .map(|c| c.as_str())
-        .collect::<Vec<_>>()
-        .join(", ");
-    use std::io::IsTerminal;
-    let yes = std::io::stdin().is_terminal() && {
-        eprint!("workflow `{workflow}` asks for {list}; grant for this run? [y/N] ");
-        let mut line = String::new();
-        std::io::stdin().read_line(&mut line).is_ok()
-            && matches!(line.trim().to_lowercase().as_str(), "y" | "yes")
-    };
-    if yes {
+    let names: Vec<String> = wanted.iter().map(|c| c.to_string()).collect();
+    if confirm_grant(workflow, &names.join(", ")) {
         for c in wanted {
-            // Declarations were checked against the capability names.
-            let _ = granted.grant(c);
+            granted.grant(c);
         }
         return;
     }
-    let flags = wanted
-        .iter()
-        .map(|c| format!("--allow {c}"))
-        .collect::<Vec<_>>()
-        .join(" ");
-    report.report(
-        format!(
-            "note: workflow `{workflow}` asks for {list}, not granted; run with {flags} to grant"
-        ),
-        json!({"event": "capabilities-denied", "workflow": workflow, "capabilities": wanted}),
-    );
+    report.report(EventKind::CapabilitiesDenied {
+        workflow: workflow.to_string(),
+        capabilities: names,
+    });
 }

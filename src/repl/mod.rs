@@ -102,7 +102,10 @@ impl Repl {
         let _ = out.flush();
         match result {
             Ok(value) => println!("{}", self.session.repr(value)),
-            Err(e) => eprint!("{}", self.session.render_error(&e, self.color)),
+            Err(e) => eprint!(
+                "{}",
+                duet::driver::report::session_error(&self.session, &e, self.color)
+            ),
         }
     }
 

@@ -44,7 +44,7 @@ pub fn effects(
     for line in text.lines().take_while(|l| l.starts_with(";;")) {
         if let Some(caps) = line.strip_prefix(";; allow: ") {
             for cap in caps.split_whitespace() {
-                capabilities.grant(cap).expect("a capability");
+                capabilities.grant(cap.parse().expect("a capability"));
             }
         }
     }

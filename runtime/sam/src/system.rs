@@ -580,6 +580,15 @@ impl System {
         bytes: &[u8],
         resolve: impl FnMut(Ref, &EntitySnapshot) -> Option<Box<dyn Entity>>,
     ) -> std::result::Result<System, String> {
+        // The format comes first in the encoding: read it alone, so a snapshot of another
+        // format is named as such instead of failing to decode as this one.
+        let (format, _) = postcard::take_from_bytes::<u32>(bytes)
+            .map_err(|e| format!("damaged snapshot: {e}"))?;
+        if format != SNAPSHOT_FORMAT {
+            return Err(format!(
+                "snapshot format {format} is not the supported format {SNAPSHOT_FORMAT}"
+            ));
+        }
         let snapshot: Snapshot =
             postcard::from_bytes(bytes).map_err(|e| format!("damaged snapshot: {e}"))?;
         System::restore(snapshot, resolve)

@@ -76,7 +76,7 @@ pub async fn ask(
     match tokio::time::timeout(timeout, call).await {
         Ok(reply) => reply,
         Err(_) => Err(Failure {
-            kind: "timeout",
+            kind: "timeout".into(),
             message: format!(
                 "the `{}` agent of role `{role}` did not answer within {} ms; raise the role's `:timeout`",
                 agent.kind,
@@ -89,7 +89,7 @@ pub async fn ask(
 /// An `agent` failure with `message`.
 fn failure(message: String) -> Failure {
     Failure {
-        kind: "agent",
+        kind: "agent".into(),
         message,
     }
 }

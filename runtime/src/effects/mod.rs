@@ -5,16 +5,17 @@
 //! program's value again with [`Outcome::to_value`].
 
 pub use duet_lang::duration;
+pub mod capability;
 pub mod process;
 pub mod workspace;
 
-use std::collections::BTreeSet;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use duet_vm::Ctx;
+pub use capability::{Capabilities, Capability};
 use duet_vm::value::{Object, Value};
+use duet_vm::{Ctx, EffectOp};
 pub use workspace::Workspace;
 
 /// An effect a program asked for, with its arguments checked.
@@ -89,49 +90,21 @@ pub enum Outcome {
 }
 
 /// Why an effect could not run or failed: an error kind (`type`, `capability`, `io`,
-/// `timeout`) and a message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `timeout`, `agent`) and a message. Journaled with the turn that delivers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Failure {
     /// The error kind the program's `catch` sees.
-    pub kind: &'static str,
+    pub kind: String,
     /// What happened and what to do.
     pub message: String,
 }
 
 impl Failure {
-    pub(crate) fn new(kind: &'static str, message: impl Into<String>) -> Failure {
+    pub(crate) fn new(kind: &str, message: impl Into<String>) -> Failure {
         Failure {
-            kind,
+            kind: kind.to_string(),
             message: message.into(),
         }
-    }
-}
-
-/// Capabilities granted to a run (`--allow`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Capabilities(BTreeSet<String>);
-
-impl Capabilities {
-    /// The capabilities a run may be granted.
-    pub const ALL: &'static [&'static str] =
-        &["network", "shell", "workspace/read", "workspace/write"];
-
-    /// Grants `name`, which must be one of [`Capabilities::ALL`].
-    pub fn grant(&mut self, name: &str) -> Result<(), String> {
-        if Self::ALL.contains(&name) {
-            self.0.insert(name.to_string());
-            Ok(())
-        } else {
-            Err(format!(
-                "`{name}` is not a capability; the capabilities are {}",
-                Self::ALL.join(", ")
-            ))
-        }
-    }
-
-    /// Whether `name` is granted.
-    pub fn allows(&self, name: &str) -> bool {
-        self.0.contains(name)
     }
 }
 
@@ -170,98 +143,82 @@ pub(crate) fn options(ctx: &Ctx, args: &[Value], positional: usize) -> Vec<(Stri
 }
 
 impl Effect {
-    /// The builtins this module performs.
-    pub const NAMES: &'static [&'static str] = &[
-        "ask-user",
-        "list-files",
-        "now",
-        "random-int",
-        "read-file",
-        "shell",
-        "sleep",
-        "sleep-until",
-        "uuid",
-        "write-file",
-    ];
-
-    /// The effect the builtin `name` asks for with `args`, or why the arguments are wrong.
-    /// `None` for effects this module does not perform (agents, people, the dataspace).
-    pub fn parse(ctx: &Ctx, name: &str, args: &[Value]) -> Option<Result<Effect, Failure>> {
-        Self::NAMES
-            .contains(&name)
-            .then(|| Self::parse_known(ctx, name, args))
-    }
-
-    fn parse_known(ctx: &Ctx, name: &str, args: &[Value]) -> Result<Effect, Failure> {
+    /// The effect the builtin `op` asks for with `args`, or why the arguments are wrong.
+    /// `None` for the builtins whose effects the workflow entity performs itself, on the
+    /// dataspace (`assert`, `retract`, `send!`, `prompt`, `stop`).
+    pub fn parse(ctx: &Ctx, op: EffectOp, args: &[Value]) -> Option<Result<Effect, Failure>> {
         let arg = |i: usize| args.get(i).copied().unwrap_or(Value::Nil);
-        match name {
-            "shell" => {
-                let command = text(ctx, "shell", arg(0))?;
-                let (mut cwd, mut timeout_ms, mut env) = (None, None, Vec::new());
-                for (key, value) in options(ctx, args, 1) {
-                    match key.as_str() {
-                        "cwd" => cwd = Some(text(ctx, "shell :cwd", value)?),
-                        "timeout" => timeout_ms = Some(millis(ctx, "shell :timeout", value)?),
-                        "env" => env = string_map(ctx, value)?,
-                        _ => {}
-                    }
-                }
-                Ok(Effect::Shell {
-                    command,
-                    cwd,
-                    timeout_ms,
-                    env,
-                })
-            }
-            "ask-user" => {
-                let question = text(ctx, "ask-user", arg(0))?;
-                let mut options = Vec::new();
-                for (key, value) in self::options(ctx, args, 1) {
-                    if key == "options" {
-                        let items = duet_vm::equal::sequence(ctx, value).ok_or_else(|| {
-                            Failure::new("type", "`ask-user :options` expects a vector of strings")
-                        })?;
-                        options = items.into_iter().map(|v| display(ctx, v)).collect();
-                    }
-                }
-                Ok(Effect::AskUser { question, options })
-            }
-            "read-file" => Ok(Effect::ReadFile(text(ctx, "read-file", arg(0))?)),
-            "write-file" => Ok(Effect::WriteFile(
-                text(ctx, "write-file", arg(0))?,
-                display(ctx, arg(1)),
-            )),
-            "list-files" => Ok(Effect::ListFiles(text(ctx, "list-files", arg(0))?)),
-            "now" => Ok(Effect::Now),
-            "uuid" => Ok(Effect::Uuid),
-            "random-int" => match arg(0) {
+        Some(match op {
+            EffectOp::Shell => Self::shell(ctx, args),
+            EffectOp::AskUser => Self::ask_user(ctx, args),
+            EffectOp::ReadFile => text(ctx, "read-file", arg(0)).map(Effect::ReadFile),
+            EffectOp::WriteFile => text(ctx, "write-file", arg(0))
+                .map(|path| Effect::WriteFile(path, display(ctx, arg(1)))),
+            EffectOp::ListFiles => text(ctx, "list-files", arg(0)).map(Effect::ListFiles),
+            EffectOp::Now => Ok(Effect::Now),
+            EffectOp::Uuid => Ok(Effect::Uuid),
+            EffectOp::RandomInt => match arg(0) {
                 Value::Int(n) if n > 0 => Ok(Effect::RandomInt(n)),
                 _ => Err(Failure::new(
                     "type",
                     "`random-int` expects a positive integer",
                 )),
             },
-            "sleep" => Ok(Effect::Sleep(millis(ctx, "sleep", arg(0))?)),
-            "sleep-until" => match arg(0) {
+            EffectOp::Sleep => millis(ctx, "sleep", arg(0)).map(Effect::Sleep),
+            EffectOp::SleepUntil => match arg(0) {
                 Value::Int(t) => Ok(Effect::SleepUntil(t)),
                 _ => Err(Failure::new(
                     "type",
                     "`sleep-until` expects a time in milliseconds since the Unix epoch",
                 )),
             },
-            _ => Err(Failure::new(
-                "internal",
-                format!("`{name}` is not an effect this runtime performs"),
-            )),
+            EffectOp::Assert
+            | EffectOp::Retract
+            | EffectOp::Send
+            | EffectOp::Prompt
+            | EffectOp::Stop => return None,
+        })
+    }
+
+    fn shell(ctx: &Ctx, args: &[Value]) -> Result<Effect, Failure> {
+        let command = text(ctx, "shell", args.first().copied().unwrap_or(Value::Nil))?;
+        let (mut cwd, mut timeout_ms, mut env) = (None, None, Vec::new());
+        for (key, value) in options(ctx, args, 1) {
+            match key.as_str() {
+                "cwd" => cwd = Some(text(ctx, "shell :cwd", value)?),
+                "timeout" => timeout_ms = Some(millis(ctx, "shell :timeout", value)?),
+                "env" => env = string_map(ctx, value)?,
+                _ => {}
+            }
         }
+        Ok(Effect::Shell {
+            command,
+            cwd,
+            timeout_ms,
+            env,
+        })
+    }
+
+    fn ask_user(ctx: &Ctx, args: &[Value]) -> Result<Effect, Failure> {
+        let question = text(ctx, "ask-user", args.first().copied().unwrap_or(Value::Nil))?;
+        let mut options = Vec::new();
+        for (key, value) in self::options(ctx, args, 1) {
+            if key == "options" {
+                let items = duet_vm::equal::sequence(ctx, value).ok_or_else(|| {
+                    Failure::new("type", "`ask-user :options` expects a vector of strings")
+                })?;
+                options = items.into_iter().map(|v| display(ctx, v)).collect();
+            }
+        }
+        Ok(Effect::AskUser { question, options })
     }
 
     /// The capability the effect needs, if any.
-    pub fn capability(&self) -> Option<&'static str> {
+    pub fn capability(&self) -> Option<Capability> {
         match self {
-            Effect::Shell { .. } => Some("shell"),
-            Effect::ReadFile(_) | Effect::ListFiles(_) => Some("workspace/read"),
-            Effect::WriteFile(..) => Some("workspace/write"),
+            Effect::Shell { .. } => Some(Capability::Shell),
+            Effect::ReadFile(_) | Effect::ListFiles(_) => Some(Capability::WorkspaceRead),
+            Effect::WriteFile(..) => Some(Capability::WorkspaceWrite),
             _ => None,
         }
     }
@@ -466,6 +423,34 @@ fn uuid_v4() -> String {
 }
 
 impl Outcome {
+    /// The outcome as a term, the way a workflow's program sees it.
+    pub fn to_term(&self) -> duet_sam::Term {
+        use duet_sam::Term;
+        match self {
+            Outcome::Nil => Term::Nil,
+            Outcome::Int(i) => Term::Int(*i),
+            Outcome::Text(s) => Term::Str(s.as_str().into()),
+            Outcome::Names(names) => {
+                Term::vector(names.iter().map(|n| Term::Str(n.as_str().into())).collect())
+            }
+            Outcome::Shell {
+                exit,
+                stdout,
+                stderr,
+            } => Term::map([
+                (Term::Keyword("exit".into()), Term::Int(*exit)),
+                (
+                    Term::Keyword("stdout".into()),
+                    Term::Str(stdout.as_str().into()),
+                ),
+                (
+                    Term::Keyword("stderr".into()),
+                    Term::Str(stderr.as_str().into()),
+                ),
+            ]),
+        }
+    }
+
     /// The outcome as a value in `ctx`'s heap.
     pub fn to_value(&self, ctx: &mut Ctx) -> Value {
         match self {
@@ -527,14 +512,8 @@ mod tests {
         let denied = authorise(&shell, &granted).unwrap_err();
         assert_eq!(denied.kind, "capability");
         assert!(denied.message.contains("--allow shell"));
-        granted.grant("shell").unwrap();
+        granted.grant(Capability::Shell);
         assert!(authorise(&shell, &granted).is_ok());
-        assert!(
-            granted
-                .grant("root")
-                .unwrap_err()
-                .contains("not a capability")
-        );
         assert!(authorise(&Effect::Now, &Capabilities::default()).is_ok());
     }
 }

@@ -21,6 +21,7 @@
 use std::collections::BTreeMap;
 
 use super::entity::{Addressee, ExternalRequest, plain};
+use super::messages::Message;
 use crate::agents::{Agent, schema};
 use crate::effects::Effect;
 use duet_sam::{Entity, Handle, Ref, Term, Turn};
@@ -36,9 +37,6 @@ pub struct Role {
 
 /// The snapshot kind of [`AgentService`].
 pub const AGENTS_KIND: &str = "duet/agents";
-
-/// The label of the message that answers one of the service's calls.
-pub const ANSWER_LABEL: &str = "%agent-answer";
 
 /// A call to the outside waiting for its answer.
 #[derive(Clone, serde::Serialize, serde::Deserialize)]
@@ -87,7 +85,7 @@ impl AgentService {
 
     /// A service restored from its snapshot data.
     pub fn restore(data: &[u8]) -> Result<Self, String> {
-        postcard::from_bytes(data).map_err(|e| format!("a damaged agent service snapshot: {e}"))
+        super::open_state(super::AGENTS_MAGIC, "the agent service's state", data)
     }
 
     /// The calls it asked the host for since last asked.
@@ -135,7 +133,7 @@ impl Entity for AgentService {
     fn snapshot(&self) -> duet_sam::EntitySnapshot {
         duet_sam::EntitySnapshot {
             kind: AGENTS_KIND.into(),
-            data: postcard::to_stdvec(self).expect("postcard encodes the agent service"),
+            data: super::seal_state(super::AGENTS_MAGIC, self),
         }
     }
 
@@ -225,29 +223,25 @@ impl Entity for AgentService {
     }
 
     fn message(&mut self, t: &mut Turn, body: Term) -> duet_sam::Result {
-        let Some([Term::Int(call), result]) = body.record_fields(ANSWER_LABEL) else {
+        let Some(Message::Answer { request, result }) = Message::parse(&body) else {
             return Ok(());
         };
-        let Some(call) = self.calls.remove(&(*call as u64)) else {
+        let Some(call) = self.calls.remove(&request) else {
             return Ok(());
         };
         let role = Term::Str(call.role.as_str().into());
-        let fields = match (result.record_fields("ok"), result.record_fields("error")) {
-            (Some([reply]), _) => vec![call.id, reply.clone(), role],
-            (_, Some([_, message])) if !call.raise => {
-                self.failures.push(match message {
-                    Term::Str(m) => m.to_string(),
-                    other => other.to_string(),
-                });
+        let fields = match result {
+            Ok(reply) => vec![call.id, reply, role],
+            Err((_, message)) if !call.raise => {
+                self.failures.push(message.to_string());
                 return Ok(());
             }
-            (_, Some([kind, message])) => vec![
+            Err((kind, message)) => vec![
                 call.id,
                 Term::Nil,
                 role,
-                Term::record("agent-error", vec![kind.clone(), message.clone()]),
+                Term::record("agent-error", vec![Term::Keyword(kind), Term::Str(message)]),
             ],
-            _ => return Ok(()),
         };
         self.respond(t, call.request, fields);
         Ok(())

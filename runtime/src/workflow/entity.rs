@@ -15,10 +15,11 @@ use serde::{Deserialize, Serialize};
 
 use super::convert::{from_term, to_pattern, to_term};
 use super::facets::Facets;
-use crate::effects::{self, Effect, Outcome};
+use super::messages::Message;
+use crate::effects::{self, Effect};
 use duet_sam::{Entity, EntitySnapshot, Handle, Ref, Term, Turn, observe};
 use duet_vm::value::{Object, Value};
-use duet_vm::{Request, Step, Vm};
+use duet_vm::{EffectOp, Request, Step, Vm};
 
 /// Something the host must do for the workflow or its agents, answered with
 /// [`ExternalRequest::answer`].
@@ -39,29 +40,6 @@ pub enum Addressee {
     Workflow,
     /// The agent service (a call to an agent or a `human` role).
     Agents,
-}
-
-impl ExternalRequest {
-    /// The message that answers this request with `result`.
-    pub fn answer(&self, result: Result<Outcome, effects::Failure>) -> Term {
-        let label = match self.to {
-            Addressee::Workflow => "%answer",
-            Addressee::Agents => super::agents::ANSWER_LABEL,
-        };
-        answer_term(label, self.id, result)
-    }
-}
-
-/// `<LABEL ID <ok OUTCOME>>` or `<LABEL ID <error KIND MESSAGE>>`.
-fn answer_term(label: &str, id: u64, result: Result<Outcome, effects::Failure>) -> Term {
-    let body = match result {
-        Ok(outcome) => Term::record("ok", vec![outcome_term(&outcome)]),
-        Err(f) => Term::record(
-            "error",
-            vec![Term::Keyword(f.kind.into()), Term::Str(f.message.into())],
-        ),
-    };
-    Term::record(label, vec![Term::Int(id as i64), body])
 }
 
 /// What a workflow shows of itself as it runs: what it printed and logged, the states it
@@ -130,7 +108,7 @@ pub const WORKFLOW_KIND: &str = "duet/workflow";
 impl AwaitObserver {
     /// An observer restored from its snapshot data.
     pub fn restore(data: &[u8]) -> Result<Self, String> {
-        postcard::from_bytes(data).map_err(|e| format!("a damaged await observer: {e}"))
+        super::open_state(super::OBSERVER_MAGIC, "an await observer's state", data)
     }
 }
 
@@ -138,7 +116,7 @@ impl Entity for AwaitObserver {
     fn snapshot(&self) -> EntitySnapshot {
         EntitySnapshot {
             kind: AWAIT_KIND.into(),
-            data: postcard::to_stdvec(self).expect("postcard encodes the observer"),
+            data: super::seal_state(super::OBSERVER_MAGIC, self),
         }
     }
 
@@ -147,10 +125,11 @@ impl Entity for AwaitObserver {
             .as_seq()
             .and_then(|caps| caps.first().cloned())
             .unwrap_or(Term::Nil);
-        t.message(
-            &self.workflow,
-            Term::record("%matched", vec![Term::Int(self.id as i64), whole]),
-        );
+        let matched = Message::Matched {
+            wait: self.id,
+            whole,
+        };
+        t.message(&self.workflow, matched.to_term());
         Ok(())
     }
 }
@@ -182,7 +161,7 @@ pub const HANDLER_KIND: &str = "duet/handler";
 impl HandlerObserver {
     /// An observer restored from its snapshot data.
     pub fn restore(data: &[u8]) -> Result<Self, String> {
-        postcard::from_bytes(data).map_err(|e| format!("a damaged handler observer: {e}"))
+        super::open_state(super::OBSERVER_MAGIC, "a handler observer's state", data)
     }
 
     fn forward(&self, t: &mut Turn, event: &str, captures: &Term) {
@@ -190,17 +169,12 @@ impl HandlerObserver {
             .as_seq()
             .and_then(|c| c.first().cloned())
             .unwrap_or(Term::Nil);
-        t.message(
-            &self.workflow,
-            Term::record(
-                "%event",
-                vec![
-                    Term::Int(self.id as i64),
-                    Term::Keyword(event.into()),
-                    whole,
-                ],
-            ),
-        );
+        let event = Message::Event {
+            handler: self.id,
+            event: event.into(),
+            value: whole,
+        };
+        t.message(&self.workflow, event.to_term());
     }
 }
 
@@ -226,7 +200,7 @@ impl Entity for HandlerObserver {
     fn snapshot(&self) -> EntitySnapshot {
         EntitySnapshot {
             kind: HANDLER_KIND.into(),
-            data: postcard::to_stdvec(self).expect("postcard encodes the observer"),
+            data: super::seal_state(super::OBSERVER_MAGIC, self),
         }
     }
 }
@@ -369,7 +343,7 @@ impl WorkflowEntity {
     /// A workflow restored from its snapshot data, running `program`.
     pub fn restore(program: duet_lang::ir::Program, data: &[u8]) -> Result<Self, String> {
         let saved: SavedWorkflow =
-            postcard::from_bytes(data).map_err(|e| format!("a damaged workflow snapshot: {e}"))?;
+            super::open_state(super::WORKFLOW_MAGIC, "the workflow's state", data)?;
         let vm = Vm::restore(program, &saved.machine).map_err(|e| e.to_string())?;
         Ok(WorkflowEntity { vm, d: saved.data })
     }
@@ -396,12 +370,6 @@ impl WorkflowEntity {
             .states
             .get(self.d.state)
             .map_or("?", |(n, _)| n.as_str())
-    }
-
-    /// The message that fixes the deadline of timer request `id` (a `sleep`), so that after
-    /// a restart it fires at its original time.
-    pub fn deadline(id: u64, at: i64) -> Term {
-        Term::record("%deadline", vec![Term::Int(id as i64), Term::Int(at)])
     }
 
     fn enter(&mut self, state: usize) {
@@ -627,11 +595,14 @@ impl WorkflowEntity {
                 self.d.output.push(Output::Log(text.clone()));
                 Some(Ok(Value::Nil))
             }
-            Request::Effect { name, args } if name == "assert" || name == "send!" => {
+            Request::Effect {
+                op: op @ (EffectOp::Assert | EffectOp::Send),
+                args,
+            } => {
                 let facet = self.facet_of(f);
                 let ctx = &mut self.vm.machine.ctx;
                 Some(match to_term(ctx, args[0]) {
-                    Ok(term) if name == "assert" => {
+                    Ok(term) if *op == EffectOp::Assert => {
                         self.d
                             .output
                             .extend(Self::asked(&self.d.workflow.roles, &term));
@@ -649,11 +620,14 @@ impl WorkflowEntity {
                         Ok(Value::Nil)
                     }
                     Err(why) => {
-                        Err(ctx.error_value("type", format!("`{name}`: {why}"), Value::Nil))
+                        Err(ctx.error_value("type", format!("`{}`: {why}", op.name()), Value::Nil))
                     }
                 })
             }
-            Request::Effect { name, args } if name == "retract" => {
+            Request::Effect {
+                op: EffectOp::Retract,
+                args,
+            } => {
                 let ctx = &mut self.vm.machine.ctx;
                 let id = match args[0] {
                     Value::Obj(r) => match ctx.heap.get(r) {
@@ -818,7 +792,10 @@ impl WorkflowEntity {
                 Ok(()) => Next::Wait,
                 Err(e) => Next::Continue(Some(Err(e))),
             },
-            Request::Effect { name, args } if name == "stop" => {
+            Request::Effect {
+                op: EffectOp::Stop,
+                args,
+            } => {
                 let ctx = &mut self.vm.machine.ctx;
                 let facet =
                     to_term(ctx, args[0])
@@ -845,13 +822,16 @@ impl WorkflowEntity {
                     Next::Continue(Some(Ok(Value::Nil)))
                 }
             }
-            Request::Effect { name, args } if name == "prompt" => match self.prompt(t, f, &args) {
+            Request::Effect {
+                op: EffectOp::Prompt,
+                args,
+            } => match self.prompt(t, f, &args) {
                 Ok(()) => Next::Wait,
                 Err(e) => Next::Continue(Some(Err(e))),
             },
-            Request::Effect { name, args } => {
+            Request::Effect { op, args } => {
                 let ctx = &mut self.vm.machine.ctx;
-                let failure = match Effect::parse(ctx, &name, &args) {
+                let failure = match Effect::parse(ctx, op, &args) {
                     Some(Ok(effect)) => match effects::authorise(&effect, &self.d.capabilities) {
                         Ok(()) => {
                             let id = self.d.next_id;
@@ -867,13 +847,13 @@ impl WorkflowEntity {
                         Err(failure) => failure,
                     },
                     Some(Err(failure)) => failure,
-                    None => effects::Failure {
-                        kind: "effect",
-                        message: format!("`{name}` is not available in workflow runs yet"),
-                    },
+                    None => effects::Failure::new(
+                        "effect",
+                        format!("`{}` is not available in workflow runs yet", op.name()),
+                    ),
                 };
                 Next::Continue(Some(Err(ctx.error_value(
-                    failure.kind,
+                    &failure.kind,
                     failure.message,
                     Value::Nil,
                 ))))
@@ -1003,7 +983,7 @@ impl WorkflowEntity {
         let timeout = timeout
             .map(|v| effects::millis(ctx, "await :timeout", v))
             .transpose()
-            .map_err(|f| ctx.error_value(f.kind, f.message, Value::Nil))?;
+            .map_err(|f| ctx.error_value(&f.kind, f.message, Value::Nil))?;
         let sam_pattern = to_pattern(ctx, &program.patterns[pattern as usize], args)
             .map_err(|why| ctx.error_value("type", format!("`await`: {why}"), Value::Nil))?;
         self.observe(t, fiber, sam_pattern, None, timeout);
@@ -1094,7 +1074,7 @@ impl WorkflowEntity {
                 "timeout" => {
                     timeout = Some(
                         effects::millis(ctx, "prompt :timeout", value)
-                            .map_err(|f| ctx.error_value(f.kind, f.message, Value::Nil))?,
+                            .map_err(|f| ctx.error_value(&f.kind, f.message, Value::Nil))?,
                     )
                 }
                 "schema" => {
@@ -1171,7 +1151,7 @@ impl WorkflowEntity {
     }
 
     /// The traffic record of `term`, when it is an agent's response.
-    fn answered(term: &Term) -> Option<Output> {
+    fn answered_output(term: &Term) -> Option<Output> {
         let fields = term.record_fields("agent-response")?;
         let failure = fields
             .get(3)
@@ -1221,7 +1201,7 @@ impl Entity for WorkflowEntity {
         };
         EntitySnapshot {
             kind: WORKFLOW_KIND.into(),
-            data: postcard::to_stdvec(&saved).expect("postcard encodes the workflow"),
+            data: super::seal_state(super::WORKFLOW_MAGIC, &saved),
         }
     }
 
@@ -1229,97 +1209,123 @@ impl Entity for WorkflowEntity {
         if self.d.ending.is_some() {
             return Ok(());
         }
-        if let Some([Term::Ref(me)]) = body.record_fields("%start") {
-            if self.d.me.is_none() {
-                self.start(t, *me);
-            }
-        } else if let Some([Term::Int(id), whole]) = body.record_fields("%matched") {
-            let Some(wait) = self.end_wait(t, *id as u64) else {
-                return Ok(());
-            };
-            self.d.output.extend(Self::answered(whole));
-            let ctx = &mut self.vm.machine.ctx;
-            let value = match wait.prompt {
-                Some((_, field)) => {
-                    let fields = match whole {
-                        Term::Record(r) => r.fields.as_slice(),
-                        _ => &[],
-                    };
-                    // A failed call's response carries `<agent-error KIND MESSAGE>`.
-                    let failed = fields
-                        .iter()
-                        .find_map(|f| match f.record_fields("agent-error") {
-                            Some([Term::Keyword(kind), Term::Str(message)]) => {
-                                Some((kind.clone(), message.clone()))
-                            }
-                            _ => None,
-                        });
-                    let reply = fields.get(field).unwrap_or(&Term::Nil);
-                    match (failed, &wait.schema) {
-                        (Some((kind, message)), _) => {
-                            Err(ctx.error_value(&kind, message.to_string(), Value::Nil))
-                        }
-                        (None, Some(schema)) => checked_reply(reply, schema, fields.get(2))
-                            .map(|json| from_term(ctx, &json))
-                            .map_err(|why| ctx.error_value("agent", why, Value::Nil)),
-                        (None, None) => Ok(from_term(ctx, reply)),
-                    }
+        match Message::parse(&body) {
+            Some(Message::Start(me)) if self.d.me.is_none() => self.start(t, me),
+            Some(Message::Matched { wait, whole }) => self.matched(t, wait, &whole),
+            Some(Message::Event {
+                handler,
+                event,
+                value,
+            }) => self.handle_event(t, handler, &event, &value),
+            Some(Message::Deadline { timer, at }) => {
+                if let Some((_, effect)) = self.d.external.get_mut(&timer) {
+                    *effect = Effect::SleepUntil(at);
                 }
-                None => Ok(from_term(ctx, whole)),
-            };
-            self.drive(t, wait.fiber, Some(value));
-        } else if let Some([Term::Int(id), Term::Keyword(event), value]) =
-            body.record_fields("%event")
-        {
-            let Some(installed) = self.d.handlers.get(&(*id as u64)) else {
-                return Ok(());
-            };
-            if *installed.event != **event {
-                return Ok(());
             }
-            let closure = installed.closure;
-            let fiber = self.alloc_fiber();
-            self.d.handler_fibers.insert(fiber);
-            let argument = from_term(&mut self.vm.machine.ctx, value);
-            let _ = self.vm.call(fiber, closure, &[argument]);
-            self.drive(t, fiber, None);
-        } else if let Some([Term::Int(id), Term::Int(at)]) = body.record_fields("%deadline") {
-            if let Some((_, effect)) = self.d.external.get_mut(&(*id as u64)) {
-                *effect = Effect::SleepUntil(*at);
+            Some(Message::Answer { request, .. }) if self.d.timers.contains_key(&request) => {
+                self.timed_out(t, request)
             }
-        } else if let Some([Term::Int(id), _]) = body.record_fields("%answer")
-            && let Some(&wait) = self.d.timers.get(&(*id as u64))
-        {
-            // A `:timeout` ran out before its wait matched.
-            let Some(wait) = self.end_wait(t, wait) else {
-                return Ok(());
-            };
-            let ctx = &mut self.vm.machine.ctx;
-            let resume = match wait.prompt {
-                // `prompt` has no reply to give, so it raises.
-                Some(_) => Err(ctx.error_value(
-                    "timeout",
-                    "the agent did not answer within the prompt's `:timeout`",
-                    Value::Nil,
-                )),
-                None => Ok(Value::Nil),
-            };
-            self.drive(t, wait.fiber, Some(resume));
-        } else if let Some([Term::Int(id), result]) = body.record_fields("%answer") {
-            let Some((fiber, _)) = self.d.external.remove(&(*id as u64)) else {
-                return Ok(());
-            };
-            let ctx = &mut self.vm.machine.ctx;
-            let resume = match (result.record_fields("ok"), result.record_fields("error")) {
-                (Some([outcome]), _) => Ok(from_term(ctx, outcome)),
-                (_, Some([Term::Keyword(kind), Term::Str(message)])) => {
-                    Err(ctx.error_value(kind, message.to_string(), Value::Nil))
-                }
-                _ => Err(ctx.error_value("internal", "a malformed effect answer", Value::Nil)),
-            };
-            self.drive(t, fiber, Some(resume));
+            Some(Message::Answer { request, result }) => self.answered(t, request, result),
+            _ => {}
         }
         Ok(())
+    }
+}
+
+impl WorkflowEntity {
+    /// Wait `id` matched `whole`: its fiber continues with the match (for a `prompt`, the
+    /// reply, checked against its schema; a failed call raises).
+    fn matched(&mut self, t: &mut Turn, id: u64, whole: &Term) {
+        let Some(wait) = self.end_wait(t, id) else {
+            return;
+        };
+        self.d.output.extend(Self::answered_output(whole));
+        let ctx = &mut self.vm.machine.ctx;
+        let value = match wait.prompt {
+            Some((_, field)) => {
+                let fields = match whole {
+                    Term::Record(r) => r.fields.as_slice(),
+                    _ => &[],
+                };
+                // A failed call's response carries `<agent-error KIND MESSAGE>`.
+                let failed = fields
+                    .iter()
+                    .find_map(|f| match f.record_fields("agent-error") {
+                        Some([Term::Keyword(kind), Term::Str(message)]) => {
+                            Some((kind.clone(), message.clone()))
+                        }
+                        _ => None,
+                    });
+                let reply = fields.get(field).unwrap_or(&Term::Nil);
+                match (failed, &wait.schema) {
+                    (Some((kind, message)), _) => {
+                        Err(ctx.error_value(&kind, message.to_string(), Value::Nil))
+                    }
+                    (None, Some(schema)) => checked_reply(reply, schema, fields.get(2))
+                        .map(|json| from_term(ctx, &json))
+                        .map_err(|why| ctx.error_value("agent", why, Value::Nil)),
+                    (None, None) => Ok(from_term(ctx, reply)),
+                }
+            }
+            None => Ok(from_term(ctx, whole)),
+        };
+        self.drive(t, wait.fiber, Some(value));
+    }
+
+    /// Handler `id`'s pattern saw `event` with `value`: the handler runs on a fiber of its
+    /// own.
+    fn handle_event(&mut self, t: &mut Turn, id: u64, event: &str, value: &Term) {
+        let Some(installed) = self.d.handlers.get(&id) else {
+            return;
+        };
+        if *installed.event != *event {
+            return;
+        }
+        let closure = installed.closure;
+        let fiber = self.alloc_fiber();
+        self.d.handler_fibers.insert(fiber);
+        let argument = from_term(&mut self.vm.machine.ctx, value);
+        let _ = self.vm.call(fiber, closure, &[argument]);
+        self.drive(t, fiber, None);
+    }
+
+    /// The timer of a wait with a `:timeout` ran out before the wait matched.
+    fn timed_out(&mut self, t: &mut Turn, timer: u64) {
+        let Some(wait) = self.d.timers.get(&timer).copied() else {
+            return;
+        };
+        let Some(wait) = self.end_wait(t, wait) else {
+            return;
+        };
+        let ctx = &mut self.vm.machine.ctx;
+        let resume = match wait.prompt {
+            // `prompt` has no reply to give, so it raises.
+            Some(_) => Err(ctx.error_value(
+                "timeout",
+                "the agent did not answer within the prompt's `:timeout`",
+                Value::Nil,
+            )),
+            None => Ok(Value::Nil),
+        };
+        self.drive(t, wait.fiber, Some(resume));
+    }
+
+    /// External request `id` was answered: the fiber that asked continues.
+    fn answered(
+        &mut self,
+        t: &mut Turn,
+        id: u64,
+        result: Result<Term, (std::sync::Arc<str>, std::sync::Arc<str>)>,
+    ) {
+        let Some((fiber, _)) = self.d.external.remove(&id) else {
+            return;
+        };
+        let ctx = &mut self.vm.machine.ctx;
+        let resume = match result {
+            Ok(outcome) => Ok(from_term(ctx, &outcome)),
+            Err((kind, message)) => Err(ctx.error_value(&kind, message.to_string(), Value::Nil)),
+        };
+        self.drive(t, fiber, Some(resume));
     }
 }
 
@@ -1338,31 +1344,4 @@ fn checked_reply(reply: &Term, schema: &str, role: Option<&Term>) -> Result<Term
         .map_err(|why| {
             format!("the agent of role `{role}` did not answer as the `:schema` asks: {why}")
         })
-}
-
-/// An effect's outcome as a term, the way the program sees it.
-fn outcome_term(outcome: &Outcome) -> Term {
-    match outcome {
-        Outcome::Nil => Term::Nil,
-        Outcome::Int(i) => Term::Int(*i),
-        Outcome::Text(s) => Term::Str(s.as_str().into()),
-        Outcome::Names(names) => {
-            Term::vector(names.iter().map(|n| Term::Str(n.as_str().into())).collect())
-        }
-        Outcome::Shell {
-            exit,
-            stdout,
-            stderr,
-        } => Term::map([
-            (Term::Keyword("exit".into()), Term::Int(*exit)),
-            (
-                Term::Keyword("stdout".into()),
-                Term::Str(stdout.as_str().into()),
-            ),
-            (
-                Term::Keyword("stderr".into()),
-                Term::Str(stderr.as_str().into()),
-            ),
-        ]),
-    }
 }

@@ -1,29 +1,22 @@
-//! Driving a workflow run: the system of actors (a dataspace, the agent service, the
-//! workflow) and the steps a host takes with it — settle the system, perform the external
-//! effects the workflow asked for, deliver each result as a message — plus snapshots of the
-//! whole run so a durable host can journal it and continue after a restart.
+//! A workflow run as a system of actors — a dataspace, the agent service, the workflow — and
+//! the steps the durable engine takes with it: settle the system, collect the effects it
+//! asked for, deliver each journaled [`TurnInput`], and snapshot the whole run as bytes.
 
 use duet_lang::compile::CompiledWorkflow;
 use duet_lang::ir::Program;
 use serde::{Deserialize, Serialize};
 
-use super::agents::{AGENTS_KIND, ANSWER_LABEL, AgentService, Role};
+use super::agents::{AGENTS_KIND, AgentService, Role};
 use super::entity::{
-    AWAIT_KIND, AwaitObserver, Ending, ExternalRequest, HANDLER_KIND, HandlerObserver, Output,
-    WORKFLOW_KIND, WorkflowEntity,
+    AWAIT_KIND, Addressee, AwaitObserver, Ending, ExternalRequest, HANDLER_KIND, HandlerObserver,
+    Output, WORKFLOW_KIND, WorkflowEntity,
 };
-use crate::effects::{self, Capabilities, Workspace};
-use duet_sam::{Dataspace, Entity, Event, Pattern, Ref, SkeletonIndex, System, Term, observe};
+use super::input::TurnInput;
+use super::messages::Message;
+use crate::effects::{Capabilities, Outcome};
+use duet_lang::envelope;
+use duet_sam::{Dataspace, Entity, Event, Pattern, Ref, SkeletonIndex, System, observe};
 use duet_vm::Vm;
-
-/// How a run stopped.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Stop {
-    /// The workflow ended.
-    Ended(Ending),
-    /// It waits for something nothing in this process will provide.
-    Waiting(String),
-}
 
 /// What settling the system produced.
 #[derive(Debug, Default)]
@@ -36,12 +29,17 @@ pub struct Progress {
     pub ending: Option<Ending>,
 }
 
-/// A workflow run.
-pub struct Run {
+/// A workflow run: its system of actors, and where its two entities are.
+pub struct WorkflowRun {
     system: System,
     workflow: Ref,
     agents: Ref,
 }
+
+/// Magic bytes of a run's whole state.
+pub const MAGIC: [u8; 4] = *b"DURS";
+/// The run state format this build writes and reads.
+pub const VERSION: u16 = 1;
 
 /// A run's whole state, as bytes for a snapshot.
 #[derive(Serialize, Deserialize)]
@@ -51,14 +49,14 @@ struct SavedRun {
     agents: Ref,
 }
 
-impl Run {
+impl WorkflowRun {
     /// Builds the system and queues the workflow's start.
     pub fn start(
         vm: Vm,
         workflow: CompiledWorkflow,
         roles: Vec<Role>,
         capabilities: Capabilities,
-    ) -> Run {
+    ) -> WorkflowRun {
         let mut system = System::new();
         system.set_logging(false);
         let ds_actor = system.spawn(|t| {
@@ -85,10 +83,10 @@ impl Run {
             t.prevent_inert_check();
             let me = t.create(entity);
             // The workflow starts in a turn of its own, knowing its own reference.
-            t.message(&me, Term::record("%start", vec![Term::Ref(me)]));
+            t.message(&me, Message::Start(me).to_term());
             Ok(())
         });
-        Run {
+        WorkflowRun {
             system,
             workflow: Ref {
                 actor: wf_actor,
@@ -108,13 +106,13 @@ impl Run {
             workflow: self.workflow,
             agents: self.agents,
         };
-        postcard::to_stdvec(&saved).expect("postcard encodes a run")
+        envelope::seal(MAGIC, VERSION, &saved)
     }
 
     /// A run continuing from a snapshot, running `program`.
-    pub fn restore(program: &Program, bytes: &[u8]) -> Result<Run, String> {
-        let saved: SavedRun =
-            postcard::from_bytes(bytes).map_err(|e| format!("a damaged run snapshot: {e}"))?;
+    pub fn restore(program: &Program, bytes: &[u8]) -> Result<WorkflowRun, String> {
+        let saved: SavedRun = envelope::open_current(MAGIC, VERSION, bytes)
+            .map_err(|e| format!("the run's saved state is {e}"))?;
         let mut failure = None;
         let mut system = System::restore_bytes(&saved.system, |_, snapshot| {
             let restored: Result<Box<dyn Entity>, String> =
@@ -139,7 +137,7 @@ impl Run {
         })
         .map_err(|e| failure.clone().unwrap_or(e))?;
         system.set_logging(false);
-        Ok(Run {
+        Ok(WorkflowRun {
             system,
             workflow: saved.workflow,
             agents: saved.agents,
@@ -171,14 +169,31 @@ impl Run {
         progress
     }
 
-    /// Delivers an input (an effect's answer) to the entity that asked for it;
-    /// [`Run::settle`] runs it.
-    pub fn deliver(&mut self, body: Term) {
-        let to = match body.record_fields(ANSWER_LABEL) {
-            Some(_) => self.agents,
-            None => self.workflow,
+    /// Delivers a turn's input to the entity it is for; [`WorkflowRun::settle`] runs it.
+    pub fn deliver(&mut self, input: &TurnInput) {
+        let (to, message) = match input {
+            TurnInput::Effect { to, id, result } => (*to, Message::answer(*id, result)),
+            TurnInput::Person { to, id, text } => {
+                (*to, Message::answer(*id, &Ok(Outcome::Text(text.clone()))))
+            }
+            TurnInput::Deadline { id, at } => (
+                Addressee::Workflow,
+                Message::Deadline {
+                    timer: *id,
+                    at: *at,
+                },
+            ),
         };
-        self.system.send(to, Event::Message { body });
+        let entity = match to {
+            Addressee::Workflow => self.workflow,
+            Addressee::Agents => self.agents,
+        };
+        self.system.send(
+            entity,
+            Event::Message {
+                body: message.to_term(),
+            },
+        );
     }
 
     /// The effects the workflow and its agents asked for and have not had answered.
@@ -218,27 +233,5 @@ impl Run {
         self.system
             .entity::<WorkflowEntity>(&self.workflow)
             .map_or("?".to_string(), |w| w.state_name().to_string())
-    }
-
-    /// Runs to the end in memory, performing effects in `workspace` as they come.
-    pub fn drive(&mut self, workspace: &Workspace, print: &mut dyn FnMut(&Output)) -> Stop {
-        let mut pending: Vec<ExternalRequest> = Vec::new();
-        loop {
-            let progress = self.settle();
-            progress.outputs.iter().for_each(&mut *print);
-            if let Some(ending) = progress.ending {
-                return Stop::Ended(ending);
-            }
-            pending.extend(progress.requests);
-            if pending.is_empty() {
-                return Stop::Waiting(self.waiting_reason());
-            }
-            let request = pending.remove(0);
-            if !self.wants(&request) {
-                continue;
-            }
-            let result = effects::perform_blocking(&request.effect, workspace);
-            self.deliver(request.answer(result));
-        }
     }
 }

@@ -341,6 +341,9 @@ fn describe(damage: &Damage) -> String {
         Damage::Envelope(EnvelopeError::NewerVersion { supported, found }) => format!(
             "was written by a newer duet (format version {found}; this build reads up to {supported})"
         ),
+        Damage::Envelope(EnvelopeError::OlderVersion { supported, found }) => format!(
+            "was written by an earlier duet (format version {found}; this build reads {supported})"
+        ),
         Damage::Envelope(EnvelopeError::Truncated { expected, found }) => {
             format!("is damaged: truncated (expected {expected} bytes, found {found})")
         }

@@ -30,7 +30,7 @@ pub struct NewTurn {
 
 /// A turn read back.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Turn {
+pub struct JournaledTurn {
     /// Its number on the branch it was read through (the first turn is 1).
     pub turn: u64,
     /// When it committed (caller's clock).
@@ -41,9 +41,9 @@ pub struct Turn {
     pub state_digest: [u8; 32],
 }
 
-impl From<TurnRecord> for Turn {
-    fn from(record: TurnRecord) -> Turn {
-        Turn {
+impl From<TurnRecord> for JournaledTurn {
+    fn from(record: TurnRecord) -> JournaledTurn {
+        JournaledTurn {
             turn: record.turn,
             at: record.at,
             payload: record.payload,
@@ -57,7 +57,7 @@ impl From<TurnRecord> for Turn {
 #[derive(Debug)]
 pub struct PartialRead {
     /// Every turn before the problem, in order.
-    pub turns: Vec<Turn>,
+    pub turns: Vec<JournaledTurn>,
     /// What stopped the read (boxed to keep results small).
     pub error: Box<StoreError>,
 }
@@ -140,7 +140,7 @@ impl Store {
         run: RunId,
         branch: &str,
         from: u64,
-    ) -> std::result::Result<Vec<Turn>, PartialRead> {
+    ) -> std::result::Result<Vec<JournaledTurn>, PartialRead> {
         let mut turns = Vec::new();
         match self.read_turns_into(run, branch, from, &mut turns) {
             Ok(()) => Ok(turns),
@@ -156,7 +156,7 @@ impl Store {
         run: RunId,
         branch: &str,
         from: u64,
-        out: &mut Vec<Turn>,
+        out: &mut Vec<JournaledTurn>,
     ) -> Result<()> {
         let pieces = self.pieces(run, branch)?;
         let mut expected = from.max(1);
@@ -189,7 +189,7 @@ impl Store {
     }
 
     /// One turn of `branch`.
-    pub fn turn(&self, run: RunId, branch: &str, number: u64) -> Result<Turn> {
+    pub fn turn(&self, run: RunId, branch: &str, number: u64) -> Result<JournaledTurn> {
         let pieces = self.pieces(run, branch)?;
         let own = pieces.last().copied();
         let holder = pieces
@@ -218,7 +218,13 @@ impl Store {
         })
     }
 
-    fn decode_turn(&self, run: RunId, branch: &str, number: u64, bytes: &[u8]) -> Result<Turn> {
+    fn decode_turn(
+        &self,
+        run: RunId,
+        branch: &str,
+        number: u64,
+        bytes: &[u8],
+    ) -> Result<JournaledTurn> {
         let location = || Location::Turn {
             run,
             branch: branch.to_string(),

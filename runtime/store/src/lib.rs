@@ -45,10 +45,10 @@ pub use blobs::BlobHash;
 pub use branches::{BackOutcome, Branch, ForkPoint, Origin};
 pub use commit::{CommitStats, Durability};
 pub use error::{Damage, Location, Result, StoreError};
-pub use journal::{NewTurn, PartialRead, Turn};
+pub use journal::{JournaledTurn, NewTurn, PartialRead};
 pub use lock::holder;
 pub use raw::RawKind;
-pub use runs::{MAIN, NewRun, Run, RunId, Status};
+pub use runs::{MAIN, NewRun, RunId, Status, StoredRun};
 pub use snapshots::Snapshot;
 
 use commit::GroupCommit;

@@ -89,7 +89,7 @@ pub struct NewRun {
 
 /// A run as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Run {
+pub struct StoredRun {
     /// Its id.
     pub id: RunId,
     /// The workflow's name.
@@ -107,9 +107,9 @@ pub struct Run {
     pub current_branch: String,
 }
 
-impl Run {
-    fn from_record(id: RunId, record: RunRecord) -> Run {
-        Run {
+impl StoredRun {
+    fn from_record(id: RunId, record: RunRecord) -> StoredRun {
+        StoredRun {
             id,
             workflow: record.workflow,
             program_hash: record.program_hash,
@@ -127,7 +127,7 @@ pub const MAIN: &str = "main";
 impl Store {
     /// Creates a run with its branch `main` (no turns yet), status [`Status::Running`].
     /// Durable when it returns.
-    pub fn create_run(&self, new: NewRun) -> Result<Run> {
+    pub fn create_run(&self, new: NewRun) -> Result<StoredRun> {
         let guard = self.write_lock();
         let ks = &self.inner.ks;
         let meta_bytes = self
@@ -180,16 +180,16 @@ impl Store {
             records::seal(NAME_MAGIC, NAME_VERSION, &NameRecord { segment: 0 }),
         );
         self.commit(guard, batch)?;
-        Ok(Run::from_record(id, record))
+        Ok(StoredRun::from_record(id, record))
     }
 
     /// One run.
-    pub fn run(&self, id: RunId) -> Result<Run> {
-        Ok(Run::from_record(id, self.run_record(id)?))
+    pub fn run(&self, id: RunId) -> Result<StoredRun> {
+        Ok(StoredRun::from_record(id, self.run_record(id)?))
     }
 
     /// Every run, oldest first. A damaged run record is an error naming the run.
-    pub fn runs(&self) -> Result<Vec<Run>> {
+    pub fn runs(&self) -> Result<Vec<StoredRun>> {
         let mut out = Vec::new();
         for guard in self.inner.ks.runs.iter() {
             let (key, value) = guard
@@ -203,13 +203,13 @@ impl Store {
             let id = RunId(number);
             let record: RunRecord =
                 self.decode(RUN_MAGIC, RUN_VERSION, &value, || Location::Run(id))?;
-            out.push(Run::from_record(id, record));
+            out.push(StoredRun::from_record(id, record));
         }
         Ok(out)
     }
 
     /// Sets a run's status; `at` becomes its `updated_at`. Durable when it returns.
-    pub fn set_status(&self, id: RunId, status: Status, at: u64) -> Result<Run> {
+    pub fn set_status(&self, id: RunId, status: Status, at: u64) -> Result<StoredRun> {
         self.update_run(id, at, |record| {
             record.status = status;
             Ok(())
@@ -217,7 +217,7 @@ impl Store {
     }
 
     /// Makes `branch` the run's current branch. Durable when it returns.
-    pub fn set_current_branch(&self, id: RunId, branch: &str, at: u64) -> Result<Run> {
+    pub fn set_current_branch(&self, id: RunId, branch: &str, at: u64) -> Result<StoredRun> {
         // Check the name outside the closure so the error names what is missing.
         self.segment_of(id, branch)?;
         self.update_run(id, at, |record| {
@@ -231,7 +231,7 @@ impl Store {
         id: RunId,
         at: u64,
         change: impl FnOnce(&mut RunRecord) -> Result<()>,
-    ) -> Result<Run> {
+    ) -> Result<StoredRun> {
         let guard = self.write_lock();
         let mut record = self.run_record(id)?;
         change(&mut record)?;
@@ -243,7 +243,7 @@ impl Store {
             records::seal(RUN_MAGIC, RUN_VERSION, &record),
         );
         self.commit(guard, batch)?;
-        Ok(Run::from_record(id, record))
+        Ok(StoredRun::from_record(id, record))
     }
 
     pub(crate) fn run_record(&self, id: RunId) -> Result<RunRecord> {

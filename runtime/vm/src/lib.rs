@@ -27,6 +27,8 @@ pub use ctx::{Ctx, Cx, Flow, Outcome};
 pub use pattern::{bind, matches};
 pub use run::request_values;
 
+pub use builtins::effects::EffectOp;
+
 use crate::builtins::Linked;
 use crate::value::Value;
 
@@ -42,10 +44,10 @@ pub enum Request {
     Print(String),
     /// Write a line to the run's log.
     Log(String),
-    /// An effect performed by the runtime: the builtin's name and its arguments.
+    /// An effect performed by the runtime: which builtin, and its arguments.
     Effect {
         /// The builtin, e.g. `prompt`, `shell`, `sleep`, `now`.
-        name: String,
+        op: EffectOp,
         /// Its arguments, keyword options included.
         args: Vec<Value>,
     },

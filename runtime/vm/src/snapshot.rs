@@ -13,7 +13,7 @@ use crate::{Machine, Request, Vm};
 /// Magic bytes of a VM snapshot.
 pub const MAGIC: [u8; 4] = *b"DUSN";
 /// The snapshot format version this build writes and the newest it reads.
-pub const VERSION: u16 = 1;
+pub const VERSION: u16 = 2;
 
 #[derive(Serialize, Deserialize)]
 struct Snapshot {
@@ -66,8 +66,9 @@ impl Vm {
 
     /// A VM continuing exactly where the snapshot was taken, running `program`.
     pub fn restore(program: Program, bytes: &[u8]) -> Result<Vm, SnapshotError> {
-        let (_, snapshot): (u16, Snapshot) =
-            envelope::open(MAGIC, VERSION, bytes).map_err(SnapshotError::Envelope)?;
+        // Version 2: effects are typed (`EffectOp`), not names.
+        let snapshot: Snapshot =
+            envelope::open_current(MAGIC, VERSION, bytes).map_err(SnapshotError::Envelope)?;
         let expected = program.hash();
         if snapshot.program != expected {
             return Err(SnapshotError::WrongProgram {

@@ -2,6 +2,8 @@
 //! performs it (a script prints; a workflow run journals the result first) and resumes the
 //! fiber with the result.
 
+use serde::{Deserialize, Serialize};
+
 use crate::print;
 use crate::value::Value;
 use crate::{Cx, Flow, Outcome, Request};
@@ -30,13 +32,72 @@ pub fn log(cx: &mut Cx, args: &[Value]) -> Outcome {
     Err(Flow::Request(Request::Log(joined(cx, args))))
 }
 
+/// The builtins that leave the VM as [`Request::Effect`]: whoever runs the VM performs them
+/// (a workflow's interpreter, or a script's session) and resumes the fiber with the result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum EffectOp {
+    /// `(ask-user QUESTION :options […])`
+    AskUser,
+    /// `(assert VALUE)`
+    Assert,
+    /// `(list-files DIR)`
+    ListFiles,
+    /// `(now)`
+    Now,
+    /// `(prompt ROLE TEXT …)`
+    Prompt,
+    /// `(random-int N)`
+    RandomInt,
+    /// `(read-file PATH)`
+    ReadFile,
+    /// `(retract HANDLE)`
+    Retract,
+    /// `(send! VALUE)`
+    Send,
+    /// `(shell COMMAND …)`
+    Shell,
+    /// `(sleep DURATION)`
+    Sleep,
+    /// `(sleep-until MILLIS)`
+    SleepUntil,
+    /// `(stop FACET)`
+    Stop,
+    /// `(uuid)`
+    Uuid,
+    /// `(write-file PATH TEXT)`
+    WriteFile,
+}
+
+impl EffectOp {
+    /// The builtin's name, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            EffectOp::AskUser => "ask-user",
+            EffectOp::Assert => "assert",
+            EffectOp::ListFiles => "list-files",
+            EffectOp::Now => "now",
+            EffectOp::Prompt => "prompt",
+            EffectOp::RandomInt => "random-int",
+            EffectOp::ReadFile => "read-file",
+            EffectOp::Retract => "retract",
+            EffectOp::Send => "send!",
+            EffectOp::Shell => "shell",
+            EffectOp::Sleep => "sleep",
+            EffectOp::SleepUntil => "sleep-until",
+            EffectOp::Stop => "stop",
+            EffectOp::Uuid => "uuid",
+            EffectOp::WriteFile => "write-file",
+        }
+    }
+}
+
 macro_rules! effects {
-    ($($name:ident = $text:literal;)*) => {
+    ($($name:ident = $op:ident;)*) => {
         $(
-            #[doc = concat!("`(", $text, " …)`: performed by the runtime.")]
+            #[doc = concat!("`", stringify!($op), "`: performed by whoever runs the VM.")]
             pub fn $name(_cx: &mut Cx, args: &[Value]) -> Outcome {
                 Err(Flow::Request(Request::Effect {
-                    name: $text.to_string(),
+                    op: EffectOp::$op,
                     args: args.to_vec(),
                 }))
             }
@@ -45,19 +106,19 @@ macro_rules! effects {
 }
 
 effects! {
-    ask_user = "ask-user";
-    assert = "assert";
-    list_files = "list-files";
-    now = "now";
-    prompt = "prompt";
-    random_int = "random-int";
-    read_file = "read-file";
-    retract = "retract";
-    send = "send!";
-    shell = "shell";
-    sleep = "sleep";
-    sleep_until = "sleep-until";
-    stop = "stop";
-    uuid = "uuid";
-    write_file = "write-file";
+    ask_user = AskUser;
+    assert = Assert;
+    list_files = ListFiles;
+    now = Now;
+    prompt = Prompt;
+    random_int = RandomInt;
+    read_file = ReadFile;
+    retract = Retract;
+    send = Send;
+    shell = Shell;
+    sleep = Sleep;
+    sleep_until = SleepUntil;
+    stop = Stop;
+    uuid = Uuid;
+    write_file = WriteFile;
 }

@@ -4,7 +4,7 @@
 
 pub(crate) mod collections;
 mod data;
-mod effects;
+pub mod effects;
 pub(crate) mod numbers;
 mod strings;
 

@@ -1,11 +1,11 @@
 //! The roles of a workflow as the runtime plays them: each role's declared options read
 //! into an [`Agent`], then `--agent ROLE=KIND` / `--agents KIND` applied.
 
+use super::agents::Role;
+use crate::agents::{Agent, KINDS};
+use crate::effects::duration;
 use duet_lang::core::{Expr, ExprKind, Workflow};
 use duet_lang::syntax::datum::{Datum, DatumKind};
-use duet_runtime::agents::{Agent, KINDS};
-use duet_runtime::effects::duration;
-use duet_runtime::workflow::agents::Role;
 
 /// The roles of `workflow` with the agent that plays each, after the `(role, kind)`
 /// overrides (`*` for every role; later ones win), or a sentence saying what is wrong.

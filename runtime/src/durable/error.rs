@@ -1,0 +1,154 @@
+//! What can go wrong in the engine, typed, with the run, branch and turn it concerns and
+//! what to do. Store errors keep the store's own locations.
+
+use std::fmt;
+
+use duet_lang::envelope::EnvelopeError;
+use duet_store::{RunId, StoreError};
+
+/// An engine operation that could not be done.
+#[derive(Debug)]
+pub enum EngineError {
+    /// The store failed to read or write.
+    Store {
+        /// The run concerned, when there is one.
+        run: Option<RunId>,
+        /// The store's error, which names what and where (boxed: it is large).
+        source: Box<StoreError>,
+    },
+    /// No run has that name.
+    NoSuchRun {
+        /// The name given.
+        name: String,
+        /// Why it is not there (not a run id, or not in this store).
+        source: Box<StoreError>,
+    },
+    /// The run's manifest (its program, workflow, roles and grants) cannot be read.
+    Manifest {
+        /// The run.
+        run: RunId,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// A journaled turn does not read back.
+    Turn {
+        /// The run.
+        run: RunId,
+        /// The branch read.
+        branch: String,
+        /// The turn.
+        turn: u64,
+        /// What is wrong with its payload.
+        source: EnvelopeError,
+    },
+    /// The run's state cannot be rebuilt.
+    Restore {
+        /// The run.
+        run: RunId,
+        /// The turn the state was for.
+        turn: u64,
+        /// Why.
+        why: String,
+    },
+    /// The run's workspace directory is gone.
+    Workspace {
+        /// The run.
+        run: RunId,
+        /// The directory.
+        path: String,
+        /// Why it cannot be used.
+        why: String,
+    },
+    /// `duet answer` of a run that waits for no answer.
+    NotWaitingForAnswer {
+        /// The run.
+        run: RunId,
+    },
+    /// Effects cannot be performed in this process.
+    EffectRunner(String),
+    /// Performing an effect crashed: a bug in duet.
+    EffectCrashed {
+        /// The run.
+        run: RunId,
+        /// What the task said.
+        why: String,
+    },
+}
+
+impl EngineError {
+    /// The error for a store failure concerning `run`.
+    pub(crate) fn store(run: RunId, source: StoreError) -> EngineError {
+        EngineError::Store {
+            run: Some(run),
+            source: Box::new(source),
+        }
+    }
+
+    /// Whether the command was asked for something that does not exist or does not apply
+    /// (a usage error, exit 2), rather than failing while doing it (exit 1).
+    pub fn is_usage(&self) -> bool {
+        match self {
+            EngineError::NoSuchRun { .. } | EngineError::NotWaitingForAnswer { .. } => true,
+            EngineError::Store { source, .. } => matches!(
+                **source,
+                StoreError::NoSuchBranch { .. }
+                    | StoreError::NoSuchTurn { .. }
+                    | StoreError::InUse { .. }
+            ),
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for EngineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EngineError::Store {
+                run: Some(run),
+                source,
+            } => write!(f, "run {run}: {source}"),
+            EngineError::Store { run: None, source } => write!(f, "{source}"),
+            EngineError::NoSuchRun { name, source } => {
+                write!(f, "no run `{name}`: {source}; `duet runs` lists them")
+            }
+            EngineError::Manifest { run, why } => write!(f, "cannot read run {run}: {why}"),
+            EngineError::Turn {
+                run,
+                branch,
+                turn,
+                source,
+            } => write!(
+                f,
+                "run {run}, branch {branch}, turn {turn}: the journaled input is {source}"
+            ),
+            EngineError::Restore { run, turn, why } => {
+                write!(f, "cannot restore run {run} at turn {turn}: {why}")
+            }
+            EngineError::Workspace { run, path, why } => write!(
+                f,
+                "the workspace of run {run}, {path}, cannot be used ({why}); put it back to continue the run"
+            ),
+            EngineError::NotWaitingForAnswer { run } => write!(
+                f,
+                "run {run} is not waiting for an answer; `duet status {run}` shows what it waits for"
+            ),
+            EngineError::EffectRunner(why) => write!(f, "cannot start the effect runner: {why}"),
+            EngineError::EffectCrashed { run, why } => write!(
+                f,
+                "run {run}: performing an effect crashed ({why}); this is a bug in duet, please report it"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for EngineError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            EngineError::Store { source, .. } | EngineError::NoSuchRun { source, .. } => {
+                Some(source.as_ref())
+            }
+            EngineError::Turn { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,290 @@
+//! Following a durable run: settle the system, snapshot it, perform the effects it asked
+//! for, journal each result the moment it arrives, deliver it, and repeat until the run ends
+//! or waits for something outside.
+//!
+//! Effects run concurrently on a tokio runtime — two agents asked in a `parallel` work at
+//! the same time — and their results enter the run one at a time, in the order they
+//! arrived. That order is journaled, so it is part of the run's history and replay sees
+//! exactly it. An effect whose request is withdrawn while it runs (the loser of a `race`, a
+//! state left by `goto`) is stopped: its task is aborted, which kills its subprocess.
+//! Questions are asked once nothing else runs; with no one to ask, the run suspends.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+use duet_store::Status;
+use tokio::task::{AbortHandle, JoinSet};
+
+use super::clock::Clock;
+use super::cursor::Cursor;
+use super::error::EngineError;
+use super::events::{EventKind, RunEvent};
+use super::{Ports, Stopped};
+use crate::effects::{self, Effect, Failure, Outcome, Workspace};
+use crate::workflow::entity::{Addressee, ExternalRequest};
+use crate::workflow::host::WorkflowRun;
+use crate::workflow::{Ending, Output, TurnInput};
+
+/// A request's identity among the run's requests.
+type Key = (Addressee, u64);
+
+fn key(request: &ExternalRequest) -> Key {
+    (request.to, request.id)
+}
+
+/// An effect performed: the request and what came of it.
+type Performed = (ExternalRequest, Result<Outcome, Failure>);
+
+/// The run being followed and what is under way for it.
+struct Follower<'s, 'p, 'q> {
+    cursor: Cursor<'s>,
+    run: WorkflowRun,
+    /// The state the next input will be applied to.
+    state: Vec<u8>,
+    workspace: Workspace,
+    /// Effects running, by request.
+    running: BTreeMap<Key, AbortHandle>,
+    tasks: JoinSet<Performed>,
+    /// Questions no one has answered yet.
+    unasked: Vec<ExternalRequest>,
+    /// An answer given up front (`duet answer`), for the first question.
+    answer: Option<String>,
+    ports: &'q mut Ports<'p>,
+}
+
+/// Drives `run` from the cursor's turn: `pending` are requests made before and still
+/// unanswered; `answer` answers the first question asked.
+pub(crate) fn follow(
+    cursor: Cursor,
+    run: WorkflowRun,
+    workspace: Workspace,
+    pending: Vec<ExternalRequest>,
+    answer: Option<String>,
+    ports: &mut Ports,
+) -> Result<Stopped, EngineError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| EngineError::EffectRunner(e.to_string()))?;
+    let _guard = runtime.enter();
+    // Agents and commands run in process groups of their own; Ctrl-C must still end them.
+    effects::process::kill_groups_on_exit_signals();
+    let mut follower = Follower {
+        cursor,
+        run,
+        state: Vec::new(),
+        workspace,
+        running: BTreeMap::new(),
+        tasks: JoinSet::new(),
+        unasked: Vec::new(),
+        answer,
+        ports,
+    };
+    follower.go(&runtime, pending)
+}
+
+/// Performs `effect`: the clock's effects on the engine's clock, the rest in `workspace`.
+async fn perform(
+    effect: Effect,
+    workspace: Workspace,
+    clock: Arc<dyn Clock>,
+) -> Result<Outcome, Failure> {
+    match effect {
+        Effect::Now => Ok(Outcome::Int(clock.now_ms())),
+        Effect::SleepUntil(at) => {
+            clock.sleep_until(at).await;
+            Ok(Outcome::Nil)
+        }
+        other => effects::perform(&other, &workspace).await,
+    }
+}
+
+impl Follower<'_, '_, '_> {
+    fn go(
+        &mut self,
+        runtime: &tokio::runtime::Runtime,
+        pending: Vec<ExternalRequest>,
+    ) -> Result<Stopped, EngineError> {
+        let mut queue: VecDeque<ExternalRequest> = pending.into();
+        loop {
+            let progress = self.settle()?;
+            if let Some(ending) = progress.ending {
+                // Whatever still runs is no longer wanted.
+                self.tasks.abort_all();
+                return self.end(ending);
+            }
+            queue.extend(progress.requests);
+            self.stop_unwanted();
+            // Timers asked for together count from the same moment.
+            let now = self.ports.clock.now_ms();
+            while let Some(request) = queue.pop_front() {
+                if self.run.wants(&request) && !self.running.contains_key(&key(&request)) {
+                    self.start(request, now)?;
+                }
+            }
+            if self.tasks.is_empty() {
+                // Only questions are left: ask them one at a time, or suspend.
+                let Some(question) = self.next_question() else {
+                    return self.suspend();
+                };
+                let Effect::AskUser {
+                    question: text,
+                    options,
+                } = &question.effect
+                else {
+                    return self.suspend();
+                };
+                let answer = match self.answer.take() {
+                    Some(answer) => answer,
+                    None => match self.ports.answers.ask(text, options) {
+                        Some(answer) => answer,
+                        None => return self.suspend(),
+                    },
+                };
+                self.unasked.retain(|r| key(r) != key(&question));
+                self.input(TurnInput::person(&question, answer))?;
+                continue;
+            }
+            let Some(done) = runtime.block_on(self.tasks.join_next()) else {
+                continue;
+            };
+            let (request, result) = match done {
+                Ok(done) => done,
+                // Aborted: its request was withdrawn.
+                Err(e) if e.is_cancelled() => continue,
+                Err(e) => {
+                    return Err(EngineError::EffectCrashed {
+                        run: self.cursor.run,
+                        why: e.to_string(),
+                    });
+                }
+            };
+            self.running.remove(&key(&request));
+            if self.run.wants(&request) {
+                self.input(TurnInput::effect(&request, result))?;
+            }
+        }
+    }
+
+    /// Runs the system until it waits, reports what the workflow showed, and snapshots it.
+    fn settle(&mut self) -> Result<crate::workflow::host::Progress, EngineError> {
+        let mut progress = self.run.settle();
+        for output in std::mem::take(&mut progress.outputs) {
+            self.emit(EventKind::from_output(&output));
+        }
+        self.state = self.run.snapshot();
+        self.cursor.snapshot(&self.state)?;
+        Ok(progress)
+    }
+
+    /// Reports `kind` as an event of this run at the current turn.
+    fn emit(&mut self, kind: EventKind) {
+        let event = RunEvent {
+            kind,
+            run: Some(self.cursor.run.to_string()),
+            turn: Some(self.cursor.turn),
+            at: self.ports.clock.now_ms(),
+        };
+        self.ports.observer.event(event);
+    }
+
+    /// Journals `input`, then delivers it: nothing enters a run before it is durable.
+    fn input(&mut self, input: TurnInput) -> Result<(), EngineError> {
+        self.cursor.append(&input, &self.state)?;
+        self.run.deliver(&input);
+        Ok(())
+    }
+
+    /// The question to ask or report first: the first still waiting in the run's own order
+    /// of requests, which is also the one `duet answer` answers.
+    fn next_question(&self) -> Option<ExternalRequest> {
+        self.run
+            .unanswered()
+            .into_iter()
+            .find(|r| self.unasked.iter().any(|u| key(u) == key(r)))
+    }
+
+    /// Starts performing `request`; `now` is when the batch it belongs to started.
+    fn start(&mut self, mut request: ExternalRequest, now: i64) -> Result<(), EngineError> {
+        match &request.effect {
+            Effect::Sleep(ms) => {
+                // Fix the deadline in the journal first, so a restart waits for the same
+                // moment; the deadline is a turn of its own.
+                let at = now.saturating_add(i64::try_from(*ms).unwrap_or(i64::MAX));
+                self.input(TurnInput::Deadline { id: request.id, at })?;
+                self.settle()?;
+                request.effect = Effect::SleepUntil(at);
+            }
+            // Questions are asked once nothing else runs (see `go`).
+            Effect::AskUser { .. } => {
+                self.unasked.push(request);
+                return Ok(());
+            }
+            _ => {}
+        }
+        let k = key(&request);
+        let workspace = self.workspace.clone();
+        let clock = self.ports.clock.clone();
+        let handle = self.tasks.spawn(async move {
+            let result = perform(request.effect.clone(), workspace, clock).await;
+            (request, result)
+        });
+        self.running.insert(k, handle);
+        Ok(())
+    }
+
+    /// Aborts effects whose requests were withdrawn.
+    fn stop_unwanted(&mut self) {
+        let wanted: Vec<Key> = self.run.unanswered().iter().map(key).collect();
+        self.running.retain(|k, handle| {
+            let keep = wanted.contains(k);
+            if !keep {
+                handle.abort();
+            }
+            keep
+        });
+        self.unasked.retain(|r| wanted.contains(&key(r)));
+    }
+
+    /// Nothing runs: the run waits for a person, or for something nothing here will do.
+    fn suspend(&mut self) -> Result<Stopped, EngineError> {
+        let question = self.next_question().and_then(|r| match r.effect {
+            Effect::AskUser { question, options } => Some((question, options)),
+            _ => None,
+        });
+        if let Some((question, options)) = question {
+            let reason = format!("an answer to: {question}");
+            self.cursor.set_status(Status::Waiting { reason })?;
+            self.emit(EventKind::Question { question, options });
+            return Ok(Stopped::Waiting);
+        }
+        let reason = self.run.waiting_reason();
+        self.cursor.set_status(Status::Waiting {
+            reason: reason.clone(),
+        })?;
+        self.emit(EventKind::Suspended { reason });
+        Ok(Stopped::Waiting)
+    }
+
+    fn end(&mut self, ending: Ending) -> Result<Stopped, EngineError> {
+        self.cursor.set_status(status_of(&ending))?;
+        self.emit(EventKind::ended(&ending, false));
+        Ok(Stopped::Ended(ending))
+    }
+}
+
+/// The status a run that ended so has in the store.
+pub(crate) fn status_of(ending: &Ending) -> Status {
+    match ending {
+        Ending::Completed(_) => Status::Completed,
+        Ending::Cancelled(_) => Status::Cancelled,
+        Ending::Failed(error) => Status::Failed {
+            error: error.clone(),
+        },
+    }
+}
+
+/// The outputs a restore redelivered, reported as events.
+pub(crate) fn replayed_events(outputs: &[Output]) -> impl Iterator<Item = EventKind> + '_ {
+    outputs.iter().map(EventKind::from_output)
+}

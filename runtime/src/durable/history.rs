@@ -1,0 +1,74 @@
+//! A stored run read back: its record, its manifest and program, and the journaled inputs of
+//! one of its branches, decoded. Restoring and replaying both start here.
+
+use duet_lang::ir::Program;
+use duet_store::{JournaledTurn, RunId, Store, StoredRun};
+
+use super::error::EngineError;
+use super::manifest::Manifest;
+use crate::workflow::TurnInput;
+
+/// A run's manifest and one branch's turns.
+pub(crate) struct History {
+    /// The branch read.
+    pub(crate) branch: String,
+    /// What the run needs besides its journal.
+    pub(crate) manifest: Manifest,
+    /// The program, decoded.
+    pub(crate) program: Program,
+    /// The branch's turns, oldest first, each with its input.
+    pub(crate) turns: Vec<(JournaledTurn, TurnInput)>,
+}
+
+impl History {
+    /// Reads run `id`'s `branch` (default: its current branch). A turn that does not read
+    /// back is an error naming it: nothing is skipped and nothing is repaired.
+    pub(crate) fn read(
+        store: &Store,
+        id: RunId,
+        branch: Option<&str>,
+    ) -> Result<History, EngineError> {
+        let record = store.run(id).map_err(|e| EngineError::store(id, e))?;
+        let branch = branch.unwrap_or(&record.current_branch).to_string();
+        store
+            .branch(id, &branch)
+            .map_err(|e| EngineError::store(id, e))?;
+        let (manifest, program) = Manifest::load(store, id, &record)?;
+        let journaled = store
+            .read_turns(id, &branch, 1)
+            .map_err(|partial| EngineError::store(id, *partial.error))?;
+        let turns = journaled
+            .into_iter()
+            .map(|turn| match TurnInput::decode(&turn.payload) {
+                Ok(input) => Ok((turn, input)),
+                Err(source) => Err(EngineError::Turn {
+                    run: id,
+                    branch: branch.clone(),
+                    turn: turn.turn,
+                    source,
+                }),
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(History {
+            branch,
+            manifest,
+            program,
+            turns,
+        })
+    }
+
+    /// The branch's last turn (0 before the first).
+    pub(crate) fn last_turn(&self) -> u64 {
+        self.turns.last().map_or(0, |(turn, _)| turn.turn)
+    }
+}
+
+/// The run named `name` (e.g. `r1`) and its record.
+pub fn find_run(store: &Store, name: &str) -> Result<(RunId, StoredRun), EngineError> {
+    name.parse::<RunId>()
+        .and_then(|id| store.run(id).map(|record| (id, record)))
+        .map_err(|source| EngineError::NoSuchRun {
+            name: name.to_string(),
+            source: Box::new(source),
+        })
+}

@@ -1,0 +1,229 @@
+//! The durable engine: the one implementation of running a workflow in the store. Every
+//! input (an effect's result, a person's answer, a timer's deadline) is journaled before the
+//! run sees it, and the run's whole state is snapshotted after each turn, so a run killed at
+//! any moment continues exactly where its journal ends.
+//!
+//! State at turn N = the nearest snapshot at or before N (or the manifest's initial state),
+//! then the journaled inputs after it, delivered one at a time as they were live. One
+//! [`restore`](restore::restore) builds it; one [follow loop](follow) drives a run; [`replay`]
+//! checks a branch reproduces; [`back`] and [`fork`] travel in time.
+//!
+//! The engine talks to the outside through small ports ([`Ports`]): an [`Observer`] of typed
+//! [`RunEvent`]s, a source of [`Answers`] for questions, and a [`Clock`] tests can set.
+//! `duet run`, `duet resume`, `duet answer`, `duet replay`, `back`, `fork` and the test
+//! corpus all go through here; the binary only renders events and asks people.
+
+mod answers;
+mod clock;
+mod cursor;
+mod error;
+mod events;
+mod follow;
+mod history;
+mod manifest;
+mod replay;
+mod restore;
+mod rewind;
+
+use std::sync::Arc;
+
+use duet_lang::compile::CompiledWorkflow;
+use duet_store::{NewRun as NewRunRecord, RunId, Status, Store};
+use duet_vm::Vm;
+
+pub use answers::{Answers, NoOneToAsk};
+pub use clock::{Clock, ManualClock, Sleep, SystemClock};
+pub use error::EngineError;
+pub use events::{EndStatus, EventKind, Observer, RunEvent};
+pub use history::find_run;
+pub use manifest::{MAGIC as MANIFEST_MAGIC, VERSION as MANIFEST_VERSION};
+pub use replay::{Divergence, ReplayError, Verified, replay};
+pub use rewind::{Forked, Moved, back, fork};
+
+use crate::effects::{Capabilities, Effect, Workspace};
+use crate::workflow::Ending;
+use crate::workflow::agents::Role;
+use crate::workflow::host::WorkflowRun;
+use cursor::Cursor;
+use manifest::Manifest;
+
+/// How the engine reaches the outside: where events go, who answers questions, what time
+/// it is.
+pub struct Ports<'p> {
+    /// Takes every event of the run.
+    pub observer: &'p mut dyn Observer,
+    /// Answers questions, or says there is no one to ask.
+    pub answers: &'p mut dyn Answers,
+    /// The engine's clock.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Ports<'_> {
+    /// Reports an event not tied to a turn.
+    fn emit(&mut self, run: Option<RunId>, turn: Option<u64>, kind: EventKind) {
+        let at = self.clock.now_ms();
+        self.observer.event(RunEvent {
+            kind,
+            run: run.map(|r| r.to_string()),
+            turn,
+            at,
+        });
+    }
+}
+
+/// A workflow to run, compiled and ready: its VM holds the program with the file's
+/// top-level forms already run.
+pub struct NewRun {
+    /// The VM.
+    pub vm: Vm,
+    /// The workflow.
+    pub workflow: CompiledWorkflow,
+    /// Its roles and the agents that play them.
+    pub roles: Vec<Role>,
+    /// What it may do.
+    pub capabilities: Capabilities,
+    /// Where its effects work.
+    pub workspace: Workspace,
+}
+
+/// How following a run begins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resumption {
+    /// A run just created: nothing to announce.
+    Start,
+    /// `duet resume`: continue where the journal ends.
+    Resume,
+    /// `duet answer`: answer the question the run waits on with this text, and continue.
+    Answer(String),
+}
+
+/// Where following a run stopped.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stopped {
+    /// The run ended (now, or before this command: nothing was continued).
+    Ended(Ending),
+    /// It waits for something outside: a person, a timer no one follows, an assertion.
+    Waiting,
+}
+
+/// Creates a run of `new` in `store` and reports it started (`store_name` says which store,
+/// for people). The run is not followed yet: [`follow`] it, or hand it to another process.
+pub fn create(
+    store: &Store,
+    new: NewRun,
+    store_name: Option<String>,
+    ports: &mut Ports,
+) -> Result<RunId, EngineError> {
+    let name = new.workflow.name.clone();
+    let program = new.vm.program().encode();
+    let run = WorkflowRun::start(
+        new.vm,
+        new.workflow.clone(),
+        new.roles.clone(),
+        new.capabilities.clone(),
+    );
+    let manifest = Manifest {
+        program,
+        workflow: new.workflow,
+        roles: new.roles,
+        capabilities: new.capabilities,
+        workspace: new.workspace.root().to_string_lossy().into_owned(),
+        initial: run.snapshot(),
+    };
+    let hash = manifest.put(store)?;
+    let record = store
+        .create_run(NewRunRecord {
+            workflow: name.clone(),
+            program_hash: hash,
+            at: ports.clock.now_ms().max(0) as u64,
+        })
+        .map_err(|source| EngineError::Store {
+            run: None,
+            source: Box::new(source),
+        })?;
+    ports.emit(
+        Some(record.id),
+        None,
+        EventKind::Started {
+            workflow: name,
+            store: store_name,
+        },
+    );
+    Ok(record.id)
+}
+
+/// Marks run `id` as waiting with `reason` (a run handed to a background process).
+pub fn mark_waiting(
+    store: &Store,
+    id: RunId,
+    reason: String,
+    clock: &dyn Clock,
+) -> Result<(), EngineError> {
+    store
+        .set_status(id, Status::Waiting { reason }, clock.now_ms().max(0) as u64)
+        .map(|_| ())
+        .map_err(|e| EngineError::store(id, e))
+}
+
+/// Follows run `id` from the end of its current branch until it ends or waits. A run that
+/// had ended is reported and left as it is.
+pub fn follow(
+    store: &Store,
+    id: RunId,
+    how: Resumption,
+    ports: &mut Ports,
+) -> Result<Stopped, EngineError> {
+    let record = store.run(id).map_err(|e| EngineError::store(id, e))?;
+    let ended = match &record.status {
+        Status::Completed => Some(Ending::Completed(duet_sam::Term::Nil)),
+        Status::Cancelled => Some(Ending::Cancelled(duet_sam::Term::Nil)),
+        Status::Failed { error } => Some(Ending::Failed(error.clone())),
+        Status::Running | Status::Waiting { .. } => None,
+    };
+    if let Some(ending) = ended {
+        ports.emit(Some(id), None, EventKind::ended(&ending, true));
+        return Ok(Stopped::Ended(ending));
+    }
+    let restored = restore::restore(store, id)?;
+    let last = restored.history.last_turn();
+    let mut pending = restored.run.unanswered();
+    let state = restored.run.state_name();
+    let answer = match how {
+        Resumption::Start => None,
+        Resumption::Resume => {
+            ports.emit(Some(id), Some(last), EventKind::Resumed { state });
+            None
+        }
+        Resumption::Answer(text) => {
+            let Some(position) = pending
+                .iter()
+                .position(|p| matches!(p.effect, Effect::AskUser { .. }))
+            else {
+                return Err(EngineError::NotWaitingForAnswer { run: id });
+            };
+            // The answer is journaled and delivered like any effect's result, first in line.
+            let question = pending.remove(position);
+            pending.insert(0, question);
+            ports.emit(Some(id), Some(last), EventKind::Answered { state });
+            Some(text)
+        }
+    };
+    for kind in follow::replayed_events(&restored.replayed) {
+        ports.emit(Some(id), Some(last), kind);
+    }
+    let cursor = Cursor::new(
+        store,
+        id,
+        restored.history.branch.clone(),
+        last,
+        ports.clock.clone(),
+    );
+    follow::follow(
+        cursor,
+        restored.run,
+        restored.workspace,
+        pending,
+        answer,
+        ports,
+    )
+}

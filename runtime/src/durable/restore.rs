@@ -1,0 +1,61 @@
+//! Restoring a run to the end of its current branch: the nearest snapshot at or before the
+//! branch's last turn (or the manifest's initial state), then the journaled inputs after it,
+//! delivered one at a time exactly as they were live. This is the only way a stored run
+//! becomes a running one.
+
+use duet_store::{RunId, Store};
+
+use super::error::EngineError;
+use super::history::History;
+use crate::effects::Workspace;
+use crate::workflow::Output;
+use crate::workflow::host::WorkflowRun;
+
+/// A stored run restored to the end of its current branch.
+pub(crate) struct Restored {
+    /// The run's manifest, record and journal.
+    pub(crate) history: History,
+    /// The run, ready to continue.
+    pub(crate) run: WorkflowRun,
+    /// Where its effects work.
+    pub(crate) workspace: Workspace,
+    /// What the redelivered turns printed and logged. The process that ran them may have
+    /// died before showing it, so it is shown again: output is at least once.
+    pub(crate) replayed: Vec<Output>,
+}
+
+/// Restores run `id` to the end of its current branch.
+pub(crate) fn restore(store: &Store, id: RunId) -> Result<Restored, EngineError> {
+    let history = History::read(store, id, None)?;
+    let last = history.last_turn();
+    let (from, state) = match store
+        .nearest_snapshot(id, &history.branch, last)
+        .map_err(|e| EngineError::store(id, e))?
+    {
+        Some(snapshot) => (snapshot.turn, snapshot.state),
+        None => (0, history.manifest.initial.clone()),
+    };
+    let mut run =
+        WorkflowRun::restore(&history.program, &state).map_err(|why| EngineError::Restore {
+            run: id,
+            turn: from,
+            why,
+        })?;
+    let mut replayed = Vec::new();
+    for (_, input) in history.turns.iter().filter(|(turn, _)| turn.turn > from) {
+        run.deliver(input);
+        replayed.extend(run.settle().outputs);
+    }
+    let workspace =
+        Workspace::new(&history.manifest.workspace).map_err(|e| EngineError::Workspace {
+            run: id,
+            path: history.manifest.workspace.clone(),
+            why: e.to_string(),
+        })?;
+    Ok(Restored {
+        history,
+        run,
+        workspace,
+        replayed,
+    })
+}

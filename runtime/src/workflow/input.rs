@@ -1,0 +1,159 @@
+//! What enters a run from outside, one turn at a time: the journal's payload. The engine
+//! journals a [`TurnInput`] (durably) before the run sees it, and replay delivers the same
+//! inputs in the same order, so everything the outside world decided — an effect's result,
+//! a person's answer, a timer's deadline — is part of the run's history.
+
+use std::fmt;
+
+use duet_lang::envelope::{self, EnvelopeError};
+use serde::{Deserialize, Serialize};
+
+use super::entity::{Addressee, ExternalRequest};
+use crate::effects::{Failure, Outcome};
+
+/// Magic bytes of a journaled turn input.
+pub const MAGIC: [u8; 4] = *b"DUTI";
+/// The turn input format this build writes and reads.
+pub const VERSION: u16 = 1;
+
+/// The input of one turn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum TurnInput {
+    /// The result of an effect the run asked for.
+    Effect {
+        /// Who asked.
+        to: Addressee,
+        /// The request's id among its addressee's requests.
+        id: u64,
+        /// What the effect gave, or why it failed.
+        result: Result<Outcome, Failure>,
+    },
+    /// A person's answer to a question (`ask-user`, or a role a `human` plays).
+    Person {
+        /// Who asked.
+        to: Addressee,
+        /// The question's request id.
+        id: u64,
+        /// The answer.
+        text: String,
+    },
+    /// The deadline fixed for a timer request (a `sleep`, a `:timeout`), so that after a
+    /// restart it fires at its original moment.
+    Deadline {
+        /// The timer's request id (always the workflow's).
+        id: u64,
+        /// Milliseconds since the Unix epoch.
+        at: i64,
+    },
+}
+
+impl TurnInput {
+    /// The input answering `request` with an effect's `result`.
+    pub fn effect(request: &ExternalRequest, result: Result<Outcome, Failure>) -> TurnInput {
+        TurnInput::Effect {
+            to: request.to,
+            id: request.id,
+            result,
+        }
+    }
+
+    /// The input answering question `request` with a person's `text`.
+    pub fn person(request: &ExternalRequest, text: String) -> TurnInput {
+        TurnInput::Person {
+            to: request.to,
+            id: request.id,
+            text,
+        }
+    }
+
+    /// The input as journal payload bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        envelope::seal(MAGIC, VERSION, self)
+    }
+
+    /// A journal payload read back.
+    pub fn decode(bytes: &[u8]) -> Result<TurnInput, EnvelopeError> {
+        envelope::open_current(MAGIC, VERSION, bytes)
+    }
+}
+
+/// One line for people (`duet history`).
+impl fmt::Display for TurnInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let who = |to: &Addressee| match to {
+            Addressee::Workflow => "effect",
+            Addressee::Agents => "agent call",
+        };
+        match self {
+            TurnInput::Effect {
+                to,
+                id,
+                result: Ok(outcome),
+            } => write!(f, "{} {id} answered: {}", who(to), outcome.to_term()),
+            TurnInput::Effect {
+                to,
+                id,
+                result: Err(failure),
+            } => write!(
+                f,
+                "{} {id} failed [{}]: {}",
+                who(to),
+                failure.kind,
+                failure.message
+            ),
+            TurnInput::Person { to, id, text } => {
+                write!(f, "{} {id} answered by a person: {text:?}", who(to))
+            }
+            TurnInput::Deadline { id, at } => write!(f, "timer {id} set for {at}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_read_back_and_damage_is_an_error() {
+        let inputs = [
+            TurnInput::Effect {
+                to: Addressee::Workflow,
+                id: 1,
+                result: Ok(Outcome::Int(5)),
+            },
+            TurnInput::Effect {
+                to: Addressee::Agents,
+                id: 2,
+                result: Err(Failure::new("agent", "HTTP 500")),
+            },
+            TurnInput::Person {
+                to: Addressee::Workflow,
+                id: 3,
+                text: "yes".into(),
+            },
+            TurnInput::Deadline { id: 4, at: 99 },
+        ];
+        for input in inputs {
+            let bytes = input.encode();
+            assert_eq!(TurnInput::decode(&bytes), Ok(input));
+            let mut damaged = bytes.clone();
+            *damaged.last_mut().unwrap() ^= 1;
+            assert_eq!(TurnInput::decode(&damaged), Err(EnvelopeError::Checksum));
+        }
+        // A payload of the earlier, unversioned form is not read as an input.
+        assert!(TurnInput::decode(b"\x08%answer").is_err());
+    }
+
+    #[test]
+    fn history_lines_say_what_came_in() {
+        let line = TurnInput::Effect {
+            to: Addressee::Agents,
+            id: 2,
+            result: Err(Failure::new("agent", "HTTP 500")),
+        }
+        .to_string();
+        assert_eq!(line, "agent call 2 failed [agent]: HTTP 500");
+        let line = TurnInput::Deadline { id: 4, at: 99 }.to_string();
+        assert_eq!(line, "timer 4 set for 99");
+    }
+}
