@@ -11,7 +11,7 @@ use duet::driver::store::{self, STORE_PATIENCE};
 use duet::driver::terminal::Terminal;
 use duet::driver::workflow_outcome;
 use duet_runtime::durable::{self, Ports, Resumption, SystemClock};
-use duet_runtime::workflow::TurnInput;
+use duet_runtime::workflow::RunInput;
 use duet_store::{RunId, Status, Store};
 
 use super::run::store_dir;
@@ -252,7 +252,7 @@ pub fn history(args: &HistoryArgs) -> ExitCode {
     };
     let skip = args.limit.map_or(0, |n| turns.len().saturating_sub(n));
     for turn in &turns[skip..] {
-        let summary = match TurnInput::decode(&turn.payload) {
+        let summary = match RunInput::decode(&turn.payload) {
             Ok(input) => one_line(&input.to_string()),
             Err(e) => format!("(the journaled input is {e})"),
         };

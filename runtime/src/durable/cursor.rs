@@ -7,7 +7,7 @@ use duet_store::{NewTurn, RunId, Status, Store};
 
 use super::clock::Clock;
 use super::error::EngineError;
-use crate::workflow::TurnInput;
+use crate::workflow::RunInput;
 
 /// The end of a run's current branch, where the engine writes.
 pub(crate) struct Cursor<'s> {
@@ -45,7 +45,7 @@ impl<'s> Cursor<'s> {
 
     /// Appends `input` as the next turn with the digest of `state`, the state it is applied
     /// to; returns once it is durable.
-    pub(crate) fn append(&mut self, input: &TurnInput, state: &[u8]) -> Result<u64, EngineError> {
+    pub(crate) fn append(&mut self, input: &RunInput, state: &[u8]) -> Result<u64, EngineError> {
         let turn = NewTurn {
             at: self.now(),
             payload: input.encode(),

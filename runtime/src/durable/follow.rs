@@ -23,7 +23,7 @@ use super::{Ports, Stopped};
 use crate::effects::{self, Effect, Failure, Outcome, Workspace};
 use crate::workflow::entity::{Addressee, ExternalRequest};
 use crate::workflow::host::WorkflowRun;
-use crate::workflow::{Ending, Output, TurnInput};
+use crate::workflow::{Ending, Output, RunInput};
 
 /// A request's identity among the run's requests.
 type Key = (Addressee, u64);
@@ -142,7 +142,7 @@ impl Follower<'_, '_, '_> {
                     },
                 };
                 self.unasked.retain(|r| key(r) != key(&question));
-                self.input(TurnInput::person(&question, answer))?;
+                self.input(RunInput::person(&question, answer))?;
                 continue;
             }
             let Some(done) = runtime.block_on(self.tasks.join_next()) else {
@@ -161,7 +161,7 @@ impl Follower<'_, '_, '_> {
             };
             self.running.remove(&key(&request));
             if self.run.wants(&request) {
-                self.input(TurnInput::effect(&request, result))?;
+                self.input(RunInput::effect(&request, result))?;
             }
         }
     }
@@ -189,7 +189,7 @@ impl Follower<'_, '_, '_> {
     }
 
     /// Journals `input`, then delivers it: nothing enters a run before it is durable.
-    fn input(&mut self, input: TurnInput) -> Result<(), EngineError> {
+    fn input(&mut self, input: RunInput) -> Result<(), EngineError> {
         self.cursor.append(&input, &self.state)?;
         self.run.deliver(&input);
         Ok(())
@@ -211,7 +211,7 @@ impl Follower<'_, '_, '_> {
                 // Fix the deadline in the journal first, so a restart waits for the same
                 // moment; the deadline is a turn of its own.
                 let at = now.saturating_add(i64::try_from(*ms).unwrap_or(i64::MAX));
-                self.input(TurnInput::Deadline { id: request.id, at })?;
+                self.input(RunInput::Deadline { id: request.id, at })?;
                 self.settle()?;
                 request.effect = Effect::SleepUntil(at);
             }

@@ -6,7 +6,7 @@ use duet_store::{JournaledTurn, RunId, Store, StoredRun};
 
 use super::error::EngineError;
 use super::manifest::Manifest;
-use crate::workflow::TurnInput;
+use crate::workflow::RunInput;
 
 /// A run's manifest and one branch's turns.
 pub(crate) struct History {
@@ -17,7 +17,7 @@ pub(crate) struct History {
     /// The program, decoded.
     pub(crate) program: Program,
     /// The branch's turns, oldest first, each with its input.
-    pub(crate) turns: Vec<(JournaledTurn, TurnInput)>,
+    pub(crate) turns: Vec<(JournaledTurn, RunInput)>,
 }
 
 impl History {
@@ -39,7 +39,7 @@ impl History {
             .map_err(|partial| EngineError::store(id, *partial.error))?;
         let turns = journaled
             .into_iter()
-            .map(|turn| match TurnInput::decode(&turn.payload) {
+            .map(|turn| match RunInput::decode(&turn.payload) {
                 Ok(input) => Ok((turn, input)),
                 Err(source) => Err(EngineError::Turn {
                     run: id,

@@ -1,6 +1,6 @@
 //! A workflow run as a system of actors — a dataspace, the agent service, the workflow — and
 //! the steps the durable engine takes with it: settle the system, collect the effects it
-//! asked for, deliver each journaled [`TurnInput`], and snapshot the whole run as bytes.
+//! asked for, deliver each journaled [`RunInput`], and snapshot the whole run as bytes.
 
 use duet_lang::compile::CompiledWorkflow;
 use duet_lang::ir::Program;
@@ -11,7 +11,7 @@ use super::entity::{
     AWAIT_KIND, Addressee, AwaitObserver, Ending, ExternalRequest, HANDLER_KIND, HandlerObserver,
     Output, WORKFLOW_KIND, WorkflowEntity,
 };
-use super::input::TurnInput;
+use super::input::RunInput;
 use super::messages::Message;
 use crate::effects::{Capabilities, Outcome};
 use duet_lang::envelope;
@@ -170,13 +170,13 @@ impl WorkflowRun {
     }
 
     /// Delivers a turn's input to the entity it is for; [`WorkflowRun::settle`] runs it.
-    pub fn deliver(&mut self, input: &TurnInput) {
+    pub fn deliver(&mut self, input: &RunInput) {
         let (to, message) = match input {
-            TurnInput::Effect { to, id, result } => (*to, Message::answer(*id, result)),
-            TurnInput::Person { to, id, text } => {
+            RunInput::Effect { to, id, result } => (*to, Message::answer(*id, result)),
+            RunInput::Person { to, id, text } => {
                 (*to, Message::answer(*id, &Ok(Outcome::Text(text.clone()))))
             }
-            TurnInput::Deadline { id, at } => (
+            RunInput::Deadline { id, at } => (
                 Addressee::Workflow,
                 Message::Deadline {
                     timer: *id,

@@ -1,5 +1,5 @@
 //! What enters a run from outside, one turn at a time: the journal's payload. The engine
-//! journals a [`TurnInput`] (durably) before the run sees it, and replay delivers the same
+//! journals a [`RunInput`] (durably) before the run sees it, and replay delivers the same
 //! inputs in the same order, so everything the outside world decided — an effect's result,
 //! a person's answer, a timer's deadline — is part of the run's history.
 
@@ -18,7 +18,7 @@ pub const VERSION: u16 = 1;
 
 /// The input of one turn.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum TurnInput {
+pub enum RunInput {
     /// The result of an effect the run asked for.
     Effect {
         /// Who asked.
@@ -47,10 +47,10 @@ pub enum TurnInput {
     },
 }
 
-impl TurnInput {
+impl RunInput {
     /// The input answering `request` with an effect's `result`.
-    pub fn effect(request: &ExternalRequest, result: Result<Outcome, Failure>) -> TurnInput {
-        TurnInput::Effect {
+    pub fn effect(request: &ExternalRequest, result: Result<Outcome, Failure>) -> RunInput {
+        RunInput::Effect {
             to: request.to,
             id: request.id,
             result,
@@ -58,8 +58,8 @@ impl TurnInput {
     }
 
     /// The input answering question `request` with a person's `text`.
-    pub fn person(request: &ExternalRequest, text: String) -> TurnInput {
-        TurnInput::Person {
+    pub fn person(request: &ExternalRequest, text: String) -> RunInput {
+        RunInput::Person {
             to: request.to,
             id: request.id,
             text,
@@ -72,25 +72,25 @@ impl TurnInput {
     }
 
     /// A journal payload read back.
-    pub fn decode(bytes: &[u8]) -> Result<TurnInput, EnvelopeError> {
+    pub fn decode(bytes: &[u8]) -> Result<RunInput, EnvelopeError> {
         envelope::open_current(MAGIC, VERSION, bytes)
     }
 }
 
 /// One line for people (`duet history`).
-impl fmt::Display for TurnInput {
+impl fmt::Display for RunInput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let who = |to: &Addressee| match to {
             Addressee::Workflow => "effect",
             Addressee::Agents => "agent call",
         };
         match self {
-            TurnInput::Effect {
+            RunInput::Effect {
                 to,
                 id,
                 result: Ok(outcome),
             } => write!(f, "{} {id} answered: {}", who(to), outcome.to_term()),
-            TurnInput::Effect {
+            RunInput::Effect {
                 to,
                 id,
                 result: Err(failure),
@@ -101,10 +101,10 @@ impl fmt::Display for TurnInput {
                 failure.kind,
                 failure.message
             ),
-            TurnInput::Person { to, id, text } => {
+            RunInput::Person { to, id, text } => {
                 write!(f, "{} {id} answered by a person: {text:?}", who(to))
             }
-            TurnInput::Deadline { id, at } => write!(f, "timer {id} set for {at}"),
+            RunInput::Deadline { id, at } => write!(f, "timer {id} set for {at}"),
         }
     }
 }
@@ -116,44 +116,44 @@ mod tests {
     #[test]
     fn inputs_read_back_and_damage_is_an_error() {
         let inputs = [
-            TurnInput::Effect {
+            RunInput::Effect {
                 to: Addressee::Workflow,
                 id: 1,
                 result: Ok(Outcome::Int(5)),
             },
-            TurnInput::Effect {
+            RunInput::Effect {
                 to: Addressee::Agents,
                 id: 2,
                 result: Err(Failure::new("agent", "HTTP 500")),
             },
-            TurnInput::Person {
+            RunInput::Person {
                 to: Addressee::Workflow,
                 id: 3,
                 text: "yes".into(),
             },
-            TurnInput::Deadline { id: 4, at: 99 },
+            RunInput::Deadline { id: 4, at: 99 },
         ];
         for input in inputs {
             let bytes = input.encode();
-            assert_eq!(TurnInput::decode(&bytes), Ok(input));
+            assert_eq!(RunInput::decode(&bytes), Ok(input));
             let mut damaged = bytes.clone();
             *damaged.last_mut().unwrap() ^= 1;
-            assert_eq!(TurnInput::decode(&damaged), Err(EnvelopeError::Checksum));
+            assert_eq!(RunInput::decode(&damaged), Err(EnvelopeError::Checksum));
         }
         // A payload of the earlier, unversioned form is not read as an input.
-        assert!(TurnInput::decode(b"\x08%answer").is_err());
+        assert!(RunInput::decode(b"\x08%answer").is_err());
     }
 
     #[test]
     fn history_lines_say_what_came_in() {
-        let line = TurnInput::Effect {
+        let line = RunInput::Effect {
             to: Addressee::Agents,
             id: 2,
             result: Err(Failure::new("agent", "HTTP 500")),
         }
         .to_string();
         assert_eq!(line, "agent call 2 failed [agent]: HTTP 500");
-        let line = TurnInput::Deadline { id: 4, at: 99 }.to_string();
+        let line = RunInput::Deadline { id: 4, at: 99 }.to_string();
         assert_eq!(line, "timer 4 set for 99");
     }
 }

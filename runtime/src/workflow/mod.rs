@@ -12,7 +12,7 @@ mod messages;
 pub mod roles;
 
 pub use entity::{Ending, Output, WorkflowEntity};
-pub use input::TurnInput;
+pub use input::RunInput;
 
 use duet_lang::envelope;
 use serde::Serialize;
