@@ -122,7 +122,9 @@ impl<'w> Reporter<'w> {
             // Rendered with their source snippets by whoever checked the program.
             EventKind::Diagnostics { .. } => {}
             EventKind::Output { text } => {
+                // Flushed at once: a question asked next at the terminal comes after it.
                 let _ = self.out.write_all(text.as_bytes());
+                let _ = self.out.flush();
             }
             EventKind::Log { text } => self.line(format!("log: {text}")),
             EventKind::State { state } => self.line(format!("state: {state}")),

@@ -91,8 +91,13 @@ impl EngineError {
             EngineError::NoSuchRun { .. } | EngineError::NotWaitingForAnswer { .. } => true,
             EngineError::Store { source, .. } => matches!(
                 **source,
-                StoreError::NoSuchBranch { .. }
+                StoreError::NoSuchRun(_)
+                    | StoreError::BadRunId(_)
+                    | StoreError::NoSuchBranch { .. }
                     | StoreError::NoSuchTurn { .. }
+                    | StoreError::BranchExists { .. }
+                    | StoreError::BadBranchName { .. }
+                    | StoreError::BackTooFar { .. }
                     | StoreError::InUse { .. }
             ),
             _ => false,

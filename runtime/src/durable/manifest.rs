@@ -65,8 +65,15 @@ impl Manifest {
             .get_blob(&hash)
             .map_err(|source| EngineError::store(run, source))?
             .ok_or_else(|| manifest_error(format!("its manifest blob {hash} is missing")))?;
-        let manifest: Manifest = envelope::open_current(MAGIC, VERSION, &bytes)
-            .map_err(|e| manifest_error(format!("its manifest is {e}")))?;
+        let manifest: Manifest =
+            envelope::open_current(MAGIC, VERSION, &bytes).map_err(|e| match e {
+                // Before version 2 a manifest had no envelope at all.
+                envelope::EnvelopeError::WrongFormat { .. } => manifest_error(format!(
+                    "its manifest is {e}: an earlier duet started this run, and that version \
+                     must finish it"
+                )),
+                e => manifest_error(format!("its manifest is {e}")),
+            })?;
         let program = Program::decode(&manifest.program)
             .map_err(|e| manifest_error(format!("its program is {e}")))?;
         Ok((manifest, program))
