@@ -1,4 +1,4 @@
-//! The layering of ARCHITECTURE.md, checked on the dependency graph cargo resolves: the pure
+//! The layering of `docs/architecture.md`, checked on the dependency graph cargo resolves: the pure
 //! layers never pull in the async runtime, the HTTP client or the store, and the front end
 //! knows nothing of the runtime crates.
 

@@ -1,6 +1,8 @@
 //! Workflow runs through the `duet` command, durably in a store: the seed example completes
-//! with `--agents echo`, exit codes follow LANGUAGE.md §7, a run killed with SIGKILL while it
-//! sleeps resumes and wakes at its original time, and `duet runs`/`duet status` report.
+//! with `--agents echo`, exit codes follow the outcome (0 done, 1 failed, 2 usage, 3
+//! waiting), the time-travel commands report and refuse as they should, `--json` and
+//! `--detach` work, and questions are asked at a terminal. The engine's semantics (deadlines,
+//! replay, back/fork) are tested in-crate, in `runtime/tests/engine.rs`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};

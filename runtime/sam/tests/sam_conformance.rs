@@ -1,9 +1,11 @@
-//! Conformance tests for the SAM kernel: one test per behaviour of the checklist in
-//! `shared/research/syndicate.md` §5, named after the item, plus tests for the §6 pitfalls
-//! the kernel takes a position on.
+//! Conformance tests for the SAM kernel: one test per behaviour of the conformance checklist
+//! the kernel was built against (the Syndicated Actor Model as syndicate-rs implements it:
+//! turns, facets, assertions, sync, dataspaces, capabilities), named after the checklist
+//! item, plus tests for the known implementation pitfalls the kernel takes a position on
+//! (numbered as in that checklist).
 //!
 //! Adapted: item 23's sequence half. duet's `[p …]` matches a list or vector of *exactly*
-//! that length (LANGUAGE.md §5), unlike syndicate's extensible `<arr>` group, so the test
+//! that length (the language's patterns), unlike syndicate's extensible `<arr>` group, so the test
 //! checks `[?x _]` against `[7 8]` and that `[?x]` does not match it. Item 28 has no
 //! dataflow fields to drive it; the moving interest is a replaced `Observe` (assert the new
 //! one, retract the old one in the same turn), which is what a field change does. Item 31
@@ -918,7 +920,7 @@ fn c30_sync() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Capabilities (§2)
+// Capabilities
 
 fn caveat(s: &str) -> Caveat {
     Caveat::from_term(&t(s))
@@ -1097,7 +1099,7 @@ fn c33_sturdy_ref() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Pitfalls (§6) the kernel takes a position on
+// Pitfalls the kernel takes a position on
 
 #[test]
 fn pitfall15_no_facet_under_a_stopping_parent() {
