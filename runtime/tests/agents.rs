@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::mpsc;
 
 use duet_runtime::agents::Agent;
-use duet_runtime::effects::{Effect, Outcome, Workspace, perform_blocking};
+use duet_runtime::effects::{Effect, EffectValue, Workspace, perform_blocking};
 
 /// What the stand-in server received.
 struct Received {
@@ -93,7 +93,7 @@ fn ask(agent: Agent, text: &str) -> Result<String, (String, String)> {
         text: text.into(),
     };
     match perform_blocking(&effect, &ws) {
-        Ok(Outcome::Text(reply)) => Ok(reply),
+        Ok(EffectValue::Text(reply)) => Ok(reply),
         Ok(other) => panic!("an agent replies with text, not {other:?}"),
         Err(f) => Err((f.kind.to_string(), f.message)),
     }

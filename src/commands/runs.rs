@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use duet::driver::events::Reporter;
-use duet::driver::script::Outcome;
+use duet::driver::script::Exit;
 use duet::driver::store::{self, STORE_PATIENCE};
 use duet::driver::terminal::Terminal;
 use duet::driver::workflow_outcome;
@@ -54,7 +54,7 @@ fn open(args: &StoreArgs) -> Result<Store, ExitCode> {
 fn with_run(
     args: &StoreArgs,
     run: &str,
-    act: impl FnOnce(&Store, RunId) -> Result<Outcome, durable::EngineError>,
+    act: impl FnOnce(&Store, RunId) -> Result<Exit, durable::EngineError>,
 ) -> ExitCode {
     let store = match open(args) {
         Ok(store) => store,
@@ -300,12 +300,12 @@ pub fn replay(args: &ReplayArgs) -> ExitCode {
                     counted(verified.turns, "turn"),
                     counted(verified.snapshots, "snapshot")
                 );
-                Ok(Outcome::Done)
+                Ok(Exit::Done)
             }
             Err(durable::ReplayError::Engine(e)) => Err(e),
             Err(diverged) => {
                 eprintln!("replay: {diverged}");
-                Ok(Outcome::Failed)
+                Ok(Exit::Failed)
             }
         }
     })
@@ -339,7 +339,7 @@ pub fn back(args: &BackArgs) -> ExitCode {
                 eprintln!("  `duet resume {run}` continues from turn {turn}");
             }
         }
-        Ok(Outcome::Done)
+        Ok(Exit::Done)
     })
 }
 
@@ -370,7 +370,7 @@ pub fn fork(args: &ForkArgs) -> ExitCode {
             "  `duet resume {run}` continues it from turn {}",
             forked.turn
         );
-        Ok(Outcome::Done)
+        Ok(Exit::Done)
     })
 }
 

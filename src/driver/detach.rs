@@ -10,7 +10,7 @@ use duet_runtime::durable::{EventKind, Observer, RunEvent};
 use duet_store::RunId;
 
 use super::events::Reporter;
-use super::script::Outcome;
+use super::script::Exit;
 
 /// Where the background process of run `id` writes its reports.
 pub fn log_path(dir: &Path, id: RunId) -> PathBuf {
@@ -19,7 +19,7 @@ pub fn log_path(dir: &Path, id: RunId) -> PathBuf {
 
 /// Starts `duet resume ID` on the store in `dir` in the background. The store must be
 /// closed by now: the background process takes its lock.
-pub(super) fn hand_over(dir: &Path, id: RunId, report: &mut Reporter) -> Outcome {
+pub(super) fn hand_over(dir: &Path, id: RunId, report: &mut Reporter) -> Exit {
     match spawn(dir, id) {
         Ok((pid, log)) => {
             report.event(RunEvent {
@@ -31,13 +31,13 @@ pub(super) fn hand_over(dir: &Path, id: RunId, report: &mut Reporter) -> Outcome
                 turn: None,
                 at: duet_runtime::effects::now_ms(),
             });
-            Outcome::Waiting
+            Exit::Waiting
         }
         Err(e) => {
             report.error(format!(
                 "cannot start run {id} in the background: {e}; `duet resume {id}` runs it here"
             ));
-            Outcome::Waiting
+            Exit::Waiting
         }
     }
 }

@@ -16,7 +16,7 @@ use super::{Limits, Session, report, workflow};
 
 /// How a script run ended, as `duet run` reports it in its exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum Exit {
     /// It ran to the end (exit 0).
     Done,
     /// It raised an uncaught error (exit 1).
@@ -27,14 +27,14 @@ pub enum Outcome {
     Waiting,
 }
 
-impl Outcome {
-    /// The exit status for the outcome.
+impl Exit {
+    /// The exit status it maps to.
     pub fn exit_code(self) -> u8 {
         match self {
-            Outcome::Done => 0,
-            Outcome::Failed => 1,
-            Outcome::Rejected => 2,
-            Outcome::Waiting => 3,
+            Exit::Done => 0,
+            Exit::Failed => 1,
+            Exit::Rejected => 2,
+            Exit::Waiting => 3,
         }
     }
 }
@@ -70,7 +70,7 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
     color: bool,
-) -> Outcome {
+) -> Exit {
     let mut session = Session::new(setup.limits);
     if let Some((capabilities, workspace)) = setup.effects.clone() {
         session.allow_effects(capabilities, workspace);
@@ -104,7 +104,7 @@ pub fn run(
         if !setup.json {
             let _ = writeln!(err, "{}", render::summary(1, &checked.diagnostics));
         }
-        return Outcome::Rejected;
+        return Exit::Rejected;
     }
     if !checked.module.workflows.is_empty() {
         let json = setup.json;
@@ -116,16 +116,16 @@ pub fn run(
         // A script's output and error as events, like a workflow's.
         let mut report = Reporter::new(true, out, err);
         return match run_reported(&mut session, fid, &mut report) {
-            true => Outcome::Done,
-            false => Outcome::Failed,
+            true => Exit::Done,
+            false => Exit::Failed,
         };
     }
     match session.run(fid, out, err) {
-        Ok(_) => Outcome::Done,
+        Ok(_) => Exit::Done,
         Err(e) => {
             let _ = out.flush();
             let _ = write!(err, "{}", report::session_error(&session, &e, color));
-            Outcome::Failed
+            Exit::Failed
         }
     }
 }

@@ -10,7 +10,7 @@ use duet_runtime::effects::{Capabilities, Capability, Workspace};
 use duet_runtime::workflow::roles;
 
 use super::events::Reporter;
-use super::script::{Outcome, Setup, run_reported};
+use super::script::{Exit, Setup, run_reported};
 use super::terminal::{Terminal, confirm_grant};
 use super::{Session, store};
 
@@ -21,7 +21,7 @@ pub fn run(
     name: &str,
     setup: Setup,
     report: &mut Reporter,
-) -> Outcome {
+) -> Exit {
     let workflows = &checked.module.workflows;
     let names = || -> String {
         let names: Vec<String> = workflows.iter().map(|w| format!("`{}`", w.name)).collect();
@@ -35,7 +35,7 @@ pub fn run(
                     "`{name}` has no workflow `{wanted}`; it has {}",
                     names()
                 ));
-                return Outcome::Rejected;
+                return Exit::Rejected;
             }
         },
         None if workflows.len() > 1 => {
@@ -44,7 +44,7 @@ pub fn run(
                 workflows.len(),
                 names()
             ));
-            return Outcome::Rejected;
+            return Exit::Rejected;
         }
         None => 0,
     };
@@ -52,13 +52,13 @@ pub fn run(
         Ok(roles) => roles,
         Err(e) => {
             report.error(e);
-            return Outcome::Rejected;
+            return Exit::Rejected;
         }
     };
     let fid = session.load(checked);
     // The file's top-level forms run first; what they print is the program's output too.
     if !run_reported(&mut session, fid, report) {
-        return Outcome::Failed;
+        return Exit::Failed;
     }
     let compiled = session.compile_workflow(checked, index);
     let (mut capabilities, workspace) = match setup.effects {
@@ -69,7 +69,7 @@ pub fn run(
                 report.error(format!(
                     "cannot use the current directory as the workspace: {e}"
                 ));
-                return Outcome::Rejected;
+                return Exit::Rejected;
             }
         },
     };
@@ -84,7 +84,7 @@ pub fn run(
         Ok(store) => store,
         Err(e) => {
             report.error(e);
-            return Outcome::Rejected;
+            return Exit::Rejected;
         }
     };
     let clock = Arc::new(SystemClock);
@@ -105,14 +105,14 @@ pub fn run(
         Ok(id) => id,
         Err(e) => {
             report.error(format!("cannot record the run: {e}"));
-            return Outcome::Failed;
+            return Exit::Failed;
         }
     };
     if setup.detach {
         let reason = "starting in the background".to_string();
         if let Err(e) = durable::mark_waiting(&store, id, reason, clock.as_ref()) {
             report.error(format!("cannot record the run: {e}"));
-            return Outcome::Failed;
+            return Exit::Failed;
         }
         // The background process takes the store's lock.
         drop(store);
@@ -125,18 +125,18 @@ pub fn run(
 }
 
 /// The exit outcome of following a run; an engine error is reported.
-pub fn outcome(followed: Result<Stopped, durable::EngineError>, report: &mut Reporter) -> Outcome {
+pub fn outcome(followed: Result<Stopped, durable::EngineError>, report: &mut Reporter) -> Exit {
     match followed {
-        Ok(Stopped::Ended(duet_runtime::workflow::Ending::Failed(_))) => Outcome::Failed,
-        Ok(Stopped::Ended(_)) => Outcome::Done,
-        Ok(Stopped::Waiting) => Outcome::Waiting,
+        Ok(Stopped::Ended(duet_runtime::workflow::Ending::Failed(_))) => Exit::Failed,
+        Ok(Stopped::Ended(_)) => Exit::Done,
+        Ok(Stopped::Waiting) => Exit::Waiting,
         Err(e) if e.is_usage() => {
             report.error(e);
-            Outcome::Rejected
+            Exit::Rejected
         }
         Err(e) => {
             report.error(e);
-            Outcome::Failed
+            Exit::Failed
         }
     }
 }

@@ -104,7 +104,7 @@ pub struct Batch {
 
 /// How a turn ended.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Outcome {
+pub enum TurnOutcome {
     /// Its outputs were committed.
     Committed,
     /// A handler failed; nothing was sent and the actor crashed (a `Cleanup` turn follows).
@@ -131,7 +131,7 @@ pub struct TurnRecord {
     /// Actors spawned (they boot right after this turn commits).
     pub spawned: Vec<ActorId>,
     /// Whether it committed.
-    pub outcome: Outcome,
+    pub outcome: TurnOutcome,
     /// Set when the actor ended in this turn.
     pub exit: Option<ExitStatus>,
 }

@@ -94,7 +94,7 @@ pub use caveat::{Caveat, CaveatPattern, Rewrite, Template, TypeTest};
 pub use dataspace::{Dataspace, NaiveDataspace, observe, parse_observe};
 pub use entity::{Entity, EntitySnapshot, FnEntity};
 pub use error::{Error, Result};
-pub use event::{Batch, Delivery, Event, ExitStatus, Outcome, TurnInput, TurnRecord};
+pub use event::{Batch, Delivery, Event, ExitStatus, TurnInput, TurnOutcome, TurnRecord};
 pub use ids::{ActorId, FacetId, Handle, Ref, TurnId};
 pub use index::{Index, NaiveIndex, ObsId};
 pub use pattern::Pattern;

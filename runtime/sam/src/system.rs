@@ -25,7 +25,7 @@ use super::actor::ActorState;
 use super::dataspace::{Dataspace, NAIVE_KIND, SKELETON_KIND};
 use super::entity::{Entity, EntitySnapshot};
 use super::error::Result;
-use super::event::{Batch, Delivery, Event, ExitStatus, Outcome, TurnInput, TurnRecord};
+use super::event::{Batch, Delivery, Event, ExitStatus, TurnInput, TurnOutcome, TurnRecord};
 use super::ids::{ActorId, FacetId, Ref, TurnId};
 use super::index::NaiveIndex;
 use super::recorder::{RECORDER_KIND, Recorder};
@@ -88,7 +88,7 @@ type Behaviours = BTreeMap<u64, Box<dyn Entity>>;
 
 /// All the actors of a run.
 pub struct System {
-    k: KernelState,
+    kernel: KernelState,
     behaviours: BTreeMap<ActorId, Behaviours>,
     boots: VecDeque<PendingBoot>,
     log: Vec<TurnRecord>,
@@ -105,7 +105,7 @@ impl System {
     /// An empty system that records every turn (see [`System::take_log`]).
     pub fn new() -> System {
         System {
-            k: KernelState {
+            kernel: KernelState {
                 next_actor: 0,
                 next_turn: 0,
                 actors: BTreeMap::new(),
@@ -131,27 +131,27 @@ impl System {
 
     /// The kernel's state.
     pub fn state(&self) -> &KernelState {
-        &self.k
+        &self.kernel
     }
 
     /// A live actor's state.
     pub fn actor(&self, id: ActorId) -> Option<&ActorState> {
-        self.k.actors.get(&id)
+        self.kernel.actors.get(&id)
     }
 
     /// Whether the actor is running.
     pub fn is_alive(&self, id: ActorId) -> bool {
-        self.k.actors.contains_key(&id)
+        self.kernel.actors.contains_key(&id)
     }
 
     /// How an ended actor ended.
     pub fn exit_status(&self, id: ActorId) -> Option<&ExitStatus> {
-        self.k.exited.get(&id)
+        self.kernel.exited.get(&id)
     }
 
     /// Whether a facet exists.
     pub fn facet_alive(&self, f: FacetId) -> bool {
-        self.k
+        self.kernel
             .actors
             .get(&f.actor)
             .is_some_and(|a| a.facets.contains_key(&f.n))
@@ -159,7 +159,7 @@ impl System {
 
     /// Number of turns waiting.
     pub fn pending(&self) -> usize {
-        self.k.queue.len()
+        self.kernel.queue.len()
     }
 
     /// A live entity's behaviour, if it is a `T`.
@@ -177,9 +177,9 @@ impl System {
 
     /// Spawns a top-level actor and runs its boot turn now; returns its id.
     pub fn spawn(&mut self, boot: impl FnOnce(&mut Turn) -> Result + Send + 'static) -> ActorId {
-        let id = ActorId(self.k.next_actor);
-        self.k.next_actor += 1;
-        self.k.actors.insert(id, ActorState::new(id));
+        let id = ActorId(self.kernel.next_actor);
+        self.kernel.next_actor += 1;
+        self.kernel.actors.insert(id, ActorState::new(id));
         self.boots.push_back(PendingBoot {
             actor: id,
             boot: Box::new(boot),
@@ -221,7 +221,7 @@ impl System {
 
     /// Runs the next queued turn; false if there was none.
     pub fn step(&mut self) -> bool {
-        let Some(q) = self.k.queue.pop_front() else {
+        let Some(q) = self.kernel.queue.pop_front() else {
             return false;
         };
         self.run_turn(q.id, q.actor, q.cause, q.input, |t, input| match input {
@@ -261,14 +261,14 @@ impl System {
     }
 
     fn next_turn_id(&mut self) -> TurnId {
-        let id = TurnId(self.k.next_turn);
-        self.k.next_turn += 1;
+        let id = TurnId(self.kernel.next_turn);
+        self.kernel.next_turn += 1;
         id
     }
 
     fn enqueue(&mut self, actor: ActorId, cause: Option<TurnId>, input: TurnInput) -> TurnId {
         let id = self.next_turn_id();
-        self.k.queue.push_back(QueuedTurn {
+        self.kernel.queue.push_back(QueuedTurn {
             id,
             actor,
             cause,
@@ -310,7 +310,7 @@ impl System {
         }
         let mut batches = Vec::new();
         for (to, events) in order {
-            if !self.k.actors.contains_key(&to) {
+            if !self.kernel.actors.contains_key(&to) {
                 continue; // the target actor has ended: dropped
             }
             let record = self.logging.then(|| events.clone());
@@ -331,11 +331,11 @@ impl System {
         input: TurnInput,
         body: impl FnOnce(&mut Turn, &TurnInput) -> Result,
     ) {
-        let Some(mut actor) = self.k.actors.remove(&actor_id) else {
+        let Some(mut actor) = self.kernel.actors.remove(&actor_id) else {
             return; // ended: the turn is dropped
         };
         let mut beh = self.behaviours.remove(&actor_id).unwrap_or_default();
-        let mut t = Turn::new(id, &mut actor, &mut beh, &mut self.k.next_actor);
+        let mut t = Turn::new(id, &mut actor, &mut beh, &mut self.kernel.next_actor);
         let mut r = body(&mut t, &input);
         if r.is_ok() {
             r = t.pre_commit();
@@ -375,7 +375,7 @@ impl System {
                             actor.linked_children.insert(s.id, f);
                         }
                     }
-                    self.k.actors.insert(s.id, child);
+                    self.kernel.actors.insert(s.id, child);
                     spawned.push(s.id);
                     self.boots.push_back(PendingBoot {
                         actor: s.id,
@@ -388,13 +388,13 @@ impl System {
                 let ended = if exiting {
                     Some(actor)
                 } else {
-                    self.k.actors.insert(actor_id, actor);
+                    self.kernel.actors.insert(actor_id, actor);
                     self.behaviours.insert(actor_id, beh);
                     None
                 };
                 let outputs = self.enqueue_outputs(id, out);
                 for (c, f) in link_stops {
-                    if self.k.actors.contains_key(&c) {
+                    if self.kernel.actors.contains_key(&c) {
                         let parent = FacetId {
                             actor: actor_id,
                             n: f,
@@ -418,7 +418,7 @@ impl System {
                         facets_started: notes.facets_started,
                         facets_stopped: notes.facets_stopped,
                         spawned,
-                        outcome: Outcome::Committed,
+                        outcome: TurnOutcome::Committed,
                         exit,
                     });
                 }
@@ -437,7 +437,7 @@ impl System {
                         facets_started: notes.facets_started,
                         facets_stopped: notes.facets_stopped,
                         spawned: Vec::new(),
-                        outcome: Outcome::Failed(e.reason.clone()),
+                        outcome: TurnOutcome::Failed(e.reason.clone()),
                         exit: None,
                     });
                 }
@@ -458,7 +458,7 @@ impl System {
         actor.facets.clear();
         actor.entities.clear();
         let status = ExitStatus::Error(reason.clone());
-        let mut t = Turn::new(id, &mut actor, &mut beh, &mut self.k.next_actor);
+        let mut t = Turn::new(id, &mut actor, &mut beh, &mut self.kernel.next_actor);
         t.finish(&status, Some(order));
         let out = std::mem::take(&mut t.out);
         drop(t);
@@ -475,7 +475,7 @@ impl System {
                 facets_started: Vec::new(),
                 facets_stopped: Vec::new(),
                 spawned: Vec::new(),
-                outcome: Outcome::Committed,
+                outcome: TurnOutcome::Committed,
                 exit: Some(status),
             });
         }
@@ -486,7 +486,7 @@ impl System {
     fn exited(&mut self, actor: ActorState, status: ExitStatus, turn: TurnId) {
         self.behaviours.remove(&actor.id);
         if let Some(f) = actor.linked_to
-            && self.k.actors.contains_key(&f.actor)
+            && self.kernel.actors.contains_key(&f.actor)
         {
             let input = TurnInput::LinkExit {
                 child: actor.id,
@@ -496,7 +496,7 @@ impl System {
             self.enqueue(f.actor, Some(turn), input);
         }
         for (c, f) in &actor.linked_children {
-            if self.k.actors.contains_key(c) {
+            if self.kernel.actors.contains_key(c) {
                 let parent = FacetId {
                     actor: actor.id,
                     n: *f,
@@ -504,7 +504,7 @@ impl System {
                 self.enqueue(*c, Some(turn), TurnInput::StopActor { parent });
             }
         }
-        self.k.exited.insert(actor.id, status);
+        self.kernel.exited.insert(actor.id, status);
     }
 
     /// Saves the system: the kernel's state plus every live entity's own snapshot.
@@ -523,7 +523,7 @@ impl System {
         }
         Snapshot {
             format: SNAPSHOT_FORMAT,
-            kernel: self.k.clone(),
+            kernel: self.kernel.clone(),
             entities,
         }
     }
@@ -567,7 +567,7 @@ impl System {
             behaviours.insert(*id, beh);
         }
         Ok(System {
-            k: snapshot.kernel,
+            kernel: snapshot.kernel,
             behaviours,
             boots: VecDeque::new(),
             log: Vec::new(),

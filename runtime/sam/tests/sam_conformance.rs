@@ -1277,7 +1277,7 @@ fn turn_records_describe_the_turn() {
     let (host, delivery) = (&log[0], &log[1]);
     assert_eq!(host.input, TurnInput::External { facet: x });
     assert_eq!(host.cause, None);
-    assert_eq!(host.outcome, Outcome::Committed);
+    assert_eq!(host.outcome, TurnOutcome::Committed);
     assert_eq!(host.outputs.len(), 1);
     assert_eq!(host.outputs[0].to, ds.actor);
     assert_eq!(delivery.id, host.outputs[0].turn);

@@ -20,7 +20,7 @@ use super::cursor::Cursor;
 use super::error::EngineError;
 use super::events::{EventKind, RunEvent};
 use super::{Ports, Stopped};
-use crate::effects::{self, Effect, Failure, Outcome, Workspace};
+use crate::effects::{self, Effect, EffectValue, Failure, Workspace};
 use crate::workflow::entity::{Addressee, ExternalRequest};
 use crate::workflow::host::WorkflowRun;
 use crate::workflow::{Ending, Output, RunInput};
@@ -33,7 +33,7 @@ fn key(request: &ExternalRequest) -> Key {
 }
 
 /// An effect performed: the request and what came of it.
-type Performed = (ExternalRequest, Result<Outcome, Failure>);
+type Performed = (ExternalRequest, Result<EffectValue, Failure>);
 
 /// The run being followed and what is under way for it.
 struct Follower<'s, 'p, 'q> {
@@ -88,12 +88,12 @@ async fn perform(
     effect: Effect,
     workspace: Workspace,
     clock: Arc<dyn Clock>,
-) -> Result<Outcome, Failure> {
+) -> Result<EffectValue, Failure> {
     match effect {
-        Effect::Now => Ok(Outcome::Int(clock.now_ms())),
+        Effect::Now => Ok(EffectValue::Int(clock.now_ms())),
         Effect::SleepUntil(at) => {
             clock.sleep_until(at).await;
-            Ok(Outcome::Nil)
+            Ok(EffectValue::Nil)
         }
         other => effects::perform(&other, &workspace).await,
     }

@@ -1,8 +1,8 @@
 //! Effects: what a program asks of the outside world — commands, files, clocks, randomness,
 //! timers. The VM suspends with a request; [`Effect::parse`] turns the request into a typed
 //! effect, [`Effect::capability`] names the capability it needs, [`perform`] carries it out
-//! outside the VM, and the [`Outcome`] (plain data, so a run can journal it) becomes the
-//! program's value again with [`Outcome::to_value`].
+//! outside the VM, and the [`EffectValue`] (plain data, so a run can journal it) becomes the
+//! program's value again with [`EffectValue::to_value`].
 
 pub use duet_lang::duration;
 pub mod capability;
@@ -69,7 +69,7 @@ pub enum Effect {
 
 /// The result of an effect, as data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Outcome {
+pub enum EffectValue {
     /// Nothing (sleeping, writing).
     Nil,
     /// A number.
@@ -292,7 +292,7 @@ pub fn authorise(effect: &Effect, granted: &Capabilities) -> Result<(), Failure>
 }
 
 /// Performs an authorised effect in `workspace`.
-pub async fn perform(effect: &Effect, workspace: &Workspace) -> Result<Outcome, Failure> {
+pub async fn perform(effect: &Effect, workspace: &Workspace) -> Result<EffectValue, Failure> {
     let io = |path: &str, e: std::io::Error| Failure::new("io", format!("`{path}`: {e}"));
     match effect {
         Effect::Shell {
@@ -336,7 +336,7 @@ pub async fn perform(effect: &Effect, workspace: &Workspace) -> Result<Outcome, 
             }
             .map_err(|e| Failure::new("io", format!("cannot run `{command}`: {e}")))?;
             group.finished();
-            Ok(Outcome::Shell {
+            Ok(EffectValue::Shell {
                 exit: output.status.code().map_or(-1, i64::from),
                 stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
                 stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
@@ -347,7 +347,7 @@ pub async fn perform(effect: &Effect, workspace: &Workspace) -> Result<Outcome, 
                 .resolve(path)
                 .map_err(|e| Failure::new("capability", e))?;
             std::fs::read_to_string(&real)
-                .map(Outcome::Text)
+                .map(EffectValue::Text)
                 .map_err(|e| io(path, e))
         }
         Effect::WriteFile(path, text) => {
@@ -355,7 +355,7 @@ pub async fn perform(effect: &Effect, workspace: &Workspace) -> Result<Outcome, 
                 .resolve(path)
                 .map_err(|e| Failure::new("capability", e))?;
             std::fs::write(&real, text)
-                .map(|()| Outcome::Nil)
+                .map(|()| EffectValue::Nil)
                 .map_err(|e| io(path, e))
         }
         Effect::ListFiles(dir) => {
@@ -367,23 +367,23 @@ pub async fn perform(effect: &Effect, workspace: &Workspace) -> Result<Outcome, 
                 .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
                 .collect();
             names.sort();
-            Ok(Outcome::Names(names))
+            Ok(EffectValue::Names(names))
         }
-        Effect::Now => Ok(Outcome::Int(now_ms())),
-        Effect::RandomInt(below) => Ok(Outcome::Int((random_u64() % *below as u64) as i64)),
-        Effect::Uuid => Ok(Outcome::Text(uuid_v4())),
+        Effect::Now => Ok(EffectValue::Int(now_ms())),
+        Effect::RandomInt(below) => Ok(EffectValue::Int((random_u64() % *below as u64) as i64)),
+        Effect::Uuid => Ok(EffectValue::Text(uuid_v4())),
         Effect::Sleep(ms) => {
             tokio::time::sleep(Duration::from_millis(*ms)).await;
-            Ok(Outcome::Nil)
+            Ok(EffectValue::Nil)
         }
         Effect::SleepUntil(at) => {
             let wait = at.saturating_sub(now_ms()).max(0) as u64;
             tokio::time::sleep(Duration::from_millis(wait)).await;
-            Ok(Outcome::Nil)
+            Ok(EffectValue::Nil)
         }
         Effect::Agent { role, agent, text } => crate::agents::ask(role, agent, text, workspace)
             .await
-            .map(Outcome::Text),
+            .map(EffectValue::Text),
         Effect::AskUser { question, .. } => Err(Failure::new(
             "effect",
             format!(
@@ -422,18 +422,18 @@ fn uuid_v4() -> String {
     )
 }
 
-impl Outcome {
-    /// The outcome as a term, the way a workflow's program sees it.
+impl EffectValue {
+    /// The effect's value as a term, the way a workflow's program sees it.
     pub fn to_term(&self) -> duet_sam::Term {
         use duet_sam::Term;
         match self {
-            Outcome::Nil => Term::Nil,
-            Outcome::Int(i) => Term::Int(*i),
-            Outcome::Text(s) => Term::Str(s.as_str().into()),
-            Outcome::Names(names) => {
+            EffectValue::Nil => Term::Nil,
+            EffectValue::Int(i) => Term::Int(*i),
+            EffectValue::Text(s) => Term::Str(s.as_str().into()),
+            EffectValue::Names(names) => {
                 Term::vector(names.iter().map(|n| Term::Str(n.as_str().into())).collect())
             }
-            Outcome::Shell {
+            EffectValue::Shell {
                 exit,
                 stdout,
                 stderr,
@@ -451,17 +451,17 @@ impl Outcome {
         }
     }
 
-    /// The outcome as a value in `ctx`'s heap.
+    /// The effect's value in `ctx`'s heap.
     pub fn to_value(&self, ctx: &mut Ctx) -> Value {
         match self {
-            Outcome::Nil => Value::Nil,
-            Outcome::Int(i) => Value::Int(*i),
-            Outcome::Text(s) => ctx.string(s.clone()),
-            Outcome::Names(names) => {
+            EffectValue::Nil => Value::Nil,
+            EffectValue::Int(i) => Value::Int(*i),
+            EffectValue::Text(s) => ctx.string(s.clone()),
+            EffectValue::Names(names) => {
                 let values = names.iter().map(|n| ctx.string(n.clone())).collect();
                 ctx.vector(values)
             }
-            Outcome::Shell {
+            EffectValue::Shell {
                 exit,
                 stdout,
                 stderr,
@@ -479,7 +479,7 @@ impl Outcome {
 
 /// Performs an effect to completion on the calling thread, for hosts without an async
 /// runtime of their own (scripts, the REPL).
-pub fn perform_blocking(effect: &Effect, workspace: &Workspace) -> Result<Outcome, Failure> {
+pub fn perform_blocking(effect: &Effect, workspace: &Workspace) -> Result<EffectValue, Failure> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .enable_io()

@@ -294,7 +294,7 @@ impl Session {
             .and_then(|effect| effects::authorise(&effect, capabilities).map(|()| effect))
             .and_then(|effect| effects::perform_blocking(&effect, workspace));
         Some(match result {
-            Ok(outcome) => Ok(outcome.to_value(ctx)),
+            Ok(value) => Ok(value.to_value(ctx)),
             Err(failure) => Err(ctx.error_value(&failure.kind, failure.message, Value::Nil)),
         })
     }

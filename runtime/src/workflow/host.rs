@@ -13,7 +13,7 @@ use super::entity::{
 };
 use super::input::RunInput;
 use super::messages::Message;
-use crate::effects::{Capabilities, Outcome};
+use crate::effects::{Capabilities, EffectValue};
 use duet_lang::envelope;
 use duet_sam::{Dataspace, Entity, Event, Pattern, Ref, SkeletonIndex, System, observe};
 use duet_vm::Vm;
@@ -173,9 +173,10 @@ impl WorkflowRun {
     pub fn deliver(&mut self, input: &RunInput) {
         let (to, message) = match input {
             RunInput::Effect { to, id, result } => (*to, Message::answer(*id, result)),
-            RunInput::Person { to, id, text } => {
-                (*to, Message::answer(*id, &Ok(Outcome::Text(text.clone()))))
-            }
+            RunInput::Person { to, id, text } => (
+                *to,
+                Message::answer(*id, &Ok(EffectValue::Text(text.clone()))),
+            ),
             RunInput::Deadline { id, at } => (
                 Addressee::Workflow,
                 Message::Deadline {

@@ -9,7 +9,7 @@ use duet_lang::envelope::{self, EnvelopeError};
 use serde::{Deserialize, Serialize};
 
 use super::entity::{Addressee, ExternalRequest};
-use crate::effects::{Failure, Outcome};
+use crate::effects::{EffectValue, Failure};
 
 /// Magic bytes of a journaled turn input.
 pub const MAGIC: [u8; 4] = *b"DUTI";
@@ -26,7 +26,7 @@ pub enum RunInput {
         /// The request's id among its addressee's requests.
         id: u64,
         /// What the effect gave, or why it failed.
-        result: Result<Outcome, Failure>,
+        result: Result<EffectValue, Failure>,
     },
     /// A person's answer to a question (`ask-user`, or a role a `human` plays).
     Person {
@@ -49,7 +49,7 @@ pub enum RunInput {
 
 impl RunInput {
     /// The input answering `request` with an effect's `result`.
-    pub fn effect(request: &ExternalRequest, result: Result<Outcome, Failure>) -> RunInput {
+    pub fn effect(request: &ExternalRequest, result: Result<EffectValue, Failure>) -> RunInput {
         RunInput::Effect {
             to: request.to,
             id: request.id,
@@ -88,8 +88,8 @@ impl fmt::Display for RunInput {
             RunInput::Effect {
                 to,
                 id,
-                result: Ok(outcome),
-            } => write!(f, "{} {id} answered: {}", who(to), outcome.to_term()),
+                result: Ok(value),
+            } => write!(f, "{} {id} answered: {}", who(to), value.to_term()),
             RunInput::Effect {
                 to,
                 id,
@@ -119,7 +119,7 @@ mod tests {
             RunInput::Effect {
                 to: Addressee::Workflow,
                 id: 1,
-                result: Ok(Outcome::Int(5)),
+                result: Ok(EffectValue::Int(5)),
             },
             RunInput::Effect {
                 to: Addressee::Agents,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use duet_sam::{Ref, Term};
 
-use crate::effects::{Failure, Outcome};
+use crate::effects::{EffectValue, Failure};
 
 /// A message to the workflow entity or the agent service.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,7 +36,7 @@ pub(crate) enum Message {
         /// Milliseconds since the epoch.
         at: i64,
     },
-    /// The answer to external request `request`: the outcome as a term, or a failure.
+    /// The answer to external request `request`: the effect's value as a term, or a failure.
     Answer {
         /// The request's id.
         request: u64,
@@ -53,11 +53,11 @@ const ANSWER: &str = "%answer";
 
 impl Message {
     /// The answer to request `request` with an effect's result.
-    pub(crate) fn answer(request: u64, result: &Result<Outcome, Failure>) -> Message {
+    pub(crate) fn answer(request: u64, result: &Result<EffectValue, Failure>) -> Message {
         Message::Answer {
             request,
             result: match result {
-                Ok(outcome) => Ok(outcome.to_term()),
+                Ok(value) => Ok(value.to_term()),
                 Err(failure) => Err((
                     failure.kind.as_str().into(),
                     failure.message.as_str().into(),
@@ -159,7 +159,7 @@ mod tests {
                 value: Term::Nil,
             },
             Message::Deadline { timer: 6, at: -1 },
-            Message::answer(7, &Ok(Outcome::Text("hi".into()))),
+            Message::answer(7, &Ok(EffectValue::Text("hi".into()))),
             Message::answer(8, &Err(Failure::new("io", "gone"))),
         ];
         for message in messages {

@@ -20,7 +20,7 @@ pub enum Flow {
 }
 
 /// What a builtin returns.
-pub type Outcome = Result<Value, Flow>;
+pub type BuiltinResult = Result<Value, Flow>;
 
 /// Shared machine state.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use duet_lang::ir::{self, Program, SourceSpan};
 
-pub use ctx::{Ctx, Cx, Flow, Outcome};
+pub use ctx::{BuiltinResult, Ctx, Cx, Flow};
 pub use pattern::{bind, matches};
 pub use run::request_values;
 

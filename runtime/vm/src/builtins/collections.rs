@@ -4,7 +4,7 @@ use super::{int_arg, short, type_error};
 use crate::equal::{compare, equal};
 use crate::print::ListIter;
 use crate::value::{Object, Value};
-use crate::{Ctx, Cx, Flow, Outcome};
+use crate::{BuiltinResult, Ctx, Cx, Flow};
 
 /// Ranges longer than this are refused rather than exhausting memory.
 const MAX_RANGE: i64 = 100_000_000;
@@ -55,17 +55,17 @@ fn map_pairs(ctx: &Ctx, v: Value) -> Option<&Vec<(Value, Value)>> {
 }
 
 /// `(list …)`
-pub fn list(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn list(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     Ok(cx.ctx.list(args.iter().copied()))
 }
 
 /// `(vector …)`
-pub fn vector(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn vector(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     Ok(cx.ctx.vector(args.to_vec()))
 }
 
 /// `(hash-map k v …)`: later keys replace earlier ones, keeping the first position.
-pub fn hash_map(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn hash_map(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     if args.len() % 2 == 1 {
         return Err(cx.ctx.error(
             "arity",
@@ -94,7 +94,7 @@ fn list_len(ctx: &Ctx, v: Value) -> Option<u32> {
 }
 
 /// `(cons x coll)`
-pub fn cons(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn cons(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     let tail = match list_len(cx.ctx, args[1]) {
         Some(_) => args[1],
         None => {
@@ -111,7 +111,7 @@ pub fn cons(cx: &mut Cx, args: &[Value]) -> Outcome {
 }
 
 /// `(conj coll x …)`
-pub fn conj(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn conj(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     let coll = args[0];
     match coll {
         Value::Obj(r) => match cx.ctx.heap.get(r) {
@@ -148,7 +148,7 @@ pub fn conj(cx: &mut Cx, args: &[Value]) -> Outcome {
     }
 }
 
-fn prepend(cx: &mut Cx, mut list: Value, xs: &[Value]) -> Outcome {
+fn prepend(cx: &mut Cx, mut list: Value, xs: &[Value]) -> BuiltinResult {
     for &x in xs {
         let len = list_len(cx.ctx, list).unwrap_or(0) + 1;
         list = cx.ctx.heap.alloc(Object::Pair {
@@ -161,7 +161,7 @@ fn prepend(cx: &mut Cx, mut list: Value, xs: &[Value]) -> Outcome {
 }
 
 /// `(first coll)`
-pub fn first(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn first(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     if let Value::Obj(r) = args[0] {
         match cx.ctx.heap.get(r) {
             Object::Pair { head, .. } => return Ok(*head),
@@ -176,7 +176,7 @@ pub fn first(cx: &mut Cx, args: &[Value]) -> Outcome {
 }
 
 /// `(rest coll)`: always a list.
-pub fn rest(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn rest(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     if let Value::Obj(r) = args[0]
         && let Object::Pair { tail, .. } = cx.ctx.heap.get(r)
     {
@@ -189,7 +189,7 @@ pub fn rest(cx: &mut Cx, args: &[Value]) -> Outcome {
 }
 
 /// `(count coll)`
-pub fn count(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn count(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     let n = match args[0] {
         Value::Nil | Value::EmptyList => 0,
         Value::Obj(r) => match cx.ctx.heap.get(r) {
@@ -206,7 +206,7 @@ pub fn count(cx: &mut Cx, args: &[Value]) -> Outcome {
 }
 
 /// `(empty? coll)`
-pub fn is_empty(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn is_empty(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     match count(cx, args)? {
         Value::Int(n) => Ok(Value::Bool(n == 0)),
         _ => Ok(Value::Bool(false)),
@@ -214,7 +214,7 @@ pub fn is_empty(cx: &mut Cx, args: &[Value]) -> Outcome {
 }
 
 /// `(nth coll index default?)`
-pub fn nth(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn nth(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     let index = int_arg(cx, "nth", args[1])?;
     let found = if index < 0 {
         None
@@ -245,7 +245,7 @@ pub fn nth(cx: &mut Cx, args: &[Value]) -> Outcome {
 }
 
 /// `(get coll key default?)`
-pub fn get(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn get(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     let default = args.get(2).copied().unwrap_or(Value::Nil);
     let found = match args[0] {
         Value::Obj(r) => match cx.ctx.heap.get(r) {
@@ -274,7 +274,7 @@ pub fn get(cx: &mut Cx, args: &[Value]) -> Outcome {
 }
 
 /// `(assoc coll key value …)`
-pub fn assoc(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn assoc(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     if args.len().is_multiple_of(2) {
         return Err(cx.ctx.error(
             "arity",
@@ -323,7 +323,7 @@ pub fn assoc(cx: &mut Cx, args: &[Value]) -> Outcome {
 }
 
 /// `(dissoc map key …)`
-pub fn dissoc(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn dissoc(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     if args[0] == Value::Nil {
         return Ok(Value::Nil);
     }
@@ -337,7 +337,7 @@ pub fn dissoc(cx: &mut Cx, args: &[Value]) -> Outcome {
     Ok(cx.ctx.heap.alloc(Object::Map(kept)))
 }
 
-fn map_part(cx: &mut Cx, who: &str, v: Value, key: bool) -> Outcome {
+fn map_part(cx: &mut Cx, who: &str, v: Value, key: bool) -> BuiltinResult {
     if v == Value::Nil {
         return Ok(Value::EmptyList);
     }
@@ -352,17 +352,17 @@ fn map_part(cx: &mut Cx, who: &str, v: Value, key: bool) -> Outcome {
 }
 
 /// `(keys map)`
-pub fn keys(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn keys(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     map_part(cx, "keys", args[0], true)
 }
 
 /// `(vals map)`
-pub fn vals(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn vals(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     map_part(cx, "vals", args[0], false)
 }
 
 /// `(contains? coll key)`
-pub fn contains(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn contains(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     let found = match args[0] {
         Value::Nil => false,
         Value::Obj(r) => match cx.ctx.heap.get(r) {
@@ -378,7 +378,7 @@ pub fn contains(cx: &mut Cx, args: &[Value]) -> Outcome {
 }
 
 /// `(range end)`, `(range start end)`, `(range start end step)`
-pub fn range(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn range(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     let ints: Vec<i64> = args
         .iter()
         .map(|&a| int_arg(cx, "range", a))
@@ -411,7 +411,7 @@ pub fn range(cx: &mut Cx, args: &[Value]) -> Outcome {
 }
 
 /// `(concat coll …)`
-pub fn concat(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn concat(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     let mut items = Vec::new();
     for &a in args {
         items.extend(elements(cx, "concat", a)?);
@@ -420,13 +420,13 @@ pub fn concat(cx: &mut Cx, args: &[Value]) -> Outcome {
 }
 
 /// `(reverse coll)`
-pub fn reverse(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn reverse(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     let mut items = elements(cx, "reverse", args[0])?;
     items.reverse();
     Ok(cx.ctx.list(items.into_iter()))
 }
 
-fn sorted(cx: &mut Cx, who: &str, mut keyed: Vec<(Value, Value)>) -> Outcome {
+fn sorted(cx: &mut Cx, who: &str, mut keyed: Vec<(Value, Value)>) -> BuiltinResult {
     let mut failure = None;
     keyed.sort_by(|a, b| {
         compare(cx.ctx, a.0, b.0).unwrap_or_else(|| {
@@ -450,13 +450,13 @@ fn sorted(cx: &mut Cx, who: &str, mut keyed: Vec<(Value, Value)>) -> Outcome {
 }
 
 /// `(sort coll)`: stable, ascending.
-pub fn sort(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn sort(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     let items = elements(cx, "sort", args[0])?;
     sorted(cx, "sort", items.into_iter().map(|v| (v, v)).collect())
 }
 
 /// `(%sort-by-key pairs)`: the values of `[key value]` pairs in stable key order.
-pub fn sort_by_key(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn sort_by_key(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     let pairs = elements(cx, "sort-by", args[0])?;
     let mut keyed = Vec::with_capacity(pairs.len());
     for p in pairs {
@@ -469,7 +469,7 @@ pub fn sort_by_key(cx: &mut Cx, args: &[Value]) -> Outcome {
 }
 
 /// `(%to-list coll)`: a list of the elements; a list is returned as it is.
-pub fn to_list(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn to_list(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     if list_len(cx.ctx, args[0]).is_some() {
         return Ok(args[0]);
     }
@@ -478,7 +478,7 @@ pub fn to_list(cx: &mut Cx, args: &[Value]) -> Outcome {
 }
 
 /// `apply` is handled by the VM's call machinery; this entry only keeps the table complete.
-pub fn apply_placeholder(cx: &mut Cx, _args: &[Value]) -> Outcome {
+pub fn apply_placeholder(cx: &mut Cx, _args: &[Value]) -> BuiltinResult {
     Err(cx.ctx.error(
         "internal",
         "`apply` reached the builtin table; the VM handles it",

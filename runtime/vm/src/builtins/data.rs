@@ -3,22 +3,22 @@
 use super::{int_arg, short, string_arg, type_error, type_name};
 use crate::equal;
 use crate::value::{Object, Value};
-use crate::{Cx, Flow, Outcome};
+use crate::{BuiltinResult, Cx, Flow};
 
 /// `(= a b …)`
-pub fn equal(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn equal(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     Ok(Value::Bool(
         args.windows(2).all(|p| equal::equal(cx.ctx, p[0], p[1])),
     ))
 }
 
 /// `(not x)`
-pub fn not(_cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn not(_cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     Ok(Value::Bool(!args[0].truthy()))
 }
 
 /// `(type-of x)`
-pub fn type_of(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn type_of(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     let name = type_name(cx, args[0]);
     Ok(cx.ctx.keyword(name))
 }
@@ -27,7 +27,7 @@ macro_rules! predicates {
     ($($name:ident = $($type:literal)|+;)*) => {
         $(
             #[doc = concat!("True when the value's type is ", $($type, " "),+)]
-            pub fn $name(cx: &mut Cx, args: &[Value]) -> Outcome {
+            pub fn $name(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
                 let t = type_name(cx, args[0]);
                 Ok(Value::Bool(matches!(t, $($type)|+)))
             }
@@ -52,12 +52,12 @@ predicates! {
 }
 
 /// `(throw v)`
-pub fn throw(_cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn throw(_cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     Err(Flow::Error(args[0]))
 }
 
 /// `(error message data?)`: the record `<error :user message data>`.
-pub fn error(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn error(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     let message = match cx.ctx.as_str(args[0]) {
         Some(s) => s.to_string(),
         None => crate::print::display(cx.ctx, cx.program, args[0]),
@@ -77,18 +77,18 @@ fn record_parts(cx: &mut Cx, who: &str, v: Value) -> Result<(u32, Vec<Value>), F
 }
 
 /// `(label r)`
-pub fn label(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn label(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     record_parts(cx, "label", args[0]).map(|(l, _)| Value::Sym(l))
 }
 
 /// `(fields r)`
-pub fn fields(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn fields(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     let (_, fields) = record_parts(cx, "fields", args[0])?;
     Ok(cx.ctx.vector(fields))
 }
 
 /// `(field r index)`
-pub fn field(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn field(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     let (_, fields) = record_parts(cx, "field", args[0])?;
     let i = int_arg(cx, "field", args[1])?;
     match usize::try_from(i).ok().and_then(|i| fields.get(i)) {
@@ -104,7 +104,7 @@ pub fn field(cx: &mut Cx, args: &[Value]) -> Outcome {
 }
 
 /// `(gensym prefix?)`: a symbol containing a space, which no source text can write.
-pub fn gensym(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn gensym(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     let prefix = match args.first() {
         Some(&p) => string_arg(cx, "gensym", p)?,
         None => "g".into(),
@@ -115,7 +115,7 @@ pub fn gensym(cx: &mut Cx, args: &[Value]) -> Outcome {
 }
 
 /// `(json-encode v)`
-pub fn json_encode(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn json_encode(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     let json = to_json(cx, args[0], 0)?;
     Ok(cx.ctx.string(json.to_string()))
 }
@@ -190,7 +190,7 @@ fn to_json(cx: &mut Cx, v: Value, depth: usize) -> Result<serde_json::Value, Flo
 }
 
 /// `(json-decode text)`
-pub fn json_decode(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn json_decode(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     let text = string_arg(cx, "json-decode", args[0])?;
     match serde_json::from_str::<serde_json::Value>(&text) {
         Ok(json) => Ok(from_json(cx, &json)),
@@ -225,7 +225,7 @@ fn from_json(cx: &mut Cx, json: &serde_json::Value) -> Value {
 }
 
 /// `(%duration-ms d)`: a duration as milliseconds (`poll :timeout` uses it).
-pub fn duration_ms(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn duration_ms(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     match args[0] {
         Value::Int(ms) if ms >= 0 => Ok(Value::Int(ms)),
         v => match cx.ctx.as_str(v).map(duet_lang::duration::parse) {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::print;
 use crate::value::Value;
-use crate::{Cx, Flow, Outcome, Request};
+use crate::{BuiltinResult, Cx, Flow, Request};
 
 fn joined(cx: &Cx, args: &[Value]) -> String {
     args.iter()
@@ -16,19 +16,19 @@ fn joined(cx: &Cx, args: &[Value]) -> String {
 }
 
 /// `(print …)`: the display forms separated by spaces.
-pub fn print(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn print(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     Err(Flow::Request(Request::Print(joined(cx, args))))
 }
 
 /// `(println …)`
-pub fn println(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn println(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     let mut text = joined(cx, args);
     text.push('\n');
     Err(Flow::Request(Request::Print(text)))
 }
 
 /// `(log …)`: a line in the run's log.
-pub fn log(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn log(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     Err(Flow::Request(Request::Log(joined(cx, args))))
 }
 
@@ -95,7 +95,7 @@ macro_rules! effects {
     ($($name:ident = $op:ident;)*) => {
         $(
             #[doc = concat!("`", stringify!($op), "`: performed by whoever runs the VM.")]
-            pub fn $name(_cx: &mut Cx, args: &[Value]) -> Outcome {
+            pub fn $name(_cx: &mut Cx, args: &[Value]) -> BuiltinResult {
                 Err(Flow::Request(Request::Effect {
                     op: EffectOp::$op,
                     args: args.to_vec(),

@@ -10,10 +10,10 @@ mod strings;
 
 use crate::print;
 use crate::value::{Object, Value};
-use crate::{Cx, Flow, Outcome};
+use crate::{BuiltinResult, Cx, Flow};
 
 /// A builtin's implementation.
-pub type BuiltinFn = fn(&mut Cx, &[Value]) -> Outcome;
+pub type BuiltinFn = fn(&mut Cx, &[Value]) -> BuiltinResult;
 
 /// Every builtin implemented in Rust, sorted by name. `map`, `filter`, `reduce` and
 /// `sort-by` are written in Duet (`stdlib/prelude.lisp`); `apply` is part of the VM's call

@@ -4,7 +4,7 @@
 use super::{int_arg, type_error};
 use crate::equal::number;
 use crate::value::Value;
-use crate::{Cx, Flow, Outcome};
+use crate::{BuiltinResult, Cx, Flow};
 
 fn overflow(cx: &mut Cx, op: &str, a: i64, b: i64) -> Flow {
     cx.ctx.error(
@@ -25,7 +25,7 @@ fn arith(
     b: Value,
     int: fn(i64, i64) -> Option<i64>,
     float: fn(f64, f64) -> f64,
-) -> Outcome {
+) -> BuiltinResult {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => int(x, y)
             .map(Value::Int)
@@ -40,7 +40,7 @@ fn arith(
 
 /// `(+ a b)`
 #[inline]
-pub fn add2(cx: &mut Cx, a: Value, b: Value) -> Outcome {
+pub fn add2(cx: &mut Cx, a: Value, b: Value) -> BuiltinResult {
     if let (Value::Int(x), Value::Int(y)) = (a, b)
         && let Some(z) = x.checked_add(y)
     {
@@ -51,7 +51,7 @@ pub fn add2(cx: &mut Cx, a: Value, b: Value) -> Outcome {
 
 /// `(- a b)`
 #[inline]
-pub fn sub2(cx: &mut Cx, a: Value, b: Value) -> Outcome {
+pub fn sub2(cx: &mut Cx, a: Value, b: Value) -> BuiltinResult {
     if let (Value::Int(x), Value::Int(y)) = (a, b)
         && let Some(z) = x.checked_sub(y)
     {
@@ -61,7 +61,7 @@ pub fn sub2(cx: &mut Cx, a: Value, b: Value) -> Outcome {
 }
 
 /// `(* a b)`
-pub fn mul2(cx: &mut Cx, a: Value, b: Value) -> Outcome {
+pub fn mul2(cx: &mut Cx, a: Value, b: Value) -> BuiltinResult {
     arith(cx, "*", a, b, i64::checked_mul, |x, y| x * y)
 }
 
@@ -69,8 +69,8 @@ fn fold(
     cx: &mut Cx,
     args: &[Value],
     init: Value,
-    op: fn(&mut Cx, Value, Value) -> Outcome,
-) -> Outcome {
+    op: fn(&mut Cx, Value, Value) -> BuiltinResult,
+) -> BuiltinResult {
     let mut acc = init;
     for &a in args {
         acc = op(cx, acc, a)?;
@@ -79,7 +79,7 @@ fn fold(
 }
 
 /// `(+ …)`
-pub fn add(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn add(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     match args {
         [] => Ok(Value::Int(0)),
         [a] => add2(cx, Value::Int(0), *a),
@@ -88,7 +88,7 @@ pub fn add(cx: &mut Cx, args: &[Value]) -> Outcome {
 }
 
 /// `(* …)`
-pub fn mul(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn mul(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     match args {
         [] => Ok(Value::Int(1)),
         [a] => mul2(cx, Value::Int(1), *a),
@@ -97,7 +97,7 @@ pub fn mul(cx: &mut Cx, args: &[Value]) -> Outcome {
 }
 
 /// `(- …)`
-pub fn sub(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn sub(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     match args {
         [a] => sub2(cx, Value::Int(0), *a),
         [a, rest @ ..] => fold(cx, rest, *a, sub2),
@@ -105,7 +105,7 @@ pub fn sub(cx: &mut Cx, args: &[Value]) -> Outcome {
     }
 }
 
-fn div2(cx: &mut Cx, a: Value, b: Value) -> Outcome {
+fn div2(cx: &mut Cx, a: Value, b: Value) -> BuiltinResult {
     match (a, b) {
         (Value::Int(_), Value::Int(0)) => Err(cx.ctx.error("arithmetic", "division by zero")),
         (Value::Int(x), Value::Int(y)) => match x.checked_rem(y) {
@@ -120,7 +120,7 @@ fn div2(cx: &mut Cx, a: Value, b: Value) -> Outcome {
 }
 
 /// `(/ …)`
-pub fn div(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn div(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     match args {
         [a] => div2(cx, Value::Int(1), *a),
         [a, rest @ ..] => fold(cx, rest, *a, div2),
@@ -129,7 +129,7 @@ pub fn div(cx: &mut Cx, args: &[Value]) -> Outcome {
 }
 
 /// `(mod n d)` with the sign of `d`.
-pub fn modulo(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn modulo(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     match (args[0], args[1]) {
         (Value::Int(_), Value::Int(0)) => Err(cx.ctx.error("arithmetic", "modulo by zero")),
         (Value::Int(n), Value::Int(d)) => Ok(Value::Int(n.checked_rem(d).map_or(0, |r| {
@@ -158,7 +158,7 @@ pub fn modulo(cx: &mut Cx, args: &[Value]) -> Outcome {
 }
 
 /// `(quot n d)`: integer division toward zero.
-pub fn quot(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn quot(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     let n = int_arg(cx, "quot", args[0])?;
     let d = int_arg(cx, "quot", args[1])?;
     if d == 0 {
@@ -170,7 +170,7 @@ pub fn quot(cx: &mut Cx, args: &[Value]) -> Outcome {
 }
 
 /// `(abs x)`
-pub fn abs(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn abs(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     match args[0] {
         Value::Int(i) => i.checked_abs().map(Value::Int).ok_or_else(|| {
             cx.ctx
@@ -182,16 +182,16 @@ pub fn abs(cx: &mut Cx, args: &[Value]) -> Outcome {
 }
 
 /// `(inc x)`
-pub fn inc(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn inc(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     add2(cx, args[0], Value::Int(1))
 }
 
 /// `(dec x)`
-pub fn dec(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn dec(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     sub2(cx, args[0], Value::Int(1))
 }
 
-fn extreme(cx: &mut Cx, who: &str, args: &[Value], want: std::cmp::Ordering) -> Outcome {
+fn extreme(cx: &mut Cx, who: &str, args: &[Value], want: std::cmp::Ordering) -> BuiltinResult {
     let mut best = args[0];
     number(best).ok_or_else(|| not_number(cx, who, best))?;
     for &a in &args[1..] {
@@ -205,12 +205,12 @@ fn extreme(cx: &mut Cx, who: &str, args: &[Value], want: std::cmp::Ordering) -> 
 }
 
 /// `(max …)`
-pub fn max(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn max(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     extreme(cx, "max", args, std::cmp::Ordering::Greater)
 }
 
 /// `(min …)`
-pub fn min(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn min(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     extreme(cx, "min", args, std::cmp::Ordering::Less)
 }
 
@@ -227,7 +227,12 @@ pub fn compare2(cx: &mut Cx, op: &str, a: Value, b: Value) -> Result<std::cmp::O
     }
 }
 
-fn chain(cx: &mut Cx, op: &str, args: &[Value], ok: fn(std::cmp::Ordering) -> bool) -> Outcome {
+fn chain(
+    cx: &mut Cx,
+    op: &str,
+    args: &[Value],
+    ok: fn(std::cmp::Ordering) -> bool,
+) -> BuiltinResult {
     for pair in args.windows(2) {
         if !ok(compare2(cx, op, pair[0], pair[1])?) {
             // Still check the types of the rest.
@@ -244,49 +249,49 @@ fn chain(cx: &mut Cx, op: &str, args: &[Value], ok: fn(std::cmp::Ordering) -> bo
 }
 
 /// `(< …)`
-pub fn lt(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn lt(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     chain(cx, "<", args, |o| o.is_lt())
 }
 /// `(<= …)`
-pub fn le(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn le(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     chain(cx, "<=", args, |o| o.is_le())
 }
 /// `(> …)`
-pub fn gt(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn gt(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     chain(cx, ">", args, |o| o.is_gt())
 }
 /// `(>= …)`
-pub fn ge(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn ge(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     chain(cx, ">=", args, |o| o.is_ge())
 }
 /// `(== …)`
-pub fn num_eq(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn num_eq(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     chain(cx, "==", args, |o| o.is_eq())
 }
 
-fn predicate(cx: &mut Cx, who: &str, v: Value, test: fn(f64) -> bool) -> Outcome {
+fn predicate(cx: &mut Cx, who: &str, v: Value, test: fn(f64) -> bool) -> BuiltinResult {
     number(v)
         .map(|n| Value::Bool(test(n)))
         .ok_or_else(|| not_number(cx, who, v))
 }
 
 /// `(zero? x)`
-pub fn is_zero(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn is_zero(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     predicate(cx, "zero?", args[0], |n| n == 0.0)
 }
 /// `(pos? x)`
-pub fn is_pos(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn is_pos(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     predicate(cx, "pos?", args[0], |n| n > 0.0)
 }
 /// `(neg? x)`
-pub fn is_neg(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn is_neg(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     predicate(cx, "neg?", args[0], |n| n < 0.0)
 }
 /// `(even? n)`
-pub fn is_even(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn is_even(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     int_arg(cx, "even?", args[0]).map(|n| Value::Bool(n % 2 == 0))
 }
 /// `(odd? n)`
-pub fn is_odd(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn is_odd(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     int_arg(cx, "odd?", args[0]).map(|n| Value::Bool(n % 2 != 0))
 }

@@ -3,7 +3,7 @@
 use super::{int_arg, string_arg};
 use crate::print;
 use crate::value::Value;
-use crate::{Cx, Outcome};
+use crate::{BuiltinResult, Cx};
 
 /// The display form of `v` as `str` shows it: nil is empty.
 pub fn display(cx: &Cx, v: Value) -> String {
@@ -14,7 +14,7 @@ pub fn display(cx: &Cx, v: Value) -> String {
 }
 
 /// `(str …)`
-pub fn str(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn str(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     let mut out = String::new();
     for &a in args {
         out.push_str(&display(cx, a));
@@ -23,7 +23,7 @@ pub fn str(cx: &mut Cx, args: &[Value]) -> Outcome {
 }
 
 /// `(format template args…)`: each `{}` takes the next argument; `{{` and `}}` are braces.
-pub fn format(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn format(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     let template = string_arg(cx, "format", args[0])?;
     let mut rest = args[1..].iter();
     let mut out = String::with_capacity(template.len());
@@ -67,7 +67,7 @@ pub fn format(cx: &mut Cx, args: &[Value]) -> Outcome {
 }
 
 /// `(subs s start end?)`
-pub fn subs(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn subs(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     let s = string_arg(cx, "subs", args[0])?;
     let len = s.chars().count() as i64;
     let start = int_arg(cx, "subs", args[1])?;
@@ -90,7 +90,7 @@ pub fn subs(cx: &mut Cx, args: &[Value]) -> Outcome {
 }
 
 /// `(split s separator)`: a vector of the parts; an empty separator splits into characters.
-pub fn split(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn split(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     let s = string_arg(cx, "split", args[0])?;
     let sep = string_arg(cx, "split", args[1])?;
     let parts: Vec<String> = if sep.is_empty() {
@@ -103,7 +103,7 @@ pub fn split(cx: &mut Cx, args: &[Value]) -> Outcome {
 }
 
 /// `(join separator? coll)`
-pub fn join(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn join(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     let (sep, coll) = match args {
         [coll] => (String::new(), *coll),
         [sep, coll] => (string_arg(cx, "join", *sep)?, *coll),
@@ -114,45 +114,50 @@ pub fn join(cx: &mut Cx, args: &[Value]) -> Outcome {
     Ok(cx.ctx.string(parts.join(&sep)))
 }
 
-fn map_string(cx: &mut Cx, who: &str, v: Value, f: fn(&str) -> String) -> Outcome {
+fn map_string(cx: &mut Cx, who: &str, v: Value, f: fn(&str) -> String) -> BuiltinResult {
     let s = string_arg(cx, who, v)?;
     Ok(cx.ctx.string(f(&s)))
 }
 
 /// `(trim s)`
-pub fn trim(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn trim(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     map_string(cx, "trim", args[0], |s| s.trim().to_string())
 }
 /// `(upper s)`
-pub fn upper(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn upper(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     map_string(cx, "upper", args[0], str::to_uppercase)
 }
 /// `(lower s)`
-pub fn lower(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn lower(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     map_string(cx, "lower", args[0], str::to_lowercase)
 }
 
-fn test_strings(cx: &mut Cx, who: &str, args: &[Value], test: fn(&str, &str) -> bool) -> Outcome {
+fn test_strings(
+    cx: &mut Cx,
+    who: &str,
+    args: &[Value],
+    test: fn(&str, &str) -> bool,
+) -> BuiltinResult {
     let s = string_arg(cx, who, args[0])?;
     let t = string_arg(cx, who, args[1])?;
     Ok(Value::Bool(test(&s, &t)))
 }
 
 /// `(starts-with? s prefix)`
-pub fn starts_with(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn starts_with(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     test_strings(cx, "starts-with?", args, |s, t| s.starts_with(t))
 }
 /// `(ends-with? s suffix)`
-pub fn ends_with(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn ends_with(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     test_strings(cx, "ends-with?", args, |s, t| s.ends_with(t))
 }
 /// `(includes? s part)`
-pub fn includes(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn includes(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     test_strings(cx, "includes?", args, |s, t| s.contains(t))
 }
 
 /// `(replace s from to)`
-pub fn replace(cx: &mut Cx, args: &[Value]) -> Outcome {
+pub fn replace(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     let s = string_arg(cx, "replace", args[0])?;
     let from = string_arg(cx, "replace", args[1])?;
     let to = string_arg(cx, "replace", args[2])?;

@@ -1,0 +1,155 @@
+//! The interpreter entity: a workflow's VM running inside the actor runtime. Each event it
+//! receives (an awaited assertion arriving, an effect's result) is a turn in which it runs
+//! the VM until every fiber waits again. States run one at a time: a state's function ends
+//! in a `goto`, a `terminal`, or by returning (falling through to the next state).
+//!
+//! Dataspace operations (`assert`, `retract`, `send!`, `await`, `prompt`) happen inside the
+//! turn; other effects (commands, files, clocks, timers, people) leave it as
+//! [`ExternalRequest`]s that the host performs and answers with a message.
+//!
+//! This module holds the entity and its message dispatch; the rest is by concern:
+//!
+//! - `state`: what a snapshot saves besides the VM (`WorkflowState` and its parts);
+//! - `scheduler`: running fibers and dispatching their requests;
+//! - `lifecycle`: entering states, `goto`, `terminal`, and how a run ends;
+//! - `waits` and `prompt`: `await` and `prompt`, which wait on the dataspace;
+//! - `dataspace`: `assert`, `send!` and `retract`;
+//! - `external`: effects the host performs;
+//! - `fibers`: fibers, and the groups of `parallel` and `race`;
+//! - `spawn` and `handlers`: facets and `on-…` handlers, and stopping them;
+//! - `observers`: the entities that watch patterns for the workflow;
+//! - `output`: what the workflow shows of itself.
+
+mod dataspace;
+mod external;
+mod fibers;
+mod handlers;
+mod lifecycle;
+mod observers;
+mod output;
+mod prompt;
+mod scheduler;
+mod spawn;
+mod state;
+mod waits;
+
+pub use external::{Addressee, ExternalRequest};
+pub use lifecycle::Ending;
+pub use observers::{AWAIT_KIND, AwaitObserver, HANDLER_KIND, HandlerObserver};
+pub use output::Output;
+pub(crate) use output::plain;
+
+use duet_lang::compile::CompiledWorkflow;
+use duet_sam::{Entity, EntitySnapshot, Ref, Term, Turn};
+use duet_vm::Vm;
+use serde::{Deserialize, Serialize};
+
+use self::state::WorkflowState;
+use super::messages::Message;
+use super::{WORKFLOW_MAGIC, open_state, seal_state};
+use crate::effects::Capabilities;
+
+/// The snapshot kind of [`WorkflowEntity`].
+pub const WORKFLOW_KIND: &str = "duet/workflow";
+
+/// The workflow's interpreter.
+pub struct WorkflowEntity {
+    vm: Vm,
+    state: WorkflowState,
+}
+
+/// A workflow entity's snapshot: its VM's snapshot and its other state.
+#[derive(Serialize, Deserialize)]
+struct SavedWorkflow {
+    machine: Vec<u8>,
+    state: WorkflowState,
+}
+
+impl WorkflowEntity {
+    /// A workflow ready to start: `vm` holds the compiled program with its top-level forms
+    /// already run.
+    pub fn new(
+        vm: Vm,
+        workflow: CompiledWorkflow,
+        dataspace: Ref,
+        capabilities: Capabilities,
+    ) -> Self {
+        WorkflowEntity {
+            vm,
+            state: WorkflowState::new(workflow, dataspace, capabilities),
+        }
+    }
+
+    /// Starts the workflow in its own turn: defines roles and variables, enters the first
+    /// state and runs until it waits.
+    pub fn start(&mut self, t: &mut Turn, me: Ref) {
+        self.state.me = Some(me);
+        self.vm.start(0, self.state.workflow.init);
+        if let Some(step) = self.finish_call(t) {
+            self.fail(t, step);
+            return;
+        }
+        self.enter(0);
+        self.drive(t, 0, None);
+    }
+
+    /// A workflow restored from its snapshot data, running `program`.
+    pub fn restore(program: duet_lang::ir::Program, data: &[u8]) -> Result<Self, String> {
+        let saved: SavedWorkflow = open_state(WORKFLOW_MAGIC, "the workflow's state", data)?;
+        let vm = Vm::restore(program, &saved.machine).map_err(|e| e.to_string())?;
+        Ok(WorkflowEntity {
+            vm,
+            state: saved.state,
+        })
+    }
+
+    /// What the workflow printed and logged since last asked.
+    pub fn take_output(&mut self) -> Vec<Output> {
+        std::mem::take(&mut self.state.output)
+    }
+
+    /// The effects it asked for since last asked.
+    pub fn take_requests(&mut self) -> Vec<ExternalRequest> {
+        std::mem::take(&mut self.state.requests)
+    }
+
+    /// How it ended, once it has.
+    pub fn ending(&self) -> Option<&Ending> {
+        self.state.ending.as_ref()
+    }
+}
+
+impl Entity for WorkflowEntity {
+    fn snapshot(&self) -> EntitySnapshot {
+        let saved = SavedWorkflow {
+            machine: self.vm.snapshot(),
+            state: self.state.clone(),
+        };
+        EntitySnapshot {
+            kind: WORKFLOW_KIND.into(),
+            data: seal_state(WORKFLOW_MAGIC, &saved),
+        }
+    }
+
+    fn message(&mut self, t: &mut Turn, body: Term) -> duet_sam::Result {
+        if self.state.ending.is_some() {
+            return Ok(());
+        }
+        match Message::parse(&body) {
+            Some(Message::Start(me)) if self.state.me.is_none() => self.start(t, me),
+            Some(Message::Matched { wait, whole }) => self.matched(t, wait, &whole),
+            Some(Message::Event {
+                handler,
+                event,
+                value,
+            }) => self.handle_event(t, handler, &event, &value),
+            Some(Message::Deadline { timer, at }) => self.set_deadline(timer, at),
+            Some(Message::Answer { request, .. }) if self.state.timers.contains_key(&request) => {
+                self.timed_out(t, request)
+            }
+            Some(Message::Answer { request, result }) => self.answered(t, request, result),
+            _ => {}
+        }
+        Ok(())
+    }
+}
