@@ -161,7 +161,7 @@ fn a_forged_snapshot_with_a_valid_checksum_is_refused() {
     }
     let (_, mut snapshot): (u16, Snapshot) = envelope::open(*b"DUSN", 2, &bytes).expect("opens");
     snapshot.machine.fibers[0].frames[0].func = 9_999;
-    let forged = envelope::seal(*b"DUSN", 1, &snapshot);
+    let forged = envelope::seal(*b"DUSN", 2, &snapshot);
     let error = Vm::restore(program.clone(), &forged)
         .err()
         .expect("refused");
@@ -170,10 +170,17 @@ fn a_forged_snapshot_with_a_valid_checksum_is_refused() {
         "the snapshot is damaged: a frame runs function 9999 of ".to_string()
             + &program.functions.len().to_string()
     );
-    let newer = envelope::seal(*b"DUSN", 2, &snapshot);
-    let error = Vm::restore(program, &newer).err().expect("refused");
+    let newer = envelope::seal(*b"DUSN", 3, &snapshot);
+    let error = Vm::restore(program.clone(), &newer).err().expect("refused");
     assert!(
         error.to_string().contains("written by a newer duet"),
+        "{error}"
+    );
+    // Version 1 named effects by string: it is refused as an earlier format, not decoded.
+    let older = envelope::seal(*b"DUSN", 1, &snapshot);
+    let error = Vm::restore(program, &older).err().expect("refused");
+    assert!(
+        error.to_string().contains("written by an earlier duet"),
         "{error}"
     );
 }

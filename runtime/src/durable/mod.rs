@@ -5,7 +5,7 @@
 //!
 //! State at turn N = the nearest snapshot at or before N (or the manifest's initial state),
 //! then the journaled inputs after it, delivered one at a time as they were live. One
-//! [`restore`](restore::restore) builds it; one [follow loop](follow) drives a run; [`replay`]
+//! restore (`restore.rs`) builds it; one follow loop (`follow.rs`) drives a run; [`replay`]
 //! checks a branch reproduces; [`back`] and [`fork`] travel in time.
 //!
 //! The engine talks to the outside through small ports ([`Ports`]): an [`Observer`] of typed
