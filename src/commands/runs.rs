@@ -11,7 +11,6 @@ use duet::driver::store::{self, STORE_PATIENCE};
 use duet::driver::terminal::Terminal;
 use duet::driver::workflow_outcome;
 use duet_runtime::durable::{self, Ports, Resumption, SystemClock};
-use duet_runtime::workflow::RunInput;
 use duet_store::{RunId, Status, Store};
 
 use super::run::store_dir;
@@ -252,9 +251,9 @@ pub fn history(args: &HistoryArgs) -> ExitCode {
     };
     let skip = args.limit.map_or(0, |n| turns.len().saturating_sub(n));
     for turn in &turns[skip..] {
-        let summary = match RunInput::decode(&turn.payload) {
+        let summary = match durable::read_input(&store, id, &branch, turn) {
             Ok(input) => one_line(&input.to_string()),
-            Err(e) => format!("(the journaled input is {e})"),
+            Err(e) => format!("(unreadable: {e})"),
         };
         println!("{}\t{}\t{summary}", turn.turn, turn.at);
     }

@@ -41,6 +41,17 @@ pub enum EngineError {
         /// What is wrong with its payload.
         source: EnvelopeError,
     },
+    /// A turn's payload refers to a blob the store does not have.
+    MissingBlob {
+        /// The run.
+        run: RunId,
+        /// The branch read.
+        branch: String,
+        /// The turn.
+        turn: u64,
+        /// The blob's hash.
+        hash: String,
+    },
     /// The run's state cannot be rebuilt.
     Restore {
         /// The run.
@@ -125,6 +136,16 @@ impl fmt::Display for EngineError {
             } => write!(
                 f,
                 "run {run}, branch {branch}, turn {turn}: the journaled input is {source}"
+            ),
+            EngineError::MissingBlob {
+                run,
+                branch,
+                turn,
+                hash,
+            } => write!(
+                f,
+                "run {run}, branch {branch}, turn {turn}: its input is kept in blob {hash}, which \
+                 the store does not have; the store is damaged (nothing was changed)"
             ),
             EngineError::Restore { run, turn, why } => {
                 write!(f, "cannot restore run {run} at turn {turn}: {why}")

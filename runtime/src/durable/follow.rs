@@ -166,14 +166,17 @@ impl Follower<'_, '_, '_> {
         }
     }
 
-    /// Runs the system until it waits, reports what the workflow showed, and snapshots it.
+    /// Runs the system until it waits, reports what the workflow showed, and keeps its
+    /// state (for the next turn's digest), snapshotting it when the policy says so.
     fn settle(&mut self) -> Result<crate::workflow::host::Progress, EngineError> {
         let mut progress = self.run.settle();
         for output in std::mem::take(&mut progress.outputs) {
             self.emit(EventKind::from_output(&output));
         }
         self.state = self.run.snapshot();
-        self.cursor.snapshot(&self.state)?;
+        if self.cursor.snapshot_due() {
+            self.cursor.snapshot(&self.state)?;
+        }
         Ok(progress)
     }
 
@@ -248,6 +251,8 @@ impl Follower<'_, '_, '_> {
 
     /// Nothing runs: the run waits for a person, or for something nothing here will do.
     fn suspend(&mut self) -> Result<Stopped, EngineError> {
+        // A run at rest is snapshotted, so continuing it later redelivers nothing.
+        self.cursor.snapshot(&self.state)?;
         let question = self.next_question().and_then(|r| match r.effect {
             Effect::AskUser { question, options } => Some((question, options)),
             _ => None,
@@ -267,6 +272,7 @@ impl Follower<'_, '_, '_> {
     }
 
     fn end(&mut self, ending: Ending) -> Result<Stopped, EngineError> {
+        self.cursor.snapshot(&self.state)?;
         self.cursor.set_status(status_of(&ending))?;
         self.emit(EventKind::ended(&ending, false));
         Ok(Stopped::Ended(ending))

@@ -6,6 +6,7 @@ use duet_store::{JournaledTurn, RunId, Store, StoredRun};
 
 use super::error::EngineError;
 use super::manifest::Manifest;
+use super::payload;
 use crate::workflow::RunInput;
 
 /// A run's manifest and one branch's turns.
@@ -39,15 +40,7 @@ impl History {
             .map_err(|partial| EngineError::store(id, *partial.error))?;
         let turns = journaled
             .into_iter()
-            .map(|turn| match RunInput::decode(&turn.payload) {
-                Ok(input) => Ok((turn, input)),
-                Err(source) => Err(EngineError::Turn {
-                    run: id,
-                    branch: branch.clone(),
-                    turn: turn.turn,
-                    source,
-                }),
-            })
+            .map(|turn| payload::read(store, id, &branch, &turn).map(|input| (turn, input)))
             .collect::<Result<_, _>>()?;
         Ok(History {
             branch,

@@ -21,6 +21,7 @@ mod events;
 mod follow;
 mod history;
 mod manifest;
+mod payload;
 mod replay;
 mod restore;
 mod rewind;
@@ -33,10 +34,12 @@ use duet_vm::Vm;
 
 pub use answers::{Answers, NoOneToAsk};
 pub use clock::{Clock, ManualClock, Sleep, SystemClock};
+pub use cursor::{SNAPSHOT_EVERY_BYTES, SNAPSHOT_EVERY_TURNS};
 pub use error::EngineError;
 pub use events::{EndStatus, EventKind, Observer, RunEvent};
 pub use history::find_run;
 pub use manifest::{MAGIC as MANIFEST_MAGIC, VERSION as MANIFEST_VERSION};
+pub use payload::{INLINE_LIMIT, read as read_input};
 pub use replay::{Divergence, ReplayError, Verified, replay};
 pub use rewind::{Forked, Moved, back, fork};
 
@@ -216,6 +219,7 @@ pub fn follow(
         id,
         restored.history.branch.clone(),
         last,
+        restored.snapshot_turn,
         ports.clock.clone(),
     );
     follow::follow(

@@ -19,6 +19,8 @@ pub(crate) struct Restored {
     pub(crate) run: WorkflowRun,
     /// Where its effects work.
     pub(crate) workspace: Workspace,
+    /// The turn of the snapshot the state was restored from, if it came from one.
+    pub(crate) snapshot_turn: Option<u64>,
     /// What the redelivered turns printed and logged. The process that ran them may have
     /// died before showing it, so it is shown again: output is at least once.
     pub(crate) replayed: Vec<Output>,
@@ -28,10 +30,11 @@ pub(crate) struct Restored {
 pub(crate) fn restore(store: &Store, id: RunId) -> Result<Restored, EngineError> {
     let history = History::read(store, id, None)?;
     let last = history.last_turn();
-    let (from, state) = match store
+    let snapshot = store
         .nearest_snapshot(id, &history.branch, last)
-        .map_err(|e| EngineError::store(id, e))?
-    {
+        .map_err(|e| EngineError::store(id, e))?;
+    let snapshot_turn = snapshot.as_ref().map(|s| s.turn);
+    let (from, state) = match snapshot {
         Some(snapshot) => (snapshot.turn, snapshot.state),
         None => (0, history.manifest.initial.clone()),
     };
@@ -56,6 +59,7 @@ pub(crate) fn restore(store: &Store, id: RunId) -> Result<Restored, EngineError>
         history,
         run,
         workspace,
+        snapshot_turn,
         replayed,
     })
 }
