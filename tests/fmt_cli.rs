@@ -91,6 +91,26 @@ fn formats_files_in_place() {
 
 #[cfg(unix)]
 #[test]
+fn a_symbolic_link_stays_a_link_and_its_target_is_formatted() {
+    let dir = TempDir::new("symlink");
+    fs::create_dir_all(dir.0.join("real")).unwrap();
+    let target = dir.file("real/a.lisp", UNFORMATTED);
+    let link = dir.0.join("link.lisp");
+    std::os::unix::fs::symlink("real/a.lisp", &link).unwrap();
+    let out = duet(&["fmt", arg(&link)], None);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    assert!(
+        fs::symlink_metadata(&link).unwrap().file_type().is_symlink(),
+        "the link was replaced by a file"
+    );
+    assert_eq!(fs::read_to_string(&target).unwrap(), FORMATTED);
+    // No temporary file is left beside the link or the target.
+    assert_eq!(fs::read_dir(&dir.0).unwrap().count(), 2);
+    assert_eq!(fs::read_dir(dir.0.join("real")).unwrap().count(), 1);
+}
+
+#[cfg(unix)]
+#[test]
 fn keeps_file_permissions() {
     use std::os::unix::fs::PermissionsExt;
     let dir = TempDir::new("permissions");

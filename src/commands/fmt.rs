@@ -112,7 +112,15 @@ fn file(path: &Path, check: bool) -> Outcome {
         println!("{name}");
         return Outcome::WouldChange;
     }
-    match write_atomically(path, formatted.as_bytes()) {
+    // A symbolic link stays a link: its target is what gets formatted.
+    let target = match fs::canonicalize(path) {
+        Ok(target) => target,
+        Err(err) => {
+            eprintln!("error: cannot write {name}: {err}");
+            return Outcome::Failed;
+        }
+    };
+    match write_atomically(&target, formatted.as_bytes()) {
         Ok(()) => Outcome::Ok,
         Err(err) => {
             eprintln!("error: cannot write {name}: {err}");
@@ -144,8 +152,9 @@ fn report(name: &str, text: String, diagnostics: &[Diagnostic]) {
     eprint!("{}", human(diagnostics, &sources, style));
 }
 
-/// Replaces `path` with `contents` by writing a temporary file next to it and renaming it
-/// over the original, so the file is never seen half written. Keeps the file's permissions.
+/// Replaces `path` (a real file, not a link) with `contents` by writing a temporary file next
+/// to it and renaming it over the original, so the file is never seen half written. Keeps
+/// the file's permissions.
 fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
