@@ -131,6 +131,22 @@ pub enum StoreError {
         /// The database directory it lives in.
         path: PathBuf,
     },
+    /// Files the store's database must have are gone: opening it would start it over.
+    MissingFiles {
+        /// The store's directory.
+        dir: PathBuf,
+        /// What is missing.
+        missing: Vec<PathBuf>,
+    },
+    /// The database holds fewer writes than were acknowledged: its journal was damaged.
+    LostWrites {
+        /// The store's directory.
+        dir: PathBuf,
+        /// The number of the last write acknowledged.
+        acknowledged: u64,
+        /// The number of the last write the database holds.
+        found: u64,
+    },
     /// No run has this id.
     NoSuchRun(RunId),
     /// The run has no branch of this name.
@@ -253,12 +269,21 @@ impl fmt::Display for StoreError {
                         f,
                         "it is locked by another process; stop the other duet process first"
                     ),
+                    fjall::Error::InvalidVersion(None) => write!(
+                        f,
+                        "its version file is damaged; nothing was changed. Put the directory \
+                         back from a copy, or move it aside and report the damage"
+                    ),
                     fjall::Error::InvalidVersion(v) => write!(
                         f,
                         "its files are in a database format this build does not read ({v:?})"
                     ),
                     fjall::Error::Io(e) => write!(f, "{e}"),
-                    other => write!(f, "{other:?}"),
+                    other => write!(
+                        f,
+                        "its files are damaged ({other:?}); nothing was changed. Put the \
+                         directory back from a copy, or move it aside and report the damage"
+                    ),
                 }
             }
             StoreError::Damaged { at, damage, path } => {
@@ -285,6 +310,35 @@ impl fmt::Display for StoreError {
                     _ => write!(f, "Restore the store from a backup"),
                 }
             }
+            StoreError::MissingFiles { dir, missing } => {
+                let names: Vec<String> = missing.iter().map(|p| p.display().to_string()).collect();
+                write!(
+                    f,
+                    "the store at {} is damaged: {} {} missing ({}); it was not opened, so \
+                     nothing in it was changed. Put the file back from a copy of the store, or \
+                     copy the store aside and report the damage",
+                    dir.display(),
+                    names.len(),
+                    if names.len() == 1 {
+                        "file is"
+                    } else {
+                        "files are"
+                    },
+                    names.join(", ")
+                )
+            }
+            StoreError::LostWrites {
+                dir,
+                acknowledged,
+                found,
+            } => write!(
+                f,
+                "the store at {} is damaged: its journal lost acknowledged writes (it holds \
+                 writes up to number {found}, but {acknowledged} were acknowledged). Nothing \
+                 more was changed; put the directory back from a copy, or copy it aside and \
+                 report the damage",
+                dir.display()
+            ),
             StoreError::NoSuchRun(run) => {
                 write!(f, "no run {run} in this store; `duet runs` lists the runs")
             }

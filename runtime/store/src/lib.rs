@@ -22,6 +22,7 @@
 //!
 //! The on-disk layout is described in [`layout`].
 
+mod acked;
 mod blobs;
 mod branches;
 pub mod commit;
@@ -29,6 +30,7 @@ mod error;
 mod journal;
 pub mod layout;
 pub mod lock;
+mod preflight;
 mod raw;
 pub mod records;
 mod runs;
@@ -87,6 +89,8 @@ pub(crate) struct Keyspaces {
 pub(crate) struct WriteState {
     /// (run, segment) → the segment's last turn, filled on first use.
     pub heads: HashMap<(u64, u32), u64>,
+    /// The number of the last batch written (see [`acked`]).
+    pub seq: u64,
 }
 
 /// The write lock, held while reading, changing and writing records. Field order matters:
@@ -118,6 +122,7 @@ pub(crate) struct Inner {
     pub ks: Keyspaces,
     pub write: Mutex<WriteState>,
     pub commit: GroupCommit,
+    acked: acked::Acked,
     // Declared last so it is released after the database has been closed.
     _lock: StoreLock,
 }
@@ -157,6 +162,7 @@ impl Store {
         })?;
         let lock = StoreLock::acquire(&dir)?;
         let db_path = dir.join(layout::DB_DIR);
+        preflight::check(&dir, &db_path)?;
         let db = Database::builder(&db_path)
             .open()
             .map_err(|source| match source {
@@ -194,6 +200,22 @@ impl Store {
             snapshots: keyspace(layout::SNAPSHOTS, true)?,
             blobs: keyspace(layout::BLOBS, true)?,
         };
+        let seq = match ks.meta.get(acked::SEQ_KEY) {
+            Ok(Some(bytes)) => bytes
+                .as_ref()
+                .try_into()
+                .map(u64::from_be_bytes)
+                .unwrap_or(0),
+            Ok(None) => 0,
+            Err(source) => {
+                return Err(StoreError::Database {
+                    action: "reading its write sequence",
+                    path: db_path.clone(),
+                    source,
+                });
+            }
+        };
+        let acked = acked::Acked::open(&dir, seq)?;
         let store = Store {
             inner: Arc::new(Inner {
                 commit: GroupCommit::new(durability, db_path.clone()),
@@ -201,11 +223,16 @@ impl Store {
                 db_path,
                 db,
                 ks,
-                write: Mutex::new(WriteState::default()),
+                write: Mutex::new(WriteState {
+                    seq,
+                    ..WriteState::default()
+                }),
+                acked,
                 _lock: lock,
             }),
         };
         store.check_format()?;
+        preflight::record(&store.inner.dir, &store.inner.db_path)?;
         Ok(store)
     }
 
@@ -301,10 +328,25 @@ impl Store {
 
     /// Commits `batch` under the held write lock, releases the lock, then waits until the
     /// batch is durable.
-    pub(crate) fn commit(&self, guard: Writer<'_>, batch: fjall::OwnedWriteBatch) -> Result<()> {
+    pub(crate) fn commit(
+        &self,
+        mut guard: Writer<'_>,
+        mut batch: fjall::OwnedWriteBatch,
+    ) -> Result<()> {
+        if batch.is_empty() {
+            let ticket = self.inner.commit.write(batch)?;
+            drop(guard);
+            return self.inner.commit.wait(&self.inner.db, ticket);
+        }
+        // Every batch carries the next number of the store's write sequence; once durable,
+        // the number is the new high-water mark of acknowledged writes (see `acked`).
+        let seq = guard.seq + 1;
+        batch.insert(&self.inner.ks.meta, acked::SEQ_KEY, seq.to_be_bytes());
         let ticket = self.inner.commit.write(batch)?;
+        guard.seq = seq;
         drop(guard);
-        self.inner.commit.wait(&self.inner.db, ticket)
+        self.inner.commit.wait(&self.inner.db, ticket)?;
+        self.inner.acked.record(seq)
     }
 
     pub(crate) fn db_error(&self, action: &'static str, source: fjall::Error) -> StoreError {
