@@ -329,7 +329,7 @@ fn a_journal_cut_short_is_reported_as_lost_acknowledged_writes() {
         .unwrap();
 
     for _ in 0..2 {
-        let refused = Store::open(dir.path()).err().expect("refused");
+        let refused = Store::open(dir.path()).expect_err("refused");
         let message = refused.to_string();
         assert!(
             matches!(refused, StoreError::LostWrites { acknowledged, found, .. } if found < acknowledged),

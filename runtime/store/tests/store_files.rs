@@ -170,7 +170,7 @@ fn a_missing_keyspace_file_is_named_and_the_store_is_not_started_over() {
     make(dir.path());
     let current = dir.path().join("db/keyspaces/0/current");
     std::fs::remove_file(&current).expect("deleted");
-    let message = Store::open(dir.path()).err().expect("refused").to_string();
+    let message = Store::open(dir.path()).expect_err("refused").to_string();
     assert!(message.contains("db/keyspaces/0/current"), "{message}");
     assert!(message.contains("nothing in it was changed"), "{message}");
     // Refused again, and the other keyspaces' files are all still there.
