@@ -622,3 +622,46 @@ fn at_a_terminal_only_live_questions_are_asked_and_ctrl_d_leaves_one_waiting() {
         text(&out.stdout)
     );
 }
+
+#[test]
+fn status_and_history_say_when_a_journal_is_damaged() {
+    let dir = temp("status-damage");
+    std::fs::write(
+        dir.join("three.lisp"),
+        "(workflow w (state s (println (now) (now) (now)) (terminal)))\n",
+    )
+    .unwrap();
+    let out = duet(&dir, &["run", "three.lisp"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let store = duet_store::Store::open(dir.join(".duet")).expect("the store opens");
+    let run = "r1".parse().expect("a run id");
+    let mut bytes = store
+        .raw_record(duet_store::RawKind::Turn, run, "main", 2)
+        .expect("read")
+        .expect("turn 2 is there");
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x55;
+    store
+        .put_raw_record(duet_store::RawKind::Turn, run, "main", 2, &bytes)
+        .expect("damaged on purpose");
+    drop(store);
+    let status = duet(&dir, &["status", "r1"]);
+    assert_eq!(status.status.code(), Some(1), "{}", text(&status.stderr));
+    assert!(
+        text(&status.stdout).contains("turns 1 readable, then damage"),
+        "{}",
+        text(&status.stdout)
+    );
+    assert!(
+        text(&status.stderr).contains("turn 2"),
+        "{}",
+        text(&status.stderr)
+    );
+    let history = duet(&dir, &["history", "r1"]);
+    assert_eq!(history.status.code(), Some(1));
+    assert!(
+        text(&history.stderr).contains("turn 2"),
+        "{}",
+        text(&history.stderr)
+    );
+}

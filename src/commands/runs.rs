@@ -105,28 +105,27 @@ pub fn status(args: &RunIdArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let found = args
-        .run
-        .parse::<RunId>()
-        .and_then(|id| store.run(id).map(|r| (id, r)))
-        .map(|(id, r)| {
-            let turns = store
-                .read_turns(id, &r.current_branch, 1)
-                .map_or(0, |t| t.len());
-            (r, turns)
-        });
-    match found {
-        Ok((run, turns)) => {
-            println!("run {}", run.id);
-            println!("workflow {}", run.workflow);
-            println!("status {}", describe(&run.status));
-            println!("branch {}", run.current_branch);
-            println!("turns {turns}");
+    let (id, run) = match durable::find_run(&store, &args.run) {
+        Ok(found) => found,
+        Err(e) => {
+            output::error(&e.to_string());
+            return ExitCode::from(2);
+        }
+    };
+    println!("run {}", run.id);
+    println!("workflow {}", run.workflow);
+    println!("status {}", describe(&run.status));
+    println!("branch {}", run.current_branch);
+    // A journal that cannot be read is said to be so, never shown as fewer turns.
+    match store.read_turns(id, &run.current_branch, 1) {
+        Ok(turns) => {
+            println!("turns {}", turns.len());
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            output::error(&format!("no run `{}`: {e}", args.run));
-            ExitCode::from(2)
+        Err(partial) => {
+            println!("turns {} readable, then damage", partial.turns.len());
+            output::error(&partial.error.to_string());
+            ExitCode::from(1)
         }
     }
 }
