@@ -100,7 +100,10 @@ fn a_symbolic_link_stays_a_link_and_its_target_is_formatted() {
     let out = duet(&["fmt", arg(&link)], None);
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
     assert!(
-        fs::symlink_metadata(&link).unwrap().file_type().is_symlink(),
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
         "the link was replaced by a file"
     );
     assert_eq!(fs::read_to_string(&target).unwrap(), FORMATTED);
