@@ -46,6 +46,8 @@ enum Command {
     Fork(commands::runs::ForkArgs),
     /// Run the language server on standard input and output.
     Lsp(commands::lsp::LspArgs),
+    /// Look after the store: `check` every record, `salvage` what can be read into a new one.
+    Store(commands::store::StoreCommand),
 }
 
 fn main() -> ExitCode {
@@ -75,5 +77,6 @@ fn main() -> ExitCode {
         Command::Back(args) => commands::runs::back(&args),
         Command::Fork(args) => commands::runs::fork(&args),
         Command::Lsp(args) => commands::lsp::run(&args),
+        Command::Store(args) => commands::store::run(&args),
     }
 }

@@ -5,3 +5,4 @@ pub mod fmt;
 pub mod lsp;
 pub mod run;
 pub mod runs;
+pub mod store;

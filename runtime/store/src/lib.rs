@@ -25,6 +25,7 @@
 mod acked;
 mod blobs;
 mod branches;
+mod check;
 pub mod commit;
 mod error;
 mod journal;
@@ -44,6 +45,7 @@ use fjall::{Database, Keyspace, KeyspaceCreateOptions, KvSeparationOptions};
 use serde::de::DeserializeOwned;
 
 pub use blobs::BlobHash;
+pub use check::{CheckReport, Problem, SalvageReport, salvage};
 pub use branches::{BackOutcome, Branch, ForkPoint, Origin};
 pub use commit::{CommitStats, Durability};
 pub use error::{Damage, Location, Result, StoreError};

@@ -125,13 +125,16 @@ fn damage_to_any_file_is_named_or_harmless_and_never_loses_data_silently() {
     assert!(kinds.iter().any(|f| f.to_string_lossy().ends_with(".jnl")));
     let mut silent = Vec::new();
     let mut named = 0;
+    let mut salvage_failed = Vec::new();
     for file in &kinds {
         for how in [Harm::Delete, Harm::Truncate, Harm::Flip] {
             let copy_dir = tempfile::tempdir().expect("a directory");
             copy(original.path(), copy_dir.path());
             harm(&copy_dir.path().join(file), how);
             let before = files(copy_dir.path());
-            match read_all(copy_dir.path()) {
+            let read = read_all(copy_dir.path());
+            let readable = read.as_ref().is_ok_and(|r| *r == intact);
+            match read {
                 Ok(read) if read == intact => {}
                 Ok(read) => silent.push(format!(
                     "{how:?} {}: read {} runs / {:?} turns without an error",
@@ -148,6 +151,51 @@ fn damage_to_any_file_is_named_or_harmless_and_never_loses_data_silently() {
                     );
                 }
             }
+            // Salvage copies what can be read into a new store and leaves this one alone.
+            let elsewhere = tempfile::tempdir().expect("a directory");
+            let salvaged = elsewhere.path().join("salvaged");
+            let scratch = elsewhere.path().join("scratch");
+            let untouched = files(copy_dir.path());
+            let report = match duet_store::salvage(copy_dir.path(), &salvaged, &scratch) {
+                Ok(report) => report,
+                // Nothing could be opened even from a copy: said, and nothing was changed.
+                Err(e) => {
+                    assert!(
+                        !readable,
+                        "{how:?} {}: a readable store, yet: {e}",
+                        file.display()
+                    );
+                    salvage_failed.push(format!("{how:?} {}: {e}", file.display()));
+                    assert_eq!(files(copy_dir.path()), untouched);
+                    continue;
+                }
+            };
+            let saved = Store::open(&salvaged).expect("the salvaged store opens");
+            assert!(saved.check().expect("checks").problems.is_empty());
+            drop(saved);
+            let rescued = read_all(&salvaged).unwrap_or_default();
+            for (run, turns) in rescued.iter().enumerate() {
+                assert!(
+                    intact[run].starts_with(turns),
+                    "{how:?} {}: salvage invented data",
+                    file.display()
+                );
+            }
+            if report.lost.is_empty() && report.recovered_from.is_none() {
+                assert_eq!(
+                    rescued,
+                    intact,
+                    "{how:?} {}: nothing lost, all saved",
+                    file.display()
+                );
+            }
+            std::fs::remove_dir_all(&salvaged).expect("removed");
+            std::fs::remove_dir_all(&scratch).expect("removed");
+            assert_eq!(
+                files(copy_dir.path()),
+                untouched,
+                "salvage changed the damaged store"
+            );
             let after = files(copy_dir.path());
             let lost: Vec<&PathBuf> = before
                 .iter()
@@ -161,6 +209,14 @@ fn damage_to_any_file_is_named_or_harmless_and_never_loses_data_silently() {
         }
     }
     assert!(named > 0);
+    eprintln!(
+        "{} harms; salvage could open nothing in {}:\n{}",
+        kinds.len() * 3,
+        salvage_failed.len(),
+        salvage_failed.join("\n")
+    );
+    // fjall opens a database whole or not at all: a damaged table or version file leaves
+    // nothing for salvage to read (reading table by table is not done yet).
     assert!(silent.is_empty(), "silent losses:\n{}", silent.join("\n"));
 }
 

@@ -1,0 +1,133 @@
+//! `duet store check` and `duet store salvage`: looking after the store itself.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use duet::driver::store::{STORE_PATIENCE, open};
+
+use super::run::store_dir;
+use crate::output;
+
+/// Arguments of `duet store`.
+#[derive(Debug, Args)]
+pub struct StoreCommand {
+    #[command(subcommand)]
+    action: StoreAction,
+    /// The store (default: `$DUET_STORE`, else `.duet` here).
+    #[arg(long, value_name = "DIR", global = true)]
+    store: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum StoreAction {
+    /// Read and check every record of the store; list every problem found.
+    Check,
+    /// Copy every run, turn, snapshot and blob that can still be read into a new store at
+    /// DEST, leaving the damaged store as it is; say what could not be saved.
+    Salvage {
+        /// The new store's directory (must not exist).
+        dest: PathBuf,
+    },
+}
+
+/// Runs `duet store …`. Exit status: 0 nothing wrong (check) or everything saved (salvage),
+/// 1 problems found or records lost, 2 the store cannot be used at all.
+pub fn run(args: &StoreCommand) -> ExitCode {
+    let dir = store_dir(args.store.as_deref());
+    match &args.action {
+        StoreAction::Check => check(&dir),
+        StoreAction::Salvage { dest } => salvage(&dir, dest),
+    }
+}
+
+fn check(dir: &std::path::Path) -> ExitCode {
+    let store = match open(dir, STORE_PATIENCE) {
+        Ok(store) => store,
+        Err(e) => {
+            output::error(&e);
+            eprintln!(
+                "  `duet store salvage NEW-DIR --store {}` copies what can still be read",
+                dir.display()
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match store.check() {
+        Ok(report) if report.problems.is_empty() => {
+            println!(
+                "store {}: {} records, all intact",
+                dir.display(),
+                report.records
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(report) => {
+            for problem in &report.problems {
+                println!("{problem}");
+            }
+            output::error(&format!(
+                "the store {} has {} damaged records of {}; `duet store salvage NEW-DIR` copies \
+                 everything else into a new store",
+                dir.display(),
+                report.problems.len(),
+                report.records
+            ));
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            output::error(&e.to_string());
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn salvage(dir: &std::path::Path, dest: &std::path::Path) -> ExitCode {
+    let scratch = match tempfile_dir() {
+        Ok(scratch) => scratch,
+        Err(e) => {
+            output::error(&format!("cannot make a scratch directory: {e}"));
+            return ExitCode::from(2);
+        }
+    };
+    let result = duet_store::salvage(dir, dest, &scratch);
+    let _ = std::fs::remove_dir_all(&scratch);
+    match result {
+        Ok(report) => {
+            if let Some(why) = &report.recovered_from {
+                eprintln!(
+                    "note: the store could not be opened as it is ({why}); what fjall could recover of a copy was read"
+                );
+            }
+            for problem in &report.lost {
+                println!("lost: {problem}");
+            }
+            eprintln!(
+                "salvage: {} records copied into {}, {} lost; the store {} is unchanged",
+                report.copied,
+                dest.display(),
+                report.lost.len(),
+                dir.display()
+            );
+            ExitCode::from(
+                if report.lost.is_empty() && report.recovered_from.is_none() {
+                    0
+                } else {
+                    1
+                },
+            )
+        }
+        Err(e) => {
+            output::error(&e.to_string());
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// A fresh scratch directory under the system's temporary directory.
+fn tempfile_dir() -> std::io::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("duet-salvage-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
