@@ -664,4 +664,22 @@ fn status_and_history_say_when_a_journal_is_damaged() {
         "{}",
         text(&history.stderr)
     );
+
+    // `duet store check` lists the damaged record; `salvage` copies the rest elsewhere.
+    let check = duet(&dir, &["store", "check"]);
+    assert_eq!(check.status.code(), Some(1), "{}", text(&check.stderr));
+    assert!(
+        text(&check.stdout).contains("turns run r1 segment 0 turn 2: "),
+        "{}",
+        text(&check.stdout)
+    );
+    let salvage = duet(&dir, &["store", "salvage", "saved"]);
+    assert_eq!(salvage.status.code(), Some(1), "{}", text(&salvage.stderr));
+    assert!(text(&salvage.stdout).contains("lost: turns run r1 segment 0 turn 2"));
+    assert!(text(&salvage.stderr).contains("1 lost; the store .duet is unchanged"));
+    let saved = duet(&dir, &["store", "check", "--store", "saved"]);
+    assert_eq!(saved.status.code(), Some(0), "{}", text(&saved.stderr));
+    assert!(text(&saved.stdout).contains("all intact"));
+    let again = duet(&dir, &["store", "salvage", "saved"]);
+    assert_eq!(again.status.code(), Some(2), "an existing directory is refused");
 }
