@@ -165,16 +165,22 @@ fn describe_key(keyspace: &str, key: &[u8]) -> String {
             .and_then(|b| b.try_into().ok())
             .map(|b: [u8; 8]| format!("run r{}", u64::from_be_bytes(b)))
     };
+    // A key's segment number, whatever follows it (turn keys go on with the turn).
+    let segment = |k: &[u8]| {
+        k.get(8..12)
+            .and_then(|b| b.try_into().ok())
+            .map(u32::from_be_bytes)
+    };
     let described = match keyspace {
         layout::RUNS => run(key),
         layout::BRANCHES => run(key)
-            .zip(layout::segment_of_key(key))
+            .zip(segment(key))
             .map(|(r, s)| format!("{r} segment {s}")),
         layout::NAMES => {
             run(key).map(|r| format!("{r} name {:?}", String::from_utf8_lossy(&key[8..])))
         }
         layout::TURNS | layout::SNAPSHOTS => run(key)
-            .zip(layout::segment_of_key(key))
+            .zip(segment(key))
             .zip(layout::turn_of_key(key))
             .map(|((r, s), t)| format!("{r} segment {s} turn {t}")),
         layout::BLOBS => key
