@@ -46,6 +46,10 @@ enum Command {
     Fork(commands::runs::ForkArgs),
     /// Run the language server on standard input and output.
     Lsp(commands::lsp::LspArgs),
+    /// Remove a run and all its branches (its blobs go at the next `duet gc`).
+    Rm(commands::runs::RmArgs),
+    /// Remove the blobs no run refers to any more.
+    Gc(commands::runs::StoreArgs),
     /// Look after the store: `check` every record, `salvage` what can be read into a new one.
     Store(commands::store::StoreCommand),
 }
@@ -78,5 +82,7 @@ fn main() -> ExitCode {
         Command::Fork(args) => commands::runs::fork(&args),
         Command::Lsp(args) => commands::lsp::run(&args),
         Command::Store(args) => commands::store::run(&args),
+        Command::Rm(args) => commands::runs::rm(&args),
+        Command::Gc(args) => commands::runs::gc(&args),
     }
 }

@@ -681,5 +681,58 @@ fn status_and_history_say_when_a_journal_is_damaged() {
     assert_eq!(saved.status.code(), Some(0), "{}", text(&saved.stderr));
     assert!(text(&saved.stdout).contains("all intact"));
     let again = duet(&dir, &["store", "salvage", "saved"]);
-    assert_eq!(again.status.code(), Some(2), "an existing directory is refused");
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "an existing directory is refused"
+    );
+}
+
+#[test]
+fn rm_removes_a_run_and_gc_the_blobs_no_run_refers_to() {
+    let dir = temp("rm-gc");
+    std::fs::write(dir.join("big.txt"), "x".repeat(10_000)).unwrap();
+    std::fs::write(
+        dir.join("read.lisp"),
+        "(workflow w (state s (println (count (read-file \"big.txt\"))) (terminal)))\n",
+    )
+    .unwrap();
+    for _ in 0..2 {
+        let out = duet(&dir, &["run", "--allow", "workspace/read", "read.lisp"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), "10000\n");
+    }
+    // Both runs share their manifest and the text they read: nothing to collect.
+    let gc = duet(&dir, &["gc"]);
+    assert_eq!(
+        text(&gc.stderr),
+        "gc: 0 blobs removed (0 bytes), 2 still referred to\n"
+    );
+    let running = duet(&dir, &["rm", "r9"]);
+    assert_eq!(running.status.code(), Some(2));
+    let rm = duet(&dir, &["rm", "r1"]);
+    assert_eq!(rm.status.code(), Some(0), "{}", text(&rm.stderr));
+    assert!(
+        text(&rm.stderr).starts_with("run: r1 removed (1 turn, "),
+        "{}",
+        text(&rm.stderr)
+    );
+    assert_eq!(text(&duet(&dir, &["runs"]).stdout), "r2\tw\tcompleted\n");
+    let gc = duet(&dir, &["gc"]);
+    assert!(
+        text(&gc.stderr).starts_with("gc: 0 blobs removed"),
+        "{}",
+        text(&gc.stderr)
+    );
+    // r2 still replays from what is left.
+    assert_eq!(duet(&dir, &["replay", "r2"]).status.code(), Some(0));
+    assert_eq!(duet(&dir, &["rm", "r2"]).status.code(), Some(0));
+    let gc = duet(&dir, &["gc"]);
+    assert!(
+        text(&gc.stderr).starts_with("gc: 2 blobs removed"),
+        "{}",
+        text(&gc.stderr)
+    );
+    let check = duet(&dir, &["store", "check"]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check.stderr));
 }

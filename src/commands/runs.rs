@@ -380,3 +380,52 @@ fn counted(n: u64, noun: &str) -> String {
         format!("{n} {noun}s")
     }
 }
+
+/// Arguments of `duet rm`.
+#[derive(Debug, Args)]
+pub struct RmArgs {
+    /// The run, e.g. `r1`.
+    run: String,
+    /// Remove it even if it is recorded as running.
+    #[arg(long)]
+    force: bool,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+/// `duet rm RUN`: removes a run and all its branches; `duet gc` then frees its blobs.
+pub fn rm(args: &RmArgs) -> ExitCode {
+    with_run(&args.store, &args.run, |store, run| {
+        let removed = durable::remove(store, run, args.force)?;
+        eprintln!(
+            "run: {run} removed ({}, {}, {}); `duet gc` frees what only it used",
+            counted(removed.turns, "turn"),
+            counted(removed.snapshots, "snapshot"),
+            counted(removed.branches, "branch")
+        );
+        Ok(Exit::Done)
+    })
+}
+
+/// `duet gc`: removes the blobs no run refers to.
+pub fn gc(args: &StoreArgs) -> ExitCode {
+    let store = match open(args) {
+        Ok(store) => store,
+        Err(code) => return code,
+    };
+    match durable::collect(&store) {
+        Ok(collected) => {
+            eprintln!(
+                "gc: {} removed ({} bytes), {} still referred to",
+                counted(collected.blobs, "blob"),
+                collected.bytes,
+                collected.kept
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            output::error(&e.to_string());
+            ExitCode::from(1)
+        }
+    }
+}

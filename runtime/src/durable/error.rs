@@ -70,6 +70,11 @@ pub enum EngineError {
         /// Why it cannot be used.
         why: String,
     },
+    /// `duet rm` of a run recorded as running.
+    RunIsRunning {
+        /// The run.
+        run: RunId,
+    },
     /// `duet answer` of a run that waits for no answer.
     NotWaitingForAnswer {
         /// The run.
@@ -99,7 +104,9 @@ impl EngineError {
     /// (a usage error, exit 2), rather than failing while doing it (exit 1).
     pub fn is_usage(&self) -> bool {
         match self {
-            EngineError::NoSuchRun { .. } | EngineError::NotWaitingForAnswer { .. } => true,
+            EngineError::NoSuchRun { .. }
+            | EngineError::NotWaitingForAnswer { .. }
+            | EngineError::RunIsRunning { .. } => true,
             EngineError::Store { source, .. } => matches!(
                 **source,
                 StoreError::NoSuchRun(_)
@@ -153,6 +160,11 @@ impl fmt::Display for EngineError {
             EngineError::Workspace { run, path, why } => write!(
                 f,
                 "the workspace of run {run}, {path}, cannot be used ({why}); put it back to continue the run"
+            ),
+            EngineError::RunIsRunning { run } => write!(
+                f,
+                "run {run} is recorded as running: a process may be following it; stop that \
+                 process first, or remove it anyway with `duet rm {run} --force`"
             ),
             EngineError::NotWaitingForAnswer { run } => write!(
                 f,

@@ -24,6 +24,7 @@ mod manifest;
 mod payload;
 mod replay;
 mod restore;
+mod retention;
 mod rewind;
 
 use std::sync::Arc;
@@ -41,6 +42,7 @@ pub use history::find_run;
 pub use manifest::{MAGIC as MANIFEST_MAGIC, VERSION as MANIFEST_VERSION};
 pub use payload::{INLINE_LIMIT, read as read_input};
 pub use replay::{Divergence, ReplayError, Verified, replay};
+pub use retention::{Collected, collect, remove};
 pub use rewind::{Forked, Moved, back, fork};
 
 use crate::effects::{Capabilities, Effect, Workspace};

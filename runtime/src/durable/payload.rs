@@ -113,3 +113,13 @@ pub fn read(
     }
     Ok(reference.input)
 }
+
+/// The blob `payload` refers to, if it is a reference.
+pub(crate) fn blob_of(payload: &[u8]) -> Option<BlobHash> {
+    if !payload.starts_with(&BLOB_REF_MAGIC) {
+        return None;
+    }
+    envelope::open_current::<BlobRef>(BLOB_REF_MAGIC, BLOB_REF_VERSION, payload)
+        .ok()
+        .map(|reference| BlobHash(reference.hash))
+}

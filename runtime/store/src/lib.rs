@@ -34,6 +34,7 @@ pub mod lock;
 mod preflight;
 mod raw;
 pub mod records;
+mod retention;
 mod runs;
 mod snapshots;
 
@@ -46,6 +47,7 @@ use serde::de::DeserializeOwned;
 
 pub use blobs::BlobHash;
 pub use check::{CheckReport, Problem, SalvageReport, salvage};
+pub use retention::Removed;
 pub use branches::{BackOutcome, Branch, ForkPoint, Origin};
 pub use commit::{CommitStats, Durability};
 pub use error::{Damage, Location, Result, StoreError};
