@@ -50,9 +50,10 @@ pub async fn ask(
 ) -> Result<String, Failure> {
     let (program, args) = command_line(agent, text);
     let dir = match &agent.cwd {
-        Some(dir) => workspace
-            .resolve(dir)
-            .map_err(|e| failure(format!("the `:cwd` of role `{role}` is not usable: {e}")))?,
+        Some(dir) => workspace.directory(dir).map_err(|e| Failure {
+            kind: e.kind,
+            message: format!("the `:cwd` of role `{role}` is not usable: {}", e.message),
+        })?,
         None => workspace.root().to_path_buf(),
     };
     let mut command = tokio::process::Command::new(&program);

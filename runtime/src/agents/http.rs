@@ -21,7 +21,7 @@ fn service(kind: &str) -> Service {
         "anthropic" => Service {
             endpoint: "https://api.anthropic.com".into(),
             path: "/v1/messages",
-            key_env: Some("ANTHROPIC_API_KEY"),
+            key_env: standard_key("anthropic"),
             model: "claude-sonnet-4-5",
         },
         "ollama" => Service {
@@ -46,9 +46,19 @@ fn service(kind: &str) -> Service {
                 .filter(|u| !u.is_empty())
                 .unwrap_or_else(|| "https://api.openai.com/v1".into()),
             path: "/chat/completions",
-            key_env: Some("OPENAI_API_KEY"),
+            key_env: standard_key("openai"),
             model: "gpt-4o-mini",
         },
+    }
+}
+
+/// The environment variable holding the API key of `kind`, if the kind has one: the only
+/// variable a role may send without the `network` capability.
+pub fn standard_key(kind: &str) -> Option<&'static str> {
+    match kind {
+        "openai" => Some("OPENAI_API_KEY"),
+        "anthropic" => Some("ANTHROPIC_API_KEY"),
+        _ => None,
     }
 }
 

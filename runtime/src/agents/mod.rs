@@ -14,7 +14,7 @@ pub mod schema;
 
 use serde::{Deserialize, Serialize};
 
-use crate::effects::{Failure, Workspace};
+use crate::effects::{Capability, Failure, Workspace};
 
 /// The agent kinds a role can be played by.
 pub use duet_lang::expand::AGENT_KINDS as KINDS;
@@ -47,6 +47,46 @@ pub struct Agent {
     pub timeout_ms: Option<u64>,
     /// `:tools`: the tools a command-line agent may use (`claude --allowedTools`).
     pub tools: Vec<String>,
+}
+
+impl Agent {
+    /// The capabilities playing this role needs beyond its kind's defaults, each with what
+    /// reaches for it: a command-line kind's own `:command` runs a program of the
+    /// workflow's choosing (`shell`); an HTTP kind's own `:endpoint`, or an `:api-key-env`
+    /// naming any variable but the kind's own key, sends text and a secret to a place of the
+    /// workflow's choosing (`network`). `echo` and `human` need nothing, whatever their
+    /// options say (so `--agents echo` dry-runs any workflow).
+    pub fn needs(&self) -> Vec<(Capability, String)> {
+        let mut needs = Vec::new();
+        match self.kind.as_str() {
+            "claude-code" | "codex" => {
+                if let Some(command) = &self.command {
+                    needs.push((
+                        Capability::Shell,
+                        format!("its `:command` runs `{command}`"),
+                    ));
+                }
+            }
+            "openai" | "anthropic" | "ollama" => {
+                let mut reasons = Vec::new();
+                if let Some(endpoint) = &self.endpoint {
+                    reasons.push(format!("its `:endpoint` sends to {endpoint}"));
+                }
+                if let Some(var) = &self.api_key_env
+                    && Some(var.as_str()) != http::standard_key(&self.kind)
+                {
+                    reasons.push(format!(
+                        "its `:api-key-env` sends the variable {var}, not the kind's own key"
+                    ));
+                }
+                if !reasons.is_empty() {
+                    needs.push((Capability::Network, reasons.join(" and ")));
+                }
+            }
+            _ => {}
+        }
+        needs
+    }
 }
 
 /// Milliseconds an agent call may take unless its role says otherwise.
@@ -100,5 +140,84 @@ pub(crate) fn excerpt(text: &str, limit: usize) -> String {
     match text.char_indices().nth(limit) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::effects::{Capabilities, Effect, authorise};
+
+    fn agent(kind: &str) -> Agent {
+        Agent {
+            kind: kind.into(),
+            ..Agent::default()
+        }
+    }
+
+    fn needs(agent: &Agent) -> Vec<Capability> {
+        agent.needs().into_iter().map(|(c, _)| c).collect()
+    }
+
+    #[test]
+    fn roles_need_capabilities_only_beyond_their_kinds_defaults() {
+        for kind in KINDS {
+            assert_eq!(needs(&agent(kind)), [], "{kind}");
+        }
+        let own_command = |kind: &str| Agent {
+            command: Some("./anything".into()),
+            ..agent(kind)
+        };
+        assert_eq!(needs(&own_command("codex")), [Capability::Shell]);
+        assert_eq!(needs(&own_command("claude-code")), [Capability::Shell]);
+        // Kinds that run no command (a dry run with `--agents echo` keeps the options).
+        assert_eq!(needs(&own_command("echo")), []);
+        assert_eq!(needs(&own_command("openai")), []);
+        let endpoint = Agent {
+            endpoint: Some("http://localhost:8080/v1".into()),
+            ..agent("ollama")
+        };
+        assert_eq!(needs(&endpoint), [Capability::Network]);
+        let key = |kind: &str, var: &str| Agent {
+            api_key_env: Some(var.into()),
+            ..agent(kind)
+        };
+        assert_eq!(needs(&key("openai", "OPENAI_API_KEY")), []);
+        assert_eq!(needs(&key("anthropic", "ANTHROPIC_API_KEY")), []);
+        assert_eq!(
+            needs(&key("anthropic", "OPENAI_API_KEY")),
+            [Capability::Network]
+        );
+        assert_eq!(needs(&key("ollama", "OLLAMA_KEY")), [Capability::Network]);
+        let both = Agent {
+            endpoint: Some("https://example.test".into()),
+            ..key("openai", "AWS_SECRET_ACCESS_KEY")
+        };
+        let (capability, why) = both.needs().remove(0);
+        assert_eq!(capability, Capability::Network);
+        assert!(why.contains("https://example.test"), "{why}");
+        assert!(why.contains("AWS_SECRET_ACCESS_KEY"), "{why}");
+    }
+
+    #[test]
+    fn agent_effects_are_authorised_like_any_other() {
+        let effect = Effect::Agent {
+            role: "coder".into(),
+            agent: Box::new(Agent {
+                command: Some("./anything".into()),
+                ..agent("codex")
+            }),
+            text: "hi".into(),
+        };
+        assert_eq!(effect.capabilities(), [Capability::Shell]);
+        let denied = authorise(&effect, &Capabilities::default()).unwrap_err();
+        assert_eq!(denied.kind, "capability");
+        assert_eq!(
+            denied.message,
+            "role `coder` (its `:command` runs `./anything`) needs the `shell` capability, which this run was not granted; run with `--allow shell`"
+        );
+        let mut granted = Capabilities::default();
+        granted.grant(Capability::Shell);
+        assert!(authorise(&effect, &granted).is_ok());
     }
 }

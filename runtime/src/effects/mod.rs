@@ -213,14 +213,27 @@ impl Effect {
         Ok(Effect::AskUser { question, options })
     }
 
-    /// The capability the effect needs, if any.
-    pub fn capability(&self) -> Option<Capability> {
+    /// Every capability the effect needs, each with what it is needed for (for messages).
+    /// Most effects need one or none; an agent needs what its role's options reach for
+    /// beyond its kind's defaults ([`crate::agents::Agent::needs`]).
+    pub fn needs(&self) -> Vec<(Capability, String)> {
+        let plain = |c: Capability| vec![(c, format!("`{}`", self.name()))];
         match self {
-            Effect::Shell { .. } => Some(Capability::Shell),
-            Effect::ReadFile(_) | Effect::ListFiles(_) => Some(Capability::WorkspaceRead),
-            Effect::WriteFile(..) => Some(Capability::WorkspaceWrite),
-            _ => None,
+            Effect::Shell { .. } => plain(Capability::Shell),
+            Effect::ReadFile(_) | Effect::ListFiles(_) => plain(Capability::WorkspaceRead),
+            Effect::WriteFile(..) => plain(Capability::WorkspaceWrite),
+            Effect::Agent { role, agent, .. } => agent
+                .needs()
+                .into_iter()
+                .map(|(c, what)| (c, format!("role `{role}` ({what})")))
+                .collect(),
+            _ => Vec::new(),
         }
+    }
+
+    /// Every capability the effect needs.
+    pub fn capabilities(&self) -> Vec<Capability> {
+        self.needs().into_iter().map(|(c, _)| c).collect()
     }
 
     /// The effect's builtin name, for messages.
@@ -277,23 +290,38 @@ fn string_map(ctx: &Ctx, v: Value) -> Result<Vec<(String, String)>, Failure> {
         .collect()
 }
 
-/// Checks the capability an effect needs against what was granted.
+/// Checks every capability an effect needs against what was granted; the failure names
+/// each one missing, what needs it, and the `--allow` flags that grant them.
 pub fn authorise(effect: &Effect, granted: &Capabilities) -> Result<(), Failure> {
-    match effect.capability() {
-        Some(cap) if !granted.allows(cap) => Err(Failure::new(
-            "capability",
-            format!(
-                "`{}` needs the `{cap}` capability, which this run was not granted; run with `--allow {cap}`",
-                effect.name()
-            ),
-        )),
-        _ => Ok(()),
+    let missing: Vec<(Capability, String)> = effect
+        .needs()
+        .into_iter()
+        .filter(|(c, _)| !granted.allows(*c))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
     }
+    let reasons: Vec<String> = missing
+        .iter()
+        .map(|(c, what)| format!("{what} needs the `{c}` capability"))
+        .collect();
+    let mut flags: Vec<String> = missing
+        .iter()
+        .map(|(c, _)| format!("--allow {c}"))
+        .collect();
+    flags.dedup();
+    Err(Failure::new(
+        "capability",
+        format!(
+            "{}, which this run was not granted; run with `{}`",
+            reasons.join("; "),
+            flags.join(" ")
+        ),
+    ))
 }
 
 /// Performs an authorised effect in `workspace`.
 pub async fn perform(effect: &Effect, workspace: &Workspace) -> Result<EffectValue, Failure> {
-    let io = |path: &str, e: std::io::Error| Failure::new("io", format!("`{path}`: {e}"));
     match effect {
         Effect::Shell {
             command,
@@ -302,9 +330,7 @@ pub async fn perform(effect: &Effect, workspace: &Workspace) -> Result<EffectVal
             env,
         } => {
             let dir = match cwd {
-                Some(dir) => workspace
-                    .resolve(dir)
-                    .map_err(|e| Failure::new("capability", e))?,
+                Some(dir) => workspace.directory(dir)?,
                 None => workspace.root().to_path_buf(),
             };
             let mut cmd = tokio::process::Command::new("sh");
@@ -342,33 +368,9 @@ pub async fn perform(effect: &Effect, workspace: &Workspace) -> Result<EffectVal
                 stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
             })
         }
-        Effect::ReadFile(path) => {
-            let real = workspace
-                .resolve(path)
-                .map_err(|e| Failure::new("capability", e))?;
-            std::fs::read_to_string(&real)
-                .map(EffectValue::Text)
-                .map_err(|e| io(path, e))
-        }
-        Effect::WriteFile(path, text) => {
-            let real = workspace
-                .resolve(path)
-                .map_err(|e| Failure::new("capability", e))?;
-            std::fs::write(&real, text)
-                .map(|()| EffectValue::Nil)
-                .map_err(|e| io(path, e))
-        }
-        Effect::ListFiles(dir) => {
-            let real = workspace
-                .resolve(dir)
-                .map_err(|e| Failure::new("capability", e))?;
-            let mut names: Vec<String> = std::fs::read_dir(&real)
-                .map_err(|e| io(dir, e))?
-                .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
-                .collect();
-            names.sort();
-            Ok(EffectValue::Names(names))
-        }
+        Effect::ReadFile(path) => workspace.read(path).map(EffectValue::Text),
+        Effect::WriteFile(path, text) => workspace.write(path, text).map(|()| EffectValue::Nil),
+        Effect::ListFiles(dir) => workspace.list(dir).map(EffectValue::Names),
         Effect::Now => Ok(EffectValue::Int(now_ms())),
         Effect::RandomInt(below) => Ok(EffectValue::Int((random_u64() % *below as u64) as i64)),
         Effect::Uuid => Ok(EffectValue::Text(uuid_v4())),

@@ -14,6 +14,12 @@
 //! `<agent-response ID nil ROLE <agent-error KIND MESSAGE>>`, which `prompt` raises as an
 //! error the workflow can catch.
 //!
+//! A role that reaches beyond its kind's defaults (its own `:command`, `:endpoint` or
+//! `:api-key-env`) needs a capability (`crate::agents::Agent::needs`); the service checks it
+//! against the run's capabilities before asking the host for anything, and a denied call is
+//! answered like a failed one: with `<agent-error :capability MESSAGE>` naming the
+//! capability and its `--allow` flag, or by ending the run. Nothing is started.
+//!
 //! The options map may also carry `:schema`, a JSON Schema as JSON text (`prompt :schema`):
 //! real agents and people are told to answer with matching JSON, and `echo` answers with an
 //! instance made up from the schema (`crate::agents::schema`).
@@ -23,7 +29,7 @@ use std::collections::BTreeMap;
 use super::entity::{Addressee, ExternalRequest, plain};
 use super::messages::Message;
 use crate::agents::{Agent, schema};
-use crate::effects::Effect;
+use crate::effects::{self, Capabilities, Effect};
 use duet_sam::{Entity, Handle, Ref, Term, Turn};
 
 /// A role and the agent that plays it.
@@ -57,6 +63,8 @@ struct Call {
 pub struct AgentService {
     dataspace: Ref,
     roles: Vec<Role>,
+    /// What the run may do: agent calls that need more are refused.
+    capabilities: Capabilities,
     /// Responses asserted, by the handle of the request they answer.
     responses: BTreeMap<Handle, Handle>,
     /// Calls to the outside not answered yet, by call id.
@@ -70,11 +78,13 @@ pub struct AgentService {
 }
 
 impl AgentService {
-    /// A service for `roles` (in declaration order) publishing into `dataspace`.
-    pub fn new(dataspace: Ref, roles: Vec<Role>) -> Self {
+    /// A service for `roles` (in declaration order) publishing into `dataspace`, for a run
+    /// granted `capabilities`.
+    pub fn new(dataspace: Ref, roles: Vec<Role>, capabilities: Capabilities) -> Self {
         AgentService {
             dataspace,
             roles,
+            capabilities,
             responses: BTreeMap::new(),
             calls: BTreeMap::new(),
             next_call: 0,
@@ -191,6 +201,21 @@ impl Entity for AgentService {
                 text: format!("{text}{instruction}"),
             },
         };
+        if let Err(denied) = effects::authorise(&effect, &self.capabilities) {
+            if raise {
+                let error = Term::record(
+                    "agent-error",
+                    vec![
+                        Term::Keyword(denied.kind.as_str().into()),
+                        Term::Str(denied.message.into()),
+                    ],
+                );
+                self.respond(t, handle, vec![id, Term::Nil, name, error]);
+            } else {
+                self.failures.push(denied.message);
+            }
+            return Ok(());
+        }
         let call = self.next_call;
         self.next_call += 1;
         self.requests.push(ExternalRequest {

@@ -68,9 +68,10 @@ impl WorkflowRun {
             actor: ds_actor,
             oid: 0,
         };
+        let granted = capabilities.clone();
         let agents_actor = system.spawn(move |t| {
             t.prevent_inert_check();
-            let me = t.create(AgentService::new(dataspace, roles));
+            let me = t.create(AgentService::new(dataspace, roles, granted));
             let requests = Pattern::Bind(Box::new(Pattern::Record {
                 label: "agent-request".into(),
                 fields: Default::default(),
