@@ -1,5 +1,6 @@
 //! Agents through `duet run`: command-line agents declared in a workflow (stand-in scripts
-//! named with `:command`) asked in `parallel` really work at the same time; a `human` role
+//! named with `:command`, which needs `--allow shell`) asked in `parallel` really work at
+//! the same time; a `human` role
 //! waits for `duet answer`; an agent's failure is an error `prompt` raises and the workflow
 //! can catch; and every such run replays from its journal.
 
@@ -51,7 +52,7 @@ echo "{me} did: $last""#
 "#,
     )
     .expect("the workflow");
-    let out = duet(&dir, &["run", "pair.lisp"]);
+    let out = duet(&dir, &["run", "--allow", "shell", "pair.lisp"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(
         text(&out.stdout),
@@ -82,7 +83,7 @@ fn a_failing_agent_is_an_error_the_workflow_can_catch() {
 "#,
     )
     .expect("the workflow");
-    let out = duet(&dir, &["run", "fallback.lisp"]);
+    let out = duet(&dir, &["run", "--allow", "shell", "fallback.lisp"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(
         text(&out.stdout),
@@ -97,7 +98,7 @@ fn a_failing_agent_is_an_error_the_workflow_can_catch() {
 "#,
     )
     .expect("the workflow");
-    let out = duet(&dir, &["run", "uncaught.lisp"]);
+    let out = duet(&dir, &["run", "--allow", "shell", "uncaught.lisp"]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
     assert!(stderr.contains("exit status 2: rate limited"), "{stderr}");
@@ -188,7 +189,7 @@ fn a_prompt_past_its_timeout_raises_and_its_agent_is_stopped() {
 "#,
     )
     .expect("the workflow");
-    let out = duet(&dir, &["run", "impatient.lisp"]);
+    let out = duet(&dir, &["run", "--allow", "shell", "impatient.lisp"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "gave up: :timeout\n");
     // The run went on for 3 s after the timeout, longer than the agent needed: it was
@@ -234,7 +235,7 @@ printf 'Sure:\n```json\n{"verdict": "ship", "score": 9}\n```\n'"#,
 "#,
     )
     .expect("the workflow");
-    let out = duet(&dir, &["run", "review.lisp"]);
+    let out = duet(&dir, &["run", "--allow", "shell", "review.lisp"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     let mut lines = stdout.lines();
@@ -307,7 +308,7 @@ fn interrupting_duet_stops_the_agents_it_started() {
 "#,
     )
     .expect("the workflow");
-    let mut child = support::command(&dir, &["run", "busy.lisp"])
+    let mut child = support::command(&dir, &["run", "--allow", "shell", "busy.lisp"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()

@@ -53,7 +53,9 @@ pub fn store_dir(given: Option<&std::path::Path>) -> std::path::PathBuf {
     given
         .map(std::path::Path::to_path_buf)
         .or_else(|| std::env::var_os("DUET_STORE").map(std::path::PathBuf::from))
-        .unwrap_or_else(|| std::path::PathBuf::from(".duet"))
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(duet_runtime::effects::workspace::DEFAULT_STORE)
+        })
 }
 
 /// Runs `duet run`. Exit status: 0 done, 1 the program failed, 2 it could not be read or
@@ -84,8 +86,10 @@ pub fn run(args: &RunArgs) -> ExitCode {
             }
         }
     }
+    let store = store_dir(args.store.as_deref());
+    // The store is never part of the workspace, wherever it lies (`.duet` by default).
     let workspace = match std::env::current_dir().and_then(Workspace::new) {
-        Ok(w) => w,
+        Ok(w) => w.with_forbidden(&store),
         Err(e) => {
             output::error(&format!(
                 "cannot use the current directory as the workspace: {e}"
@@ -120,7 +124,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
             effects: Some((capabilities, workspace)),
             workflow: args.workflow.clone(),
             agents,
-            store: store_dir(args.store.as_deref()),
+            store,
             json: args.json,
             detach: args.detach,
         },

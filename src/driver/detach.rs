@@ -12,6 +12,9 @@ use duet_store::RunId;
 use super::events::Reporter;
 use super::script::Exit;
 
+/// The mode of a run's log file: its owner may read and write it, nobody else anything.
+pub const LOG_MODE: u32 = 0o600;
+
 /// Where the background process of run `id` writes its reports.
 pub fn log_path(dir: &Path, id: RunId) -> PathBuf {
     dir.join("logs").join(format!("{id}.log"))
@@ -45,12 +48,23 @@ pub(super) fn hand_over(dir: &Path, id: RunId, report: &mut Reporter) -> Exit {
 fn spawn(dir: &Path, id: RunId) -> Result<(u32, PathBuf), String> {
     let dir = std::path::absolute(dir).map_err(|e| e.to_string())?;
     let log = log_path(&dir, id);
+    // The log holds prompts and replies: its directory and it are the owner's alone.
     if let Some(parent) = log.parent() {
-        std::fs::create_dir_all(parent)
+        super::store::private_dir(parent)
+            .and_then(|()| super::store::tighten(parent, super::store::STORE_MODE))
             .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
     }
-    let file =
-        std::fs::File::create(&log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
+    let file = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(LOG_MODE)
+            .open(&log)
+            .and_then(|file| super::store::tighten(&log, LOG_MODE).map(|()| file))
+            .map_err(|e| format!("cannot create {}: {e}", log.display()))?
+    };
     let err = file.try_clone().map_err(|e| e.to_string())?;
     let exe = std::env::current_exe().map_err(|e| format!("cannot find duet itself: {e}"))?;
     use std::os::unix::process::CommandExt;

@@ -3,12 +3,20 @@
 //! errors — to standard error as lines for people. With `--json` all of it, the program's
 //! output included, goes to standard output as one JSON object per line: the serde form of
 //! [`RunEvent`] (the format is listed in `docs/runtime.md`).
+//!
+//! In the lines for people every text that came from the run (names, log lines, agent
+//! traffic, questions, results, errors) has its control characters made visible, and a text
+//! of several lines keeps its later lines behind a gutter ([`super::visible`]): a reply
+//! cannot clear the screen or pass for one of these lines. The program's output on standard
+//! output, and the JSON, are exactly what the run produced.
 
 use std::io::Write;
 
 use duet_runtime::durable::{EndStatus, EventKind, Observer, RunEvent};
 use duet_runtime::effects::now_ms;
 use duet_runtime::workflow::Output;
+
+use super::visible::{block, escaped, one_line};
 
 /// Agent traffic longer than this is cut in the lines for people (never in JSON).
 const TRAFFIC_CHARS: usize = 100;
@@ -82,24 +90,31 @@ impl<'w> Reporter<'w> {
     }
 
     fn for_people(&mut self, event: &RunEvent) {
-        let run = event.run.as_deref().unwrap_or("?");
+        let run = one_line(event.run.as_deref().unwrap_or("?"));
         match &event.kind {
-            EventKind::Started { workflow, store } => match store {
-                Some(store) => self.line(format!(
-                    "run: {run} started (workflow `{workflow}`, store {store})"
-                )),
-                None => self.line(format!("run: {run} started (workflow `{workflow}`)")),
-            },
+            EventKind::Started { workflow, store } => {
+                let workflow = one_line(workflow);
+                match store {
+                    Some(store) => self.line(format!(
+                        "run: {run} started (workflow `{workflow}`, store {})",
+                        one_line(store)
+                    )),
+                    None => self.line(format!("run: {run} started (workflow `{workflow}`)")),
+                }
+            }
             EventKind::Resumed { state } => self.line(format!(
-                "run: {run} resumed in state `{state}` after turn {}",
+                "run: {run} resumed in state `{}` after turn {}",
+                one_line(state),
                 event.turn.unwrap_or(0)
             )),
             EventKind::Answered { state } => self.line(format!(
-                "run: {run} answered; continuing in state `{state}`"
+                "run: {run} answered; continuing in state `{}`",
+                one_line(state)
             )),
             EventKind::Detached { pid, log } => {
                 self.line(format!(
-                    "run: {run} continues in the background (pid {pid}); its reports go to {log}"
+                    "run: {run} continues in the background (pid {pid}); its reports go to {}",
+                    one_line(log)
                 ));
                 self.line(format!(
                     "  `duet status {run}` shows where it is once it waits or ends"
@@ -114,9 +129,10 @@ impl<'w> Reporter<'w> {
                     .map(|c| format!("--allow {c}"))
                     .collect();
                 self.line(format!(
-                    "note: workflow `{workflow}` asks for {}, not granted; run with {} to grant",
-                    capabilities.join(", "),
-                    flags.join(" ")
+                    "note: workflow `{}` asks for {}, not granted; run with {} to grant",
+                    one_line(workflow),
+                    one_line(&capabilities.join(", ")),
+                    one_line(&flags.join(" "))
                 ));
             }
             // Rendered with their source snippets by whoever checked the program.
@@ -126,24 +142,43 @@ impl<'w> Reporter<'w> {
                 let _ = self.out.write_all(text.as_bytes());
                 let _ = self.out.flush();
             }
-            EventKind::Log { text } => self.line(format!("log: {text}")),
-            EventKind::State { state } => self.line(format!("state: {state}")),
-            EventKind::AgentRequest { role, id, text } => {
-                self.line(format!("agent: {role} asked [{id}]: {}", short(text)))
+            EventKind::Log { text } => {
+                // Every line of a log text is a log line.
+                let text = escaped(text);
+                let text = text.strip_suffix('\n').unwrap_or(&text);
+                for line in text.split('\n') {
+                    self.line(format!("log: {line}"));
+                }
             }
-            EventKind::AgentResponse { role, id, text } => {
-                self.line(format!("agent: {role} answered [{id}]: {}", short(text)))
-            }
-            EventKind::AgentError { role, id, text } => {
-                self.line(format!("agent: {role} failed [{id}]: {}", short(text)))
-            }
+            EventKind::State { state } => self.line(format!("state: {}", one_line(state))),
+            EventKind::AgentRequest { role, id, text } => self.line(format!(
+                "agent: {} asked [{}]: {}",
+                one_line(role),
+                one_line(id),
+                short(text)
+            )),
+            EventKind::AgentResponse { role, id, text } => self.line(format!(
+                "agent: {} answered [{}]: {}",
+                one_line(role),
+                one_line(id),
+                short(text)
+            )),
+            EventKind::AgentError { role, id, text } => self.line(format!(
+                "agent: {} failed [{}]: {}",
+                one_line(role),
+                one_line(id),
+                short(text)
+            )),
             EventKind::Question { question, .. } => {
                 self.line(format!(
-                    "run: {run} waits for a person to answer: {question}"
+                    "run: {run} waits for a person to answer: {}",
+                    block(question)
                 ));
                 self.line(format!("  answer it with `duet answer {run} TEXT`"));
             }
-            EventKind::Suspended { reason } => self.line(format!("run: {run} suspended: {reason}")),
+            EventKind::Suspended { reason } => {
+                self.line(format!("run: {run} suspended: {}", block(reason)))
+            }
             EventKind::Ended {
                 status,
                 result_text,
@@ -151,39 +186,35 @@ impl<'w> Reporter<'w> {
                 already,
                 ..
             } => {
+                let error = block(error.as_deref().unwrap_or_default());
                 let line = match (status, already) {
-                    (EndStatus::Failed, true) => format!(
-                        "run: {run} has already failed: {}",
-                        error.as_deref().unwrap_or_default()
-                    ),
+                    (EndStatus::Failed, true) => format!("run: {run} has already failed: {error}"),
                     (_, true) => format!("run: {run} has already ended; nothing to continue"),
                     (EndStatus::Completed, false) => match result_text {
-                        Some(result) => format!("run: {run} completed with {result}"),
+                        Some(result) => format!("run: {run} completed with {}", block(result)),
                         None => format!("run: {run} completed"),
                     },
                     (EndStatus::Cancelled, false) => format!(
                         "run: {run} cancelled ({})",
-                        result_text.as_deref().unwrap_or("nil")
+                        block(result_text.as_deref().unwrap_or("nil"))
                     ),
-                    (EndStatus::Failed, false) => format!(
-                        "run: {run} failed: {}",
-                        error.as_deref().unwrap_or_default()
-                    ),
+                    (EndStatus::Failed, false) => format!("run: {run} failed: {error}"),
                 };
                 self.line(line);
             }
-            EventKind::Error { message } => self.line(format!("error: {message}")),
+            EventKind::Error { message } => self.line(format!("error: {}", block(message))),
         }
     }
 }
 
-/// The first line of `text`, cut to [`TRAFFIC_CHARS`] characters.
+/// The first line of `text`, cut to [`TRAFFIC_CHARS`] characters, its control characters
+/// made visible.
 fn short(text: &str) -> String {
     let line = text.lines().next().unwrap_or_default();
     let cut: String = line.chars().take(TRAFFIC_CHARS).collect();
     if cut.len() < text.trim_end().len() {
-        format!("{cut}…")
+        format!("{}…", escaped(&cut))
     } else {
-        cut
+        escaped(&cut)
     }
 }

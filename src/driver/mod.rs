@@ -1,7 +1,8 @@
 //! Running programs from the command line: scripts and workflows ([`script`]), the store
 //! they run in ([`store`]), their events rendered for people or as JSON ([`events`]), the
 //! questions and grants asked at the terminal ([`terminal`]), runtime errors with their
-//! source ([`report`]), and `--detach` ([`detach`]).
+//! source ([`report`]), `--detach` ([`detach`]), and text from the run made harmless for a
+//! terminal ([`visible`]).
 
 pub mod detach;
 pub mod events;
@@ -9,6 +10,7 @@ pub mod report;
 pub mod script;
 pub mod store;
 pub mod terminal;
+pub mod visible;
 mod workflow;
 
 pub use duet_runtime::session::{Limits, Session};

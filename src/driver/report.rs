@@ -32,7 +32,12 @@ fn runtime_error(
         let (line, col) = file.line_col(span.start as usize);
         Some((name.clone(), line, col))
     };
-    let title = format!("{} [{}]", error.message, error.kind);
+    // The message may quote a file, a command or an agent: its control characters are shown.
+    let title = format!(
+        "{} [{}]",
+        super::visible::escaped(&error.message),
+        error.kind
+    );
     let snippet = error.backtrace.first().and_then(|top| {
         let file = files.get(program.files.get(top.span.file as usize)?)?;
         Some(render::snippet(

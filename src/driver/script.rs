@@ -120,7 +120,9 @@ pub fn run(
             false => Exit::Failed,
         };
     }
-    match session.run(fid, out, err) {
+    // The log is lines for people: what the program logs cannot drive the terminal.
+    let ran = session.run(fid, out, &mut super::visible::Visible::new(&mut *err));
+    match ran {
         Ok(_) => Exit::Done,
         Err(e) => {
             let _ = out.flush();

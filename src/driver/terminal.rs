@@ -5,6 +5,8 @@ use std::io::IsTerminal;
 
 use duet_runtime::durable::Answers;
 
+use super::visible::{block, one_line};
+
 /// Answers questions by asking the person at the terminal.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Terminal;
@@ -16,8 +18,10 @@ impl Answers for Terminal {
         if !std::io::stdin().is_terminal() {
             return None;
         }
-        eprintln!("question: {question}");
+        // The question may quote an agent: shown, never obeyed by the terminal.
+        eprintln!("question: {}", block(question));
         if !options.is_empty() {
+            let options: Vec<String> = options.iter().map(|o| one_line(o)).collect();
             eprintln!("  (one of: {})", options.join(", "));
         }
         eprint!("answer> ");
@@ -36,7 +40,11 @@ impl Answers for Terminal {
 /// (`false` without a terminal).
 pub fn confirm_grant(workflow: &str, list: &str) -> bool {
     std::io::stdin().is_terminal() && {
-        eprint!("workflow `{workflow}` asks for {list}; grant for this run? [y/N] ");
+        eprint!(
+            "workflow `{}` asks for {}; grant for this run? [y/N] ",
+            one_line(workflow),
+            one_line(list)
+        );
         let mut line = String::new();
         std::io::stdin().read_line(&mut line).is_ok()
             && matches!(line.trim().to_lowercase().as_str(), "y" | "yes")

@@ -64,7 +64,7 @@ pub fn run(
     let (mut capabilities, workspace) = match setup.effects {
         Some(effects) => effects,
         None => match std::env::current_dir().and_then(Workspace::new) {
-            Ok(w) => (Capabilities::default(), w),
+            Ok(w) => (Capabilities::default(), w.with_forbidden(&setup.store)),
             Err(e) => {
                 report.error(format!(
                     "cannot use the current directory as the workspace: {e}"

@@ -34,3 +34,114 @@ pub fn duet(dir: &Path, args: &[&str]) -> Output {
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+/// Writes an executable shell script at `path`.
+pub fn script(path: &Path, body: &str) {
+    std::fs::write(path, format!("#!/bin/sh\n{body}\n")).expect("a script");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+}
+
+/// One HTTP request a [`FakeServer`] received.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// `POST /v1/chat/completions HTTP/1.1`
+    pub line: String,
+    /// The headers, names as sent.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: String,
+}
+
+impl Received {
+    /// The value of header `name` (any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether `text` appears anywhere in the request.
+    pub fn mentions(&self, text: &str) -> bool {
+        self.line.contains(text)
+            || self
+                .headers
+                .iter()
+                .any(|(k, v)| k.contains(text) || v.contains(text))
+            || self.body.contains(text)
+    }
+}
+
+/// A local HTTP server standing in for a chat endpoint: it answers every request with an
+/// OpenAI chat reply of `reply` and records what it received, so a test can tell whether
+/// it was reached at all and with which headers.
+pub struct FakeServer {
+    /// `http://127.0.0.1:PORT`
+    pub address: String,
+    received: std::sync::Arc<std::sync::Mutex<Vec<Received>>>,
+}
+
+impl FakeServer {
+    /// Starts a server on a free local port; it lives as long as the test process.
+    pub fn openai(reply: &str) -> FakeServer {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a local port");
+        let address = format!("http://{}", listener.local_addr().expect("an address"));
+        let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = received.clone();
+        let answer = serde_json::json!({
+            "choices": [{"message": {"role": "assistant", "content": reply}}]
+        })
+        .to_string();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().expect("a clone"));
+                let mut line = String::new();
+                if reader.read_line(&mut line).is_err() {
+                    continue;
+                }
+                let mut headers = Vec::new();
+                loop {
+                    let mut header = String::new();
+                    if reader.read_line(&mut header).unwrap_or(0) == 0 {
+                        break;
+                    }
+                    let header = header.trim_end();
+                    if header.is_empty() {
+                        break;
+                    }
+                    if let Some((k, v)) = header.split_once(':') {
+                        headers.push((k.trim().to_string(), v.trim().to_string()));
+                    }
+                }
+                let length: usize = headers
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+                    .and_then(|(_, v)| v.parse().ok())
+                    .unwrap_or(0);
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                // Recorded before answering: once the client has its reply, the test sees it.
+                log.lock().expect("the log").push(Received {
+                    line: line.trim_end().to_string(),
+                    headers,
+                    body: String::from_utf8_lossy(&body).into_owned(),
+                });
+                let mut stream = stream;
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
+                    answer.len()
+                );
+            }
+        });
+        FakeServer { address, received }
+    }
+
+    /// Every request received so far.
+    pub fn received(&self) -> Vec<Received> {
+        self.received.lock().expect("the log").clone()
+    }
+}
