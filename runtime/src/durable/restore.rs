@@ -26,12 +26,24 @@ pub(crate) struct Restored {
     pub(crate) replayed: Vec<Output>,
 }
 
-/// Restores run `id` to the end of its current branch.
+/// Restores run `id` to the end of its current branch, reading only the journal after the
+/// nearest snapshot.
 pub(crate) fn restore(store: &Store, id: RunId) -> Result<Restored, EngineError> {
-    let history = History::read(store, id, None)?;
-    let last = history.last_turn();
-    let snapshot = store
-        .nearest_snapshot(id, &history.branch, last)
+    let branch = store
+        .run(id)
+        .map_err(|e| EngineError::store(id, e))?
+        .current_branch;
+    let mut snapshot = None;
+    let history = History::read_from(store, id, Some(&branch), |head| {
+        snapshot = Some(store.nearest_snapshot(id, &branch, head));
+        snapshot
+            .as_ref()
+            .and_then(|found| found.as_ref().ok())
+            .and_then(|found| found.as_ref())
+            .map_or(1, |s| s.turn + 1)
+    })?;
+    let snapshot = snapshot
+        .expect("read_from asks for the first turn")
         .map_err(|e| EngineError::store(id, e))?;
     let snapshot_turn = snapshot.as_ref().map(|s| s.turn);
     let (from, state) = match snapshot {
