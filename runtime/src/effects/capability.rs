@@ -1,6 +1,6 @@
 //! Capabilities: what a run is allowed to do outside itself. Every effect that reaches the
-//! outside names the capability it needs ([`super::Effect::capability`]); the runtime checks
-//! it against what the person granted (`--allow`, or a confirmed `(capabilities …)`
+//! outside names the capabilities it needs ([`super::Effect::needs`]); the runtime checks
+//! them against what the person granted (`--allow`, or a confirmed `(capabilities …)`
 //! declaration) before anything is performed.
 
 use std::collections::BTreeSet;

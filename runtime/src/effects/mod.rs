@@ -1,7 +1,7 @@
 //! Effects: what a program asks of the outside world — commands, files, clocks, randomness,
 //! timers. The VM suspends with a request; [`Effect::parse`] turns the request into a typed
-//! effect, [`Effect::capability`] names the capability it needs, [`perform`] carries it out
-//! outside the VM, and the [`EffectValue`] (plain data, so a run can journal it) becomes the
+//! effect, [`Effect::needs`] names every capability it needs, [`authorise`] checks them,
+//! [`perform`] carries it out outside the VM, and the [`EffectValue`] (plain data, so a run can journal it) becomes the
 //! program's value again with [`EffectValue::to_value`].
 
 pub use duet_lang::duration;
