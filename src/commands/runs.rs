@@ -69,12 +69,15 @@ fn with_run(
     }
 }
 
+/// A run's status on one line, its reason or error made visible (they hold text from the
+/// run: a question, a reply, a message).
 fn describe(status: &Status) -> String {
+    use duet::driver::visible::one_line;
     match status {
         Status::Running => "running".into(),
-        Status::Waiting { reason } => format!("waiting: {reason}"),
+        Status::Waiting { reason } => format!("waiting: {}", one_line(reason)),
         Status::Completed => "completed".into(),
-        Status::Failed { error } => format!("failed: {error}"),
+        Status::Failed { error } => format!("failed: {}", one_line(error)),
         Status::Cancelled => "cancelled".into(),
     }
 }

@@ -50,8 +50,7 @@ fn spawn(dir: &Path, id: RunId) -> Result<(u32, PathBuf), String> {
     let log = log_path(&dir, id);
     // The log holds prompts and replies: its directory and it are the owner's alone.
     if let Some(parent) = log.parent() {
-        super::store::private_dir(parent)
-            .and_then(|()| super::store::tighten(parent, super::store::STORE_MODE))
+        duet_store::private_dir(parent)
             .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
     }
     let file = {

@@ -61,8 +61,10 @@ pub(crate) fn restore(store: &Store, id: RunId) -> Result<Restored, EngineError>
         run.deliver(input);
         replayed.extend(run.settle().outputs);
     }
-    let workspace =
-        Workspace::new(&history.manifest.workspace).map_err(|e| EngineError::Workspace {
+    // The store is never part of a run's workspace, wherever it lies.
+    let workspace = Workspace::new(&history.manifest.workspace)
+        .map(|workspace| workspace.with_forbidden(store.dir()))
+        .map_err(|e| EngineError::Workspace {
             run: id,
             path: history.manifest.workspace.clone(),
             why: e.to_string(),

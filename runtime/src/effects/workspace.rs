@@ -25,7 +25,6 @@ use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Component, Path, PathBuf};
-use std::sync::Mutex;
 
 use super::Failure;
 
@@ -35,21 +34,6 @@ const MAX_LINKS: usize = 40;
 /// Where a run store lies unless told otherwise: `.duet` in the current directory, so in
 /// the workspace. Every workspace refuses its own `.duet`.
 pub const DEFAULT_STORE: &str = ".duet";
-
-/// Directories no workspace of this process may reach, whatever it was made with: the
-/// stores the process opened ([`forbid_in_every_workspace`]).
-static EVERYWHERE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
-
-/// Makes every workspace of this process refuse `dir` and everything under it. The `duet`
-/// command calls it with the store it opens, so that runs restored from the store (whose
-/// workspace the engine makes) never reach it either.
-pub fn forbid_in_every_workspace(dir: &Path) {
-    let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
-    let mut everywhere = EVERYWHERE.lock().unwrap_or_else(|e| e.into_inner());
-    if !everywhere.contains(&dir) {
-        everywhere.push(dir);
-    }
-}
 
 /// The directory file effects may touch.
 #[derive(Debug, Clone)]
@@ -86,7 +70,7 @@ struct Opened {
 
 impl Workspace {
     /// A workspace rooted at `root`, which must exist. It refuses the default store's place,
-    /// `ROOT/.duet` ([`DEFAULT_STORE`]), and the stores this process opened.
+    /// `ROOT/.duet` ([`DEFAULT_STORE`]); the engine adds the store a run is kept in.
     pub fn new(root: impl Into<PathBuf>) -> std::io::Result<Workspace> {
         let root = root.into().canonicalize()?;
         Ok(Workspace {
@@ -159,10 +143,8 @@ impl Workspace {
 
     /// The forbidden directories as they are on disk now (missing ones are skipped).
     fn fences(&self) -> Vec<Fence> {
-        let everywhere = EVERYWHERE.lock().unwrap_or_else(|e| e.into_inner()).clone();
         self.forbidden
             .iter()
-            .chain(everywhere.iter())
             .filter_map(|path| {
                 let meta = std::fs::metadata(path).ok()?;
                 use std::os::unix::fs::MetadataExt;

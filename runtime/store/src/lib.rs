@@ -46,14 +46,14 @@ use fjall::{Database, Keyspace, KeyspaceCreateOptions, KvSeparationOptions};
 use serde::de::DeserializeOwned;
 
 pub use blobs::BlobHash;
-pub use check::{CheckReport, Problem, SalvageReport, salvage};
-pub use retention::Removed;
 pub use branches::{BackOutcome, Branch, ForkPoint, Origin};
+pub use check::{CheckReport, Problem, SalvageReport, salvage};
 pub use commit::{CommitStats, Durability};
 pub use error::{Damage, Location, Result, StoreError};
 pub use journal::{JournaledTurn, NewTurn, PartialRead};
 pub use lock::holder;
 pub use raw::RawKind;
+pub use retention::Removed;
 pub use runs::{MAIN, NewRun, RunId, Status, StoredRun};
 pub use snapshots::Snapshot;
 
@@ -131,6 +131,31 @@ pub(crate) struct Inner {
     _lock: StoreLock,
 }
 
+/// The mode of a store's directory: it holds every prompt and reply of its runs, so its
+/// owner's alone. fjall's files inside keep the process's umask; the directory keeps
+/// everyone else out of them.
+pub const STORE_MODE: u32 = 0o700;
+
+/// Creates `dir` with mode [`STORE_MODE`] (its missing parents as usual), or takes every
+/// permission outside that mode away from a directory already there.
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    match std::fs::DirBuilder::new().mode(STORE_MODE).create(dir) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let now = std::fs::metadata(dir)?.permissions().mode() & 0o7777;
+            if now & !STORE_MODE != 0 {
+                std::fs::set_permissions(dir, std::fs::Permissions::from_mode(now & STORE_MODE))?;
+            }
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
 impl Store {
     /// Opens (creating if needed) the store in `dir`, with durable writes.
     ///
@@ -159,8 +184,8 @@ impl Store {
     /// Opens the store in `dir` with the given [`Durability`] for writes.
     pub fn open_with(dir: impl AsRef<Path>, durability: Durability) -> Result<Store> {
         let dir = dir.as_ref().to_path_buf();
-        std::fs::create_dir_all(&dir).map_err(|source| StoreError::Io {
-            action: "create the store directory",
+        private_dir(&dir).map_err(|source| StoreError::Io {
+            action: "create (or make private) the store directory",
             path: dir.clone(),
             source,
         })?;
