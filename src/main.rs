@@ -29,7 +29,7 @@ enum Command {
     /// An interactive session: multi-line input, history, completion.
     Repl,
     /// List the runs in the store, one a line starting with its id.
-    Runs(commands::runs::StoreArgs),
+    Runs(commands::runs::ListArgs),
     /// Show one run's state.
     Status(commands::runs::RunIdArgs),
     /// Continue a suspended or interrupted run from its journal.

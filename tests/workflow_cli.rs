@@ -111,6 +111,7 @@ fn ask_user_suspends_and_duet_answer_completes_it() {
     let runs = duet(&dir, &["runs"]);
     assert_eq!(text(&runs.stdout), "r1\tapprove\tcompleted\n");
     let again = duet(&dir, &["answer", "r1", "no"]);
+    assert_eq!(again.status.code(), Some(2), "the answer is not taken");
     assert!(text(&again.stderr).contains("already ended"));
 }
 
@@ -735,4 +736,68 @@ fn rm_removes_a_run_and_gc_the_blobs_no_run_refers_to() {
     );
     let check = duet(&dir, &["store", "check"]);
     assert_eq!(check.status.code(), Some(0), "{}", text(&check.stderr));
+}
+
+#[test]
+fn runs_status_and_history_speak_json_and_exit_codes_agree() {
+    let dir = temp("json-records");
+    std::fs::write(
+        dir.join("clock.lisp"),
+        "(workflow w (state s (println (> (now) 0)) (terminal :completed {:ok true})))\n",
+    )
+    .unwrap();
+    let out = duet(&dir, &["run", "clock.lisp"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json = |args: &[&str]| -> Vec<serde_json::Value> {
+        let out = duet(&dir, args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        text(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("a JSON line"))
+            .collect()
+    };
+    let runs = json(&["runs", "--json"]);
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0]["run"], "r1");
+    assert_eq!(runs[0]["status"], "Completed");
+    let status = json(&["status", "r1", "--json"]);
+    assert_eq!(status[0]["turns"], 1);
+    assert_eq!(status[0]["branch"], "main");
+    let history = json(&["history", "r1", "--json"]);
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0]["turn"], 1);
+    assert!(
+        history[0]["input"]["Effect"]["result"]["Ok"]["Int"].is_i64(),
+        "{}",
+        history[0]
+    );
+    // People get the local time, not raw milliseconds.
+    let line = text(&duet(&dir, &["history", "r1"]).stdout);
+    let time = line.split('\t').nth(1).expect("a time");
+    assert!(
+        time.len() == 23 && time.as_bytes()[4] == b'-' && time.as_bytes()[10] == b' ',
+        "{line}"
+    );
+    // One table of exit codes: asking for something that is not there, or answering a run
+    // that waits for no answer, is a usage error (2) everywhere.
+    for args in [
+        &["history", "r1", "--branch", "nope"][..],
+        &["fork", "r1", "--at", "1", "--name", "a~b"],
+        &["answer", "r1", "yes"],
+        &["status", "r9"],
+        &["history", "r9"],
+    ] {
+        let out = duet(&dir, args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
 }

@@ -281,9 +281,14 @@ fn a_question_with_no_one_to_ask_suspends_until_answered() {
         RunInput::decode(&turns[0].payload),
         Ok(RunInput::Person { text, .. }) if text == "yes"
     ));
-    // An ended run is reported as such and not continued.
+    // An ended run takes no answer, and resuming it only reports that it ended.
     let mut late = Recorder::at(T0);
     let again = follow(&place, id, Resumption::Answer("no".into()), &mut late);
+    assert!(matches!(
+        again,
+        Err(EngineError::NotWaitingForAnswer { ended: true, .. })
+    ));
+    let again = follow(&place, id, Resumption::Resume, &mut late);
     assert!(matches!(again, Ok(Stopped::Ended(_))));
     assert!(matches!(
         late.events[0].kind,

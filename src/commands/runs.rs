@@ -12,6 +12,7 @@ use duet::driver::terminal::Terminal;
 use duet::driver::workflow_outcome;
 use duet_runtime::durable::{self, Ports, Resumption, SystemClock};
 use duet_store::{RunId, Status, Store};
+use serde::Serialize;
 
 use super::run::store_dir;
 use crate::output;
@@ -29,6 +30,9 @@ pub struct StoreArgs {
 pub struct RunIdArgs {
     /// The run, e.g. `r1`.
     run: String,
+    /// One JSON object instead of text.
+    #[arg(long)]
+    json: bool,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -82,16 +86,62 @@ fn describe(status: &Status) -> String {
     }
 }
 
+/// Arguments of `duet runs`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// One JSON object a line instead of text.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+/// A run's record as `--json` shows it.
+#[derive(Serialize)]
+struct RunJson<'a> {
+    run: String,
+    workflow: &'a str,
+    status: &'a Status,
+    branch: &'a str,
+    created_at: u64,
+    updated_at: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    turns: Option<usize>,
+}
+
+impl<'a> RunJson<'a> {
+    fn of(run: &'a duet_store::StoredRun, turns: Option<usize>) -> Self {
+        RunJson {
+            run: run.id.to_string(),
+            workflow: &run.workflow,
+            status: &run.status,
+            branch: &run.current_branch,
+            created_at: run.created_at,
+            updated_at: run.updated_at,
+            turns,
+        }
+    }
+}
+
+/// Prints `value` as one line of JSON.
+fn json_line(value: &impl Serialize) {
+    println!("{}", serde_json::to_string(value).expect("records encode"));
+}
+
 /// `duet runs`: one run a line, starting with its id.
-pub fn list(args: &StoreArgs) -> ExitCode {
-    let store = match open(args) {
+pub fn list(args: &ListArgs) -> ExitCode {
+    let store = match open(&args.store) {
         Ok(s) => s,
         Err(code) => return code,
     };
     match store.runs() {
         Ok(runs) => {
-            for run in runs {
-                println!("{}\t{}\t{}", run.id, run.workflow, describe(&run.status));
+            for run in &runs {
+                if args.json {
+                    json_line(&RunJson::of(run, None));
+                } else {
+                    println!("{}\t{}\t{}", run.id, run.workflow, describe(&run.status));
+                }
             }
             ExitCode::SUCCESS
         }
@@ -115,18 +165,27 @@ pub fn status(args: &RunIdArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    println!("run {}", run.id);
-    println!("workflow {}", run.workflow);
-    println!("status {}", describe(&run.status));
-    println!("branch {}", run.current_branch);
     // A journal that cannot be read is said to be so, never shown as fewer turns.
-    match store.read_turns(id, &run.current_branch, 1) {
+    let turns = store.read_turns(id, &run.current_branch, 1);
+    if args.json {
+        json_line(&RunJson::of(&run, turns.as_ref().ok().map(Vec::len)));
+    } else {
+        println!("run {}", run.id);
+        println!("workflow {}", run.workflow);
+        println!("status {}", describe(&run.status));
+        println!("branch {}", run.current_branch);
+    }
+    match turns {
         Ok(turns) => {
-            println!("turns {}", turns.len());
+            if !args.json {
+                println!("turns {}", turns.len());
+            }
             ExitCode::SUCCESS
         }
         Err(partial) => {
-            println!("turns {} readable, then damage", partial.turns.len());
+            if !args.json {
+                println!("turns {} readable, then damage", partial.turns.len());
+            }
             output::error(&partial.error.to_string());
             ExitCode::from(1)
         }
@@ -225,6 +284,9 @@ pub struct HistoryArgs {
     /// Show only the last N turns.
     #[arg(long, value_name = "N")]
     limit: Option<usize>,
+    /// One JSON object a turn instead of text.
+    #[arg(long)]
+    json: bool,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -235,29 +297,48 @@ pub fn history(args: &HistoryArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let found = args
-        .run
-        .parse::<RunId>()
-        .and_then(|id| store.run(id).map(|r| (id, r)));
-    let (id, run) = match found {
+    let (id, run) = match durable::find_run(&store, &args.run) {
         Ok(found) => found,
         Err(e) => {
-            output::error(&format!("no run `{}`: {e}", args.run));
+            output::error(&e.to_string());
             return ExitCode::from(2);
         }
     };
     let branch = args.branch.clone().unwrap_or(run.current_branch);
+    if let Err(e) = store.branch(id, &branch) {
+        output::error(&e.to_string());
+        return ExitCode::from(2);
+    }
     let (turns, damage) = match store.read_turns(id, &branch, 1) {
         Ok(turns) => (turns, None),
         Err(partial) => (partial.turns, Some(partial.error)),
     };
     let skip = args.limit.map_or(0, |n| turns.len().saturating_sub(n));
     for turn in &turns[skip..] {
-        let summary = match durable::read_input(&store, id, &branch, turn) {
+        let input = durable::read_input(&store, id, &branch, turn);
+        if args.json {
+            #[derive(Serialize)]
+            struct TurnJson<'a> {
+                turn: u64,
+                at: u64,
+                #[serde(skip_serializing_if = "Option::is_none")]
+                input: Option<&'a duet_runtime::workflow::RunInput>,
+                #[serde(skip_serializing_if = "Option::is_none")]
+                error: Option<String>,
+            }
+            json_line(&TurnJson {
+                turn: turn.turn,
+                at: turn.at,
+                input: input.as_ref().ok(),
+                error: input.as_ref().err().map(|e| e.to_string()),
+            });
+            continue;
+        }
+        let summary = match input {
             Ok(input) => one_line(&input.to_string()),
             Err(e) => format!("(unreadable: {e})"),
         };
-        println!("{}\t{}\t{summary}", turn.turn, turn.at);
+        println!("{}\t{}\t{summary}", turn.turn, local_time(turn.at));
     }
     match damage {
         Some(e) => {
@@ -266,6 +347,29 @@ pub fn history(args: &HistoryArgs) -> ExitCode {
         }
         None => ExitCode::SUCCESS,
     }
+}
+
+/// Milliseconds since the epoch as the local date and time, to the millisecond.
+fn local_time(ms: u64) -> String {
+    let seconds = (ms / 1000) as libc::time_t;
+    // SAFETY: `localtime_r` writes only into the `tm` it is given and reads `seconds`.
+    let tm = unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        if libc::localtime_r(&seconds, &mut tm).is_null() {
+            return ms.to_string();
+        }
+        tm
+    };
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}",
+        tm.tm_year + 1900,
+        tm.tm_mon + 1,
+        tm.tm_mday,
+        tm.tm_hour,
+        tm.tm_min,
+        tm.tm_sec,
+        ms % 1000
+    )
 }
 
 /// `text` on one line of at most 100 characters.

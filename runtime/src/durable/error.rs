@@ -79,6 +79,8 @@ pub enum EngineError {
     NotWaitingForAnswer {
         /// The run.
         run: RunId,
+        /// Whether it has ended.
+        ended: bool,
     },
     /// Effects cannot be performed in this process.
     EffectRunner(String),
@@ -166,7 +168,12 @@ impl fmt::Display for EngineError {
                 "run {run} is recorded as running: a process may be following it; stop that \
                  process first, or remove it anyway with `duet rm {run} --force`"
             ),
-            EngineError::NotWaitingForAnswer { run } => write!(
+            EngineError::NotWaitingForAnswer { run, ended: true } => write!(
+                f,
+                "run {run} has already ended; there is no question to answer (`duet history \
+                 {run}` shows what it did)"
+            ),
+            EngineError::NotWaitingForAnswer { run, ended: false } => write!(
                 f,
                 "run {run} is not waiting for an answer; `duet status {run}` shows what it waits for"
             ),

@@ -186,6 +186,13 @@ pub fn follow(
         Status::Running | Status::Waiting { .. } => None,
     };
     if let Some(ending) = ended {
+        // An answer to a run that has ended is not taken: say so as a usage error.
+        if matches!(how, Resumption::Answer(_)) {
+            return Err(EngineError::NotWaitingForAnswer {
+                run: id,
+                ended: true,
+            });
+        }
         ports.emit(Some(id), None, EventKind::ended(&ending, true));
         return Ok(Stopped::Ended(ending));
     }
@@ -204,7 +211,10 @@ pub fn follow(
                 .iter()
                 .position(|p| matches!(p.effect, Effect::AskUser { .. }))
             else {
-                return Err(EngineError::NotWaitingForAnswer { run: id });
+                return Err(EngineError::NotWaitingForAnswer {
+                    run: id,
+                    ended: false,
+                });
             };
             // The answer is journaled and delivered like any effect's result, first in line.
             let question = pending.remove(position);
