@@ -430,3 +430,44 @@ fn snapshots_follow_the_policy_and_bulky_inputs_are_blobs_stored_once() {
     }
     durable::replay(&place.store, id, None).expect("a run with blobs replays");
 }
+
+#[test]
+fn only_an_offered_answer_is_taken() {
+    let place = Place::new();
+    let mut ports = Recorder::at(T0);
+    let (id, stopped) = run(&place, GATE, &mut ports);
+    assert_eq!(stopped, Stopped::Waiting);
+    // `duet answer` with something else is refused, and the run still waits.
+    let refused = follow(
+        &place,
+        id,
+        Resumption::Answer("maybe".into()),
+        &mut Recorder::at(T0),
+    )
+    .unwrap_err();
+    assert!(refused.is_usage(), "{refused:?}");
+    assert!(refused.to_string().contains("(yes, no)"), "{refused}");
+    assert!(matches!(
+        place.store.run(id).expect("record").status,
+        Status::Waiting { .. }
+    ));
+    assert!(
+        place
+            .store
+            .read_turns(id, "main", 1)
+            .expect("journal")
+            .is_empty()
+    );
+    // At a terminal the person is told and asked again.
+    let mut asked = Recorder::at(T0);
+    asked
+        .answers
+        .extend(["maybe".to_string(), "no".to_string()]);
+    let stopped = follow(&place, id, Resumption::Resume, &mut asked).expect("answered");
+    assert!(matches!(stopped, Stopped::Ended(_)));
+    assert_eq!(asked.printed(), "answer: no\n");
+    assert!(asked.events.iter().any(|e| matches!(
+        &e.kind,
+        EventKind::Error { message } if message.contains("`maybe` is not one of")
+    )));
+}

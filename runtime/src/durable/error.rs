@@ -82,6 +82,15 @@ pub enum EngineError {
         /// Whether it has ended.
         ended: bool,
     },
+    /// `duet answer` with an answer the question does not offer.
+    NotAnOption {
+        /// The run.
+        run: RunId,
+        /// The answer given.
+        answer: String,
+        /// The answers offered.
+        options: Vec<String>,
+    },
     /// Effects cannot be performed in this process.
     EffectRunner(String),
     /// Performing an effect crashed: a bug in duet.
@@ -108,7 +117,8 @@ impl EngineError {
         match self {
             EngineError::NoSuchRun { .. }
             | EngineError::NotWaitingForAnswer { .. }
-            | EngineError::RunIsRunning { .. } => true,
+            | EngineError::RunIsRunning { .. }
+            | EngineError::NotAnOption { .. } => true,
             EngineError::Store { source, .. } => matches!(
                 **source,
                 StoreError::NoSuchRun(_)
@@ -176,6 +186,17 @@ impl fmt::Display for EngineError {
             EngineError::NotWaitingForAnswer { run, ended: false } => write!(
                 f,
                 "run {run} is not waiting for an answer; `duet status {run}` shows what it waits for"
+            ),
+            EngineError::NotAnOption {
+                run,
+                answer,
+                options,
+            } => write!(
+                f,
+                "`{answer}` is not one of the answers run {run} offers ({}); it still waits: \
+                 `duet answer {run} {}`",
+                options.join(", "),
+                options.first().map_or("ANSWER", String::as_str)
             ),
             EngineError::EffectRunner(why) => write!(f, "cannot start the effect runner: {why}"),
             EngineError::EffectCrashed { run, why } => write!(

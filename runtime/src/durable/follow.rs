@@ -136,9 +136,21 @@ impl Follower<'_, '_, '_> {
                 };
                 let answer = match self.answer.take() {
                     Some(answer) => answer,
-                    None => match self.ports.answers.ask(text, options) {
-                        Some(answer) => answer,
-                        None => return self.suspend(),
+                    // Only one of the answers offered is taken: ask again until it is.
+                    None => loop {
+                        match self.ports.answers.ask(text, options) {
+                            None => return self.suspend(),
+                            Some(answer) if options.is_empty() || options.contains(&answer) => {
+                                break answer;
+                            }
+                            Some(answer) => {
+                                let message = format!(
+                                    "`{answer}` is not one of the answers offered ({}); answer again",
+                                    options.join(", ")
+                                );
+                                self.emit(EventKind::Error { message });
+                            }
+                        }
                     },
                 };
                 self.unasked.retain(|r| key(r) != key(&question));

@@ -216,6 +216,17 @@ pub fn follow(
                     ended: false,
                 });
             };
+            // Only one of the answers offered is taken; the run goes on waiting otherwise.
+            if let Effect::AskUser { options, .. } = &pending[position].effect
+                && !options.is_empty()
+                && !options.contains(&text)
+            {
+                return Err(EngineError::NotAnOption {
+                    run: id,
+                    answer: text,
+                    options: options.clone(),
+                });
+            }
             // The answer is journaled and delivered like any effect's result, first in line.
             let question = pending.remove(position);
             pending.insert(0, question);
