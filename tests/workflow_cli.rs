@@ -801,3 +801,35 @@ fn runs_status_and_history_speak_json_and_exit_codes_agree() {
         );
     }
 }
+
+#[test]
+fn resume_and_answer_grant_capabilities_for_the_rest_of_the_run() {
+    let dir = temp("grant");
+    std::fs::write(
+        dir.join("grant.lisp"),
+        r#"(workflow w
+  (state s
+    (println (try (get (shell "echo first") :stdout) (catch e (field e 0))))
+    (println (ask-user "Go on?"))
+    (print (try (get (shell "echo second") :stdout) (catch e (field e 0))))
+    (terminal)))
+"#,
+    )
+    .unwrap();
+    let out = duet(&dir, &["run", "grant.lisp"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), ":capability\n");
+    let bogus = duet(&dir, &["answer", "r1", "yes", "--allow", "root"]);
+    assert_eq!(bogus.status.code(), Some(2));
+    assert!(
+        text(&bogus.stderr).contains("not a capability"),
+        "{}",
+        text(&bogus.stderr)
+    );
+    let out = duet(&dir, &["answer", "r1", "yes", "--allow", "shell"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "yes\nsecond\n");
+    let history = text(&duet(&dir, &["history", "r1"]).stdout);
+    assert!(history.contains("granted shell"), "{history}");
+    assert_eq!(duet(&dir, &["replay", "r1"]).status.code(), Some(0));
+}

@@ -471,3 +471,43 @@ fn only_an_offered_answer_is_taken() {
         EventKind::Error { message } if message.contains("`maybe` is not one of")
     )));
 }
+
+#[test]
+fn a_grant_at_resume_is_a_journaled_turn_the_rest_of_the_run_sees() {
+    let place = Place::new();
+    let source = r#"
+(workflow w
+  (state s
+    (println (try (get (shell "echo first") :stdout) (catch e (field e 0))))
+    (println (ask-user "Go on?"))
+    (println (try (get (shell "echo second") :stdout) (catch e (field e 0))))
+    (terminal)))
+"#;
+    let mut ports = Recorder::at(T0);
+    let (id, stopped) = run(&place, source, &mut ports);
+    assert_eq!(stopped, Stopped::Waiting);
+    assert_eq!(ports.printed(), ":capability\n");
+    let mut resumed = Recorder::at(T0);
+    resumed.answers.push_back("yes".into());
+    let stopped = durable::follow_granting(
+        &place.store,
+        id,
+        Resumption::Resume,
+        &[duet_runtime::effects::Capability::Shell],
+        &mut resumed.ports(),
+    )
+    .expect("resumed");
+    assert!(matches!(stopped, Stopped::Ended(_)));
+    assert_eq!(resumed.printed(), "yes\nsecond\n\n");
+    let turns = place.store.read_turns(id, "main", 1).expect("journal");
+    let inputs: Vec<String> = turns
+        .iter()
+        .map(|t| {
+            durable::read_input(&place.store, id, "main", t)
+                .expect("reads")
+                .to_string()
+        })
+        .collect();
+    assert_eq!(inputs[0], "granted shell", "{inputs:?}");
+    durable::replay(&place.store, id, None).expect("a granted run replays");
+}

@@ -200,6 +200,10 @@ pub struct ResumeArgs {
     /// Report the run as JSON events, one a line, on standard output.
     #[arg(long)]
     json: bool,
+    /// Grant a capability for the rest of the run: shell, workspace/read, workspace/write,
+    /// network (repeatable; journaled, so replay and later resumes see it).
+    #[arg(long = "allow", value_name = "CAPABILITY")]
+    allow: Vec<String>,
     /// Seconds to wait for the store while another process holds it (`--detach` uses it).
     #[arg(long, value_name = "SECONDS", hide = true)]
     wait_for_store: Option<u64>,
@@ -213,7 +217,14 @@ pub fn resume(args: &ResumeArgs) -> ExitCode {
     let patience = args
         .wait_for_store
         .map_or(STORE_PATIENCE, std::time::Duration::from_secs);
-    followed(&dir, patience, &args.run, args.json, Resumption::Resume)
+    followed(
+        &dir,
+        patience,
+        &args.run,
+        args.json,
+        Resumption::Resume,
+        &args.allow,
+    )
 }
 
 /// Opens the store at `dir` and follows run `run` in the engine from where it is, with
@@ -224,6 +235,7 @@ fn followed(
     run: &str,
     json: bool,
     how: Resumption,
+    allow: &[String],
 ) -> ExitCode {
     let stdout = std::io::stdout();
     let (mut out, mut err) = (stdout.lock(), std::io::stderr());
@@ -248,7 +260,22 @@ fn followed(
         answers: &mut terminal,
         clock: std::sync::Arc::new(SystemClock),
     };
-    let result = durable::follow(&store, id, how, &mut ports);
+    let mut grant = Vec::new();
+    for name in allow {
+        match name.parse() {
+            Ok(capability) => grant.push(capability),
+            Err(e) => {
+                ports.observer.event(duet_runtime::durable::RunEvent {
+                    kind: duet_runtime::durable::EventKind::Error { message: e },
+                    run: Some(id.to_string()),
+                    turn: None,
+                    at: duet_runtime::effects::now_ms(),
+                });
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let result = durable::follow_granting(&store, id, how, &grant, &mut ports);
     ExitCode::from(workflow_outcome(result, &mut report).exit_code())
 }
 
@@ -259,6 +286,9 @@ pub struct AnswerArgs {
     run: String,
     /// The answer to the question it waits on.
     text: String,
+    /// Grant a capability for the rest of the run (repeatable).
+    #[arg(long = "allow", value_name = "CAPABILITY")]
+    allow: Vec<String>,
     /// Report the run as JSON events, one a line, on standard output.
     #[arg(long)]
     json: bool,
@@ -270,7 +300,7 @@ pub struct AnswerArgs {
 pub fn answer(args: &AnswerArgs) -> ExitCode {
     let dir = store_dir(args.store.store.as_deref());
     let how = Resumption::Answer(args.text.clone());
-    followed(&dir, STORE_PATIENCE, &args.run, args.json, how)
+    followed(&dir, STORE_PATIENCE, &args.run, args.json, how, &args.allow)
 }
 
 /// Arguments of `duet history`.

@@ -45,8 +45,9 @@ pub use replay::{Divergence, ReplayError, Verified, replay};
 pub use retention::{Collected, collect, remove};
 pub use rewind::{Forked, Moved, back, fork};
 
-use crate::effects::{Capabilities, Effect, Workspace};
+use crate::effects::{Capabilities, Capability, Effect, Workspace};
 use crate::workflow::Ending;
+use crate::workflow::RunInput;
 use crate::workflow::agents::Role;
 use crate::workflow::host::WorkflowRun;
 use cursor::Cursor;
@@ -178,6 +179,19 @@ pub fn follow(
     how: Resumption,
     ports: &mut Ports,
 ) -> Result<Stopped, EngineError> {
+    follow_granting(store, id, how, &[], ports)
+}
+
+/// Like [`follow`], first granting the run `grant` for the rest of its life (`duet resume
+/// --allow`): the grant is a journaled turn of its own, so replay and every later restore
+/// see it at the same point.
+pub fn follow_granting(
+    store: &Store,
+    id: RunId,
+    how: Resumption,
+    grant: &[Capability],
+    ports: &mut Ports,
+) -> Result<Stopped, EngineError> {
     let record = store.run(id).map_err(|e| EngineError::store(id, e))?;
     let ended = match &record.status {
         Status::Completed => Some(Ending::Completed(duet_sam::Term::Nil)),
@@ -237,7 +251,7 @@ pub fn follow(
     for kind in follow::replayed_events(&restored.replayed) {
         ports.emit(Some(id), Some(last), kind);
     }
-    let cursor = Cursor::new(
+    let mut cursor = Cursor::new(
         store,
         id,
         restored.history.branch.clone(),
@@ -245,12 +259,13 @@ pub fn follow(
         restored.snapshot_turn,
         ports.clock.clone(),
     );
-    follow::follow(
-        cursor,
-        restored.run,
-        restored.workspace,
-        pending,
-        answer,
-        ports,
-    )
+    let mut run = restored.run;
+    if !grant.is_empty() {
+        let input = RunInput::Grant {
+            capabilities: grant.to_vec(),
+        };
+        cursor.append(&input, &run.snapshot())?;
+        run.deliver(&input);
+    }
+    follow::follow(cursor, run, restored.workspace, pending, answer, ports)
 }

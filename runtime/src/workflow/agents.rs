@@ -248,8 +248,15 @@ impl Entity for AgentService {
     }
 
     fn message(&mut self, t: &mut Turn, body: Term) -> duet_sam::Result {
-        let Some(Message::Answer { request, result }) = Message::parse(&body) else {
-            return Ok(());
+        let (request, result) = match Message::parse(&body) {
+            Some(Message::Answer { request, result }) => (request, result),
+            Some(Message::Grant(capabilities)) => {
+                for capability in capabilities {
+                    self.capabilities.grant(capability);
+                }
+                return Ok(());
+            }
+            _ => return Ok(()),
         };
         let Some(call) = self.calls.remove(&request) else {
             return Ok(());

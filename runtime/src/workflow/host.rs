@@ -178,6 +178,9 @@ impl WorkflowRun {
                 *to,
                 Message::answer(*id, &Ok(EffectValue::Text(text.clone()))),
             ),
+            RunInput::Grant { capabilities } => {
+                (Addressee::Workflow, Message::Grant(capabilities.clone()))
+            }
             RunInput::Deadline { id, at } => (
                 Addressee::Workflow,
                 Message::Deadline {
@@ -186,16 +189,20 @@ impl WorkflowRun {
                 },
             ),
         };
-        let entity = match to {
-            Addressee::Workflow => self.workflow,
-            Addressee::Agents => self.agents,
+        let entities = match to {
+            // A grant concerns both: the workflow's effects and its agents' calls.
+            _ if matches!(message, Message::Grant(_)) => vec![self.workflow, self.agents],
+            Addressee::Workflow => vec![self.workflow],
+            Addressee::Agents => vec![self.agents],
         };
-        self.system.send(
-            entity,
-            Event::Message {
-                body: message.to_term(),
-            },
-        );
+        for entity in entities {
+            self.system.send(
+                entity,
+                Event::Message {
+                    body: message.to_term(),
+                },
+            );
+        }
     }
 
     /// The effects the workflow and its agents asked for and have not had answered.

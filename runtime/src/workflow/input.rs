@@ -9,12 +9,13 @@ use duet_lang::envelope::{self, EnvelopeError};
 use serde::{Deserialize, Serialize};
 
 use super::entity::{Addressee, ExternalRequest};
-use crate::effects::{EffectValue, Failure};
+use crate::effects::{Capability, EffectValue, Failure};
 
 /// Magic bytes of a journaled turn input.
 pub const MAGIC: [u8; 4] = *b"DUTI";
-/// The turn input format this build writes and reads.
-pub const VERSION: u16 = 1;
+/// The turn input format this build writes; it reads every earlier one too (version 2 added
+/// [`RunInput::Grant`]; version 1's inputs read unchanged).
+pub const VERSION: u16 = 2;
 
 /// The input of one turn.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,6 +37,11 @@ pub enum RunInput {
         id: u64,
         /// The answer.
         text: String,
+    },
+    /// Capabilities the person granted for the rest of the run (`duet resume --allow`).
+    Grant {
+        /// What was granted.
+        capabilities: Vec<Capability>,
     },
     /// The deadline fixed for a timer request (a `sleep`, a `:timeout`), so that after a
     /// restart it fires at its original moment.
@@ -73,7 +79,7 @@ impl RunInput {
 
     /// A journal payload read back.
     pub fn decode(bytes: &[u8]) -> Result<RunInput, EnvelopeError> {
-        envelope::open_current(MAGIC, VERSION, bytes)
+        envelope::open(MAGIC, VERSION, bytes).map(|(_, input)| input)
     }
 }
 
@@ -105,6 +111,10 @@ impl fmt::Display for RunInput {
                 write!(f, "{} {id} answered by a person: {text:?}", who(to))
             }
             RunInput::Deadline { id, at } => write!(f, "timer {id} set for {at}"),
+            RunInput::Grant { capabilities } => {
+                let names: Vec<&str> = capabilities.iter().map(|c| c.name()).collect();
+                write!(f, "granted {}", names.join(", "))
+            }
         }
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use duet_sam::{Ref, Term};
 
-use crate::effects::{EffectValue, Failure};
+use crate::effects::{Capability, EffectValue, Failure};
 
 /// A message to the workflow entity or the agent service.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,6 +36,8 @@ pub(crate) enum Message {
         /// Milliseconds since the epoch.
         at: i64,
     },
+    /// The person granted these capabilities for the rest of the run (`duet resume --allow`).
+    Grant(Vec<Capability>),
     /// The answer to external request `request`: the effect's value as a term, or a failure.
     Answer {
         /// The request's id.
@@ -50,6 +52,7 @@ const MATCHED: &str = "%matched";
 const EVENT: &str = "%event";
 const DEADLINE: &str = "%deadline";
 const ANSWER: &str = "%answer";
+const GRANT: &str = "%grant";
 
 impl Message {
     /// The answer to request `request` with an effect's result.
@@ -85,6 +88,13 @@ impl Message {
             Message::Deadline { timer, at } => {
                 Term::record(DEADLINE, vec![int(*timer), Term::Int(*at)])
             }
+            Message::Grant(capabilities) => Term::record(
+                GRANT,
+                capabilities
+                    .iter()
+                    .map(|c| Term::Str(c.name().into()))
+                    .collect(),
+            ),
             Message::Answer { request, result } => {
                 let body = match result {
                     Ok(term) => Term::record("ok", vec![term.clone()]),
@@ -122,6 +132,15 @@ impl Message {
                 timer: id(timer)?,
                 at: *at,
             },
+            (GRANT, names) => Message::Grant(
+                names
+                    .iter()
+                    .map(|n| match n {
+                        Term::Str(name) => name.parse().ok(),
+                        _ => None,
+                    })
+                    .collect::<Option<_>>()?,
+            ),
             (ANSWER, [request, body]) => Message::Answer {
                 request: id(request)?,
                 result: match (body.record_fields("ok"), body.record_fields("error")) {
@@ -159,6 +178,7 @@ mod tests {
                 value: Term::Nil,
             },
             Message::Deadline { timer: 6, at: -1 },
+            Message::Grant(vec![Capability::Shell, Capability::Network]),
             Message::answer(7, &Ok(EffectValue::Text("hi".into()))),
             Message::answer(8, &Err(Failure::new("io", "gone"))),
         ];

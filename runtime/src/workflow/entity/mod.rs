@@ -144,6 +144,11 @@ impl Entity for WorkflowEntity {
                 value,
             }) => self.handle_event(t, handler, &event, &value),
             Some(Message::Deadline { timer, at }) => self.set_deadline(timer, at),
+            Some(Message::Grant(capabilities)) => {
+                for capability in capabilities {
+                    self.state.capabilities.grant(capability);
+                }
+            }
             Some(Message::Answer { request, .. }) if self.state.timers.contains_key(&request) => {
                 self.timed_out(t, request)
             }
