@@ -73,6 +73,11 @@ fn killed_runs_resume_to_the_same_result() {
         }
         let mut printed = first_out;
         if listed != "r1\tcounter\tcompleted\n" {
+            // Nothing follows it any more, and `duet runs` says so.
+            assert!(
+                listed.starts_with("r1\tcounter\tinterrupted: "),
+                "trial {trial}: {listed}"
+            );
             let again = duet(&dir, &["resume", "r1"]);
             assert_eq!(
                 again.status.code(),

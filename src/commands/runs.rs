@@ -75,10 +75,18 @@ fn with_run(
 
 /// A run's status on one line, its reason or error made visible (they hold text from the
 /// run: a question, a reply, a message).
+///
+/// A run recorded as running is followed by the process that holds the store; a command that
+/// could open the store holds it itself, so such a run's follower is gone (killed, or the
+/// machine stopped), and the status says so and how to continue it.
 fn describe(status: &Status) -> String {
     use duet::driver::visible::one_line;
     match status {
-        Status::Running => "running".into(),
+        Status::Running => {
+            "interrupted: it was running when the process following it stopped; `duet resume` \
+             continues it"
+                .into()
+        }
         Status::Waiting { reason } => format!("waiting: {}", one_line(reason)),
         Status::Completed => "completed".into(),
         Status::Failed { error } => format!("failed: {}", one_line(error)),
