@@ -1,8 +1,8 @@
 //! The program corpus: every `tests/run/NAME.lisp` runs as `duet run` would run it, and its
 //! standard output, standard error and exit status must equal `tests/run/NAME.expected`.
-//! A first-line comment `;; max-steps: N` or `;; max-depth: N` sets a limit. A workflow runs
-//! in the durable engine, as `duet run` runs it, in a fresh store per program (shown as
-//! `STORE` in the transcript).
+//! A first-line comment `;; max-steps: N`, `;; max-depth: N` or `;; max-memory: NM` sets a
+//! limit. A workflow runs in the durable engine, as `duet run` runs it, in a fresh store per
+//! program (shown as `STORE` in the transcript).
 //! `DUET_BLESS=1` rewrites the expected files; review the diff.
 
 use std::fs;

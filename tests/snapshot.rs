@@ -32,12 +32,15 @@ fn drive(mut vm: Vm, program: &Program, chunk: u64, restore: bool) -> (Transcrip
             Step::Paused if !restore => snapshots += 1,
             Step::Paused => {
                 let bytes = vm.snapshot();
+                // The memory limit is the host's setting, not part of the snapshot.
+                let max_memory = vm.machine.ctx.heap.max_bytes();
                 vm = Vm::restore(program.clone(), &bytes).unwrap_or_else(|e| {
                     panic!(
                         "a fresh snapshot does not restore: {e}\n{:?}",
                         vm.machine.fibers[0].handlers
                     )
                 });
+                vm.set_max_memory(max_memory);
                 snapshots += 1;
             }
             Step::Request(Request::Print(text)) => {

@@ -23,6 +23,10 @@ pub struct RunArgs {
     /// Fail when calls nest deeper than this.
     #[arg(long, value_name = "N", default_value_t = duet_vm::DEFAULT_MAX_FRAMES)]
     max_depth: usize,
+    /// Raise a `:memory` error when the program's data needs more than this, in bytes or
+    /// with a unit: 512M, 4G.
+    #[arg(long, value_name = "SIZE", default_value = "2G", value_parser = parse_size)]
+    max_memory: usize,
     /// Grant a capability: shell, workspace/read, workspace/write, network (repeatable).
     #[arg(long = "allow", value_name = "CAPABILITY")]
     allow: Vec<String>,
@@ -75,6 +79,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
     let limits = Limits {
         max_steps: args.max_steps,
         max_frames: args.max_depth,
+        max_memory: args.max_memory,
     };
     let mut capabilities = Capabilities::default();
     for cap in &args.allow {
@@ -138,4 +143,46 @@ pub fn run(args: &RunArgs) -> ExitCode {
         return ExitCode::from(1);
     }
     ExitCode::from(outcome.exit_code())
+}
+
+/// A size in bytes: a number, optionally followed by K, M or G (powers of 1024).
+fn parse_size(text: &str) -> Result<usize, String> {
+    let trimmed = text.trim();
+    let (digits, unit) = match trimmed.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => trimmed.split_at(i),
+        None => (trimmed, ""),
+    };
+    let shift = match unit.to_ascii_uppercase().as_str() {
+        "" | "B" => 0,
+        "K" | "KB" | "KIB" => 10,
+        "M" | "MB" | "MIB" => 20,
+        "G" | "GB" | "GIB" => 30,
+        _ => {
+            return Err(format!(
+                "`{text}` is not a size; write bytes, or e.g. 512M or 4G"
+            ));
+        }
+    };
+    let n: usize = digits
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size; write bytes, or e.g. 512M or 4G"))?;
+    n.checked_mul(1 << shift)
+        .filter(|&bytes| bytes > 0)
+        .ok_or_else(|| format!("`{text}` is not a size this machine can use"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_take_units() {
+        assert_eq!(parse_size("1000"), Ok(1000));
+        assert_eq!(parse_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_size("4g"), Ok(4 << 30));
+        assert_eq!(parse_size("2KiB"), Ok(2048));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("5T").is_err());
+    }
 }

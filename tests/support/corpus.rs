@@ -17,7 +17,7 @@ pub fn corpus() -> Vec<PathBuf> {
 }
 
 /// The limits a program asks for in its leading comments (`;; max-steps: N`,
-/// `;; max-depth: N`).
+/// `;; max-depth: N`, `;; max-memory: NM`).
 pub fn limits(text: &str) -> Limits {
     let mut limits = Limits::default();
     for line in text.lines().take_while(|l| l.starts_with(";;")) {
@@ -26,6 +26,10 @@ pub fn limits(text: &str) -> Limits {
         }
         if let Some(n) = line.strip_prefix(";; max-depth: ") {
             limits.max_frames = n.trim().parse().expect("a depth");
+        }
+        if let Some(n) = line.strip_prefix(";; max-memory: ") {
+            let megabytes = n.trim().strip_suffix('M').expect("a size like 64M");
+            limits.max_memory = megabytes.parse::<usize>().expect("a size like 64M") << 20;
         }
     }
     limits

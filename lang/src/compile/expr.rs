@@ -395,17 +395,8 @@ impl Compiler {
         if args.len() > u8::MAX as usize {
             // Past 255 arguments, pass them as a list through `apply`.
             let apply = self.builtin("apply");
-            let list = self.builtin("list");
             self.expr(callee, false);
-            self.emit(Instr::Nil);
-            for chunk in args.chunks(u8::MAX as usize) {
-                for a in chunk {
-                    self.expr(a, false);
-                }
-                self.emit(Instr::CallBuiltin(list, chunk.len() as u8));
-                let concat = self.builtin("concat");
-                self.emit(Instr::CallBuiltin(concat, 2));
-            }
+            self.argument_list(args);
             self.emit(Instr::CallBuiltin(apply, 2));
             return;
         }
@@ -419,6 +410,29 @@ impl Compiler {
         } else {
             Instr::Call(argc)
         });
+    }
+
+    /// Leaves one list of the values of `args`, evaluated in order, however many there are:
+    /// up to 255 with one `list` call, more as the `concat` of up to 255 such lists (nested
+    /// as often as needed), so each value is copied a few times at most, never once per
+    /// 255 arguments.
+    fn argument_list(&mut self, args: &[Expr]) {
+        const MAX: usize = u8::MAX as usize;
+        if args.len() <= MAX {
+            for a in args {
+                self.expr(a, false);
+            }
+            let list = self.builtin("list");
+            self.emit(Instr::CallBuiltin(list, args.len() as u8));
+            return;
+        }
+        let parts = args.chunks(args.len().div_ceil(MAX));
+        let count = parts.len();
+        for part in parts {
+            self.argument_list(part);
+        }
+        let concat = self.builtin("concat");
+        self.emit(Instr::CallBuiltin(concat, count as u8));
     }
 
     /// A function literal: compiles its body into a new function and makes a closure.

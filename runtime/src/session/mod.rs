@@ -31,6 +31,8 @@ pub struct Limits {
     pub max_steps: u64,
     /// Nested calls a run may have at once.
     pub max_frames: usize,
+    /// Approximate bytes the program's data may take before it gets a `:memory` error.
+    pub max_memory: usize,
 }
 
 impl Default for Limits {
@@ -38,6 +40,7 @@ impl Default for Limits {
         Limits {
             max_steps: vm::DEFAULT_BUDGET,
             max_frames: vm::DEFAULT_MAX_FRAMES,
+            max_memory: vm::heap::DEFAULT_MAX_BYTES,
         }
     }
 }
@@ -70,12 +73,13 @@ impl Session {
             checked.diagnostics
         );
         let fid = compiler.compile_chunk(&checked.module, &checked.sources);
-        let vm = Vm::new(
+        let mut vm = Vm::new(
             compiler.program().clone(),
             limits.max_steps,
             limits.max_frames,
         )
         .expect("the prelude uses only builtins this build has");
+        vm.set_max_memory(limits.max_memory);
         let mut session = Session {
             compiler,
             vm,

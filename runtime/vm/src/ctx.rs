@@ -45,6 +45,17 @@ pub struct Ctx {
     pub pinned: Vec<Value>,
 }
 
+fn mib(bytes: usize) -> String {
+    format!("{} MiB", bytes.div_ceil(1 << 20))
+}
+
+fn memory_message(what: &str, max: usize) -> String {
+    format!(
+        "out of memory: {what}, past the limit of {}; keep less data alive, or raise the limit with --max-memory",
+        mib(max)
+    )
+}
+
 /// What a builtin sees: the shared state and the program.
 pub struct Cx<'a> {
     /// Shared state.
@@ -67,6 +78,43 @@ impl Ctx {
             gensyms: 0,
             pinned: Vec::new(),
         }
+    }
+
+    /// Counts `work` steps done inside a builtin (elements visited, bytes scanned) against
+    /// the step budget; the VM stops the run after the builtin if the budget is spent.
+    #[inline]
+    pub fn charge(&mut self, work: u64) {
+        self.steps = self.steps.saturating_add(work);
+    }
+
+    /// Refuses, with a `:memory` error, to allocate about `bytes` more when that could not
+    /// fit under the memory limit even after collecting every unreachable object. Builtins
+    /// whose result can be far larger than their arguments call it first.
+    pub fn reserve(&mut self, who: &str, bytes: usize) -> Result<(), Flow> {
+        if self.heap.could_fit(bytes) {
+            return Ok(());
+        }
+        let message = memory_message(
+            &format!(
+                "`{who}` would need about {} more, with {} in use",
+                mib(bytes),
+                mib(self.heap.live_bytes())
+            ),
+            self.heap.max_bytes(),
+        );
+        Err(self.error("memory", message))
+    }
+
+    /// The `:memory` error raised when the live data passes the limit.
+    pub fn out_of_memory(&mut self) -> Value {
+        let message = memory_message(
+            &format!(
+                "the program's data takes about {}",
+                mib(self.heap.live_bytes())
+            ),
+            self.heap.max_bytes(),
+        );
+        self.error_value("memory", message, Value::Nil)
     }
 
     /// A string value.

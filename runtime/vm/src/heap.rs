@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::value::{Object, Value};
 
 /// The arena.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Heap {
     objects: Vec<Object>,
     free: Option<u32>,
@@ -20,15 +20,34 @@ pub struct Heap {
     allocated_bytes: usize,
     /// Collect when `allocated_bytes` passes this.
     byte_threshold: usize,
+    /// Approximate bytes the objects alive at the last collection hold. Not part of a
+    /// snapshot: [`Heap::recount`] works it out again.
+    #[serde(skip)]
+    live_bytes: usize,
+    /// The most the heap may hold, approximately, in bytes; the host's setting, not part of
+    /// a snapshot.
+    #[serde(skip, default = "default_max_bytes")]
+    max_bytes: usize,
+}
+
+/// The default for [`Heap::set_max_bytes`]: 2 GiB.
+pub const DEFAULT_MAX_BYTES: usize = 2 << 30;
+
+fn default_max_bytes() -> usize {
+    DEFAULT_MAX_BYTES
 }
 
 const MIN_THRESHOLD: usize = 1 << 16;
 const MIN_BYTE_THRESHOLD: usize = 8 << 20;
 
-/// Roughly how many bytes an object holds, for scheduling collections: a loop that builds
-/// ever larger strings or vectors must collect by size, not only by count.
-fn size_of(object: &Object) -> usize {
-    const BASE: usize = 48;
+/// What one object costs beyond its contents, approximately: its slot and bookkeeping.
+pub const OBJECT_BYTES: usize = 48;
+
+/// Roughly how many bytes an object holds, for scheduling collections (a loop that builds
+/// ever larger strings or vectors must collect by size, not only by count) and for the
+/// memory limit.
+pub fn size_of(object: &Object) -> usize {
+    const BASE: usize = OBJECT_BYTES;
     const VALUE: usize = std::mem::size_of::<Value>();
     BASE + match object {
         Object::Str(s) => s.len(),
@@ -40,13 +59,25 @@ fn size_of(object: &Object) -> usize {
     }
 }
 
+impl Default for Heap {
+    fn default() -> Self {
+        Heap::new()
+    }
+}
+
 impl Heap {
     /// An empty heap.
     pub fn new() -> Self {
         Heap {
+            objects: Vec::new(),
+            free: None,
+            live: 0,
+            allocated: 0,
             threshold: MIN_THRESHOLD,
+            allocated_bytes: 0,
             byte_threshold: MIN_BYTE_THRESHOLD,
-            ..Heap::default()
+            live_bytes: 0,
+            max_bytes: DEFAULT_MAX_BYTES,
         }
     }
 
@@ -84,10 +115,63 @@ impl Heap {
         &mut self.objects[r as usize]
     }
 
-    /// Whether enough was allocated since the last collection to collect now.
+    /// Whether enough was allocated since the last collection to collect now: by count, by
+    /// size, or because the heap may have outgrown its limit.
     #[inline]
     pub fn wants_collection(&self) -> bool {
-        self.allocated > self.threshold || self.allocated_bytes > self.byte_threshold
+        self.allocated > self.threshold
+            || self.allocated_bytes > self.byte_threshold
+            || self.over_limit()
+    }
+
+    /// Whether what was alive at the last collection plus what was allocated since passes
+    /// the limit (garbage included: collect to know).
+    #[inline]
+    pub fn over_limit(&self) -> bool {
+        self.live_bytes.saturating_add(self.allocated_bytes) > self.max_bytes
+    }
+
+    /// Whether the objects alive at the last collection alone pass the limit.
+    pub fn live_over_limit(&self) -> bool {
+        self.live_bytes > self.max_bytes
+    }
+
+    /// Whether `bytes` more could fit under the limit once garbage is collected.
+    pub fn could_fit(&self, bytes: usize) -> bool {
+        self.live_bytes.saturating_add(bytes) <= self.max_bytes
+    }
+
+    /// Bytes allocated since the last collection, approximately; it only grows between
+    /// collections, so the difference across a builtin call is what the call allocated.
+    #[inline]
+    pub fn allocated_bytes(&self) -> usize {
+        self.allocated_bytes
+    }
+
+    /// Approximate bytes held by the objects alive at the last collection.
+    pub fn live_bytes(&self) -> usize {
+        self.live_bytes
+    }
+
+    /// The limit, in approximate bytes.
+    pub fn max_bytes(&self) -> usize {
+        self.max_bytes
+    }
+
+    /// Sets the limit: past it, the VM raises a `:memory` error.
+    pub fn set_max_bytes(&mut self, bytes: usize) {
+        self.max_bytes = bytes;
+    }
+
+    /// Works out the bytes of the live objects again (after restoring a snapshot, which does
+    /// not store it).
+    pub fn recount(&mut self) {
+        self.live_bytes = self
+            .objects
+            .iter()
+            .filter(|o| !matches!(o, Object::Free(_)))
+            .map(size_of)
+            .sum();
     }
 
     /// Number of slots, live or free.
@@ -159,6 +243,7 @@ impl Heap {
         self.threshold = (self.live * 2).max(MIN_THRESHOLD);
         self.allocated_bytes = 0;
         self.byte_threshold = (live_bytes * 2).max(MIN_BYTE_THRESHOLD);
+        self.live_bytes = live_bytes;
     }
 }
 
@@ -197,5 +282,21 @@ mod tests {
         assert!(heap.wants_collection());
         heap.collect([]);
         assert!(!heap.wants_collection());
+    }
+
+    #[test]
+    fn the_limit_asks_for_a_collection_and_says_when_live_data_passes_it() {
+        let mut heap = Heap::new();
+        heap.set_max_bytes(1 << 20);
+        let big = heap.alloc(Object::Str("x".repeat(600 << 10)));
+        assert!(!heap.over_limit());
+        let second = heap.alloc(Object::Str("y".repeat(600 << 10)));
+        assert!(heap.over_limit() && heap.wants_collection());
+        heap.collect([big, second]);
+        assert!(heap.live_over_limit());
+        heap.collect([big]);
+        assert!(!heap.over_limit() && !heap.live_over_limit());
+        assert!(heap.could_fit(1 << 10));
+        assert!(!heap.could_fit(600 << 10));
     }
 }

@@ -213,13 +213,20 @@ impl Vm {
     }
 
     /// A VM continuing from `machine`, which must have been running `program`.
-    pub fn with_machine(program: Program, machine: Machine) -> Result<Vm, LinkError> {
+    pub fn with_machine(program: Program, mut machine: Machine) -> Result<Vm, LinkError> {
         let builtins = link(&program)?;
+        machine.ctx.heap.recount();
         Ok(Vm {
             program: Arc::new(program),
             builtins: Arc::new(builtins),
             machine,
         })
+    }
+
+    /// Sets the memory limit: when the program's live data needs more than about `bytes`,
+    /// it gets a catchable `:memory` error (default [`heap::DEFAULT_MAX_BYTES`]).
+    pub fn set_max_memory(&mut self, bytes: usize) {
+        self.machine.ctx.heap.set_max_bytes(bytes);
     }
 
     /// The program.

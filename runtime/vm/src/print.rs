@@ -10,10 +10,21 @@ use crate::value::{Object, Value};
 /// Deeper structures print as `…` rather than recursing further.
 const MAX_DEPTH: usize = 200;
 
-/// The readable form of `v`.
+/// How much [`repr`] and [`display`] write at most: past it the text ends in `…`. (Values
+/// that share structure can print far larger than they are.)
+pub const MAX_TEXT: usize = 64 << 20;
+
+/// The readable form of `v`, cut at [`MAX_TEXT`] bytes.
 pub fn repr(ctx: &Ctx, program: &Program, v: Value) -> String {
+    repr_limited(ctx, program, v, MAX_TEXT)
+}
+
+/// The readable form of `v`, cut after about `limit` bytes with `…`.
+pub fn repr_limited(ctx: &Ctx, program: &Program, v: Value, limit: usize) -> String {
     let mut out = String::new();
-    write(ctx, program, v, &mut out, 0);
+    if !write_limited(ctx, program, v, &mut out, limit) {
+        out.push('…');
+    }
     out
 }
 
@@ -23,6 +34,25 @@ pub fn display(ctx: &Ctx, program: &Program, v: Value) -> String {
         Some(s) => s.to_string(),
         None => repr(ctx, program, v),
     }
+}
+
+/// Appends the readable form of `v` to `out`, stopping once `out` is longer than `limit`
+/// bytes; false when it stopped early (the text is then cut anywhere).
+pub fn write_limited(
+    ctx: &Ctx,
+    program: &Program,
+    v: Value,
+    out: &mut String,
+    limit: usize,
+) -> bool {
+    let mut writer = Writer {
+        ctx,
+        program,
+        out,
+        limit,
+    };
+    writer.write(v, 0);
+    writer.out.len() <= limit
 }
 
 /// A float as people expect it: `3.0`, `0.1`, `1e300`, `##Inf`.
@@ -61,75 +91,100 @@ pub fn quoted(s: &str, out: &mut String) {
     out.push('"');
 }
 
-fn write(ctx: &Ctx, program: &Program, v: Value, out: &mut String, depth: usize) {
-    if depth > MAX_DEPTH {
-        out.push('…');
-        return;
+struct Writer<'a> {
+    ctx: &'a Ctx,
+    program: &'a Program,
+    out: &'a mut String,
+    limit: usize,
+}
+
+impl Writer<'_> {
+    fn full(&self) -> bool {
+        self.out.len() > self.limit
     }
-    let items = |out: &mut String, items: &mut dyn Iterator<Item = Value>| {
+
+    fn items(&mut self, items: &mut dyn Iterator<Item = Value>, depth: usize) {
         for (i, item) in items.enumerate() {
+            if self.full() {
+                return;
+            }
             if i > 0 {
-                out.push(' ');
+                self.out.push(' ');
             }
-            write(ctx, program, item, out, depth + 1);
+            self.write(item, depth + 1);
         }
-    };
-    match v {
-        Value::Nil => out.push_str("nil"),
-        Value::Bool(b) => out.push_str(if b { "true" } else { "false" }),
-        Value::Int(i) => out.push_str(&i.to_string()),
-        Value::Float(f) => out.push_str(&float(f)),
-        Value::Sym(s) => out.push_str(ctx.symbols.name(s)),
-        Value::Kw(k) => {
-            out.push(':');
-            out.push_str(ctx.symbols.name(k));
+    }
+
+    fn write(&mut self, v: Value, depth: usize) {
+        let (ctx, program) = (self.ctx, self.program);
+        if self.full() {
+            return;
         }
-        Value::EmptyList => out.push_str("()"),
-        Value::Builtin(b) => {
-            out.push_str("<builtin ");
-            out.push_str(program.builtins.get(b as usize).map_or("?", String::as_str));
-            out.push('>');
+        if depth > MAX_DEPTH {
+            self.out.push('…');
+            return;
         }
-        Value::Obj(r) => match ctx.heap.get(r) {
-            Object::Str(s) => quoted(s, out),
-            Object::Pair { .. } => {
-                out.push('(');
-                items(out, &mut ListIter::new(ctx, v));
-                out.push(')');
+        let out = &mut *self.out;
+        match v {
+            Value::Nil => out.push_str("nil"),
+            Value::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+            Value::Int(i) => out.push_str(&i.to_string()),
+            Value::Float(f) => out.push_str(&float(f)),
+            Value::Sym(s) => out.push_str(ctx.symbols.name(s)),
+            Value::Kw(k) => {
+                out.push(':');
+                out.push_str(ctx.symbols.name(k));
             }
-            Object::Vector(xs) => {
-                out.push('[');
-                items(out, &mut xs.iter().copied());
-                out.push(']');
+            Value::EmptyList => out.push_str("()"),
+            Value::Builtin(b) => {
+                out.push_str("<builtin ");
+                out.push_str(program.builtins.get(b as usize).map_or("?", String::as_str));
+                out.push('>');
             }
-            Object::Map(pairs) => {
-                out.push('{');
-                items(out, &mut pairs.iter().flat_map(|&(k, v)| [k, v]));
-                out.push('}');
-            }
-            Object::Record { label, fields } => {
-                out.push('<');
-                out.push_str(ctx.symbols.name(*label));
-                for f in fields {
-                    out.push(' ');
-                    write(ctx, program, *f, out, depth + 1);
+            Value::Obj(r) => match ctx.heap.get(r) {
+                Object::Str(s) => quoted(s, out),
+                Object::Pair { .. } => {
+                    out.push('(');
+                    self.items(&mut ListIter::new(ctx, v), depth);
+                    self.out.push(')');
                 }
-                out.push('>');
-            }
-            Object::Closure { func, .. } => {
-                out.push_str("<fn ");
-                out.push_str(
-                    program
-                        .functions
-                        .get(*func as usize)
-                        .map_or("?", |f| f.name.as_str()),
-                );
-                out.push('>');
-            }
-            Object::Cell(inner) => write(ctx, program, *inner, out, depth),
-            Object::Handle(h) => out.push_str(&format!("<handle {h}>")),
-            Object::Free(_) => out.push_str("<freed>"),
-        },
+                Object::Vector(xs) => {
+                    out.push('[');
+                    self.items(&mut xs.iter().copied(), depth);
+                    self.out.push(']');
+                }
+                Object::Map(pairs) => {
+                    out.push('{');
+                    self.items(&mut pairs.iter().flat_map(|&(k, v)| [k, v]), depth);
+                    self.out.push('}');
+                }
+                Object::Record { label, fields } => {
+                    out.push('<');
+                    out.push_str(ctx.symbols.name(*label));
+                    for f in fields {
+                        if self.full() {
+                            return;
+                        }
+                        self.out.push(' ');
+                        self.write(*f, depth + 1);
+                    }
+                    self.out.push('>');
+                }
+                Object::Closure { func, .. } => {
+                    out.push_str("<fn ");
+                    out.push_str(
+                        program
+                            .functions
+                            .get(*func as usize)
+                            .map_or("?", |f| f.name.as_str()),
+                    );
+                    out.push('>');
+                }
+                Object::Cell(inner) => self.write(*inner, depth + 1),
+                Object::Handle(h) => out.push_str(&format!("<handle {h}>")),
+                Object::Free(_) => out.push_str("<freed>"),
+            },
+        }
     }
 }
 

@@ -9,6 +9,9 @@ use crate::equal;
 use crate::print;
 use crate::value::{Object, Value};
 
+/// Bytes a builtin allocates (or scans) for each step it is charged.
+pub(crate) const BYTES_PER_STEP: usize = 16;
+
 /// Runs `fid` for at most `limit` instructions.
 pub(super) fn run(vm: &mut Vm, fid: usize, limit: u64) -> Step {
     let program = vm.program.clone();
@@ -149,8 +152,20 @@ impl Interp<'_> {
                 }
                 if self.ctx.heap.wants_collection() {
                     self.collect();
+                    if self.ctx.heap.live_over_limit() {
+                        raise!(self.ctx.out_of_memory())
+                    }
                 }
             }};
+        }
+        // After a builtin returned a value: stop if the work it charged spent the budget.
+        macro_rules! after_builtin {
+            () => {
+                if self.ctx.steps > self.ctx.budget {
+                    save!();
+                    return self.out_of_budget();
+                }
+            };
         }
         macro_rules! binary {
             ($f:expr) => {{
@@ -164,12 +179,12 @@ impl Interp<'_> {
             ($op:literal, $test:expr) => {{
                 let b = pop!(self.fiber.stack);
                 let a = pop!(self.fiber.stack);
-                let ordering = if let (Value::Int(x), Value::Int(y)) = (a, b) {
-                    x.cmp(&y)
+                let result = if let (Value::Int(x), Value::Int(y)) = (a, b) {
+                    $test(x.cmp(&y))
                 } else {
-                    check!(numbers::compare2(&mut self.cx(), $op, a, b))
+                    check!(numbers::compare2(&mut self.cx(), $op, a, b)).is_some_and($test)
                 };
-                self.fiber.stack.push(Value::Bool($test(ordering)));
+                self.fiber.stack.push(Value::Bool(result));
             }};
         }
         macro_rules! suspend {
@@ -333,7 +348,7 @@ impl Interp<'_> {
                     safepoint!();
                     match self.call(argc as usize, false) {
                         Ok(Entered::Frame) => reload!(),
-                        Ok(Entered::Value) => {}
+                        Ok(Entered::Value) => after_builtin!(),
                         Err(Flow::Error(e)) => raise!(e),
                         Err(Flow::Request(r)) => suspend!(r),
                     }
@@ -344,6 +359,7 @@ impl Interp<'_> {
                     match self.call(argc as usize, matches!(instr, Instr::TailCall(_))) {
                         Ok(Entered::Frame) => reload!(),
                         Ok(Entered::Value) => {
+                            after_builtin!();
                             if matches!(instr, Instr::TailCall(_)) {
                                 // A builtin in tail position: return its value now.
                                 match self.return_value() {
@@ -361,7 +377,7 @@ impl Interp<'_> {
                     save!();
                     match self.call_builtin(b, start) {
                         Ok(Entered::Frame) => reload!(),
-                        Ok(Entered::Value) => {}
+                        Ok(Entered::Value) => after_builtin!(),
                         Err(Flow::Error(e)) => raise!(e),
                         Err(Flow::Request(r)) => suspend!(r),
                     }
@@ -435,7 +451,7 @@ impl Interp<'_> {
                 | Instr::NumEqLI(slot, k) => {
                     let a = stack[base + slot as usize];
                     let ordering = match a {
-                        Value::Int(x) => x.cmp(&(k as i64)),
+                        Value::Int(x) => Some(x.cmp(&(k as i64))),
                         _ => check!(numbers::compare2(
                             &mut self.cx(),
                             "<",
@@ -443,13 +459,13 @@ impl Interp<'_> {
                             Value::Int(k as i64)
                         )),
                     };
-                    let result = match instr {
+                    let result = ordering.is_some_and(|ordering| match instr {
                         Instr::LtLI(..) => ordering.is_lt(),
                         Instr::LeLI(..) => ordering.is_le(),
                         Instr::GtLI(..) => ordering.is_gt(),
                         Instr::GeLI(..) => ordering.is_ge(),
                         _ => ordering.is_eq(),
-                    };
+                    });
                     self.fiber.stack.push(Value::Bool(result));
                 }
                 Instr::Mul => binary!(numbers::mul2),
@@ -461,8 +477,13 @@ impl Interp<'_> {
                 Instr::Eq => {
                     let b = pop!(stack);
                     let a = pop!(stack);
-                    let same =
-                        a == b && !matches!(a, Value::Float(_)) || equal::equal(self.ctx, a, b);
+                    let same = if a == b && !matches!(a, Value::Float(_)) {
+                        true
+                    } else {
+                        let (same, work) = equal::equal_counted(self.ctx, a, b);
+                        self.ctx.charge(work);
+                        same
+                    };
                     self.fiber.stack.push(Value::Bool(same));
                 }
                 Instr::First | Instr::Rest | Instr::IsEmpty => {
@@ -726,10 +747,22 @@ impl Interp<'_> {
             ctx: self.ctx,
             program: self.program,
         };
+        let before = cx.ctx.heap.allocated_bytes();
         let result = (linked.f)(&mut cx, &self.fiber.stack[start..]);
         self.fiber.stack.truncate(start);
+        // What the builtin allocated counts against the step budget: one step per
+        // value-sized piece (no collection runs inside a builtin, so the count only grew).
+        let allocated = self.ctx.heap.allocated_bytes().saturating_sub(before);
+        self.ctx.charge((allocated / BYTES_PER_STEP) as u64);
         let v = result?;
         self.fiber.stack.push(v);
+        if self.ctx.heap.over_limit() {
+            self.collect();
+            if self.ctx.heap.live_over_limit() {
+                self.fiber.stack.pop();
+                return Err(Flow::Error(self.ctx.out_of_memory()));
+            }
+        }
         Ok(Entered::Value)
     }
 

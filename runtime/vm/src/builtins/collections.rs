@@ -1,7 +1,7 @@
 //! Lists, vectors and maps. All immutable: operations return new collections.
 
 use super::{int_arg, short, type_error};
-use crate::equal::{compare, equal};
+use crate::equal::{equal, total_cmp};
 use crate::print::ListIter;
 use crate::value::{Object, Value};
 use crate::{BuiltinResult, Ctx, Cx, Flow};
@@ -12,6 +12,12 @@ const MAX_RANGE: i64 = 100_000_000;
 /// The elements of any collection (a map's are `[key value]` vectors, a string's its
 /// characters; nil has none), or a type error naming `who`.
 pub fn elements(cx: &mut Cx, who: &str, v: Value) -> Result<Vec<Value>, Flow> {
+    let items = elements_uncharged(cx, who, v)?;
+    cx.ctx.charge(items.len() as u64);
+    Ok(items)
+}
+
+fn elements_uncharged(cx: &mut Cx, who: &str, v: Value) -> Result<Vec<Value>, Flow> {
     match v {
         Value::Nil | Value::EmptyList => Ok(Vec::new()),
         Value::Obj(r) => match cx.ctx.heap.get(r) {
@@ -32,6 +38,18 @@ pub fn elements(cx: &mut Cx, who: &str, v: Value) -> Result<Vec<Value>, Flow> {
         },
         _ => Err(type_error(cx, who, "a collection", v)),
     }
+}
+
+/// Where `key` is among the pairs of the map `map` (which must be one), charging the
+/// keys looked at to the step budget.
+fn find_charged(cx: &mut Cx, map: u32, key: Value) -> Option<usize> {
+    let Object::Map(pairs) = cx.ctx.heap.get(map) else {
+        return None;
+    };
+    let found = map_find(cx.ctx, pairs, key);
+    let looked = found.map_or(pairs.len(), |i| i + 1);
+    cx.ctx.charge(looked as u64);
+    found
 }
 
 /// Where `key` is among a map's pairs.
@@ -74,6 +92,7 @@ pub fn hash_map(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     }
     let mut pairs: Vec<(Value, Value)> = Vec::with_capacity(args.len() / 2);
     for kv in args.chunks(2) {
+        cx.ctx.charge(pairs.len() as u64);
         match map_find(cx.ctx, &pairs, kv[0]) {
             Some(i) => pairs[i].1 = kv[1],
             None => pairs.push((kv[0], kv[1])),
@@ -122,6 +141,7 @@ pub fn conj(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
             }
             Object::Map(pairs) => {
                 let mut pairs = pairs.clone();
+                cx.ctx.charge((pairs.len() * (args.len() - 1)) as u64);
                 for &entry in &args[1..] {
                     let kv = match entry {
                         Value::Obj(e) => match cx.ctx.heap.get(e) {
@@ -249,7 +269,10 @@ pub fn get(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     let default = args.get(2).copied().unwrap_or(Value::Nil);
     let found = match args[0] {
         Value::Obj(r) => match cx.ctx.heap.get(r) {
-            Object::Map(pairs) => map_find(cx.ctx, pairs, args[1]).map(|i| pairs[i].1),
+            Object::Map(_) => find_charged(cx, r, args[1]).and_then(|i| match cx.ctx.heap.get(r) {
+                Object::Map(pairs) => Some(pairs[i].1),
+                _ => None,
+            }),
             Object::Vector(xs) => match args[1] {
                 Value::Int(i) if i >= 0 => xs.get(i as usize).copied(),
                 _ => None,
@@ -286,6 +309,7 @@ pub fn assoc(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
         Value::Obj(r) => match cx.ctx.heap.get(r) {
             Object::Map(pairs) => {
                 let mut pairs = pairs.clone();
+                cx.ctx.charge((pairs.len() * (args.len() / 2)) as u64);
                 for kv in args[1..].chunks(2) {
                     match map_find(cx.ctx, &pairs, kv[0]) {
                         Some(i) => pairs[i].1 = kv[1],
@@ -330,6 +354,7 @@ pub fn dissoc(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     let Some(pairs) = map_pairs(cx.ctx, args[0]).cloned() else {
         return Err(type_error(cx, "dissoc", "a map", args[0]));
     };
+    cx.ctx.charge((pairs.len() * (args.len() - 1)) as u64);
     let kept: Vec<(Value, Value)> = pairs
         .into_iter()
         .filter(|(k, _)| !args[1..].iter().any(|d| equal(cx.ctx, *k, *d)))
@@ -366,7 +391,7 @@ pub fn contains(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     let found = match args[0] {
         Value::Nil => false,
         Value::Obj(r) => match cx.ctx.heap.get(r) {
-            Object::Map(pairs) => map_find(cx.ctx, pairs, args[1]).is_some(),
+            Object::Map(_) => find_charged(cx, r, args[1]).is_some(),
             Object::Vector(xs) => {
                 matches!(args[1], Value::Int(i) if i >= 0 && (i as usize) < xs.len())
             }
@@ -404,17 +429,25 @@ pub fn range(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
             format!("`range` of {len} elements is too large (at most {MAX_RANGE})"),
         ));
     }
-    let items: Vec<Value> = (0..len as i64)
-        .map(|i| Value::Int(start + i * step))
-        .collect();
-    Ok(cx.ctx.list(items.into_iter()))
+    cx.ctx.reserve(
+        "range",
+        (len as usize).saturating_mul(crate::heap::OBJECT_BYTES),
+    )?;
+    Ok(cx
+        .ctx
+        .list((0..len as usize).map(|i| Value::Int(start + i as i64 * step))))
 }
 
 /// `(concat coll …)`
 pub fn concat(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     let mut items = Vec::new();
     for &a in args {
-        items.extend(elements(cx, "concat", a)?);
+        let more = elements(cx, "concat", a)?;
+        cx.ctx.reserve(
+            "concat",
+            (items.len() + more.len()).saturating_mul(crate::heap::OBJECT_BYTES),
+        )?;
+        items.extend(more);
     }
     Ok(cx.ctx.list(items.into_iter()))
 }
@@ -427,13 +460,19 @@ pub fn reverse(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
 }
 
 fn sorted(cx: &mut Cx, who: &str, mut keyed: Vec<(Value, Value)>) -> BuiltinResult {
+    // A total order, so the sort itself never fails; values of kinds that do not compare
+    // are reported after it.
     let mut failure = None;
+    let mut work = 0u64;
     keyed.sort_by(|a, b| {
-        compare(cx.ctx, a.0, b.0).unwrap_or_else(|| {
+        let mut comparable = true;
+        let ordering = total_cmp(cx.ctx, a.0, b.0, &mut comparable, &mut work);
+        if !comparable {
             failure.get_or_insert((a.0, b.0));
-            std::cmp::Ordering::Equal
-        })
+        }
+        ordering
     });
+    cx.ctx.charge(work);
     if let Some((a, b)) = failure {
         let (a, b) = (short(cx, a), short(cx, b));
         return Err(cx

@@ -7,9 +7,14 @@ use crate::{BuiltinResult, Cx, Flow};
 
 /// `(= a b …)`
 pub fn equal(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
-    Ok(Value::Bool(
-        args.windows(2).all(|p| equal::equal(cx.ctx, p[0], p[1])),
-    ))
+    for pair in args.windows(2) {
+        let (same, work) = equal::equal_counted(cx.ctx, pair[0], pair[1]);
+        cx.ctx.charge(work);
+        if !same {
+            return Ok(Value::Bool(false));
+        }
+    }
+    Ok(Value::Bool(true))
 }
 
 /// `(not x)`

@@ -4,32 +4,38 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::print;
 use crate::value::Value;
 use crate::{BuiltinResult, Cx, Flow, Request};
 
-fn joined(cx: &Cx, args: &[Value]) -> String {
-    args.iter()
-        .map(|&a| print::display(cx.ctx, cx.program, a))
-        .collect::<Vec<_>>()
-        .join(" ")
+/// The display forms of `args` separated by spaces, charged to the step budget by size.
+fn joined(cx: &mut Cx, who: &str, args: &[Value]) -> Result<String, Flow> {
+    let mut out = String::new();
+    for (i, &a) in args.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        super::strings::display_into(cx, who, a, &mut out, false)?;
+    }
+    cx.ctx
+        .charge((out.len() / crate::run::BYTES_PER_STEP) as u64);
+    Ok(out)
 }
 
 /// `(print …)`: the display forms separated by spaces.
 pub fn print(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
-    Err(Flow::Request(Request::Print(joined(cx, args))))
+    Err(Flow::Request(Request::Print(joined(cx, "print", args)?)))
 }
 
 /// `(println …)`
 pub fn println(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
-    let mut text = joined(cx, args);
+    let mut text = joined(cx, "println", args)?;
     text.push('\n');
     Err(Flow::Request(Request::Print(text)))
 }
 
 /// `(log …)`: a line in the run's log.
 pub fn log(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
-    Err(Flow::Request(Request::Log(joined(cx, args))))
+    Err(Flow::Request(Request::Log(joined(cx, "log", args)?)))
 }
 
 /// The builtins that leave the VM as [`Request::Effect`]: whoever runs the VM performs them

@@ -200,7 +200,7 @@ pub fn type_error(cx: &mut Cx, who: &str, what: &str, v: Value) -> Flow {
 
 /// A value's readable form, cut to a length that fits in a message.
 pub fn short(cx: &Cx, v: Value) -> String {
-    let text = print::repr(cx.ctx, cx.program, v);
+    let text = print::repr_limited(cx.ctx, cx.program, v, 256);
     if text.chars().count() > 60 {
         let cut: String = text.chars().take(57).collect();
         format!("{cut}…")
@@ -212,7 +212,12 @@ pub fn short(cx: &Cx, v: Value) -> String {
 /// The string argument `v` of `who`, or a type error.
 pub fn string_arg(cx: &mut Cx, who: &str, v: Value) -> Result<String, Flow> {
     match cx.ctx.as_str(v) {
-        Some(s) => Ok(s.to_string()),
+        Some(s) => {
+            // Builtins go through their string arguments: one step per 16 bytes.
+            let s = s.to_string();
+            cx.ctx.charge((s.len() / crate::run::BYTES_PER_STEP) as u64);
+            Ok(s)
+        }
         None => Err(type_error(cx, who, "a string", v)),
     }
 }

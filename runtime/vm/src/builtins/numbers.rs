@@ -113,7 +113,9 @@ fn div2(cx: &mut Cx, a: Value, b: Value) -> BuiltinResult {
                 .checked_div(y)
                 .map(Value::Int)
                 .ok_or_else(|| overflow(cx, "/", x, y)),
-            _ => Ok(Value::Float(x as f64 / y as f64)),
+            Some(_) => Ok(Value::Float(x as f64 / y as f64)),
+            // Only i64::MIN / -1 has no remainder to take: its quotient does not fit.
+            None => Err(overflow(cx, "/", x, y)),
         },
         _ => arith(cx, "/", a, b, |_, _| None, |x, y| x / y),
     }
@@ -214,14 +216,22 @@ pub fn min(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     extreme(cx, "min", args, std::cmp::Ordering::Less)
 }
 
-/// Compares two numbers for the comparison operators.
+/// Compares two numbers for the comparison operators: exactly, an integer against a float
+/// included (no rounding of the integer). `None` when either is NaN, which makes every
+/// comparison false.
 #[inline]
-pub fn compare2(cx: &mut Cx, op: &str, a: Value, b: Value) -> Result<std::cmp::Ordering, Flow> {
+pub fn compare2(
+    cx: &mut Cx,
+    op: &str,
+    a: Value,
+    b: Value,
+) -> Result<Option<std::cmp::Ordering>, Flow> {
     if let (Value::Int(x), Value::Int(y)) = (a, b) {
-        return Ok(x.cmp(&y));
+        return Ok(Some(x.cmp(&y)));
     }
     match (number(a), number(b)) {
-        (Some(x), Some(y)) => Ok(x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Greater)),
+        (Some(x), Some(y)) if x.is_nan() || y.is_nan() => Ok(None),
+        (Some(_), Some(_)) => Ok(crate::equal::cmp_numbers(a, b)),
         (None, _) => Err(not_number(cx, op, a)),
         _ => Err(not_number(cx, op, b)),
     }
@@ -234,7 +244,7 @@ fn chain(
     ok: fn(std::cmp::Ordering) -> bool,
 ) -> BuiltinResult {
     for pair in args.windows(2) {
-        if !ok(compare2(cx, op, pair[0], pair[1])?) {
+        if !compare2(cx, op, pair[0], pair[1])?.is_some_and(ok) {
             // Still check the types of the rest.
             for &a in args {
                 number(a).ok_or_else(|| not_number(cx, op, a))?;

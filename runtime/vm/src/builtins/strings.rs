@@ -3,21 +3,47 @@
 use super::{int_arg, string_arg};
 use crate::print;
 use crate::value::Value;
-use crate::{BuiltinResult, Cx};
+use crate::{BuiltinResult, Cx, Flow};
 
-/// The display form of `v` as `str` shows it: nil is empty.
-pub fn display(cx: &Cx, v: Value) -> String {
-    match v {
-        Value::Nil => String::new(),
-        _ => print::display(cx.ctx, cx.program, v),
+/// Appends the display form of `v` to `out` (a string is its text, nil is empty when
+/// `nil_empty`), or raises a `:memory` error naming `who` when the text would not fit in
+/// memory (values that share structure can print far larger than they are).
+pub fn display_into(
+    cx: &mut Cx,
+    who: &str,
+    v: Value,
+    out: &mut String,
+    nil_empty: bool,
+) -> Result<(), Flow> {
+    let room = cx
+        .ctx
+        .heap
+        .max_bytes()
+        .saturating_sub(cx.ctx.heap.live_bytes());
+    let fits = match cx.ctx.as_str(v) {
+        Some(s) => {
+            let fits = out.len() + s.len() <= room;
+            if fits {
+                out.push_str(s);
+            }
+            fits
+        }
+        None if v == Value::Nil && nil_empty => true,
+        None => print::write_limited(cx.ctx, cx.program, v, out, room),
+    };
+    if fits {
+        return Ok(());
     }
+    let needed = out.len().saturating_add(1);
+    out.clear();
+    cx.ctx.reserve(who, needed.max(room.saturating_add(1)))
 }
 
 /// `(str …)`
 pub fn str(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     let mut out = String::new();
     for &a in args {
-        out.push_str(&display(cx, a));
+        display_into(cx, "str", a, &mut out, true)?;
     }
     Ok(cx.ctx.string(out))
 }
@@ -39,7 +65,7 @@ pub fn format(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
                 chars.next();
                 holes += 1;
                 match rest.next() {
-                    Some(&v) => out.push_str(&print::display(cx.ctx, cx.program, v)),
+                    Some(&v) => display_into(cx, "format", v, &mut out, false)?,
                     None => {
                         return Err(cx.ctx.error(
                             "arity",
@@ -93,6 +119,18 @@ pub fn subs(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
 pub fn split(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     let s = string_arg(cx, "split", args[0])?;
     let sep = string_arg(cx, "split", args[1])?;
+    // Each part is an object of its own.
+    let parts = if sep.is_empty() {
+        s.chars().count()
+    } else {
+        s.matches(sep.as_str()).count() + 1
+    };
+    cx.ctx.reserve(
+        "split",
+        parts
+            .saturating_mul(crate::heap::OBJECT_BYTES)
+            .saturating_add(s.len()),
+    )?;
     let parts: Vec<String> = if sep.is_empty() {
         s.chars().map(String::from).collect()
     } else {
@@ -110,8 +148,15 @@ pub fn join(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
         _ => unreachable!("arity is checked"),
     };
     let items = super::collections::elements(cx, "join", coll)?;
-    let parts: Vec<String> = items.iter().map(|&v| display(cx, v)).collect();
-    Ok(cx.ctx.string(parts.join(&sep)))
+    let mut out = String::new();
+    for (i, &v) in items.iter().enumerate() {
+        if i > 0 {
+            cx.ctx.reserve("join", out.len() + sep.len())?;
+            out.push_str(&sep);
+        }
+        display_into(cx, "join", v, &mut out, true)?;
+    }
+    Ok(cx.ctx.string(out))
 }
 
 fn map_string(cx: &mut Cx, who: &str, v: Value, f: fn(&str) -> String) -> BuiltinResult {
@@ -165,6 +210,11 @@ pub fn replace(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
         return Err(cx
             .ctx
             .error("value", "`replace` needs a non-empty string to replace"));
+    }
+    if to.len() > from.len() {
+        let count = s.matches(from.as_str()).count();
+        let grown = count.saturating_mul(to.len() - from.len());
+        cx.ctx.reserve("replace", s.len().saturating_add(grown))?;
     }
     Ok(cx.ctx.string(s.replace(&from, &to)))
 }

@@ -1,0 +1,13 @@
+;; Values nested 100,000 deep compare, sort and print without exhausting the Rust stack.
+(defn nest [n] (reduce (fn [acc _] [acc]) [] (range n)))
+(defn nest-map [n] (reduce (fn [acc i] {:k acc :i i}) {} (range n)))
+(defn nest-key [n] (reduce (fn [acc _] {acc 1}) {} (range n)))
+(def a (nest 100000))
+(def b (nest 100000))
+(println (= a b) (= a (first b)) (= [a] (list b)))
+(println (= (nest-map 100000) (nest-map 100000)))
+(println (= (nest-key 100000) (nest-key 100000)))
+(println (map count (sort [a (first b) []])))
+(println (count (str a)))
+(println (match a [[?x]] (= x (first (first b))) _ :no))
+(println (contains? {(nest 1000) :deep} (nest 1000)))
