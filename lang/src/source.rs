@@ -10,6 +10,9 @@ pub struct SourceFile {
     /// The text. It is valid UTF-8; files that are not are rejected before this point.
     pub text: String,
     line_starts: Vec<u32>,
+    /// Whether each line is ASCII, so that its columns are its byte offsets (a file's
+    /// diagnostics must not each count the characters of a long line).
+    ascii_lines: Vec<bool>,
 }
 
 impl SourceFile {
@@ -23,10 +26,18 @@ impl SourceFile {
                 .filter(|&(_, b)| b == b'\n')
                 .map(|(i, _)| (i + 1) as u32),
         );
+        let ascii_lines = (0..line_starts.len())
+            .map(|i| {
+                let start = line_starts[i] as usize;
+                let end = line_starts.get(i + 1).map_or(text.len(), |&e| e as usize);
+                text.as_bytes()[start..end].is_ascii()
+            })
+            .collect();
         SourceFile {
             name: name.into(),
             text,
             line_starts,
+            ascii_lines,
         }
     }
 
@@ -44,10 +55,13 @@ impl SourceFile {
         let offset = offset.min(self.text.len());
         let line = self.line_index(offset);
         let start = self.line_starts[line] as usize;
-        let col = self
-            .text
-            .get(start..offset)
-            .map_or(offset - start, |s| s.chars().count());
+        let col = if self.ascii_lines[line] {
+            offset - start
+        } else {
+            self.text
+                .get(start..offset)
+                .map_or(offset - start, |s| s.chars().count())
+        };
         (line + 1, col + 1)
     }
 
@@ -56,11 +70,24 @@ impl SourceFile {
         let offset = offset.min(self.text.len());
         let line = self.line_index(offset);
         let start = self.line_starts[line] as usize;
-        let col = self
-            .text
-            .get(start..offset)
-            .map_or(0, |s| s.chars().map(char::len_utf16).sum());
+        let col = if self.ascii_lines[line] {
+            offset - start
+        } else {
+            self.text
+                .get(start..offset)
+                .map_or(0, |s| s.chars().map(char::len_utf16).sum())
+        };
         (line, col)
+    }
+
+    /// Where the 0-based line `line` starts and ends, in bytes, without its line break.
+    pub fn line_bounds(&self, line: usize) -> (usize, usize) {
+        let start = self.line_starts[line] as usize;
+        let end = self
+            .line_starts
+            .get(line + 1)
+            .map_or(self.text.len(), |&next| next as usize - 1);
+        (start, end.max(start))
     }
 
     /// Number of lines (a file with no newline has one).
