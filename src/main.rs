@@ -54,7 +54,24 @@ enum Command {
     Store(commands::store::StoreCommand),
 }
 
+/// The stack the command runs on. Code is compiled and checked by recursion over its tree,
+/// which a `cond` of 100,000 clauses makes 100,000 levels deep (the checker refuses deeper
+/// code); only the pages used are ever touched.
+const STACK_BYTES: usize = 1 << 30;
+
 fn main() -> ExitCode {
+    // The main thread's stack is whatever the system gives (often 8 MiB); run on our own.
+    match std::thread::Builder::new()
+        .name("main".into())
+        .stack_size(STACK_BYTES)
+        .spawn(command)
+    {
+        Ok(thread) => thread.join().unwrap_or(ExitCode::from(101)),
+        Err(_) => command(),
+    }
+}
+
+fn command() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -58,7 +58,11 @@ codes! {
     BAD_KEYWORD = "E0111" Error "bad-keyword"
         "A keyword is `:` followed by a name, like `:timeout`.";
     TOO_DEEP = "E0112" Error "nesting-too-deep"
-        "Forms are nested more deeply than the reader allows. Split the expression into named parts.";
+        "Forms are nested more deeply than the reader allows (256 levels), or code more deeply than the compiler allows (100,000 levels, which only a `cond` or `case` with about that many clauses reaches). Split the expression into named parts, or look values up in a map.";
+    DUPLICATE_KEY = "E0113" Error "duplicate-map-key"
+        "A map literal has the same constant key twice, e.g. `{:k 1 :k 2}`. A map holds one value per key, so one of the entries would be lost: remove it.";
+    HIDDEN_CHARACTER = "E0114" Error "hidden-character-in-name"
+        "A name (a symbol or keyword) contains a character that cannot be seen: a zero-width space or joiner, a bidirectional control, a non-breaking or other space, a control character. Two names that look the same would then be different names. Delete the character; strings may contain any character.";
 
     BAD_SPECIAL_FORM = "E0201" Error "malformed-special-form"
         "A special form is not written the way it must be, e.g. `(let [a] …)` or `(if)`. The message says what the form expects.";
@@ -76,6 +80,10 @@ codes! {
         "A form is used where it has no meaning, e.g. `goto` outside a state or `state` outside a workflow.";
     MACRO_FAILED = "E0208" Error "macro-expansion-failed"
         "A macro raised an error or produced something that is not code while it was being expanded.";
+    MACRO_LIMIT = "E0209" Error "macro-expansion-limit"
+        "Macro expansion went past a limit: macro calls nested more than 256 deep (usually a macro that expands into a call of itself without a base case), code nested more than 1,000 deep once macros are expanded, or more than 1,000,000 forms produced by the macros of one program. Give the recursion a base case, or build the repetition at run time with `loop` or `map` instead of in the expansion.";
+    TOO_MANY_LOCALS = "E0210" Error "too-many-locals"
+        "A function (or a file's top level) binds more than 60,000 local variables, more than a call frame can address. Split it into smaller functions, or keep the values in a vector or map.";
 
     UNKNOWN_IDENTIFIER = "E0301" Error "unknown-identifier"
         "A name is used that is not defined here: not a local, a global, a role or a builtin.";

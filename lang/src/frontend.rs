@@ -92,6 +92,7 @@ fn check_text(
     host: Option<&mut dyn MacroHost>,
 ) -> Checked {
     let (sources, module, mut diagnostics) = Expander::new(loader, host, env).run(name, text);
+    diagnostics.extend(too_deep(&module));
     // Lints assume a well-formed module; after errors they would mostly repeat them.
     if !diagnostics.iter().any(Diagnostic::is_error) {
         diagnostics.extend(lint::lint(&module));
@@ -106,6 +107,40 @@ fn check_text(
     }
 }
 
+/// Code may nest at most this deeply: the compiler and the lints walk it by recursion. Only a
+/// `cond` or `case` with about as many clauses gets near it (the reader allows 256 levels).
+pub const MAX_CODE_DEPTH: usize = 100_000;
+
+/// An error for code nested more deeply than [`MAX_CODE_DEPTH`], at the first place that
+/// deep, measured without recursion.
+fn too_deep(module: &Module) -> Option<Diagnostic> {
+    let roots = module
+        .body
+        .iter()
+        .chain(module.macros.iter().flat_map(|m| &m.lambda.body))
+        .chain(module.workflows.iter().flat_map(|w| {
+            w.vars
+                .iter()
+                .map(|v| &v.init)
+                .chain(w.states.iter().flat_map(|s| &s.body))
+        }));
+    for root in roots {
+        let (depth, deepest) = lint::walk::depth(root);
+        if depth > MAX_CODE_DEPTH {
+            return Some(
+                Diagnostic::new(
+                    codes::TOO_DEEP,
+                    deepest.span,
+                    format!("this code is nested more than {MAX_CODE_DEPTH} levels deep"),
+                )
+                .with_label(format!("{depth} levels deep"))
+                .with_help("a `cond` or `case` with this many clauses nests this deeply: look the values up in a map instead, or split the form"),
+            );
+        }
+    }
+    None
+}
+
 /// Loads imports from the file system, relative to the importing file.
 #[derive(Debug, Default)]
 pub struct FsLoader;
@@ -115,11 +150,53 @@ impl Loader for FsLoader {
         let base = Path::new(from).parent().unwrap_or(Path::new(""));
         let full: PathBuf = base.join(path);
         let name = full.to_string_lossy().into_owned();
-        let bytes =
-            std::fs::read(&full).map_err(|e| format!("cannot read `{name}`: {}", io_reason(&e)))?;
+        let bytes = read_source(&full)?;
         let text = String::from_utf8(bytes).map_err(|_| format!("`{name}` is not valid UTF-8"))?;
         Ok((name, text))
     }
+}
+
+/// Source files larger than this are refused (64 MiB).
+pub const MAX_SOURCE_BYTES: u64 = 64 << 20;
+
+/// Reads a source file: a regular file (not a directory, device, FIFO or socket, which could
+/// block or never end) of at most [`MAX_SOURCE_BYTES`]. The error is a sentence naming it.
+pub fn read_source(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let name = path.to_string_lossy();
+    let cannot = |e: &std::io::Error| format!("cannot read `{name}`: {}", io_reason(e));
+    // Looked at before opening: opening a FIFO blocks until something writes to it.
+    let metadata = std::fs::metadata(path).map_err(|e| cannot(&e))?;
+    not_regular(&name, &metadata)?;
+    let file = std::fs::File::open(path).map_err(|e| cannot(&e))?;
+    // And again on what was opened, in case the path changed in between.
+    not_regular(&name, &file.metadata().map_err(|e| cannot(&e))?)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_SOURCE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| cannot(&e))?;
+    if bytes.len() as u64 > MAX_SOURCE_BYTES {
+        return Err(format!(
+            "cannot read `{name}`: it is larger than {} MiB, the most a source file may be",
+            MAX_SOURCE_BYTES >> 20
+        ));
+    }
+    Ok(bytes)
+}
+
+fn not_regular(name: &str, metadata: &std::fs::Metadata) -> Result<(), String> {
+    let kind = metadata.file_type();
+    if kind.is_file() {
+        return Ok(());
+    }
+    let what = if kind.is_dir() {
+        "it is a directory"
+    } else {
+        "it is not a regular file (a device, pipe or socket)"
+    };
+    Err(format!(
+        "cannot read `{name}`: {what}; source files are regular files"
+    ))
 }
 
 /// Loads nothing: for sources with no file behind them.

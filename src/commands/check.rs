@@ -99,18 +99,23 @@ pub fn run(args: &CheckArgs) -> ExitCode {
 }
 
 /// The display name and bytes of a file, or `-` for standard input.
-fn read(path: &PathBuf) -> Result<(String, Vec<u8>), String> {
+fn read(path: &std::path::Path) -> Result<(String, Vec<u8>), String> {
     let name = path.to_string_lossy().into_owned();
     if name == "-" {
         let mut bytes = Vec::new();
         std::io::stdin()
+            .take(frontend::MAX_SOURCE_BYTES + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| format!("cannot read standard input: {}", frontend::io_reason(&e)))?;
+        if bytes.len() as u64 > frontend::MAX_SOURCE_BYTES {
+            return Err(format!(
+                "cannot read standard input: it is larger than {} MiB, the most a source file may be",
+                frontend::MAX_SOURCE_BYTES >> 20
+            ));
+        }
         return Ok(("<stdin>".into(), bytes));
     }
-    std::fs::read(path)
-        .map(|bytes| (name.clone(), bytes))
-        .map_err(|e| format!("cannot read `{name}`: {}", frontend::io_reason(&e)))
+    frontend::read_source(path).map(|bytes| (name, bytes))
 }
 
 fn explain(code: &str) -> ExitCode {

@@ -66,13 +66,10 @@ pub fn store_dir(given: Option<&std::path::Path>) -> std::path::PathBuf {
 /// checked (nothing ran).
 pub fn run(args: &RunArgs) -> ExitCode {
     let name = args.file.to_string_lossy().into_owned();
-    let bytes = match std::fs::read(&args.file) {
+    let bytes = match duet_lang::frontend::read_source(&args.file) {
         Ok(bytes) => bytes,
-        Err(e) => {
-            output::error(&format!(
-                "cannot read `{name}`: {}",
-                duet_lang::frontend::io_reason(&e)
-            ));
+        Err(message) => {
+            output::error(&message);
             return ExitCode::from(2);
         }
     };

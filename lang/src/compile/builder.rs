@@ -17,6 +17,10 @@ pub struct FnBuilder {
     pub span: SourceSpan,
     /// Instructions that jumps land on; fusing must not remove them.
     labels: BTreeSet<u32>,
+    /// Why this function cannot be compiled (more slots, captures or operands than the
+    /// instruction set addresses); it then compiles to code that raises this instead. The
+    /// checker reports the common cases first (`too-many-locals`).
+    pub too_large: Option<String>,
 }
 
 /// A forward jump waiting for its target.
@@ -39,6 +43,20 @@ impl FnBuilder {
             captured: Vec::new(),
             span: SourceSpan::default(),
             labels: BTreeSet::new(),
+            too_large: None,
+        }
+    }
+
+    /// `n` as the 16-bit count of `what` an instruction takes, or (when it does not fit)
+    /// 0, with the function marked as too large.
+    pub fn count16(&mut self, n: usize, what: &str) -> u16 {
+        match u16::try_from(n) {
+            Ok(n) => n,
+            Err(_) => {
+                self.too_large
+                    .get_or_insert_with(|| format!("more than {} {what}", u16::MAX));
+                0
+            }
         }
     }
 
@@ -125,17 +143,23 @@ impl FnBuilder {
     /// A slot no local names, for temporaries.
     pub fn fresh_slot(&mut self) -> u16 {
         let slot = self.function.slots;
-        self.function.slots += 1;
+        match slot.checked_add(1) {
+            Some(next) => self.function.slots = next,
+            None => {
+                self.too_large
+                    .get_or_insert_with(|| "more local variables than a frame holds".into());
+            }
+        }
         slot
     }
 
     /// The capture index of `local`, registering it on first use.
     pub fn capture(&mut self, local: LocalId) -> u16 {
         match self.captured.iter().position(|&l| l == local) {
-            Some(i) => i as u16,
+            Some(i) => self.count16(i, "captured variables"),
             None => {
                 self.captured.push(local);
-                (self.captured.len() - 1) as u16
+                self.count16(self.captured.len() - 1, "captured variables")
             }
         }
     }

@@ -135,7 +135,8 @@ impl Compiler {
                     for v in &values {
                         self.expr(v, false);
                     }
-                    self.emit(Instr::Match(pid, values.len() as u16));
+                    let n = self.top().count16(values.len(), "pattern values");
+                    self.emit(Instr::Match(pid, n));
                     let next = self.top().emit_forward(Instr::JumpIfFalse);
                     self.box_pattern_binds(pattern);
                     self.body(body, tail);
@@ -157,7 +158,8 @@ impl Compiler {
                 for f in fields {
                     self.expr(f, false);
                 }
-                self.emit(Instr::Record(fields.len() as u16));
+                let n = self.top().count16(fields.len(), "record fields");
+                self.emit(Instr::Record(n));
             }
             ExprKind::Await { pattern, timeout } => {
                 let (pid, values) = self.pattern(pattern);
@@ -167,7 +169,8 @@ impl Compiler {
                 if let Some(t) = timeout {
                     self.expr(t, false);
                 }
-                self.emit(Instr::Await(pid, values.len() as u16, timeout.is_some()));
+                let n = self.top().count16(values.len(), "pattern values");
+                self.emit(Instr::Await(pid, n, timeout.is_some()));
                 self.emit(Instr::Dup);
                 self.emit(Instr::Bind(pid));
                 self.box_pattern_binds(pattern);
@@ -205,7 +208,8 @@ impl Compiler {
                     Event::Retracted => ir::Event::Retracted,
                     Event::Message => ir::Event::Message,
                 };
-                self.emit(Instr::Handler(event, pid, values.len() as u16));
+                let n = self.top().count16(values.len(), "pattern values");
+                self.emit(Instr::Handler(event, pid, n));
             }
             ExprKind::Spawn(body) => {
                 self.thunk("spawn", |c| c.body(body, true));
@@ -219,9 +223,13 @@ impl Compiler {
                 for item in items {
                     self.thunk(name, |c| c.expr(item, true));
                 }
-                self.emit(Instr::Concurrent(kind, items.len() as u16));
+                let n = self.top().count16(items.len(), "branches");
+                self.emit(Instr::Concurrent(kind, n));
             }
-            ExprKind::Goto(state) => self.emit(Instr::Goto(*state as u16)),
+            ExprKind::Goto(state) => {
+                let state = self.top().count16(*state, "states");
+                self.emit(Instr::Goto(state));
+            }
             ExprKind::Terminal(status, result) => {
                 if let Some(r) = result {
                     self.expr(r, false);
@@ -445,7 +453,8 @@ impl Compiler {
             self.top().slot(*id);
             slots.push(*id);
         }
-        self.top().function.params = lambda.params.len() as u16;
+        let params = self.top().count16(lambda.params.len(), "parameters");
+        self.top().function.params = params;
         self.top().function.rest = lambda.rest.is_some();
         for id in &slots {
             if self.boxed.contains(id) {

@@ -96,7 +96,23 @@ impl Compiler {
     }
 
     fn add_function(&mut self, builder: FnBuilder) -> u32 {
-        self.program.functions.push(builder.function);
+        let mut function = builder.function;
+        if let Some(why) = builder.too_large {
+            // Code the instruction set cannot express: raise an error when it runs instead.
+            let message = format!(
+                "`{}` is too large to run: it has {why}; split it into smaller functions",
+                function.name
+            );
+            let c = self.constant(Constant::Str(message));
+            let span = function.spans.first().copied().unwrap_or_default();
+            function.code = vec![Instr::Const(c), Instr::Throw];
+            function.spans = vec![span, span];
+            function.slots = 0;
+            function.params = 0;
+            function.rest = true;
+            function.captures = Vec::new();
+        }
+        self.program.functions.push(function);
         (self.program.functions.len() - 1) as u32
     }
 

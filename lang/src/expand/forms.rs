@@ -99,6 +99,32 @@ impl Expander<'_, '_> {
 
     /// Expands an expression.
     pub(crate) fn expr(&mut self, form: &Datum, tail: Tail) -> Expr {
+        if self.depth >= super::MAX_EXPR_DEPTH {
+            if !self.expansion_stopped {
+                self.expansion_stopped = true;
+                let at = self.expanding.first().copied().unwrap_or(form.span);
+                self.error(
+                    Diagnostic::new(
+                        codes::MACRO_LIMIT,
+                        at,
+                        format!(
+                            "this code is nested more than {} levels deep once its macros are expanded",
+                            super::MAX_EXPR_DEPTH
+                        ),
+                    )
+                    .with_label("the macros called here expand into code nested too deeply")
+                    .with_help("give a recursive macro a base case, or build deep data at run time"),
+                );
+            }
+            return Self::nil(form.span);
+        }
+        self.depth += 1;
+        let expr = self.expr_at_depth(form, tail);
+        self.depth -= 1;
+        expr
+    }
+
+    fn expr_at_depth(&mut self, form: &Datum, tail: Tail) -> Expr {
         let span = form.span;
         match &form.kind {
             DatumKind::Symbol(name) => self.variable(name, span),
@@ -672,6 +698,7 @@ impl Expander<'_, '_> {
         let saved_recur = std::mem::take(&mut self.recur);
         let saved_state = std::mem::replace(&mut self.in_state, false);
         self.scopes.push();
+        self.fn_locals.push(0);
         let (fixed, _) = param_arity(list);
         let mut ids = Vec::new();
         let mut rest = None;
@@ -715,6 +742,7 @@ impl Expander<'_, '_> {
         });
         let body = self.body(body, true);
         self.scopes.pop();
+        self.fn_locals.pop();
         self.recur = saved_recur;
         self.in_state = saved_state;
         Some(Lambda {
@@ -1066,6 +1094,9 @@ impl Expander<'_, '_> {
 
     /// A call to a user macro: expanded on the host, or kept whole when there is none.
     fn macro_call(&mut self, form: &Datum, mac: Macro, args: &[Datum], tail: Tail) -> Expr {
+        if self.expansion_stopped {
+            return Self::nil(form.span);
+        }
         let Some(host) = self.host.as_deref_mut() else {
             self.mark_used_in(args);
             return Expr {
@@ -1073,8 +1104,59 @@ impl Expander<'_, '_> {
                 span: form.span,
             };
         };
-        match host.expand(&self.sources, &self.module, &mac, form) {
-            Ok(expansion) => self.expr(&expansion, tail),
+        if self.expanding.len() >= super::MAX_MACRO_DEPTH {
+            self.expansion_stopped = true;
+            let outermost = self.expanding[0];
+            let mut diagnostic = Diagnostic::new(
+                codes::MACRO_LIMIT,
+                outermost,
+                format!(
+                    "macro `{}` expanded more than {} levels deep",
+                    mac.name,
+                    super::MAX_MACRO_DEPTH
+                ),
+            )
+            .with_label(format!(
+                "expanding this call led to {} nested macro calls",
+                super::MAX_MACRO_DEPTH
+            ))
+            .with_help(format!(
+                "`{}` keeps expanding into another macro call; give it a base case that expands to code without one",
+                mac.name
+            ));
+            if outermost != form.span {
+                diagnostic = diagnostic.with_secondary(form.span, "the innermost call");
+            }
+            self.error(diagnostic.with_secondary(mac.span, "the macro is defined here"));
+            return Self::nil(form.span);
+        }
+        let room = super::MAX_EXPANSION_FORMS.saturating_sub(self.expanded_forms);
+        match host.expand(&self.sources, &self.module, &mac, form, room) {
+            Ok(expansion) => {
+                self.expanded_forms += count_forms(&expansion);
+                self.expanding.push(form.span);
+                let expr = self.expr(&expansion, tail);
+                self.expanding.pop();
+                expr
+            }
+            Err(why) if room == 0 || why.starts_with(super::TOO_LARGE) => {
+                self.expansion_stopped = true;
+                let at = self.expanding.first().copied().unwrap_or(form.span);
+                self.error(
+                    Diagnostic::new(
+                        codes::MACRO_LIMIT,
+                        at,
+                        format!(
+                            "the macros of this program produce more than {} forms",
+                            super::MAX_EXPANSION_FORMS
+                        ),
+                    )
+                    .with_label(format!("expanding `{}` here went past the limit", mac.name))
+                    .with_secondary(mac.span, "the macro is defined here")
+                    .with_help("a macro that expands into several calls of itself grows exponentially; build the repetition at run time with `loop` or `map`"),
+                );
+                Self::nil(form.span)
+            }
             Err(why) => {
                 self.error(
                     Diagnostic::new(
@@ -1108,6 +1190,21 @@ impl Expander<'_, '_> {
             }
         }
     }
+}
+
+/// How many forms (atoms and collections) `d` holds, itself included.
+fn count_forms(d: &Datum) -> usize {
+    let mut count = 0;
+    let mut stack = vec![d];
+    while let Some(d) = stack.pop() {
+        count += 1;
+        match &d.kind {
+            DatumKind::List(items) | DatumKind::Vector(items) => stack.extend(items),
+            DatumKind::Map(pairs) => stack.extend(pairs.iter().flat_map(|(k, v)| [k, v])),
+            _ => {}
+        }
+    }
+    count
 }
 
 /// A call to the builtin `name`.

@@ -37,17 +37,35 @@ pub trait Loader {
     fn load(&mut self, from: &str, path: &str) -> Result<(String, String), String>;
 }
 
+/// Macro calls nested inside the expansions of macro calls, at most.
+pub const MAX_MACRO_DEPTH: usize = 256;
+/// Levels of nested code the expander walks at most, counting what macros expand to (the
+/// reader allows [`crate::syntax::reader::MAX_DEPTH`] in source); deeper code is an error,
+/// so no later pass can exhaust the stack.
+pub const MAX_EXPR_DEPTH: usize = 1_000;
+/// Forms (every atom and collection) the macros of one program may produce in all.
+pub const MAX_EXPANSION_FORMS: usize = 1_000_000;
+/// Local variables one function (or a file's top level) may bind; the VM addresses a
+/// frame's slots with 16 bits, and the compiler needs some for temporaries.
+pub const MAX_LOCALS: usize = 60_000;
+
+/// How a [`MacroHost`]'s refusal of an expansion larger than it was allowed starts.
+pub const TOO_LARGE: &str = "the expansion has more than";
+
 /// Runs macros at expansion time.
 pub trait MacroHost {
     /// Calls `mac` on the unevaluated argument forms of `call` (the whole `(name args…)`
     /// form) and returns the form it expands to, or a sentence saying what went wrong.
-    /// `sources` holds every file read so far, which the spans in `module` refer to.
+    /// `sources` holds every file read so far, which the spans in `module` refer to. An
+    /// expansion of more than `max_forms` forms is refused (values that share structure can
+    /// stand for far more forms than they hold).
     fn expand(
         &mut self,
         sources: &SourceMap,
         module: &Module,
         mac: &Macro,
         call: &Datum,
+        max_forms: usize,
     ) -> Result<Datum, String>;
 }
 
@@ -122,6 +140,17 @@ pub struct Expander<'l, 'h> {
     pub(crate) imported: Vec<String>,
     /// What earlier inputs defined.
     pub(crate) env: Environment,
+    /// How deeply [`Expander::expr`] is nested now.
+    pub(crate) depth: usize,
+    /// The macro calls being expanded now, outermost first.
+    pub(crate) expanding: Vec<Span>,
+    /// Forms the macros produced so far.
+    pub(crate) expanded_forms: usize,
+    /// Set once a limit on expansion was reported: later macro calls expand to nil quietly.
+    pub(crate) expansion_stopped: bool,
+    /// Locals bound so far by each function being expanded, innermost last; the first entry
+    /// counts the top level's.
+    pub(crate) fn_locals: Vec<usize>,
 }
 
 /// Whether a form is in tail position (its value is the value of the enclosing function).
@@ -152,6 +181,11 @@ impl<'l, 'h> Expander<'l, 'h> {
             import_stack: Vec::new(),
             imported: Vec::new(),
             env,
+            depth: 0,
+            expanding: Vec::new(),
+            expanded_forms: 0,
+            expansion_stopped: false,
+            fn_locals: vec![0],
         }
     }
 
@@ -177,6 +211,22 @@ impl<'l, 'h> Expander<'l, 'h> {
     }
 
     pub(crate) fn new_local(&mut self, name: &str, span: Span, kind: LocalKind) -> LocalId {
+        if let Some(count) = self.fn_locals.last_mut() {
+            *count += 1;
+            if *count == MAX_LOCALS + 1 {
+                self.error(
+                    Diagnostic::new(
+                        codes::TOO_MANY_LOCALS,
+                        span,
+                        format!("this function binds more than {MAX_LOCALS} local variables"),
+                    )
+                    .with_label("one too many")
+                    .with_help(
+                        "split it into smaller functions, or keep the values in a vector or map",
+                    ),
+                );
+            }
+        }
         let id = LocalId(self.module.locals.len() as u32);
         self.module.locals.push(LocalInfo {
             name: name.to_string(),

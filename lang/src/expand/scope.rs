@@ -21,6 +21,10 @@ pub enum Binding {
 #[derive(Debug, Default)]
 pub struct Scopes {
     frames: Vec<Vec<(String, LocalId)>>,
+    /// The bindings of each name in scope, innermost last, so a lookup does not walk every
+    /// local in scope (a function may bind tens of thousands). Only looked up, never
+    /// iterated.
+    by_name: std::collections::HashMap<String, Vec<LocalId>>,
 }
 
 impl Scopes {
@@ -31,7 +35,14 @@ impl Scopes {
 
     /// Closes the innermost frame.
     pub fn pop(&mut self) {
-        self.frames.pop();
+        for (name, _) in self.frames.pop().unwrap_or_default() {
+            if let Some(ids) = self.by_name.get_mut(&name) {
+                ids.pop();
+                if ids.is_empty() {
+                    self.by_name.remove(&name);
+                }
+            }
+        }
     }
 
     /// Binds `name` in the innermost frame.
@@ -41,17 +52,13 @@ impl Scopes {
         }
         if let Some(frame) = self.frames.last_mut() {
             frame.push((name.to_string(), id));
+            self.by_name.entry(name.to_string()).or_default().push(id);
         }
     }
 
     /// The innermost local named `name`.
     pub fn lookup(&self, name: &str) -> Option<LocalId> {
-        self.frames
-            .iter()
-            .rev()
-            .flat_map(|f| f.iter().rev())
-            .find(|(n, _)| n == name)
-            .map(|&(_, id)| id)
+        self.by_name.get(name).and_then(|ids| ids.last()).copied()
     }
 
     /// Every local name in scope, innermost first.

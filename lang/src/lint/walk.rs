@@ -2,12 +2,27 @@
 
 use crate::core::{Expr, ExprKind, Pattern, PatternKind};
 
-/// Calls `f` on `expr` and every expression inside it, parents first.
+/// Calls `f` on `expr` and every expression inside it, parents first (with an explicit
+/// stack: code may nest far deeper than the Rust stack would allow recursion).
 pub fn each_expr<'a>(expr: &'a Expr, f: &mut impl FnMut(&'a Expr)) {
-    f(expr);
-    for child in children(expr) {
-        each_expr(child, f);
+    let mut stack = vec![expr];
+    while let Some(e) = stack.pop() {
+        f(e);
+        stack.extend(children(e).into_iter().rev());
     }
+}
+
+/// How deeply `expr` nests (1 for a leaf), and the innermost expression at that depth.
+pub fn depth(expr: &Expr) -> (usize, &Expr) {
+    let mut deepest = (1, expr);
+    let mut stack = vec![(expr, 1)];
+    while let Some((e, d)) = stack.pop() {
+        if d > deepest.0 {
+            deepest = (d, e);
+        }
+        stack.extend(children(e).into_iter().map(|c| (c, d + 1)));
+    }
+    deepest
 }
 
 /// Calls `f` on every sequence of forms evaluated in order (bodies of `do`, `let`, `fn`, …)

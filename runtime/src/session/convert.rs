@@ -78,19 +78,46 @@ fn value_of(ctx: &mut Ctx, d: &Datum, spans: &mut Spans) -> Value {
 
 /// What a macro returned, as a datum to expand again: objects recorded in `spans` keep their
 /// source span; the rest take the span around them, at the top `span` (the macro call's).
-pub fn to_datum(ctx: &Ctx, v: Value, span: Span, spans: &Spans) -> Result<Datum, String> {
-    Converter { ctx, spans }.datum(v, span, 0)
+/// More than `max_forms` forms is an error starting with [`duet_lang::expand::TOO_LARGE`]
+/// (a value that shares structure can stand for exponentially many forms).
+pub fn to_datum(
+    ctx: &Ctx,
+    v: Value,
+    span: Span,
+    spans: &Spans,
+    max_forms: usize,
+) -> Result<Datum, String> {
+    Converter {
+        ctx,
+        spans,
+        left: std::cell::Cell::new(max_forms),
+        max_forms,
+    }
+    .datum(v, span, 0)
 }
 
 struct Converter<'a> {
     ctx: &'a Ctx,
     spans: &'a Spans,
+    /// Forms that may still be made.
+    left: std::cell::Cell<usize>,
+    max_forms: usize,
 }
 
 impl Converter<'_> {
     fn datum(&self, v: Value, around: Span, depth: usize) -> Result<Datum, String> {
         if depth > MAX_DEPTH {
             return Err("the expansion is nested too deeply".into());
+        }
+        match self.left.get().checked_sub(1) {
+            Some(left) => self.left.set(left),
+            None => {
+                return Err(format!(
+                    "{} {} forms",
+                    duet_lang::expand::TOO_LARGE,
+                    self.max_forms
+                ));
+            }
         }
         let ctx = self.ctx;
         let origin = match v {

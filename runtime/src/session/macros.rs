@@ -77,6 +77,7 @@ impl MacroHost for MacroRunner<'_> {
         module: &Module,
         mac: &Macro,
         call: &Datum,
+        max_forms: usize,
     ) -> Result<Datum, String> {
         let args = call.as_list().map_or(&[][..], |items| &items[1..]);
         let definitions: Vec<Expr> = module.body[self.seen.min(module.body.len())..]
@@ -111,9 +112,9 @@ impl MacroHost for MacroRunner<'_> {
         let pinned = self.vm.machine.ctx.pinned.len();
         self.vm.machine.ctx.pinned.extend(&values);
         let first = self.vm.call(0, closure, &values);
-        let expansion = self
-            .finish(first)
-            .and_then(|result| convert::to_datum(&self.vm.machine.ctx, result, call.span, &spans));
+        let expansion = self.finish(first).and_then(|result| {
+            convert::to_datum(&self.vm.machine.ctx, result, call.span, &spans, max_forms)
+        });
         self.vm.machine.ctx.pinned.truncate(pinned);
         expansion
     }
