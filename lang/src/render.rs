@@ -226,13 +226,24 @@ impl Excerpt {
 }
 
 /// Appends a line's text with the characters ariadne would take for line breaks (but the
-/// file's line table does not) replaced by spaces of the same length in bytes.
+/// file's line table does not) replaced by spaces, and characters that cannot be seen or
+/// that reorder the text around them (a bidirectional override would scramble the report)
+/// replaced by `�`, each replacement as long in bytes as what it replaces.
 fn push_plain(out: &mut String, line: &str) {
     for c in line.chars() {
         match c {
             '\r' | '\x0B' | '\x0C' | '\u{0085}' | '\u{2028}' | '\u{2029}' => {
                 out.extend(std::iter::repeat_n(' ', c.len_utf8()));
             }
+            ' ' | '\t' => out.push(c),
+            c if crate::syntax::datum::hidden_character(c).is_some() => match c.len_utf8() {
+                1 => out.push('?'),
+                2 => out.push('·'),
+                n => {
+                    out.push('\u{FFFD}');
+                    out.extend(std::iter::repeat_n(' ', n - 3));
+                }
+            },
             c => out.push(c),
         }
     }

@@ -13,6 +13,11 @@ fn read_data(text: &str) -> Vec<Datum> {
     let parse = read(FileId(0), text);
     assert!(parse.errors.is_empty(), "read errors in {text:?}");
     let (data, errors) = data(FileId(0), text, &parse.root);
+    // Generated maps may repeat a key: an error for `duet check`, not for reading.
+    let errors: Vec<_> = errors
+        .into_iter()
+        .filter(|d| d.code.id != "E0113")
+        .collect();
     assert!(errors.is_empty(), "read errors in {text:?}: {errors:?}");
     data
 }

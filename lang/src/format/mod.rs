@@ -68,6 +68,7 @@ pub mod printer;
 pub mod rules;
 pub mod trivia;
 
+use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::span::FileId;
 use crate::syntax::datum::data;
@@ -81,8 +82,10 @@ pub const WIDTH: usize = 80;
 ///
 /// Returns the formatted text, or the read errors if the text has any (unbalanced
 /// delimiters, unterminated strings or comments, bad escapes, numbers or keywords, maps with
-/// an odd number of forms): a file that does not read is never reformatted. The diagnostics
-/// carry [`FileId`]`(0)`, so render them with a source map holding just this text.
+/// an odd number of forms): a file that does not read is never reformatted. A duplicate map
+/// key or a hidden character in a name is an error for `duet check`, but not one that keeps
+/// the file from being laid out. The diagnostics carry [`FileId`]`(0)`, so render them with a
+/// source map holding just this text.
 pub fn format_source(text: &str) -> Result<String, Vec<Diagnostic>> {
     let file = FileId(0);
     let parse = read(file, text);
@@ -90,7 +93,11 @@ pub fn format_source(text: &str) -> Result<String, Vec<Diagnostic>> {
         return Err(parse.errors);
     }
     let (_, errors) = data(file, text, &parse.root);
-    if errors.iter().any(Diagnostic::is_error) {
+    let layout_safe = [codes::DUPLICATE_KEY.id, codes::HIDDEN_CHARACTER.id];
+    if errors
+        .iter()
+        .any(|d| d.is_error() && !layout_safe.contains(&d.code.id))
+    {
         return Err(errors);
     }
     Ok(format_tree(text, &parse.root))
@@ -165,6 +172,9 @@ mod tests {
         assert!(format_source("(a").is_err());
         assert!(format_source("{:a}").is_err());
         assert!(format_source("\"\\q\"").is_err());
+        // Errors of meaning, not of reading, do not stop the layout.
+        assert_eq!(fmt("{:k 1   :k 2}"), "{:k 1 :k 2}\n");
+        assert_eq!(fmt("(def  a\u{200B}b 1)"), "(def a\u{200B}b 1)\n");
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! span. Atoms are classified here (numbers, keywords, booleans, symbols) and string escapes
 //! decoded, with an error for each one that is wrong.
 
+use std::collections::BTreeMap;
+
 use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::span::{FileId, Span, TextRange};
@@ -190,7 +192,25 @@ impl Converter<'_> {
         }
         let mut pairs = Vec::with_capacity(items.len() / 2);
         let mut iter = items.into_iter();
+        let mut seen: BTreeMap<ConstantKey, Span> = BTreeMap::new();
         while let (Some(k), Some(v)) = (iter.next(), iter.next()) {
+            if let Some(key) = ConstantKey::of(&k) {
+                if let Some(&first) = seen.get(&key) {
+                    let text = &self.text[k.span.range.as_range()];
+                    self.errors.push(
+                        Diagnostic::new(
+                            codes::DUPLICATE_KEY,
+                            k.span,
+                            format!("the key `{text}` appears twice in this map"),
+                        )
+                        .with_label("a second time here")
+                        .with_secondary(first, "first here")
+                        .with_help("a map holds one value per key: remove one of the two entries"),
+                    );
+                } else {
+                    seen.insert(key, k.span);
+                }
+            }
             pairs.push((k, v));
         }
         DatumKind::Map(pairs)
@@ -198,6 +218,44 @@ impl Converter<'_> {
 
     fn atom(&mut self, range: TextRange) -> DatumKind {
         let text = &self.text[range.as_range()];
+        let Some((at, c, what)) = text
+            .char_indices()
+            .find_map(|(i, c)| hidden_character(c).map(|what| (i, c, what)))
+        else {
+            return self.classify(text, range);
+        };
+        let start = range.start as usize + at;
+        let shown: String = text
+            .chars()
+            .map(|c| match hidden_character(c) {
+                Some(_) => '·',
+                None => c,
+            })
+            .collect();
+        self.errors.push(
+            Diagnostic::new(
+                codes::HIDDEN_CHARACTER,
+                self.span(TextRange::new(start, start + c.len_utf8())),
+                format!(
+                    "`{shown}` contains U+{:04X} {what} (shown as `·`), which cannot be seen",
+                    c as u32
+                ),
+            )
+            .with_label("here")
+            .with_help("delete it: names may not contain invisible, bidirectional-control or space characters, which would make two names look the same"),
+        );
+        // Read on as if it were not there, so the one mistake is not reported again.
+        let visible: String = text
+            .chars()
+            .filter(|&c| hidden_character(c).is_none())
+            .collect();
+        if visible.is_empty() {
+            return DatumKind::Error;
+        }
+        self.classify(&visible, range)
+    }
+
+    fn classify(&mut self, text: &str, range: TextRange) -> DatumKind {
         match text {
             "nil" => return DatumKind::Nil,
             "true" => return DatumKind::Bool(true),
@@ -318,6 +376,120 @@ impl Converter<'_> {
     }
 }
 
+/// A constant map key, compared the way the VM compares keys (`1` and `1.0` differ, `0.0`
+/// and `-0.0` do not, a map's entries in any order), so duplicates can be found with a sort.
+/// Symbols and lists are code, evaluated at run time: they have none.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum ConstantKey {
+    Nil,
+    Bool(bool),
+    Int(i64),
+    /// The bits of the float, `-0.0` as `0.0`.
+    Float(u64),
+    Str(String),
+    Keyword(String),
+    Vector(Vec<ConstantKey>),
+    /// Entries sorted.
+    Map(Vec<(ConstantKey, ConstantKey)>),
+}
+
+impl ConstantKey {
+    /// The key of a constant datum, without recursion (a key may nest deeply).
+    fn of(d: &Datum) -> Option<ConstantKey> {
+        // Post-order: each collection is built from the keys of its items, found first.
+        enum Step<'a> {
+            Visit(&'a Datum),
+            Build(&'a Datum),
+        }
+        let mut steps = vec![Step::Visit(d)];
+        let mut done: Vec<ConstantKey> = Vec::new();
+        while let Some(step) = steps.pop() {
+            match step {
+                Step::Visit(d) => match &d.kind {
+                    DatumKind::Nil => done.push(ConstantKey::Nil),
+                    DatumKind::Bool(b) => done.push(ConstantKey::Bool(*b)),
+                    DatumKind::Int(i) => done.push(ConstantKey::Int(*i)),
+                    DatumKind::Float(f) => {
+                        let f = if *f == 0.0 { 0.0 } else { *f };
+                        done.push(ConstantKey::Float(f.to_bits()));
+                    }
+                    DatumKind::Str(s) => done.push(ConstantKey::Str(s.clone())),
+                    DatumKind::Keyword(k) => done.push(ConstantKey::Keyword(k.clone())),
+                    DatumKind::Vector(items) => {
+                        steps.push(Step::Build(d));
+                        steps.extend(items.iter().rev().map(Step::Visit));
+                    }
+                    DatumKind::Map(pairs) => {
+                        steps.push(Step::Build(d));
+                        steps.extend(
+                            pairs
+                                .iter()
+                                .rev()
+                                .flat_map(|(k, v)| [Step::Visit(v), Step::Visit(k)]),
+                        );
+                    }
+                    DatumKind::Symbol(_) | DatumKind::List(_) | DatumKind::Error => return None,
+                },
+                Step::Build(d) => match &d.kind {
+                    DatumKind::Vector(items) => {
+                        let items = done.split_off(done.len() - items.len());
+                        done.push(ConstantKey::Vector(items));
+                    }
+                    DatumKind::Map(pairs) => {
+                        let flat = done.split_off(done.len() - 2 * pairs.len());
+                        let mut entries: Vec<(ConstantKey, ConstantKey)> = flat
+                            .chunks(2)
+                            .map(|kv| (kv[0].clone(), kv[1].clone()))
+                            .collect();
+                        entries.sort();
+                        done.push(ConstantKey::Map(entries));
+                    }
+                    _ => unreachable!("only collections are built"),
+                },
+            }
+        }
+        done.pop()
+    }
+}
+
+/// What `c` is, if it must not appear in a name: a character that shows as nothing or as a
+/// space, or that reorders the text around it (Unicode's format, control and space
+/// characters, and the fillers and joiners that render invisibly).
+pub(crate) fn hidden_character(c: char) -> Option<&'static str> {
+    Some(match c {
+        '\u{AD}' => "(SOFT HYPHEN)",
+        '\u{34F}' => "(COMBINING GRAPHEME JOINER)",
+        '\u{61C}' => "(ARABIC LETTER MARK)",
+        '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}' => "(HANGUL FILLER)",
+        '\u{17B4}' | '\u{17B5}' => "(KHMER INHERENT VOWEL)",
+        '\u{180E}' => "(MONGOLIAN VOWEL SEPARATOR)",
+        '\u{200B}' => "(ZERO WIDTH SPACE)",
+        '\u{200C}' => "(ZERO WIDTH NON-JOINER)",
+        '\u{200D}' => "(ZERO WIDTH JOINER)",
+        '\u{200E}' => "(LEFT-TO-RIGHT MARK)",
+        '\u{200F}' => "(RIGHT-TO-LEFT MARK)",
+        '\u{202A}'..='\u{202E}' => "(a bidirectional embedding or override)",
+        '\u{2060}' => "(WORD JOINER)",
+        '\u{2061}'..='\u{2064}' => "(an invisible operator)",
+        '\u{2066}'..='\u{2069}' => "(a bidirectional isolate)",
+        '\u{206A}'..='\u{206F}' => "(a deprecated format character)",
+        '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}' => "(a variation selector)",
+        '\u{FEFF}' => "(ZERO WIDTH NO-BREAK SPACE)",
+        '\u{FFF9}'..='\u{FFFB}' => "(an interlinear annotation character)",
+        '\u{E0000}'..='\u{E007F}' => "(a tag character)",
+        '\u{600}'..='\u{605}' | '\u{6DD}' | '\u{70F}' | '\u{890}' | '\u{891}' | '\u{8E2}' => {
+            "(a format character)"
+        }
+        '\u{110BD}' | '\u{110CD}' | '\u{13430}'..='\u{1343F}' | '\u{1BCA0}'..='\u{1BCA3}' => {
+            "(a format character)"
+        }
+        '\u{1D173}'..='\u{1D17A}' => "(a musical format character)",
+        c if c.is_whitespace() => "(a space character)",
+        c if c.is_control() => "(a control character)",
+        _ => return None,
+    })
+}
+
 /// Parses an atom that starts like a number; the error says what is wrong with it.
 fn parse_number(text: &str) -> Result<DatumKind, &'static str> {
     let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
@@ -406,6 +578,23 @@ mod tests {
         assert_eq!(codes(r#""\u{110000}""#), vec!["E0106"]);
         assert_eq!(codes(r#""\u{zz}" "\u""#), vec!["E0106", "E0106"]);
         assert_eq!(codes("{:a 1 :b}"), vec!["E0107"]);
+        assert_eq!(codes("{:k 1 :k 2}"), vec!["E0113"]);
+        assert_eq!(codes("(def a\u{200B}b 1)"), vec!["E0114"]);
+        assert_eq!(
+            codes("x\u{202E}y :k\u{2066}w a\u{A0}b c\u{7}d"),
+            vec!["E0114"; 4]
+        );
+        // Visible letters of any script are fine; so are strings with hidden characters.
+        assert_eq!(codes("(def héllo-世界 \"a\u{200B}b\")"), Vec::<&str>::new());
+        assert_eq!(
+            codes(r#"{"a" 1 [1 {:x 0.0}] 2 "a" 3 [1 {:x -0.0}] 4}"#),
+            vec!["E0113", "E0113"]
+        );
+        // Different keys to the VM, and keys computed at run time, are not duplicates.
+        assert_eq!(
+            codes("{1 :int 1.0 :float :a 1 \"a\" 2 x 3 x 4 (f) 5 (f) 6}"),
+            Vec::<&str>::new()
+        );
         assert_eq!(codes(":"), vec!["E0111"]);
     }
 }
