@@ -33,8 +33,8 @@ fn parallel_prompts_run_at_the_same_time() {
                 r#"touch {me}.started
 for i in $(seq 100); do [ -e {other}.started ] && break; sleep 0.1; done
 [ -e {other}.started ] || {{ echo "{other} never started" >&2; exit 1; }}
-for a; do last="$a"; done
-echo "{me} did: $last""#
+prompt=$(cat)
+printf '{{"type":"result","subtype":"success","is_error":false,"result":"%s"}}\n' "{me} did: $prompt""#
             ),
         );
     }
@@ -210,11 +210,14 @@ fn a_schema_reply_is_data_and_a_reply_that_does_not_match_is_an_error() {
     // checks it was told about the schema.
     script(
         &dir.join("good"),
-        r#"for a; do last="$a"; done
-case "$last" in *"matches this JSON Schema"*) ;; *) echo "no schema in the prompt" >&2; exit 1;; esac
-printf 'Sure:\n```json\n{"verdict": "ship", "score": 9}\n```\n'"#,
+        r#"prompt=$(cat)
+case "$prompt" in *"matches this JSON Schema"*) ;; *) echo "no schema in the prompt" >&2; exit 1;; esac
+printf '%s\n' '{"type":"result","subtype":"success","is_error":false,"result":"Sure:\n```json\n{\"verdict\": \"ship\", \"score\": 9}\n```"}'"#,
     );
-    script(&dir.join("sloppy"), r#"echo '{"score": "high"}'"#);
+    script(
+        &dir.join("sloppy"),
+        r#"printf '%s\n' '{"type":"result","subtype":"success","is_error":false,"result":"{\"score\": \"high\"}"}'"#,
+    );
     std::fs::write(
         dir.join("review.lisp"),
         r#"(def verdict-schema
@@ -330,5 +333,304 @@ fn interrupting_duet_stops_the_agents_it_started() {
     assert!(
         !dir.join("finished").exists(),
         "the agent and what it started ended with duet"
+    );
+}
+
+/// Runs `duet ARGS…` in `dir`, reading its standard output and error line by line as they
+/// come; `gate` is created when a line of the chosen stream contains `marker` (a stand-in
+/// agent waits for it). Returns the exit code and both streams.
+fn run_watching(
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    watch_stderr: bool,
+    marker: &'static str,
+    gate: &Path,
+) -> (Option<i32>, String, String) {
+    use std::io::BufRead;
+    let mut child = support::command(dir, args)
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("duet starts");
+    let reader = |stream: Box<dyn std::io::Read + Send>, watch: bool, gate: std::path::PathBuf| {
+        std::thread::spawn(move || {
+            let mut all = String::new();
+            for line in std::io::BufReader::new(stream).lines() {
+                let line = line.expect("a line");
+                if watch && line.contains(marker) && !gate.exists() {
+                    std::fs::write(&gate, "").expect("the gate");
+                }
+                all.push_str(&line);
+                all.push('\n');
+            }
+            all
+        })
+    };
+    let out = reader(
+        Box::new(child.stdout.take().expect("stdout")),
+        !watch_stderr,
+        gate.to_path_buf(),
+    );
+    let err = reader(
+        Box::new(child.stderr.take().expect("stderr")),
+        watch_stderr,
+        gate.to_path_buf(),
+    );
+    let status = child.wait().expect("duet ends");
+    (
+        status.code(),
+        out.join().expect("stdout read"),
+        err.join().expect("stderr read"),
+    )
+}
+
+/// A stand-in `claude` that prints its first steps, waits until `gate` exists (what duet
+/// showed of them was seen), then finishes: a reply shown only at the end never opens it.
+fn gated_claude(path: &Path, gate: &Path) {
+    script(
+        path,
+        &format!(
+            r#"prompt=$(cat)
+echo '{{"type":"system","subtype":"init","session_id":"s1"}}'
+echo '{{"type":"assistant","message":{{"content":[{{"type":"text","text":"Looking."}},{{"type":"tool_use","name":"Bash","input":{{"command":"ls"}}}}]}}}}'
+for i in $(seq 100); do [ -e '{gate}' ] && break; sleep 0.1; done
+[ -e '{gate}' ] || {{ echo "nothing was shown before the reply" >&2; exit 1; }}
+echo '{{"type":"assistant","message":{{"content":[{{"type":"text","text":"Done: '"$prompt"'"}}]}}}}'
+echo '{{"type":"result","subtype":"success","is_error":false,"result":"Done: '"$prompt"'"}}'"#,
+            gate = gate.display()
+        ),
+    );
+}
+
+#[test]
+fn a_streaming_agents_pieces_are_shown_before_its_answer_and_not_journaled() {
+    let _one = SPAWNING.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = temp("streaming");
+    let gate = dir.join("seen");
+    gated_claude(&dir.join("claude"), &gate);
+    std::fs::write(
+        dir.join("look.lisp"),
+        r#"(workflow look
+  (roles (coder :agent-kind "claude-code" :command "./claude"))
+  (state work (println (prompt coder "list")) (terminal)))
+"#,
+    )
+    .expect("the workflow");
+    // With --json: `agent-delta` events, then the response.
+    let (code, stdout, stderr) = run_watching(
+        &dir,
+        &["run", "--allow", "shell", "--json", "look.lisp"],
+        &[],
+        false,
+        "\"agent-delta\"",
+        &gate,
+    );
+    assert_eq!(code, Some(0), "{stderr}{stdout}");
+    let events: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON event"))
+        .collect();
+    let traffic: Vec<(String, String)> = events
+        .iter()
+        .filter(|e| e["event"].as_str().unwrap().starts_with("agent-"))
+        .map(|e| {
+            (
+                e["event"].as_str().unwrap().to_string(),
+                e["text"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("agent-request", "list"),
+        ("agent-delta", "Looking.\n[tool: Bash]\n"),
+        ("agent-delta", "Done: list"),
+        ("agent-response", "Done: list"),
+    ];
+    assert_eq!(
+        traffic,
+        expected.map(|(e, t)| (e.to_string(), t.to_string())),
+        "{stdout}"
+    );
+    let delta = events.iter().find(|e| e["event"] == "agent-delta").unwrap();
+    assert_eq!(delta["role"], "coder");
+    assert!(
+        delta["id"].as_str().unwrap().starts_with("prompt"),
+        "{delta}"
+    );
+    assert!(delta["turn"].is_u64() && delta["at"].is_i64(), "{delta}");
+    // Only the reply is journaled: the history has it, no piece; replay agrees.
+    let history = text(&duet(&dir, &["history", "r1"]).stdout);
+    assert!(history.contains("Done: list"), "{history}");
+    assert!(!history.contains("Looking."), "{history}");
+    let replay = duet(&dir, &["replay", "r1"]);
+    assert_eq!(replay.status.code(), Some(0), "{}", text(&replay.stderr));
+
+    // For people: the pieces on a line of their own as they come, then the answer.
+    std::fs::remove_file(&gate).expect("the gate");
+    let (code, stdout, stderr) = run_watching(
+        &dir,
+        &["run", "--allow", "shell", "look.lisp"],
+        &[],
+        true,
+        "agent: coder writes [",
+        &gate,
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(stdout, "Done: list\n");
+    assert!(
+        stderr.contains(
+            "]: Looking.\n  | [tool: Bash]\n  | Done: list\nagent: coder answered [prompt"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn http_agents_retry_rate_limits_and_stream_through_duet_run() {
+    let _one = SPAWNING.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = temp("retry");
+    let server = support::FakeServer::sequence(vec![
+        support::Canned::new(
+            "429 Too Many Requests",
+            "application/json",
+            &[r#"{"error":{"message":"slow down"}}"#],
+        )
+        .with_header("retry-after: 0"),
+        support::Canned::openai_stream(&["Hel", "lo"]),
+    ]);
+    std::fs::write(
+        dir.join("hello.lisp"),
+        r#"(workflow hello
+  (roles (model :agent-kind "openai"))
+  (state work (println (prompt model "greet")) (terminal)))
+"#,
+    )
+    .expect("the workflow");
+    let env = [
+        ("OPENAI_BASE_URL", format!("{}/v1", server.address)),
+        ("OPENAI_API_KEY", "test-key".to_string()),
+    ];
+    let out = support::command(&dir, &["run", "--json", "hello.lisp"])
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .expect("duet runs");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let events: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON event"))
+        .collect();
+    let names: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .filter(|e| e.starts_with("agent-") || *e == "retry")
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "agent-request",
+            "retry",
+            "agent-delta",
+            "agent-delta",
+            "agent-response"
+        ]
+    );
+    let retry = events.iter().find(|e| e["event"] == "retry").unwrap();
+    assert_eq!(retry["role"], "model");
+    assert_eq!(retry["attempt"], 2);
+    assert_eq!(retry["delay_ms"], 0);
+    assert_eq!(retry["reason"], "HTTP 429 Too Many Requests: slow down");
+    let received = server.received();
+    assert_eq!(received.len(), 2);
+    assert!(
+        received[1].body.contains("\"stream\":true"),
+        "{}",
+        received[1].body
+    );
+
+    // Four server errors: the run fails naming each.
+    let server = support::FakeServer::sequence(vec![
+        support::Canned::new(
+            "500 Internal Server Error",
+            "text/plain",
+            &["upstream exploded"],
+        )
+        .with_header("retry-after: 0"),
+    ]);
+    let out = support::command(&dir, &["run", "hello.lisp"])
+        .env("OPENAI_BASE_URL", format!("{}/v1", server.address))
+        .env("OPENAI_API_KEY", "test-key")
+        .output()
+        .expect("duet runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert_eq!(
+        stderr.matches("agent: model retries [").count(),
+        3,
+        "{stderr}"
+    );
+    for n in 1..=4 {
+        assert!(
+            stderr.contains(&format!(
+                "attempt {n}: HTTP 500 Internal Server Error: upstream exploded"
+            )),
+            "{stderr}"
+        );
+    }
+    assert_eq!(server.received().len(), 4);
+}
+
+#[test]
+fn a_megabyte_prompt_reaches_a_command_line_agent() {
+    let _one = SPAWNING.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = temp("big-prompt");
+    std::fs::write(dir.join("big.txt"), "x".repeat(1 << 20)).expect("the prompt");
+    script(
+        &dir.join("codex"),
+        r#"n=$(wc -c | tr -d ' ')
+printf '{"type":"item.completed","item":{"id":"i","type":"agent_message","text":"read %s bytes"}}\n{"type":"turn.completed"}\n' "$n""#,
+    );
+    std::fs::write(
+        dir.join("big.lisp"),
+        r#"(workflow big
+  (roles (coder :agent-kind "codex" :command "./codex"))
+  (state work (println (prompt coder (read-file "big.txt"))) (terminal)))
+"#,
+    )
+    .expect("the workflow");
+    let out = duet(
+        &dir,
+        &[
+            "run",
+            "--allow",
+            "shell",
+            "--allow",
+            "workspace/read",
+            "big.lisp",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), format!("read {} bytes\n", 1 << 20));
+}
+
+#[test]
+fn retries_must_be_a_count() {
+    let _one = SPAWNING.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = temp("retries-option");
+    std::fs::write(
+        dir.join("r.lisp"),
+        r#"(workflow r
+  (roles (model :agent-kind "openai" :retries "many"))
+  (state work (terminal)))
+"#,
+    )
+    .expect("the workflow");
+    let out = duet(&dir, &["run", "r.lisp"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("role `model`: `:retries` must be a whole number of retries"),
+        "{}",
+        text(&out.stderr)
     );
 }

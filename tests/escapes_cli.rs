@@ -44,7 +44,12 @@ fn mode(path: &Path) -> u32 {
 fn a_roles_own_command_needs_shell_and_is_never_started_without_it() {
     let _one = SPAWNING.lock().unwrap_or_else(|e| e.into_inner());
     let dir = temp("escape-command");
-    script(&dir.join("agent"), "touch ran; echo \"agent did it\"");
+    script(
+        &dir.join("agent"),
+        r#"touch ran; cat > /dev/null
+echo '{"type":"item.completed","item":{"id":"i","type":"agent_message","text":"agent did it"}}'
+echo '{"type":"turn.completed"}'"#,
+    );
     std::fs::write(
         dir.join("own.lisp"),
         r#"(workflow own

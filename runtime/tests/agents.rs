@@ -91,6 +91,7 @@ fn ask(agent: Agent, text: &str) -> Result<String, (String, String)> {
         role: "planner".into(),
         agent: Box::new(agent),
         text: text.into(),
+        schema: None,
     };
     match perform_blocking(&effect, &ws) {
         Ok(EffectValue::Text(reply)) => Ok(reply),
@@ -167,7 +168,8 @@ fn anthropic_messages_and_ollama_chat_are_spoken_too() {
     assert_eq!(reply, Ok("llama says hi".to_string()));
     let got = received.recv().expect("the request");
     assert_eq!(got.request_line, "POST /api/chat HTTP/1.1");
-    assert_eq!(got.body["stream"], false);
+    // Asked to stream; a server that answers with one object instead is read whole.
+    assert_eq!(got.body["stream"], true);
     assert_eq!(got.body["model"], "qwen");
 }
 
@@ -256,9 +258,11 @@ fn script(name: &str, body: &str) -> PathBuf {
 #[test]
 fn command_line_agents_reply_with_what_their_tool_prints() {
     let _one_at_a_time = SPAWNING.lock().unwrap_or_else(|e| e.into_inner());
+    // The prompt comes on standard input; the reply is the stream's `result`.
     let claude = script(
         "claude",
-        r#"for a; do last="$a"; done; echo "plan for: $last""#,
+        r#"prompt=$(cat)
+printf '{"type":"result","subtype":"success","is_error":false,"result":"plan for: %s"}\n' "$prompt""#,
     );
     let reply = ask(
         Agent {
@@ -270,7 +274,11 @@ fn command_line_agents_reply_with_what_their_tool_prints() {
     );
     assert_eq!(reply, Ok("plan for: OAuth".to_string()));
 
-    let codex = script("codex", r#"echo "progress" >&2; echo "$1 $2""#);
+    let codex = script(
+        "codex",
+        r#"echo "progress" >&2; cat > /dev/null
+printf '{"type":"item.completed","item":{"id":"i","type":"agent_message","text":"%s"}}\n{"type":"turn.completed"}\n' "$*""#,
+    );
     let reply = ask(
         Agent {
             kind: "codex".into(),
@@ -279,7 +287,7 @@ fn command_line_agents_reply_with_what_their_tool_prints() {
         },
         "fix",
     );
-    assert_eq!(reply, Ok("exec --skip-git-repo-check".to_string()));
+    assert_eq!(reply, Ok("exec --json --skip-git-repo-check -".to_string()));
 }
 
 #[test]

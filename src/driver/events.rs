@@ -9,6 +9,12 @@
 //! of several lines keeps its later lines behind a gutter ([`super::visible`]): a reply
 //! cannot clear the screen or pass for one of these lines. The program's output on standard
 //! output, and the JSON, are exactly what the run produced.
+//!
+//! A reply that streams is shown as it comes: `agent: ROLE writes [ID]: ` and then its
+//! pieces on the same line, its later lines behind the gutter, until anything else is to be
+//! shown — the answer's own `agent: ROLE answered` line, another call's pieces, a log line,
+//! the program's output — which first ends the line. Pieces of another call start a line of
+//! their own; a call that goes on afterwards starts a new one.
 
 use std::io::Write;
 
@@ -26,6 +32,14 @@ pub struct Reporter<'w> {
     json: bool,
     out: &'w mut dyn Write,
     err: &'w mut dyn Write,
+    /// The agent call (role, request id) whose streaming line is open on `err`.
+    streaming: Option<(String, String)>,
+}
+
+impl Drop for Reporter<'_> {
+    fn drop(&mut self) {
+        self.end_stream();
+    }
 }
 
 impl Observer for Reporter<'_> {
@@ -47,7 +61,38 @@ impl<'w> Reporter<'w> {
     /// Output to `out`, reports to `err` as lines, or with `json` everything to `out` as
     /// JSON events.
     pub fn new(json: bool, out: &'w mut dyn Write, err: &'w mut dyn Write) -> Self {
-        Reporter { json, out, err }
+        Reporter {
+            json,
+            out,
+            err,
+            streaming: None,
+        }
+    }
+
+    /// Ends the streaming line, if one is open, so the next line starts at the margin.
+    fn end_stream(&mut self) {
+        if self.streaming.take().is_some() {
+            let _ = writeln!(self.err);
+            let _ = self.err.flush();
+        }
+    }
+
+    /// Shows a piece of `role`'s reply to request `id` on its streaming line.
+    fn piece(&mut self, role: &str, id: &str, text: &str) {
+        let call = (role.to_string(), id.to_string());
+        if self.streaming.as_ref() != Some(&call) {
+            self.end_stream();
+            let _ = write!(
+                self.err,
+                "agent: {} writes [{}]: ",
+                one_line(role),
+                one_line(id)
+            );
+            self.streaming = Some(call);
+        }
+        let text = escaped(text).replace('\n', &format!("\n{}", super::visible::GUTTER));
+        let _ = self.err.write_all(text.as_bytes());
+        let _ = self.err.flush();
     }
 
     /// Reports `kind`, not tied to a run.
@@ -91,6 +136,13 @@ impl<'w> Reporter<'w> {
 
     fn for_people(&mut self, event: &RunEvent) {
         let run = one_line(event.run.as_deref().unwrap_or("?"));
+        match &event.kind {
+            EventKind::AgentDelta { role, id, text } => return self.piece(role, id, text),
+            // Nothing to show: the line stays open.
+            EventKind::Diagnostics { .. } => return,
+            EventKind::Output { .. } => {}
+            _ => self.end_stream(),
+        }
         match &event.kind {
             EventKind::Started { workflow, store } => {
                 let workflow = one_line(workflow);
@@ -138,6 +190,8 @@ impl<'w> Reporter<'w> {
             // Rendered with their source snippets by whoever checked the program.
             EventKind::Diagnostics { .. } => {}
             EventKind::Output { text } => {
+                // On the same terminal, output must not land inside a streaming line.
+                self.end_stream();
                 // Flushed at once: a question asked next at the terminal comes after it.
                 let _ = self.out.write_all(text.as_bytes());
                 let _ = self.out.flush();
@@ -162,6 +216,20 @@ impl<'w> Reporter<'w> {
                 one_line(role),
                 one_line(id),
                 short(text)
+            )),
+            EventKind::AgentDelta { .. } => {}
+            EventKind::Retry {
+                role,
+                id,
+                attempt,
+                delay_ms,
+                reason,
+            } => self.line(format!(
+                "agent: {} retries [{}] in {} (attempt {attempt}): {}",
+                one_line(role),
+                one_line(id),
+                seconds(*delay_ms),
+                short(reason)
             )),
             EventKind::AgentError { role, id, text } => self.line(format!(
                 "agent: {} failed [{}]: {}",
@@ -204,6 +272,15 @@ impl<'w> Reporter<'w> {
             }
             EventKind::Error { message } => self.line(format!("error: {}", block(message))),
         }
+    }
+}
+
+/// A delay for people: `250 ms`, `1.5 s`.
+fn seconds(ms: u64) -> String {
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else {
+        format!("{:.1} s", ms as f64 / 1000.0)
     }
 }
 

@@ -73,29 +73,89 @@ impl Received {
     }
 }
 
-/// A local HTTP server standing in for a chat endpoint: it answers every request with an
-/// OpenAI chat reply of `reply` and records what it received, so a test can tell whether
-/// it was reached at all and with which headers.
+/// A local HTTP server standing in for a chat endpoint: it answers requests with canned
+/// responses (an OpenAI chat reply, a stream, an error) and records what it received, so a
+/// test can tell whether it was reached at all and with which headers.
 pub struct FakeServer {
     /// `http://127.0.0.1:PORT`
     pub address: String,
     received: std::sync::Arc<std::sync::Mutex<Vec<Received>>>,
 }
 
+/// One response a [`FakeServer`] gives: a status line, headers, and a body written in
+/// pieces (a stream's events), a few milliseconds apart.
+#[derive(Debug, Clone)]
+pub struct Canned {
+    /// `200 OK`
+    pub status: String,
+    /// `content-type: text/event-stream`, …
+    pub headers: Vec<String>,
+    /// The body, piece by piece.
+    pub pieces: Vec<String>,
+}
+
+impl Canned {
+    /// A response with `status` and one header, `content-type`.
+    pub fn new(status: &str, content_type: &str, pieces: &[&str]) -> Canned {
+        Canned {
+            status: status.to_string(),
+            headers: vec![format!("content-type: {content_type}")],
+            pieces: pieces.iter().map(|p| p.to_string()).collect(),
+        }
+    }
+
+    /// An OpenAI chat reply of `text`, whole.
+    pub fn openai(text: &str) -> Canned {
+        let answer = serde_json::json!({
+            "choices": [{"message": {"role": "assistant", "content": text}}]
+        })
+        .to_string();
+        Canned::new("200 OK", "application/json", &[&answer])
+    }
+
+    /// An OpenAI chat reply streamed as Server-Sent Events, one event a piece.
+    pub fn openai_stream(pieces: &[&str]) -> Canned {
+        let mut events: Vec<String> = pieces
+            .iter()
+            .map(|p| {
+                format!(
+                    "data: {}\n\n",
+                    serde_json::json!({"choices": [{"index": 0, "delta": {"content": p}}]})
+                )
+            })
+            .collect();
+        events.push("data: [DONE]\n\n".into());
+        Canned {
+            status: "200 OK".into(),
+            headers: vec!["content-type: text/event-stream".into()],
+            pieces: events,
+        }
+    }
+
+    /// With one more header.
+    pub fn with_header(mut self, header: &str) -> Canned {
+        self.headers.push(header.to_string());
+        self
+    }
+}
+
 impl FakeServer {
-    /// Starts a server on a free local port; it lives as long as the test process.
+    /// Starts a server on a free local port answering every request with an OpenAI chat
+    /// reply of `reply`; it lives as long as the test process.
     pub fn openai(reply: &str) -> FakeServer {
+        FakeServer::sequence(vec![Canned::openai(reply)])
+    }
+
+    /// Starts a server answering its requests with `responses` in order, the last one again
+    /// once they are used up.
+    pub fn sequence(responses: Vec<Canned>) -> FakeServer {
         use std::io::{BufRead, BufReader, Read, Write};
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a local port");
         let address = format!("http://{}", listener.local_addr().expect("an address"));
         let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let log = received.clone();
-        let answer = serde_json::json!({
-            "choices": [{"message": {"role": "assistant", "content": reply}}]
-        })
-        .to_string();
         std::thread::spawn(move || {
-            for stream in listener.incoming() {
+            for (n, stream) in listener.incoming().enumerate() {
                 let Ok(stream) = stream else { continue };
                 let mut reader = BufReader::new(stream.try_clone().expect("a clone"));
                 let mut line = String::new();
@@ -129,12 +189,23 @@ impl FakeServer {
                     headers,
                     body: String::from_utf8_lossy(&body).into_owned(),
                 });
+                let canned = &responses[n.min(responses.len() - 1)];
                 let mut stream = stream;
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
-                    answer.len()
-                );
+                let mut head = format!("HTTP/1.1 {}\r\nconnection: close\r\n", canned.status);
+                for header in &canned.headers {
+                    head.push_str(header);
+                    head.push_str("\r\n");
+                }
+                if canned.pieces.len() == 1 {
+                    head.push_str(&format!("content-length: {}\r\n", canned.pieces[0].len()));
+                }
+                head.push_str("\r\n");
+                let _ = stream.write_all(head.as_bytes());
+                for piece in &canned.pieces {
+                    let _ = stream.write_all(piece.as_bytes());
+                    let _ = stream.flush();
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
             }
         });
         FakeServer { address, received }

@@ -19,6 +19,7 @@ pub const ROLE_OPTIONS: &[&str] = &[
     "endpoint",
     "max-tokens",
     "model",
+    "retries",
     "system",
     "temperature",
     "timeout",

@@ -5,12 +5,23 @@
 //!
 //! `echo` never gets here (it answers inside the turn) and neither does `human` (the host
 //! asks the person). The command-line kinds run their tool as a subprocess in the
-//! workspace ([`cli`]); the HTTP kinds call a chat endpoint ([`http`]). Every failure says
-//! which role and kind failed, why, and how to dry-run with `--agents echo`.
+//! workspace, the prompt on its standard input ([`cli`]); the HTTP kinds call a chat
+//! endpoint ([`http`]). Every kind streams its reply: the pieces go to the host as
+//! [`Note::Delta`]s while the call runs ([`stream`] reads the wire formats), and only the
+//! whole reply is returned (and journaled). HTTP calls are retried on rate limits, server
+//! errors and dropped connections, each retry a [`Note::Retry`]. A stream that sends
+//! nothing for the [`Policy`]'s stall limit is a `:timeout`; a stream that is not what its
+//! kind sends is an error quoting it. Every failure says which role and kind failed, why,
+//! and what to do (often: dry-run with `--agents echo`).
 
 pub mod cli;
 pub mod http;
+mod replies;
 pub mod schema;
+pub mod stream;
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -47,6 +58,9 @@ pub struct Agent {
     pub timeout_ms: Option<u64>,
     /// `:tools`: the tools a command-line agent may use (`claude --allowedTools`).
     pub tools: Vec<String>,
+    /// `:retries`: how many times an HTTP call is tried again after a rate limit, a server
+    /// error or a dropped connection ([`DEFAULT_RETRIES`] when not given).
+    pub retries: Option<u32>,
 }
 
 impl Agent {
@@ -92,21 +106,135 @@ impl Agent {
 /// Milliseconds an agent call may take unless its role says otherwise.
 pub const DEFAULT_TIMEOUT_MS: u64 = 30 * 60 * 1000;
 
+/// How many times an HTTP call is tried again unless its role says otherwise (`:retries`).
+pub const DEFAULT_RETRIES: u32 = 3;
+
 /// What the person is told to do when an agent cannot run.
 pub const DRY_RUN: &str = "dry-run the workflow offline with `--agents echo`";
 
-/// Asks the agent playing `role` about `text` and returns its reply.
+/// A question for the agent playing a role.
+#[derive(Debug, Clone, Copy)]
+pub struct Question<'a> {
+    /// The role asked.
+    pub role: &'a str,
+    /// How the role is played.
+    pub agent: &'a Agent,
+    /// The prompt's text.
+    pub text: &'a str,
+    /// `prompt :schema`: the JSON Schema the reply must match. Kinds with structured output
+    /// of their own get it that way (OpenAI `response_format`, Anthropic a tool's input,
+    /// Ollama `format`); the others are told in the prompt ([`schema::instruction`]).
+    pub schema: Option<&'a serde_json::Value>,
+}
+
+/// What an agent call reports while it runs. Notes are for people and programs watching
+/// the run; they are never journaled (only the whole reply is).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Note {
+    /// A piece of the reply as it streams, or a line saying what step the agent took
+    /// (`[tool: Bash]`).
+    Delta(String),
+    /// An attempt failed and the call is tried again.
+    Retry {
+        /// The attempt about to be made (2 for the first retry).
+        attempt: u32,
+        /// Milliseconds waited before it.
+        delay_ms: u64,
+        /// Why the attempt before it failed.
+        reason: String,
+    },
+}
+
+/// Where an agent call sends its [`Note`]s: nowhere (scripts, tests), or a function of the
+/// host's (the durable engine turns them into `agent-delta` and `retry` events).
+#[derive(Clone, Default)]
+pub struct Notes(Option<Arc<dyn Fn(Note) + Send + Sync>>);
+
+impl Notes {
+    /// Notes that go nowhere.
+    pub fn none() -> Notes {
+        Notes(None)
+    }
+
+    /// Notes handed to `f` as they come.
+    pub fn to(f: impl Fn(Note) + Send + Sync + 'static) -> Notes {
+        Notes(Some(Arc::new(f)))
+    }
+
+    /// Reports `note`.
+    pub fn send(&self, note: Note) {
+        if let Some(f) = &self.0 {
+            f(note);
+        }
+    }
+}
+
+impl std::fmt::Debug for Notes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Notes(to a host)"
+        } else {
+            "Notes(none)"
+        })
+    }
+}
+
+/// How patient agent calls are: limits the host sets for every role (a role sets its whole
+/// call's `:timeout` and its `:retries`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    /// How long a reply may send nothing — no byte from a server, no line from a tool —
+    /// before the call is given up as stalled (a `:timeout`).
+    pub stall: Duration,
+    /// The delay before the first retry when the server gives no `Retry-After`; it doubles
+    /// with each retry, and a random part of up to half of it is taken off (jitter).
+    pub backoff: Duration,
+    /// The longest delay the doubling reaches.
+    pub backoff_max: Duration,
+}
+
+impl Default for Policy {
+    fn default() -> Policy {
+        Policy {
+            stall: Duration::from_secs(10 * 60),
+            backoff: Duration::from_secs(1),
+            backoff_max: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Asks the agent playing `role` about `text` and returns its reply (a convenience for
+/// [`ask_with`] without a schema, notes or a policy of the caller's).
 pub async fn ask(
     role: &str,
     agent: &Agent,
     text: &str,
     workspace: &Workspace,
 ) -> Result<String, Failure> {
-    let timeout = std::time::Duration::from_millis(agent.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS));
+    let question = Question {
+        role,
+        agent,
+        text,
+        schema: None,
+    };
+    ask_with(&question, workspace, &Notes::none(), &Policy::default()).await
+}
+
+/// Asks `question` and returns the whole reply; the pieces go to `notes` as they stream.
+/// The role's `:timeout` (default [`DEFAULT_TIMEOUT_MS`]) bounds the whole call, retries
+/// included.
+pub async fn ask_with(
+    question: &Question<'_>,
+    workspace: &Workspace,
+    notes: &Notes,
+    policy: &Policy,
+) -> Result<String, Failure> {
+    let Question { role, agent, .. } = *question;
+    let timeout = Duration::from_millis(agent.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS));
     let call = async {
         match agent.kind.as_str() {
-            "claude-code" | "codex" => cli::ask(role, agent, text, workspace).await,
-            "openai" | "anthropic" | "ollama" => http::ask(role, agent, text).await,
+            "claude-code" | "codex" => cli::ask(question, workspace, notes, policy).await,
+            "openai" | "anthropic" | "ollama" => http::ask(question, notes, policy).await,
             kind => Err(failure(format!(
                 "the role `{role}` is played by a `{kind}` agent, which duet does not know; the kinds are {}",
                 KINDS.join(", ")
@@ -123,6 +251,30 @@ pub async fn ask(
                 timeout.as_millis()
             ),
         }),
+    }
+}
+
+/// A call given up because its stream sent nothing for the stall limit: a `timeout`
+/// failure saying what was waited for (`from`: "`claude`", "http://…") and how much had come.
+pub(crate) fn stalled(
+    question: &Question<'_>,
+    from: &str,
+    policy: &Policy,
+    pieces: usize,
+) -> Failure {
+    let so_far = match pieces {
+        0 => "before any of its reply".to_string(),
+        1 => "after 1 piece of its reply".to_string(),
+        n => format!("after {n} pieces of its reply"),
+    };
+    Failure {
+        kind: "timeout".into(),
+        message: format!(
+            "the `{}` agent of role `{}` stalled: {from} sent nothing for {} ms {so_far}, so the call was given up; try again later, or {DRY_RUN}",
+            question.agent.kind,
+            question.role,
+            policy.stall.as_millis()
+        ),
     }
 }
 
@@ -208,6 +360,7 @@ mod tests {
                 ..agent("codex")
             }),
             text: "hi".into(),
+            schema: None,
         };
         assert_eq!(effect.capabilities(), [Capability::Shell]);
         let denied = authorise(&effect, &Capabilities::default()).unwrap_err();

@@ -113,6 +113,31 @@ pub enum EventKind {
         /// The question.
         text: String,
     },
+    /// A piece of an agent's reply as it streams (or a step the agent took, such as
+    /// `[tool: Bash]`). Never journaled: the whole reply comes as `agent-response`. A
+    /// `retry` of the call means the pieces start again.
+    AgentDelta {
+        /// The role.
+        role: String,
+        /// The request's id.
+        id: String,
+        /// The piece.
+        text: String,
+    },
+    /// An agent call failed in a way that may pass (a rate limit, a server error, a dropped
+    /// connection) and is tried again.
+    Retry {
+        /// The role.
+        role: String,
+        /// The request's id.
+        id: String,
+        /// The attempt about to be made (2 for the first retry).
+        attempt: u32,
+        /// Milliseconds it waits first.
+        delay_ms: u64,
+        /// Why the attempt before failed.
+        reason: String,
+    },
     /// An agent answered.
     AgentResponse {
         /// The role.
@@ -247,6 +272,30 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&event).unwrap(),
             r#"{"event":"state","state":"review","run":"r1","turn":3,"at":1700000000000}"#
+        );
+    }
+
+    #[test]
+    fn deltas_and_retries_name_their_role_and_request() {
+        let delta = EventKind::AgentDelta {
+            role: "coder".into(),
+            id: "prompt-3".into(),
+            text: "Hel".into(),
+        };
+        assert_eq!(
+            serde_json::to_string(&delta).unwrap(),
+            r#"{"event":"agent-delta","role":"coder","id":"prompt-3","text":"Hel"}"#
+        );
+        let retry = EventKind::Retry {
+            role: "coder".into(),
+            id: "prompt-3".into(),
+            attempt: 2,
+            delay_ms: 1000,
+            reason: "HTTP 429".into(),
+        };
+        assert_eq!(
+            serde_json::to_string(&retry).unwrap(),
+            r#"{"event":"retry","role":"coder","id":"prompt-3","attempt":2,"delay_ms":1000,"reason":"HTTP 429"}"#
         );
     }
 

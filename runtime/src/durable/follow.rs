@@ -8,11 +8,17 @@
 //! exactly it. An effect whose request is withdrawn while it runs (the loser of a `race`, a
 //! state left by `goto`) is stopped: its task is aborted, which kills its subprocess.
 //! Questions are asked once nothing else runs; with no one to ask, the run suspends.
+//!
+//! While effects run, an agent call's notes — the pieces of its reply as they stream, its
+//! retries — come back over a channel and are reported at once as `agent-delta` and
+//! `retry` events; they are never journaled (only the call's whole reply is).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
+use std::task::Poll;
 
 use duet_store::Status;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::task::{AbortHandle, JoinSet};
 
 use super::clock::Clock;
@@ -20,6 +26,7 @@ use super::cursor::Cursor;
 use super::error::EngineError;
 use super::events::{EventKind, RunEvent};
 use super::{Ports, Stopped};
+use crate::agents::{Note, Notes, Policy};
 use crate::effects::{self, Effect, EffectValue, Failure, Workspace};
 use crate::workflow::entity::{Addressee, ExternalRequest};
 use crate::workflow::host::WorkflowRun;
@@ -49,7 +56,18 @@ struct Follower<'s, 'p, 'q> {
     unasked: Vec<ExternalRequest>,
     /// An answer given up front (`duet answer`), for the first question.
     answer: Option<String>,
+    /// Where running agent calls send their notes, as the events that report them.
+    notes: UnboundedSender<(Key, EventKind)>,
+    noted: UnboundedReceiver<(Key, EventKind)>,
     ports: &'q mut Ports<'p>,
+}
+
+/// What the follow loop waits for while effects run.
+enum Next {
+    /// A running agent call's note.
+    Note(Key, EventKind),
+    /// An effect finished (or was aborted); `None` when none runs.
+    Done(Option<Result<Performed, tokio::task::JoinError>>),
 }
 
 /// Drives `run` from the cursor's turn: `pending` are requests made before and still
@@ -69,6 +87,7 @@ pub(crate) fn follow(
     let _guard = runtime.enter();
     // Agents and commands run in process groups of their own; Ctrl-C must still end them.
     effects::process::kill_groups_on_exit_signals();
+    let (notes, noted) = unbounded_channel();
     let mut follower = Follower {
         cursor,
         run,
@@ -78,16 +97,20 @@ pub(crate) fn follow(
         tasks: JoinSet::new(),
         unasked: Vec::new(),
         answer,
+        notes,
+        noted,
         ports,
     };
     follower.go(&runtime, pending)
 }
 
-/// Performs `effect`: the clock's effects on the engine's clock, the rest in `workspace`.
+/// Performs `effect`: the clock's effects on the engine's clock, the rest in `workspace`
+/// (an agent call's notes go to `notes`).
 async fn perform(
     effect: Effect,
     workspace: Workspace,
     clock: Arc<dyn Clock>,
+    notes: Notes,
 ) -> Result<EffectValue, Failure> {
     match effect {
         Effect::Now => Ok(EffectValue::Int(clock.now_ms())),
@@ -95,7 +118,7 @@ async fn perform(
             clock.sleep_until(at).await;
             Ok(EffectValue::Nil)
         }
-        other => effects::perform(&other, &workspace).await,
+        other => effects::perform_noting(&other, &workspace, &notes, &Policy::default()).await,
     }
 }
 
@@ -157,8 +180,16 @@ impl Follower<'_, '_, '_> {
                 self.input(RunInput::person(&question, answer))?;
                 continue;
             }
-            let Some(done) = runtime.block_on(self.tasks.join_next()) else {
-                continue;
+            let done = match self.next(runtime) {
+                Next::Note(k, event) => {
+                    // A call withdrawn since it wrote this is no longer news.
+                    if self.running.contains_key(&k) {
+                        self.emit(event);
+                    }
+                    continue;
+                }
+                Next::Done(None) => continue,
+                Next::Done(Some(done)) => done,
             };
             let (request, result) = match done {
                 Ok(done) => done,
@@ -176,6 +207,18 @@ impl Follower<'_, '_, '_> {
                 self.input(RunInput::effect(&request, result))?;
             }
         }
+    }
+
+    /// Waits for the next note of a running call or the next effect to finish. Notes come
+    /// first: a call's pieces are all reported before its reply enters the run.
+    fn next(&mut self, runtime: &tokio::runtime::Runtime) -> Next {
+        let (tasks, noted) = (&mut self.tasks, &mut self.noted);
+        runtime.block_on(std::future::poll_fn(|cx| {
+            if let Poll::Ready(Some((k, event))) = noted.poll_recv(cx) {
+                return Poll::Ready(Next::Note(k, event));
+            }
+            tasks.poll_join_next(cx).map(Next::Done)
+        }))
     }
 
     /// Runs the system until it waits, reports what the workflow showed, and keeps its
@@ -240,8 +283,33 @@ impl Follower<'_, '_, '_> {
         let k = key(&request);
         let workspace = self.workspace.clone();
         let clock = self.ports.clock.clone();
+        let notes = match self.run.agent_call(&request) {
+            Some((role, id)) => {
+                let sender = self.notes.clone();
+                Notes::to(move |note| {
+                    let (role, id) = (role.clone(), id.clone());
+                    let event = match note {
+                        Note::Delta(text) => EventKind::AgentDelta { role, id, text },
+                        Note::Retry {
+                            attempt,
+                            delay_ms,
+                            reason,
+                        } => EventKind::Retry {
+                            role,
+                            id,
+                            attempt,
+                            delay_ms,
+                            reason,
+                        },
+                    };
+                    // The loop has stopped listening only when the run is over.
+                    let _ = sender.send((k, event));
+                })
+            }
+            None => Notes::none(),
+        };
         let handle = self.tasks.spawn(async move {
-            let result = perform(request.effect.clone(), workspace, clock).await;
+            let result = perform(request.effect.clone(), workspace, clock, notes).await;
             (request, result)
         });
         self.running.insert(k, handle);

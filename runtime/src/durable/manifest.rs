@@ -16,8 +16,8 @@ use crate::workflow::agents::Role;
 /// Magic bytes of a run manifest.
 pub const MAGIC: [u8; 4] = *b"DUMF";
 /// The manifest format this build writes and reads. Version 1 was bare postcard with the
-/// capabilities as names.
-pub const VERSION: u16 = 2;
+/// capabilities as names; version 2 had no `:retries` in a role.
+pub const VERSION: u16 = 3;
 
 /// What a run needs besides its journal.
 #[derive(Debug, Clone, Serialize, Deserialize)]

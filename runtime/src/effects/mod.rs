@@ -64,6 +64,9 @@ pub enum Effect {
         agent: Box<crate::agents::Agent>,
         /// The question.
         text: String,
+        /// `prompt :schema`: the JSON Schema (as JSON text) the reply must match, for the
+        /// agent's structured output or an instruction after the question.
+        schema: Option<String>,
     },
 }
 
@@ -322,6 +325,23 @@ pub fn authorise(effect: &Effect, granted: &Capabilities) -> Result<(), Failure>
 
 /// Performs an authorised effect in `workspace`.
 pub async fn perform(effect: &Effect, workspace: &Workspace) -> Result<EffectValue, Failure> {
+    perform_noting(
+        effect,
+        workspace,
+        &crate::agents::Notes::none(),
+        &crate::agents::Policy::default(),
+    )
+    .await
+}
+
+/// Performs an authorised effect in `workspace`; an agent's call reports its progress to
+/// `notes` (the pieces of its reply, its retries) and is as patient as `policy` says.
+pub async fn perform_noting(
+    effect: &Effect,
+    workspace: &Workspace,
+    notes: &crate::agents::Notes,
+    policy: &crate::agents::Policy,
+) -> Result<EffectValue, Failure> {
     match effect {
         Effect::Shell {
             command,
@@ -383,9 +403,26 @@ pub async fn perform(effect: &Effect, workspace: &Workspace) -> Result<EffectVal
             tokio::time::sleep(Duration::from_millis(wait)).await;
             Ok(EffectValue::Nil)
         }
-        Effect::Agent { role, agent, text } => crate::agents::ask(role, agent, text, workspace)
-            .await
-            .map(EffectValue::Text),
+        Effect::Agent {
+            role,
+            agent,
+            text,
+            schema,
+        } => {
+            // Checked when the prompt was made; a schema that no longer reads is dropped
+            // (the reply is still checked against it by the workflow).
+            let schema: Option<serde_json::Value> =
+                schema.as_deref().and_then(|s| serde_json::from_str(s).ok());
+            let question = crate::agents::Question {
+                role,
+                agent,
+                text,
+                schema: schema.as_ref(),
+            };
+            crate::agents::ask_with(&question, workspace, notes, policy)
+                .await
+                .map(EffectValue::Text)
+        }
         Effect::AskUser { question, .. } => Err(Failure::new(
             "effect",
             format!(

@@ -21,7 +21,8 @@
 //! capability and its `--allow` flag, or by ending the run. Nothing is started.
 //!
 //! The options map may also carry `:schema`, a JSON Schema as JSON text (`prompt :schema`):
-//! real agents and people are told to answer with matching JSON, and `echo` answers with an
+//! an agent gets it with the question (as its kind's structured output, or told in the
+//! prompt), a person is told to answer with matching JSON, and `echo` answers with an
 //! instance made up from the schema (`crate::agents::schema`).
 
 use std::collections::BTreeMap;
@@ -101,6 +102,13 @@ impl AgentService {
     /// The calls it asked the host for since last asked.
     pub fn take_requests(&mut self) -> Vec<ExternalRequest> {
         std::mem::take(&mut self.requests)
+    }
+
+    /// The role and the request's ID field (as the run's events show it) of call `id`,
+    /// while it waits for its answer.
+    pub fn call(&self, id: u64) -> Option<(String, String)> {
+        let call = self.calls.get(&id)?;
+        Some((call.role.clone(), plain(&call.id)))
     }
 
     /// Its calls still waiting for an answer.
@@ -195,10 +203,13 @@ impl Entity for AgentService {
                 question: format!("({}) {text}{instruction}", player.name),
                 options: Vec::new(),
             },
+            // The agent gets the schema as its kind's structured output where it has one,
+            // else as the instruction (`crate::agents`).
             _ => Effect::Agent {
                 role: player.name.clone(),
                 agent: Box::new(player.agent.clone()),
-                text: format!("{text}{instruction}"),
+                text,
+                schema: schema.as_ref().map(|s| s.to_string()),
             },
         };
         if let Err(denied) = effects::authorise(&effect, &self.capabilities) {

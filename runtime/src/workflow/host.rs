@@ -218,6 +218,17 @@ impl WorkflowRun {
         requests
     }
 
+    /// The role and the request's ID field of the agent call `request`, while it waits for
+    /// its answer: what the run's events about the call (`agent-delta`, `retry`) name.
+    pub fn agent_call(&self, request: &ExternalRequest) -> Option<(String, String)> {
+        if request.to != Addressee::Agents {
+            return None;
+        }
+        self.system
+            .entity::<AgentService>(&self.agents)?
+            .call(request.id)
+    }
+
     /// Whether `request` still wants its answer: a request withdrawn since it was made (a
     /// `race` decided, a state left) is not performed at all.
     pub fn wants(&self, request: &ExternalRequest) -> bool {

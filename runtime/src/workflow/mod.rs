@@ -18,8 +18,12 @@ use duet_lang::envelope;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-/// The version of every entity state format below; their magic bytes tell them apart.
+/// The version of the workflow entity's and the observers' state formats; their magic
+/// bytes tell them apart.
 const STATE_VERSION: u16 = 1;
+/// The version of the agent service's state format. Version 1 had no `:retries` in a role
+/// and an agent call's schema only as an instruction in its text.
+const AGENTS_VERSION: u16 = 2;
 /// Magic bytes of the workflow entity's state.
 const WORKFLOW_MAGIC: [u8; 4] = *b"DUWF";
 /// Magic bytes of the agent service's state.
@@ -29,10 +33,19 @@ const OBSERVER_MAGIC: [u8; 4] = *b"DUOB";
 
 /// An entity's state as snapshot data, in the envelope.
 fn seal_state<T: Serialize>(magic: [u8; 4], state: &T) -> Vec<u8> {
-    envelope::seal(magic, STATE_VERSION, state)
+    envelope::seal(magic, state_version(magic), state)
+}
+
+/// The version of the state format with `magic`.
+fn state_version(magic: [u8; 4]) -> u16 {
+    if magic == AGENTS_MAGIC {
+        AGENTS_VERSION
+    } else {
+        STATE_VERSION
+    }
 }
 
 /// An entity's state read back from snapshot data; `what` names it in the error.
 fn open_state<T: DeserializeOwned>(magic: [u8; 4], what: &str, data: &[u8]) -> Result<T, String> {
-    envelope::open_current(magic, STATE_VERSION, data).map_err(|e| format!("{what} is {e}"))
+    envelope::open_current(magic, state_version(magic), data).map_err(|e| format!("{what} is {e}"))
 }

@@ -90,6 +90,12 @@ fn read_option(agent: &mut Agent, key: &str, value: &Expr) -> Result<(), String>
                 _ => None,
             }
         }
+        "retries" => {
+            agent.retries = match datum.kind {
+                DatumKind::Int(n) if n >= 0 => Some(u32::try_from(n).unwrap_or(u32::MAX)),
+                _ => return Err("must be a whole number of retries, 0 or more".into()),
+            }
+        }
         "timeout" => {
             agent.timeout_ms = match &datum.kind {
                 DatumKind::Int(n) => Some((*n).max(0) as u64),
