@@ -735,7 +735,7 @@ echo '{{"type":"assistant","message":{{"content":[{{"type":"text","text":"Thinki
     let asked = ask(cli("claude-code", &stalls), "hi", None, quick(), || {});
     let (kind, message) = asked.reply.expect_err("a stall fails");
     assert_eq!(kind, "timeout");
-    assert!(message.contains("`"), "{message}");
+    assert!(message.contains("role `writer`"), "{message}");
     assert!(
         message.contains("stalled") && message.contains("after 1 piece"),
         "{message}"
