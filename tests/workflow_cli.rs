@@ -833,3 +833,60 @@ fn resume_and_answer_grant_capabilities_for_the_rest_of_the_run() {
     assert!(history.contains("granted shell"), "{history}");
     assert_eq!(duet(&dir, &["replay", "r1"]).status.code(), Some(0));
 }
+
+#[test]
+fn back_puts_the_workspace_files_back_and_checkpoints_are_events() {
+    let dir = temp("checkpoints");
+    std::fs::write(
+        dir.join("edit.lisp"),
+        r#"(workflow edit
+  (state s
+    (write-file "notes.txt" "one")
+    (shell "echo two > notes.txt")
+    (terminal)))
+"#,
+    )
+    .unwrap();
+    let out = duet(
+        &dir,
+        &[
+            "run",
+            "--json",
+            "--allow",
+            "shell",
+            "--allow",
+            "workspace/write",
+            "edit.lisp",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let checkpoints: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON"))
+        .filter(|e| e["event"] == "checkpoint")
+        .collect();
+    assert_eq!(checkpoints.len(), 3, "{}", text(&out.stdout));
+    assert_eq!(checkpoints[1]["files"], serde_json::json!(["notes.txt"]));
+    assert_eq!(checkpoints[2]["author"], "duet");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("notes.txt")).unwrap(),
+        "two\n"
+    );
+    // Back to the turn after the first write: the file is as that write left it.
+    let history = text(&duet(&dir, &["history", "r1"]).stdout);
+    assert!(history.contains("checkpoint "), "{history}");
+    let back = duet(&dir, &["back", "r1", "--count", "2"]);
+    assert_eq!(back.status.code(), Some(0), "{}", text(&back.stderr));
+    assert!(
+        text(&back.stderr).contains("1 workspace file put back as at turn"),
+        "{}",
+        text(&back.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("notes.txt")).unwrap(),
+        "one"
+    );
+    // The store's own repository holds the checkpoints; the person's directory has no .git.
+    assert!(dir.join(".duet/checkpoints.git").is_dir());
+    assert!(!dir.join(".git").exists());
+}

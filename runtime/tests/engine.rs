@@ -417,14 +417,16 @@ fn snapshots_follow_the_policy_and_bulky_inputs_are_blobs_stored_once() {
     follow(&place, id, Resumption::Start, &mut ports).expect("followed");
     assert_eq!(ports.printed(), "10000 10000\n");
     let turns = place.store.read_turns(id, "main", 1).expect("journal");
-    assert_eq!(turns.len(), 3);
+    // The workspace before the write, the write, its checkpoint, then the two reads.
+    assert_eq!(turns.len(), 5);
     // The two reads journal a small reference each, to one blob: after the envelope's
     // 18-byte header comes the blob's 32-byte hash.
-    for turn in &turns[1..] {
+    let reads = &turns[3..];
+    for turn in reads {
         assert!(turn.payload.starts_with(b"DUTB") && turn.payload.len() < 100);
     }
-    assert_eq!(turns[1].payload[18..50], turns[2].payload[18..50]);
-    for turn in &turns {
+    assert_eq!(reads[0].payload[18..50], reads[1].payload[18..50]);
+    for turn in reads {
         let input = durable::read_input(&place.store, id, "main", turn).expect("reads back");
         assert!(matches!(input, RunInput::Effect { .. }));
     }
@@ -510,4 +512,73 @@ fn a_grant_at_resume_is_a_journaled_turn_the_rest_of_the_run_sees() {
         .collect();
     assert_eq!(inputs[0], "granted shell", "{inputs:?}");
     durable::replay(&place.store, id, None).expect("a granted run replays");
+}
+
+const EDITS: &str = r#"
+(workflow edit
+  (state s
+    (write-file "notes.txt" "one")
+    (write-file "notes.txt" "two")
+    (write-file "extra.txt" "three")
+    (terminal)))
+"#;
+
+#[test]
+fn back_and_fork_put_the_workspace_files_back_and_keep_what_a_person_changed() {
+    let place = Place::new();
+    let work = place.dir.path().join("work");
+    std::fs::write(work.join("mine.txt"), "the person's own file").expect("written");
+    let mut new = place.compile(EDITS);
+    new.capabilities
+        .grant(duet_runtime::effects::Capability::WorkspaceWrite);
+    let mut ports = Recorder::at(T0);
+    let id = durable::create(&place.store, new, None, &mut ports.ports()).expect("created");
+    follow(&place, id, Resumption::Start, &mut ports).expect("followed");
+    let read = |name: &str| std::fs::read_to_string(work.join(name)).ok();
+    assert_eq!(read("notes.txt").as_deref(), Some("two"));
+    assert_eq!(read("extra.txt").as_deref(), Some("three"));
+    // The checkpoints are turns of their own, each naming the files that changed.
+    let checkpoints: Vec<(u64, Vec<String>)> = place
+        .store
+        .read_turns(id, "main", 1)
+        .expect("journal")
+        .iter()
+        .filter_map(|t| match durable::read_input(&place.store, id, "main", t) {
+            Ok(RunInput::Checkpoint { files, .. }) => Some((t.turn, files)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(checkpoints.len(), 4, "{checkpoints:?}");
+    assert_eq!(checkpoints[1].1, ["notes.txt"]);
+    assert_eq!(checkpoints[3].1, ["extra.txt"]);
+    assert!(
+        ports
+            .events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::Checkpoint { .. }))
+    );
+
+    // A person edits a file by hand, then the run goes back to after the first write.
+    std::fs::write(work.join("notes.txt"), "by hand").expect("edited");
+    let head = place.store.branch(id, "main").expect("branch").head;
+    let moved =
+        durable::back(&place.store, id, head - checkpoints[1].0, &ports.clock).expect("moved");
+    let files = moved.files.expect("files were put back");
+    assert!(files.person.is_some(), "the hand edit is kept");
+    assert_eq!(read("notes.txt").as_deref(), Some("one"));
+    assert_eq!(read("extra.txt"), None, "a file created later is gone");
+    assert_eq!(read("mine.txt").as_deref(), Some("the person's own file"));
+    // Resuming does the later writes again: the files end as an uninterrupted run leaves them.
+    follow(&place, id, Resumption::Resume, &mut Recorder::at(T0)).expect("resumed");
+    assert_eq!(read("notes.txt").as_deref(), Some("two"));
+    assert_eq!(read("extra.txt").as_deref(), Some("three"));
+
+    // A fork from before the first write puts the files back as they were before the run.
+    let forked = durable::fork(&place.store, id, 0, Some("fresh"), &ports.clock).expect("forked");
+    assert!(forked.files.is_some());
+    assert_eq!(read("notes.txt"), None);
+    assert_eq!(read("extra.txt"), None);
+    assert_eq!(read("mine.txt").as_deref(), Some("the person's own file"));
+    durable::replay(&place.store, id, Some("main")).expect("main replays");
+    assert!(!work.join(".duet").exists() && !work.join(".git").exists());
 }

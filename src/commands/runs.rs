@@ -482,6 +482,7 @@ pub fn back(args: &BackArgs) -> ExitCode {
                 eprintln!("  `duet resume {run}` continues from turn {turn}");
             }
         }
+        report_files(moved.files.as_ref(), turn);
         Ok(Exit::Done)
     })
 }
@@ -513,6 +514,7 @@ pub fn fork(args: &ForkArgs) -> ExitCode {
             "  `duet resume {run}` continues it from turn {}",
             forked.turn
         );
+        report_files(forked.files.as_ref(), forked.turn);
         Ok(Exit::Done)
     })
 }
@@ -572,5 +574,26 @@ pub fn gc(args: &StoreArgs) -> ExitCode {
             output::error(&e.to_string());
             ExitCode::from(1)
         }
+    }
+}
+
+/// What a rewind did to the workspace's files, for people.
+fn report_files(files: Option<&durable::FilesMoved>, turn: u64) {
+    let Some(files) = files else {
+        return;
+    };
+    if let Some(person) = &files.person {
+        eprintln!(
+            "  the files changed outside duet since its last checkpoint are kept as checkpoint {}",
+            &person[..person.len().min(12)]
+        );
+    }
+    match files.restored.len() {
+        0 => eprintln!("  the workspace's files are already as they were at turn {turn}"),
+        n => eprintln!(
+            "  {n} workspace {} put back as at turn {turn}: {}",
+            if n == 1 { "file" } else { "files" },
+            duet::driver::visible::one_line(&files.restored.join(", "))
+        ),
     }
 }

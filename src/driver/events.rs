@@ -244,6 +244,18 @@ impl<'w> Reporter<'w> {
                 ));
                 self.line(format!("  answer it with `duet answer {run} TEXT`"));
             }
+            // The first checkpoint records the workspace as the person left it.
+            EventKind::Checkpoint { author, files, .. } if author == "person" => {
+                self.line(format!(
+                    "files: {} recorded before the run changes them",
+                    files.len()
+                ))
+            }
+            EventKind::Checkpoint { author, files, .. } => self.line(format!(
+                "files: {} changed by {}",
+                one_line(&files.join(", ")),
+                one_line(author)
+            )),
             EventKind::Suspended { reason } => {
                 self.line(format!("run: {run} suspended: {}", block(reason)))
             }

@@ -156,6 +156,15 @@ pub enum EventKind {
         /// What went wrong.
         text: String,
     },
+    /// The workspace's files were recorded after a turn that changed them.
+    Checkpoint {
+        /// The checkpoint's commit.
+        commit: String,
+        /// Who changed them.
+        author: String,
+        /// The files that changed.
+        files: Vec<String>,
+    },
     /// The run waits for a person to answer.
     Question {
         /// The question.

@@ -21,6 +21,7 @@ use duet_store::Status;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::task::{AbortHandle, JoinSet};
 
+use super::checkpoint::FileHistory;
 use super::clock::Clock;
 use super::cursor::Cursor;
 use super::error::EngineError;
@@ -56,6 +57,8 @@ struct Follower<'s, 'p, 'q> {
     unasked: Vec<ExternalRequest>,
     /// An answer given up front (`duet answer`), for the first question.
     answer: Option<String>,
+    /// The workspace's checkpoints.
+    files: FileHistory,
     /// Where running agent calls send their notes, as the events that report them.
     notes: UnboundedSender<(Key, EventKind)>,
     noted: UnboundedReceiver<(Key, EventKind)>,
@@ -78,6 +81,7 @@ pub(crate) fn follow(
     workspace: Workspace,
     pending: Vec<ExternalRequest>,
     answer: Option<String>,
+    files: FileHistory,
     ports: &mut Ports,
 ) -> Result<Stopped, EngineError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -97,6 +101,7 @@ pub(crate) fn follow(
         tasks: JoinSet::new(),
         unasked: Vec::new(),
         answer,
+        files,
         notes,
         noted,
         ports,
@@ -131,6 +136,16 @@ impl Follower<'_, '_, '_> {
         let mut queue: VecDeque<ExternalRequest> = pending.into();
         loop {
             let progress = self.settle()?;
+            // What the last turn's effect changed in the workspace is a turn of its own.
+            if let Some(checkpoint) = self
+                .files
+                .settled()
+                .unwrap_or_else(|why| self.files_off(&why))
+            {
+                queue.extend(progress.requests);
+                self.checkpoint(checkpoint)?;
+                continue;
+            }
             if let Some(ending) = progress.ending {
                 // Whatever still runs is no longer wanted.
                 self.tasks.abort_all();
@@ -204,6 +219,7 @@ impl Follower<'_, '_, '_> {
             };
             self.running.remove(&key(&request));
             if self.run.wants(&request) {
+                self.files.after(&request.effect);
                 self.input(RunInput::effect(&request, result))?;
             }
         }
@@ -246,6 +262,34 @@ impl Follower<'_, '_, '_> {
         self.ports.observer.event(event);
     }
 
+    /// Journals a checkpoint of the workspace's files and reports it.
+    fn checkpoint(&mut self, input: RunInput) -> Result<(), EngineError> {
+        if let RunInput::Checkpoint {
+            commit,
+            author,
+            files,
+        } = &input
+        {
+            self.emit(EventKind::Checkpoint {
+                commit: commit.clone(),
+                author: author.clone(),
+                files: files.clone(),
+            });
+        }
+        self.input(input)
+    }
+
+    /// Checkpoints could not be taken: said once; the run goes on without them.
+    fn files_off(&mut self, why: &str) -> Option<RunInput> {
+        self.emit(EventKind::Error {
+            message: format!(
+                "cannot record the workspace's files ({why}); workspace checkpoints are off for \
+                 the rest of this run, which goes on"
+            ),
+        });
+        None
+    }
+
     /// Journals `input`, then delivers it: nothing enters a run before it is durable.
     fn input(&mut self, input: RunInput) -> Result<(), EngineError> {
         self.cursor.append(&input, &self.state)?;
@@ -279,6 +323,15 @@ impl Follower<'_, '_, '_> {
                 return Ok(());
             }
             _ => {}
+        }
+        // Before the run first changes the workspace, its files as they were.
+        let baseline = self
+            .files
+            .before(&request.effect)
+            .unwrap_or_else(|why| self.files_off(&why));
+        if let Some(baseline) = baseline {
+            self.checkpoint(baseline)?;
+            self.settle()?;
         }
         let k = key(&request);
         let workspace = self.workspace.clone();

@@ -14,6 +14,7 @@
 //! corpus all go through here; the binary only renders events and asks people.
 
 mod answers;
+pub mod checkpoint;
 mod clock;
 mod cursor;
 mod error;
@@ -43,7 +44,7 @@ pub use manifest::{MAGIC as MANIFEST_MAGIC, VERSION as MANIFEST_VERSION};
 pub use payload::{INLINE_LIMIT, read as read_input};
 pub use replay::{Divergence, ReplayError, Verified, replay};
 pub use retention::{Collected, collect, remove};
-pub use rewind::{Forked, Moved, back, fork};
+pub use rewind::{FilesMoved, Forked, Moved, back, fork};
 
 use crate::effects::{Capabilities, Capability, Effect, Workspace};
 use crate::workflow::Ending;
@@ -267,5 +268,42 @@ pub fn follow_granting(
         cursor.append(&input, &run.snapshot())?;
         run.deliver(&input);
     }
-    follow::follow(cursor, run, restored.workspace, pending, answer, ports)
+    // The workspace's checkpoints: on when git can run, continuing from the branch's last.
+    let last_checkpoint = restored
+        .history
+        .turns
+        .iter()
+        .rev()
+        .find_map(|(_, input)| match input {
+            RunInput::Checkpoint { commit, .. } => Some(commit.clone()),
+            _ => None,
+        })
+        .or_else(|| last_checkpoint_before(store, id, &restored.history.branch));
+    let checkpoints = checkpoint::Checkpoints::open(store.dir(), restored.workspace.root())
+        .ok()
+        .flatten();
+    let files = checkpoint::FileHistory::new(checkpoints, last_checkpoint);
+    follow::follow(
+        cursor,
+        run,
+        restored.workspace,
+        pending,
+        answer,
+        files,
+        ports,
+    )
+}
+
+/// The branch's last checkpoint among all its turns (a restore reads only those after the
+/// nearest snapshot).
+fn last_checkpoint_before(store: &Store, id: RunId, branch: &str) -> Option<String> {
+    let history = history::History::read(store, id, Some(branch)).ok()?;
+    history
+        .turns
+        .iter()
+        .rev()
+        .find_map(|(_, input)| match input {
+            RunInput::Checkpoint { commit, .. } => Some(commit.clone()),
+            _ => None,
+        })
 }

@@ -5,12 +5,26 @@
 
 use duet_store::{RunId, Status, Store};
 
+use super::checkpoint::Checkpoints;
 use super::clock::Clock;
 use super::error::EngineError;
+use super::history::History;
+use crate::workflow::RunInput;
+
+/// What a rewind did to the workspace's files.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FilesMoved {
+    /// The checkpoint keeping what a person changed since the run's last one, if anything.
+    pub person: Option<String>,
+    /// The files put back (created, changed or deleted), sorted.
+    pub restored: Vec<String>,
+}
 
 /// Where `back` moved a branch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Moved {
+    /// What happened to the workspace's files; `None` when the run never changed them.
+    pub files: Option<FilesMoved>,
     /// The branch moved.
     pub branch: String,
     /// The turn it ends at now.
@@ -22,6 +36,8 @@ pub struct Moved {
 /// The branch `fork` made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Forked {
+    /// What happened to the workspace's files; `None` when the run never changed them.
+    pub files: Option<FilesMoved>,
     /// The branch it came from.
     pub from: String,
     /// The new branch, now the run's current one.
@@ -39,14 +55,18 @@ fn now(clock: &dyn Clock) -> u64 {
 pub fn back(store: &Store, id: RunId, count: u64, clock: &dyn Clock) -> Result<Moved, EngineError> {
     let record = store.run(id).map_err(|e| EngineError::store(id, e))?;
     let branch = record.current_branch;
+    let before = History::read(store, id, Some(&branch))?;
     let outcome = store
         .back(id, &branch, count, now(clock))
         .map_err(|e| EngineError::store(id, e))?;
     let turn = outcome.branch.head;
+    let mut files = None;
     if outcome.abandoned.is_some() {
+        files = move_files(store, id, &before, turn)?;
         rewound(store, id, turn, clock)?;
     }
     Ok(Moved {
+        files,
         branch,
         turn,
         abandoned: outcome.abandoned,
@@ -65,6 +85,7 @@ pub fn fork(
 ) -> Result<Forked, EngineError> {
     let record = store.run(id).map_err(|e| EngineError::store(id, e))?;
     let from = record.current_branch;
+    let before = History::read(store, id, Some(&from))?;
     let name = match name {
         Some(name) => name.to_string(),
         None => free_fork_name(store, id)?,
@@ -75,8 +96,14 @@ pub fn fork(
     store
         .set_current_branch(id, &name, now(clock))
         .map_err(|e| EngineError::store(id, e))?;
+    let files = move_files(store, id, &before, turn)?;
     rewound(store, id, turn, clock)?;
-    Ok(Forked { from, name, turn })
+    Ok(Forked {
+        files,
+        from,
+        name,
+        turn,
+    })
 }
 
 /// The first `fork-N` that names no branch of `run` yet.
@@ -100,4 +127,57 @@ fn rewound(store: &Store, run: RunId, turn: u64, clock: &dyn Clock) -> Result<()
         .set_status(run, Status::Waiting { reason }, now(clock))
         .map(|_| ())
         .map_err(|e| EngineError::store(run, e))
+}
+
+/// The workspace's files follow the run back to turn `turn` of the history read `before` the
+/// move: first, what a person changed since the run's last checkpoint is kept as a checkpoint
+/// of its own, so nothing is lost; then the files are put back as the last checkpoint at or
+/// before `turn` has them (the files before the run changed them, when `turn` comes first).
+fn move_files(
+    store: &Store,
+    id: RunId,
+    before: &History,
+    turn: u64,
+) -> Result<Option<FilesMoved>, EngineError> {
+    let checkpoints: Vec<(u64, &str)> = before
+        .turns
+        .iter()
+        .filter_map(|(t, input)| match input {
+            RunInput::Checkpoint { commit, .. } => Some((t.turn, commit.as_str())),
+            _ => None,
+        })
+        .collect();
+    let (Some(&(_, baseline)), Some(&(_, last))) = (checkpoints.first(), checkpoints.last()) else {
+        return Ok(None);
+    };
+    let failed = |why: String| EngineError::Workspace {
+        run: id,
+        path: before.manifest.workspace.clone(),
+        why: format!("its files cannot be put back: {why}"),
+    };
+    let Some(repository) = Checkpoints::open(
+        store.dir(),
+        std::path::Path::new(&before.manifest.workspace),
+    )
+    .map_err(failed)?
+    else {
+        return Err(failed("git cannot be run here".into()));
+    };
+    let person = repository
+        .take("person", "changes made outside duet", Some(last))
+        .map_err(failed)?;
+    if let Some(person) = &person {
+        repository
+            .keep(&format!("person/{id}/{person}"), person)
+            .map_err(failed)?;
+    }
+    let current = person.as_deref().unwrap_or(last);
+    let target = checkpoints
+        .iter()
+        .rev()
+        .find(|(at, _)| *at <= turn)
+        .map_or(baseline, |(_, commit)| commit);
+    let restored = repository.changed(Some(current), target).map_err(failed)?;
+    repository.restore(current, target).map_err(failed)?;
+    Ok(Some(FilesMoved { person, restored }))
 }

@@ -148,6 +148,12 @@ impl WorkflowRun {
     /// Runs every queued turn and collects what the workflow produced.
     pub fn settle(&mut self) -> Progress {
         self.system.run();
+        // The state is taken (digested, snapshotted) after every settle: what the turn left
+        // as garbage is not part of it. Live runs, restores and replays all settle at the same
+        // points, so they collect at the same points too.
+        if let Some(workflow) = self.system.entity_mut::<WorkflowEntity>(&self.workflow) {
+            workflow.collect_garbage();
+        }
         let mut progress = match self.system.entity_mut::<WorkflowEntity>(&self.workflow) {
             Some(w) => Progress {
                 outputs: w.take_output(),
@@ -173,6 +179,8 @@ impl WorkflowRun {
     /// Delivers a turn's input to the entity it is for; [`WorkflowRun::settle`] runs it.
     pub fn deliver(&mut self, input: &RunInput) {
         let (to, message) = match input {
+            // The files are the engine's business; the run's state is not changed.
+            RunInput::Checkpoint { .. } => return,
             RunInput::Effect { to, id, result } => (*to, Message::answer(*id, result)),
             RunInput::Person { to, id, text } => (
                 *to,

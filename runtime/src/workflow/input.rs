@@ -43,6 +43,15 @@ pub enum RunInput {
         /// What was granted.
         capabilities: Vec<Capability>,
     },
+    /// The workspace's files after the turn before, recorded as a checkpoint.
+    Checkpoint {
+        /// The checkpoint's commit in the store's checkpoint repository.
+        commit: String,
+        /// Who changed the files: a role, `duet` for the run's own commands and writes.
+        author: String,
+        /// The files it changed, sorted.
+        files: Vec<String>,
+    },
     /// The deadline fixed for a timer request (a `sleep`, a `:timeout`), so that after a
     /// restart it fires at its original moment.
     Deadline {
@@ -111,6 +120,16 @@ impl fmt::Display for RunInput {
                 write!(f, "{} {id} answered by a person: {text:?}", who(to))
             }
             RunInput::Deadline { id, at } => write!(f, "timer {id} set for {at}"),
+            RunInput::Checkpoint {
+                commit,
+                author,
+                files,
+            } => write!(
+                f,
+                "checkpoint {} by {author}: {}",
+                &commit[..commit.len().min(12)],
+                files.join(", ")
+            ),
             RunInput::Grant { capabilities } => {
                 let names: Vec<&str> = capabilities.iter().map(|c| c.name()).collect();
                 write!(f, "granted {}", names.join(", "))

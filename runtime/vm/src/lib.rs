@@ -305,6 +305,15 @@ impl Vm {
         run::run(self, fiber, limit)
     }
 
+    /// Collects garbage now, with every fiber's values and the shared state as roots. The
+    /// same state always collects to the same state, so a host may collect at points of its
+    /// own choosing (a workflow run does before each snapshot of its state) as long as it
+    /// chooses them deterministically.
+    pub fn collect_garbage(&mut self) {
+        let roots = run::roots(&self.machine.ctx, self.machine.fibers.iter());
+        self.machine.ctx.heap.collect(roots);
+    }
+
     /// Builtin calls need the program and the shared state.
     pub fn cx(&mut self) -> Cx<'_> {
         Cx {

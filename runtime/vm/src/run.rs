@@ -864,19 +864,26 @@ impl Interp<'_> {
 
     /// Collects garbage, with every fiber's values and the shared state as roots.
     fn collect(&mut self) {
-        let mut roots: Vec<Value> = Vec::new();
-        roots.extend(self.ctx.globals.iter().flatten());
-        roots.extend(&self.ctx.constants);
-        roots.extend(&self.ctx.pinned);
-        for fiber in self.others.iter().chain(std::iter::once(&*self.fiber)) {
-            roots.extend(&fiber.stack);
-            roots.extend(fiber.frames.iter().map(|f| f.closure));
-            if let Some(request) = &fiber.pending {
-                request_values(request, &mut roots);
-            }
-        }
+        let fibers = self.others.iter().chain(std::iter::once(&*self.fiber));
+        let roots = roots(self.ctx, fibers);
         self.ctx.heap.collect(roots);
     }
+}
+
+/// What a collection keeps: the shared state's values and every fiber's.
+pub(super) fn roots<'f>(ctx: &Ctx, fibers: impl Iterator<Item = &'f Fiber>) -> Vec<Value> {
+    let mut roots: Vec<Value> = Vec::new();
+    roots.extend(ctx.globals.iter().flatten());
+    roots.extend(&ctx.constants);
+    roots.extend(&ctx.pinned);
+    for fiber in fibers {
+        roots.extend(&fiber.stack);
+        roots.extend(fiber.frames.iter().map(|f| f.closure));
+        if let Some(request) = &fiber.pending {
+            request_values(request, &mut roots);
+        }
+    }
+    roots
 }
 
 fn cell_get(ctx: &Ctx, cell: Value) -> Value {

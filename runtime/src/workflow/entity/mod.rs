@@ -103,6 +103,11 @@ impl WorkflowEntity {
         })
     }
 
+    /// Frees what the workflow's VM no longer reaches.
+    pub fn collect_garbage(&mut self) {
+        self.vm.collect_garbage();
+    }
+
     /// What the workflow printed and logged since last asked.
     pub fn take_output(&mut self) -> Vec<Output> {
         std::mem::take(&mut self.state.output)
