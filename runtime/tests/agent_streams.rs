@@ -9,11 +9,14 @@
 //! - scripts standing in for `claude -p --output-format stream-json` and
 //!   `codex exec --json`, streaming, stalling, printing garbage, and reading a 1 MB prompt.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::Write;
+
+mod support;
+use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
+use support::read_request;
 
 use duet_runtime::agents::{Agent, Note, Notes, Policy};
 use duet_runtime::effects::{Effect, EffectValue, Workspace, perform_noting};
@@ -54,30 +57,6 @@ fn respond(status: &'static str, content_type: &str, pieces: &[&str]) -> Reply {
     }
 }
 
-fn read_request(stream: &TcpStream) -> (Vec<(String, String)>, serde_json::Value) {
-    let mut reader = BufReader::new(stream.try_clone().expect("a clone"));
-    let mut line = String::new();
-    reader.read_line(&mut line).expect("a request line");
-    let mut headers = Vec::new();
-    loop {
-        let mut line = String::new();
-        reader.read_line(&mut line).expect("a header");
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        let (k, v) = line.split_once(':').expect("a header");
-        headers.push((k.trim().to_string(), v.trim().to_string()));
-    }
-    let length: usize = headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-        .map_or(0, |(_, v)| v.parse().expect("a length"));
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).expect("the body");
-    (headers, serde_json::from_slice(&body).expect("a JSON body"))
-}
-
 /// A server on a free local port that answers its connections with `replies` in order.
 /// Returns its address, what it received, and the gate to open when the caller has seen a
 /// piece.
@@ -89,7 +68,7 @@ fn serve(replies: Vec<Reply>) -> (String, mpsc::Receiver<Received>, mpsc::Sender
     std::thread::spawn(move || {
         for reply in replies {
             let (mut stream, _) = listener.accept().expect("a connection");
-            let (headers, body) = read_request(&stream);
+            let (_, headers, body) = read_request(&stream);
             let mut gate_opened = None;
             match reply {
                 Reply::Drop => drop(stream),

@@ -3,7 +3,9 @@
 //! and the reply it gives are checked), command-line kinds as scripts standing in for
 //! `claude` and `codex`, and every failure path's message.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
+
+mod support;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::mpsc;
@@ -35,26 +37,7 @@ fn serve_once(status: &'static str, reply: &'static str) -> (String, mpsc::Recei
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let (stream, _) = listener.accept().expect("a connection");
-        let mut reader = BufReader::new(stream.try_clone().expect("a clone"));
-        let mut request_line = String::new();
-        reader.read_line(&mut request_line).expect("a request line");
-        let mut headers = Vec::new();
-        loop {
-            let mut line = String::new();
-            reader.read_line(&mut line).expect("a header");
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            let (k, v) = line.split_once(':').expect("a header");
-            headers.push((k.trim().to_string(), v.trim().to_string()));
-        }
-        let length: usize = headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-            .map_or(0, |(_, v)| v.parse().expect("a length"));
-        let mut body = vec![0; length];
-        reader.read_exact(&mut body).expect("the body");
+        let (request_line, headers, body) = support::read_request(&stream);
         let mut stream = stream;
         write!(
             stream,
@@ -63,9 +46,9 @@ fn serve_once(status: &'static str, reply: &'static str) -> (String, mpsc::Recei
         )
         .expect("a reply");
         let _ = tx.send(Received {
-            request_line: request_line.trim_end().to_string(),
+            request_line,
             headers,
-            body: serde_json::from_slice(&body).expect("a JSON body"),
+            body,
         });
     });
     (address, rx)

@@ -278,7 +278,15 @@ pub fn follow_granting(
             RunInput::Checkpoint { commit, .. } => Some(commit.clone()),
             _ => None,
         })
-        .or_else(|| last_checkpoint_before(store, id, &restored.history.branch));
+        // A restore from a snapshot read only the turns after it; the rest are read only
+        // when those hold no checkpoint.
+        .or_else(|| {
+            restored
+                .snapshot_turn
+                .is_some()
+                .then(|| last_checkpoint_before(store, id, &restored.history.branch))
+                .flatten()
+        });
     let checkpoints = checkpoint::Checkpoints::open(store.dir(), restored.workspace.root())
         .ok()
         .flatten();

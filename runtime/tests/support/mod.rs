@@ -131,3 +131,34 @@ pub fn follow(
 ) -> Result<Stopped, EngineError> {
     durable::follow(&place.store, id, how, &mut ports.ports())
 }
+
+/// Reads one HTTP request from `stream` (a fake server's side): its request line, headers
+/// and JSON body.
+pub fn read_request(
+    stream: &std::net::TcpStream,
+) -> (String, Vec<(String, String)>, serde_json::Value) {
+    use std::io::{BufRead, BufReader, Read};
+    let mut reader = BufReader::new(stream.try_clone().expect("a clone"));
+    let mut line = String::new();
+    reader.read_line(&mut line).expect("a request line");
+    let request_line = line.trim_end().to_string();
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).expect("a header");
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        let (k, v) = line.split_once(':').expect("a header");
+        headers.push((k.trim().to_string(), v.trim().to_string()));
+    }
+    let length: usize = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .map_or(0, |(_, v)| v.parse().expect("a length"));
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).expect("the body");
+    let body = serde_json::from_slice(&body).expect("a JSON body");
+    (request_line, headers, body)
+}
