@@ -200,6 +200,13 @@ pub const BUILTINS: &[Builtin] = &[
         "True when a map has `key`, or a vector has index `key`.",
     ),
     f(
+        "conversation",
+        "[role]",
+        1,
+        n(1),
+        "The conversation of `role` on the run's current branch, oldest first: a vector of `{:from :user|:agent :text S}`. Each `prompt` to the role sees it and extends it.",
+    ),
+    f(
         "count",
         "[coll]",
         1,
@@ -266,6 +273,13 @@ pub const BUILTINS: &[Builtin] = &[
     ),
     f("float?", "[x]", 1, n(1), "True for a float."),
     f("fn?", "[x]", 1, n(1), "True for a function."),
+    f(
+        "forget",
+        "[role]",
+        1,
+        n(1),
+        "Empties the conversation of `role`: its next `prompt` starts afresh (a command-line agent in a new session).",
+    ),
     f(
         "format",
         "[template & args]",
@@ -413,9 +427,9 @@ pub const BUILTINS: &[Builtin] = &[
             "[role text & options]",
             2,
             n(2),
-            "Sends `text` to the agent playing `role` and returns its reply. With `:schema`, the reply is parsed as JSON and checked against the JSON Schema. Sugar for asserting `<agent-request role id text>` and awaiting `<agent-response id reply role …>`.",
+            "Sends `text` to the agent playing `role` and returns its reply. The agent sees the role's conversation so far, which the prompt extends; `:fresh true` asks outside it. With `:schema`, the reply is parsed as JSON and checked against the JSON Schema. Sugar for asserting `<agent-request role id text>` and awaiting `<agent-response id reply role …>`.",
         ),
-        &["schema", "timeout"],
+        &["fresh", "schema", "timeout"],
     ),
     f(
         "quot",

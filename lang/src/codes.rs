@@ -107,7 +107,7 @@ codes! {
     EMPTY_WORKFLOW = "E0406" Error "workflow-without-states"
         "A workflow needs at least one `state`; the first one declared is where it starts.";
     BAD_ROLE_OPTION = "E0407" Error "bad-role-option"
-        "A role option has a value of the wrong kind, or `:agent-kind` names a kind that does not exist. Role options are literals, read when the run starts: `:agent-kind`, `:model`, `:system`, `:endpoint`, `:api-key-env`, `:command` and `:cwd` are strings; `:args` and `:tools` vectors of strings; `:max-tokens` a positive integer; `:temperature` a number; `:timeout` a duration like \"10m\" or milliseconds. The kinds are echo, human, openai, anthropic, ollama, claude-code and codex.";
+        "A role option has a value of the wrong kind, or `:agent-kind` names a kind that does not exist. Role options are literals, read when the run starts: `:agent-kind`, `:model`, `:system`, `:endpoint`, `:api-key-env`, `:command` and `:cwd` are strings; `:args` and `:tools` vectors of strings; `:max-tokens` a positive integer; `:memory` `:conversation` (the default) or `:none`; `:temperature` a number; `:timeout` a duration like \"10m\" or milliseconds. The kinds are echo, human, openai, anthropic, ollama, claude-code and codex.";
 
     UNUSED_BINDING = "W0001" Warning "unused-binding"
         "A local binding is never used. Remove it, or start its name with `_` to say it is unused on purpose.";

@@ -143,6 +143,7 @@ fn ask(
         role: "writer".into(),
         agent: Box::new(agent),
         text: text.into(),
+        conversation: Vec::new(),
         schema: schema.map(|s| s.to_string()),
     };
     let notes = Arc::new(Mutex::new(Vec::new()));
@@ -158,8 +159,8 @@ fn ask(
         .enable_all()
         .build()
         .expect("a runtime");
-    let reply = match runtime.block_on(perform_noting(&effect, &ws, &listener, &policy)) {
-        Ok(EffectValue::Text(reply)) => Ok(reply),
+    let reply = match runtime.block_on(perform_noting(&effect, &ws, &listener, &policy, &[])) {
+        Ok(EffectValue::Text(reply) | EffectValue::Reply { text: reply, .. }) => Ok(reply),
         Ok(other) => panic!("an agent replies with text, not {other:?}"),
         Err(f) => Err((f.kind, f.message)),
     };

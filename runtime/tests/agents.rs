@@ -74,10 +74,11 @@ fn ask(agent: Agent, text: &str) -> Result<String, (String, String)> {
         role: "planner".into(),
         agent: Box::new(agent),
         text: text.into(),
+        conversation: Vec::new(),
         schema: None,
     };
     match perform_blocking(&effect, &ws) {
-        Ok(EffectValue::Text(reply)) => Ok(reply),
+        Ok(EffectValue::Text(reply) | EffectValue::Reply { text: reply, .. }) => Ok(reply),
         Ok(other) => panic!("an agent replies with text, not {other:?}"),
         Err(f) => Err((f.kind.to_string(), f.message)),
     }

@@ -11,6 +11,14 @@
 //!   turn that ends with `turn.completed`. `codex` has no system prompt of its own, so a
 //!   role's `:system` goes before the prompt.
 //!
+//! A role's conversation (`super::conversation`) continues `claude`'s own session: each
+//! call forks the session that holds exactly the conversation so far (`--resume ID
+//! --fork-session`), so a session is never extended in place and a rewound run never
+//! shows the tool what an abandoned branch said; the new session's id, read from the
+//! stream, is returned with the reply and journaled. `codex exec` cannot fork a session,
+//! so it starts a fresh one with the conversation as context, as does `claude` when there
+//! is no session of its own to fork (or the tool no longer has it).
+//!
 //! A line that is not JSON is a malformed stream, an error quoting it; a tool that prints
 //! nothing for the stall limit is given up (a `:timeout`); a tool that ends without a reply
 //! fails with what it said on standard error. A schema is asked for in the prompt. Once the
@@ -23,8 +31,11 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use super::conversation::{Session, with_context};
 use super::stream::Lines;
-use super::{Agent, DRY_RUN, Note, Notes, Policy, Question, excerpt, failure, schema, stalled};
+use super::{
+    Agent, DRY_RUN, Note, Notes, Policy, Question, Reply, excerpt, failure, schema, stalled,
+};
 use crate::effects::{Failure, Workspace, process};
 
 /// How long a tool may take to exit after it gave its reply.
@@ -33,9 +44,16 @@ const GRACE: Duration = Duration::from_secs(5);
 /// The most of a tool's standard error kept for messages.
 const STDERR_KEPT: usize = 64 * 1024;
 
-/// The command line for `agent`: the program and its arguments. The prompt is not among
-/// them: it goes on standard input ([`prompt`]).
-pub fn command_line(agent: &Agent) -> (String, Vec<String>) {
+/// The session of `question`'s conversation that the call continues as a fork: the last
+/// exchange's, when it is a `claude` session and the role is played by `claude` now.
+pub fn session_to_fork<'q>(question: &Question<'q>) -> Option<&'q Session> {
+    let session = question.conversation.last()?.session.as_ref()?;
+    (question.agent.kind == "claude-code" && session.kind == "claude-code").then_some(session)
+}
+
+/// The command line for `agent`, continuing a fork of session `fork` if given: the program
+/// and its arguments. The prompt is not among them: it goes on standard input ([`prompt`]).
+pub fn command_line(agent: &Agent, fork: Option<&Session>) -> (String, Vec<String>) {
     let mut args: Vec<String> = Vec::new();
     let program = match agent.kind.as_str() {
         "codex" => {
@@ -56,6 +74,13 @@ pub fn command_line(agent: &Agent) -> (String, Vec<String>) {
             if !agent.tools.is_empty() {
                 args.extend(["--allowedTools".into(), agent.tools.join(",")]);
             }
+            if let Some(session) = fork {
+                args.extend([
+                    "--resume".into(),
+                    session.id.clone(),
+                    "--fork-session".into(),
+                ]);
+            }
             "claude"
         }
     };
@@ -71,8 +96,9 @@ pub fn command_line(agent: &Agent) -> (String, Vec<String>) {
 }
 
 /// What goes on the tool's standard input: the text, after `codex`'s system prompt (it has
-/// no option for one) and before a schema's instruction.
-pub fn prompt(question: &Question<'_>) -> String {
+/// no option for one) and the conversation so far unless the call continues a `forked`
+/// session that holds it, and before a schema's instruction.
+pub fn prompt(question: &Question<'_>, forked: bool) -> String {
     let mut text = String::new();
     if question.agent.kind == "codex"
         && let Some(system) = &question.agent.system
@@ -80,7 +106,11 @@ pub fn prompt(question: &Question<'_>) -> String {
         text.push_str(system);
         text.push_str("\n\n");
     }
-    text.push_str(question.text);
+    if forked {
+        text.push_str(question.text);
+    } else {
+        text.push_str(&with_context(question.conversation, question.text));
+    }
     if let Some(schema) = question.schema {
         text.push_str(&schema::instruction(schema));
     }
@@ -117,6 +147,8 @@ struct Reader {
     error: Option<String>,
     /// Whether the last piece shown ended a line.
     at_line_start: bool,
+    /// The tool's session id, once it said it (claude's `session_id`, codex's `thread_id`).
+    session: Option<String>,
 }
 
 impl Reader {
@@ -145,6 +177,14 @@ impl Reader {
         let Some(kind) = json.get("type").and_then(Value::as_str) else {
             return Said::Malformed("a line has no `type`".into());
         };
+        let session = json.get(if self.codex {
+            "thread_id"
+        } else {
+            "session_id"
+        });
+        if let Some(id) = session.and_then(Value::as_str) {
+            self.session = Some(id.to_string());
+        }
         let said = if self.codex {
             self.codex_event(kind, &json)
         } else {
@@ -318,9 +358,28 @@ pub async fn ask(
     workspace: &Workspace,
     notes: &Notes,
     policy: &Policy,
-) -> Result<String, Failure> {
+) -> Result<Reply, Failure> {
+    let fork = session_to_fork(question);
+    match run(question, workspace, notes, policy, fork).await {
+        // The tool no longer has the session (its files were removed, or this is another
+        // machine): a fresh session given the conversation as context.
+        Err(failed) if fork.is_some() && failed.message.contains("No conversation found") => {
+            run(question, workspace, notes, policy, None).await
+        }
+        other => other,
+    }
+}
+
+/// Runs the tool once, continuing a fork of session `fork` if given.
+async fn run(
+    question: &Question<'_>,
+    workspace: &Workspace,
+    notes: &Notes,
+    policy: &Policy,
+    fork: Option<&Session>,
+) -> Result<Reply, Failure> {
     let Question { role, agent, .. } = *question;
-    let (program, args) = command_line(agent);
+    let (program, args) = command_line(agent, fork);
     let dir = match &agent.cwd {
         Some(dir) => workspace.directory(dir).map_err(|e| Failure {
             kind: e.kind,
@@ -332,6 +391,7 @@ pub async fn ask(
     command
         .args(&args)
         .current_dir(&dir)
+        .envs(question.env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -357,7 +417,7 @@ pub async fn ask(
             "`{program}` for role `{role}` started without its standard streams"
         )));
     };
-    let input = prompt(question).into_bytes();
+    let input = prompt(question, fork.is_some()).into_bytes();
     // Written while the output is read: a tool may print before it has read everything. A
     // tool that exits without reading it all is no error of the writer's.
     let _writer = Helper(tokio::spawn(async move {
@@ -447,8 +507,15 @@ pub async fn ask(
         Some(_) => (&mut errors.0).await.unwrap_or_default(),
         None => String::new(),
     };
+    let session = reader.session.take().map(|id| Session {
+        kind: agent.kind.clone(),
+        id,
+    });
     match outcome {
-        Some(Said::Reply(reply)) => Ok(reply.trim_end().to_string()),
+        Some(Said::Reply(reply)) => Ok(Reply {
+            text: reply.trim_end().to_string(),
+            session,
+        }),
         Some(Said::Failed(why)) => Err(failure(format!(
             "`{program}` for role `{role}` reported a failure: {}",
             excerpt(&why, 600)
@@ -494,7 +561,7 @@ mod tests {
             tools: vec!["Read".into(), "Edit".into()],
             ..Agent::default()
         };
-        let (program, args) = command_line(&agent);
+        let (program, args) = command_line(&agent, None);
         assert_eq!(program, "claude");
         assert_eq!(
             args,
@@ -515,9 +582,53 @@ mod tests {
             role: "r",
             agent: &agent,
             text: "-plan it",
+            conversation: &[],
             schema: None,
+            env: &[],
         };
-        assert_eq!(prompt(&question), "-plan it");
+        assert_eq!(prompt(&question, false), "-plan it");
+    }
+
+    #[test]
+    fn claude_forks_the_session_of_the_last_exchange_and_is_told_only_the_new_text() {
+        let agent = Agent {
+            kind: "claude-code".into(),
+            ..Agent::default()
+        };
+        let exchange = |session: Option<(&str, &str)>| super::super::Exchange {
+            prompt: "plan it".into(),
+            reply: "the plan".into(),
+            session: session.map(|(kind, id)| Session {
+                kind: kind.into(),
+                id: id.into(),
+            }),
+        };
+        let conversation = [exchange(None), exchange(Some(("claude-code", "s-1")))];
+        let question = Question {
+            role: "r",
+            agent: &agent,
+            text: "build it",
+            conversation: &conversation,
+            schema: None,
+            env: &[],
+        };
+        let fork = session_to_fork(&question);
+        assert_eq!(fork.map(|s| s.id.as_str()), Some("s-1"));
+        let (_, args) = command_line(&agent, fork);
+        assert!(args.ends_with(&["--resume".into(), "s-1".into(), "--fork-session".into()]));
+        assert_eq!(prompt(&question, true), "build it");
+        // A session of another kind's tool, or none: the conversation goes as context.
+        for last in [exchange(Some(("codex", "t-1"))), exchange(None)] {
+            let conversation = [last];
+            let question = Question {
+                conversation: &conversation,
+                ..question
+            };
+            assert_eq!(session_to_fork(&question), None);
+            let text = prompt(&question, false);
+            assert!(text.contains("<user>\nplan it\n</user>"), "{text}");
+            assert!(text.ends_with("build it"), "{text}");
+        }
     }
 
     #[test]
@@ -529,7 +640,7 @@ mod tests {
             args: vec!["--sandbox".into(), "workspace-write".into()],
             ..Agent::default()
         };
-        let (program, args) = command_line(&agent);
+        let (program, args) = command_line(&agent, None);
         assert_eq!(program, "/opt/codex");
         assert_eq!(
             args,
@@ -547,9 +658,11 @@ mod tests {
             role: "r",
             agent: &agent,
             text: "fix it",
+            conversation: &[],
             schema: Some(&schema),
+            env: &[],
         };
-        let text = prompt(&question);
+        let text = prompt(&question, false);
         assert!(text.starts_with("You review code.\n\nfix it\n\nAnswer with only a JSON value"));
     }
 

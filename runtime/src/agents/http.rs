@@ -20,8 +20,8 @@ use serde_json::{Value, json};
 use super::replies::{Assembly, Dialect, Problem};
 use super::stream::{Lines, Sse};
 use super::{
-    Agent, DEFAULT_RETRIES, DRY_RUN, Note, Notes, Policy, Question, excerpt, failure, schema,
-    stalled,
+    Agent, DEFAULT_RETRIES, DRY_RUN, Exchange, Note, Notes, Policy, Question, excerpt, failure,
+    schema, stalled,
 };
 use crate::effects::Failure;
 
@@ -97,7 +97,7 @@ const REPLY_TOOL: &str = "reply";
 
 /// The streaming request body for `agent` asking `text`; a `schema` goes as the kind's
 /// structured output where it has one for it, else as an instruction after the text.
-pub fn body(agent: &Agent, text: &str, schema: Option<&Value>) -> Value {
+pub fn body(agent: &Agent, conversation: &[Exchange], text: &str, schema: Option<&Value>) -> Value {
     let model = agent
         .model
         .clone()
@@ -113,7 +113,7 @@ pub fn body(agent: &Agent, text: &str, schema: Option<&Value>) -> Value {
             let mut body = json!({
                 "model": model,
                 "max_tokens": agent.max_tokens.unwrap_or(4096),
-                "messages": [{"role": "user", "content": text}],
+                "messages": messages(conversation, None, &text),
                 "stream": true,
             });
             if let Some(system) = &agent.system {
@@ -133,11 +133,7 @@ pub fn body(agent: &Agent, text: &str, schema: Option<&Value>) -> Value {
             body
         }
         dialect => {
-            let mut messages = Vec::new();
-            if let Some(system) = &agent.system {
-                messages.push(json!({"role": "system", "content": system}));
-            }
-            messages.push(json!({"role": "user", "content": text}));
+            let messages = messages(conversation, agent.system.as_deref(), &text);
             let mut body = json!({"model": model, "messages": messages, "stream": true});
             if dialect == Dialect::Ollama {
                 let mut options = json!({});
@@ -168,6 +164,23 @@ pub fn body(agent: &Agent, text: &str, schema: Option<&Value>) -> Value {
             body
         }
     }
+}
+
+/// The chat messages of a call: the system prompt (for kinds that send it as a message),
+/// the conversation's exchanges in turn, then `text`.
+fn messages(conversation: &[Exchange], system: Option<&str>, text: &str) -> Vec<Value> {
+    let system = system.map(|s| json!({"role": "system", "content": s}));
+    let exchanges = conversation.iter().flat_map(|e| {
+        [
+            json!({"role": "user", "content": e.prompt}),
+            json!({"role": "assistant", "content": e.reply}),
+        ]
+    });
+    system
+        .into_iter()
+        .chain(exchanges)
+        .chain(std::iter::once(json!({"role": "user", "content": text})))
+        .collect()
 }
 
 /// Where a call goes and with which key.
@@ -226,7 +239,7 @@ pub async fn ask(
     };
     let target = Target { question, url, key };
     let client = client()?;
-    let body = body(agent, question.text, question.schema);
+    let body = body(agent, question.conversation, question.text, question.schema);
     let retries = agent.retries.unwrap_or(DEFAULT_RETRIES);
     let mut causes: Vec<String> = Vec::new();
     for attempt in 1..=retries.saturating_add(1) {
@@ -571,13 +584,48 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_conversation_goes_before_the_prompt_as_turns_of_user_and_assistant() {
+        let earlier = [Exchange {
+            prompt: "plan it".into(),
+            reply: "the plan".into(),
+            session: None,
+        }];
+        for kind in ["openai", "ollama", "anthropic"] {
+            let agent = Agent {
+                kind: kind.into(),
+                system: Some("terse".into()),
+                ..Agent::default()
+            };
+            let body = body(&agent, &earlier, "now build it", None);
+            let turns: Vec<(String, String)> = body["messages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| {
+                    let text = |k: &str| m[k].as_str().unwrap().to_string();
+                    (text("role"), text("content"))
+                })
+                .collect();
+            let mut expected = vec![
+                ("user".to_string(), "plan it".to_string()),
+                ("assistant".into(), "the plan".into()),
+                ("user".into(), "now build it".into()),
+            ];
+            if kind != "anthropic" {
+                expected.insert(0, ("system".into(), "terse".into()));
+            }
+            assert_eq!(turns, expected, "{kind}");
+        }
+    }
+
+    #[test]
     fn anthropic_bodies_carry_the_system_prompt_a_token_limit_and_stream() {
         let agent = Agent {
             kind: "anthropic".into(),
             system: Some("terse".into()),
             ..Agent::default()
         };
-        let body = body(&agent, "hi", None);
+        let body = body(&agent, &[], "hi", None);
         assert_eq!(body["system"], "terse");
         assert_eq!(body["max_tokens"], 4096);
         assert_eq!(body["messages"][0]["content"], "hi");
@@ -592,7 +640,7 @@ mod tests {
             max_tokens: Some(10),
             ..Agent::default()
         };
-        let body = body(&agent, "hi", None);
+        let body = body(&agent, &[], "hi", None);
         assert_eq!(body["stream"], true);
         assert_eq!(body["options"]["num_predict"], 10);
         assert_eq!(body["model"], "llama3.2");
@@ -606,17 +654,17 @@ mod tests {
             kind: kind.into(),
             ..Agent::default()
         };
-        let openai = body(&kind("openai"), "hi", Some(&object));
+        let openai = body(&kind("openai"), &[], "hi", Some(&object));
         assert_eq!(openai["response_format"]["type"], "json_schema");
         assert_eq!(openai["response_format"]["json_schema"]["schema"], object);
         assert_eq!(openai["messages"][0]["content"], "hi");
-        let anthropic = body(&kind("anthropic"), "hi", Some(&object));
+        let anthropic = body(&kind("anthropic"), &[], "hi", Some(&object));
         assert_eq!(anthropic["tools"][0]["input_schema"], object);
         assert_eq!(anthropic["tool_choice"]["name"], "reply");
-        let ollama = body(&kind("ollama"), "hi", Some(&list));
+        let ollama = body(&kind("ollama"), &[], "hi", Some(&list));
         assert_eq!(ollama["format"], list);
         // Not an object: OpenAI and Anthropic are told in the prompt instead.
-        let openai = body(&kind("openai"), "hi", Some(&list));
+        let openai = body(&kind("openai"), &[], "hi", Some(&list));
         assert!(openai.get("response_format").is_none());
         let text = openai["messages"][0]["content"].as_str().unwrap();
         assert!(

@@ -15,6 +15,7 @@
 //! and what to do (often: dry-run with `--agents echo`).
 
 pub mod cli;
+pub mod conversation;
 pub mod http;
 mod replies;
 pub mod schema;
@@ -26,6 +27,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::effects::{Capability, Failure, Workspace};
+pub use conversation::{Conversation, Exchange, Session};
 
 /// The agent kinds a role can be played by.
 pub use duet_lang::expand::AGENT_KINDS as KINDS;
@@ -121,10 +123,35 @@ pub struct Question<'a> {
     pub agent: &'a Agent,
     /// The prompt's text.
     pub text: &'a str,
+    /// The role's conversation before this prompt, oldest first (empty for a fresh one).
+    pub conversation: &'a [Exchange],
     /// `prompt :schema`: the JSON Schema the reply must match. Kinds with structured output
     /// of their own get it that way (OpenAI `response_format`, Anthropic a tool's input,
     /// Ollama `format`); the others are told in the prompt ([`schema::instruction`]).
     pub schema: Option<&'a serde_json::Value>,
+    /// Environment variables a command-line agent runs with (`DUET_RUN`, `DUET_BRANCH`,
+    /// `DUET_TURN`, `DUET_ROLE`), besides the host's own.
+    pub env: &'a [(String, String)],
+}
+
+/// What an agent call brings back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// The reply's text.
+    pub text: String,
+    /// The command-line tool's session that now holds the conversation, this exchange
+    /// included, when the tool keeps one.
+    pub session: Option<Session>,
+}
+
+impl Reply {
+    /// A reply with no session.
+    pub fn text(text: String) -> Reply {
+        Reply {
+            text,
+            session: None,
+        }
+    }
 }
 
 /// What an agent call reports while it runs. Notes are for people and programs watching
@@ -215,9 +242,13 @@ pub async fn ask(
         role,
         agent,
         text,
+        conversation: &[],
         schema: None,
+        env: &[],
     };
-    ask_with(&question, workspace, &Notes::none(), &Policy::default()).await
+    ask_with(&question, workspace, &Notes::none(), &Policy::default())
+        .await
+        .map(|reply| reply.text)
 }
 
 /// Asks `question` and returns the whole reply; the pieces go to `notes` as they stream.
@@ -228,13 +259,15 @@ pub async fn ask_with(
     workspace: &Workspace,
     notes: &Notes,
     policy: &Policy,
-) -> Result<String, Failure> {
+) -> Result<Reply, Failure> {
     let Question { role, agent, .. } = *question;
     let timeout = Duration::from_millis(agent.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS));
     let call = async {
         match agent.kind.as_str() {
             "claude-code" | "codex" => cli::ask(question, workspace, notes, policy).await,
-            "openai" | "anthropic" | "ollama" => http::ask(question, notes, policy).await,
+            "openai" | "anthropic" | "ollama" => {
+                http::ask(question, notes, policy).await.map(Reply::text)
+            }
             kind => Err(failure(format!(
                 "the role `{role}` is played by a `{kind}` agent, which duet does not know; the kinds are {}",
                 KINDS.join(", ")
@@ -360,6 +393,7 @@ mod tests {
                 ..agent("codex")
             }),
             text: "hi".into(),
+            conversation: Vec::new(),
             schema: None,
         };
         assert_eq!(effect.capabilities(), [Capability::Shell]);

@@ -110,12 +110,13 @@ pub(crate) fn follow(
 }
 
 /// Performs `effect`: the clock's effects on the engine's clock, the rest in `workspace`
-/// (an agent call's notes go to `notes`).
+/// (an agent call's notes go to `notes`; a command-line agent gets `env`).
 async fn perform(
     effect: Effect,
     workspace: Workspace,
     clock: Arc<dyn Clock>,
     notes: Notes,
+    env: Vec<(String, String)>,
 ) -> Result<EffectValue, Failure> {
     match effect {
         Effect::Now => Ok(EffectValue::Int(clock.now_ms())),
@@ -123,7 +124,9 @@ async fn perform(
             clock.sleep_until(at).await;
             Ok(EffectValue::Nil)
         }
-        other => effects::perform_noting(&other, &workspace, &notes, &Policy::default()).await,
+        other => {
+            effects::perform_noting(&other, &workspace, &notes, &Policy::default(), &env).await
+        }
     }
 }
 
@@ -361,12 +364,27 @@ impl Follower<'_, '_, '_> {
             }
             None => Notes::none(),
         };
+        let env = self.agent_env(&request.effect);
         let handle = self.tasks.spawn(async move {
-            let result = perform(request.effect.clone(), workspace, clock, notes).await;
+            let result = perform(request.effect.clone(), workspace, clock, notes, env).await;
             (request, result)
         });
         self.running.insert(k, handle);
         Ok(())
+    }
+
+    /// What an agent started for `effect` learns of where it runs: `DUET_RUN`, `DUET_BRANCH`,
+    /// `DUET_TURN` (the last turn journaled when it was asked) and `DUET_ROLE`.
+    fn agent_env(&self, effect: &Effect) -> Vec<(String, String)> {
+        let Effect::Agent { role, .. } = effect else {
+            return Vec::new();
+        };
+        vec![
+            ("DUET_RUN".into(), self.cursor.run.to_string()),
+            ("DUET_BRANCH".into(), self.cursor.branch.clone()),
+            ("DUET_TURN".into(), self.cursor.turn.to_string()),
+            ("DUET_ROLE".into(), role.clone()),
+        ]
     }
 
     /// Aborts effects whose requests were withdrawn.

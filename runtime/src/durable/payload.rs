@@ -37,6 +37,10 @@ fn bulk(input: &mut RunInput) -> Option<&mut String> {
             ..
         }
         | RunInput::Effect {
+            result: Ok(EffectValue::Reply { text, .. }),
+            ..
+        }
+        | RunInput::Effect {
             result: Ok(EffectValue::Shell { stdout: text, .. }),
             ..
         }

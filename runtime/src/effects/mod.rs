@@ -64,6 +64,9 @@ pub enum Effect {
         agent: Box<crate::agents::Agent>,
         /// The question.
         text: String,
+        /// The role's conversation before the question, oldest first (empty when the
+        /// question is asked outside it).
+        conversation: Vec<crate::agents::Exchange>,
         /// `prompt :schema`: the JSON Schema (as JSON text) the reply must match, for the
         /// agent's structured output or an instruction after the question.
         schema: Option<String>,
@@ -89,6 +92,14 @@ pub enum EffectValue {
         stdout: String,
         /// Its standard error.
         stderr: String,
+    },
+    /// An agent's reply with the session of its command-line tool that now holds the
+    /// conversation (a reply without a session is [`EffectValue::Text`]).
+    Reply {
+        /// The reply.
+        text: String,
+        /// The tool's session.
+        session: crate::agents::Session,
     },
 }
 
@@ -148,7 +159,8 @@ pub(crate) fn options(ctx: &Ctx, args: &[Value], positional: usize) -> Vec<(Stri
 impl Effect {
     /// The effect the builtin `op` asks for with `args`, or why the arguments are wrong.
     /// `None` for the builtins whose effects the workflow entity performs itself, on the
-    /// dataspace (`assert`, `retract`, `send!`, `prompt`, `stop`).
+    /// dataspace or its own state (`assert`, `retract`, `send!`, `prompt`, `stop`,
+    /// `conversation`, `forget`).
     pub fn parse(ctx: &Ctx, op: EffectOp, args: &[Value]) -> Option<Result<Effect, Failure>> {
         let arg = |i: usize| args.get(i).copied().unwrap_or(Value::Nil);
         Some(match op {
@@ -179,7 +191,9 @@ impl Effect {
             | EffectOp::Retract
             | EffectOp::Send
             | EffectOp::Prompt
-            | EffectOp::Stop => return None,
+            | EffectOp::Stop
+            | EffectOp::Conversation
+            | EffectOp::Forget => return None,
         })
     }
 
@@ -323,6 +337,10 @@ pub fn authorise(effect: &Effect, granted: &Capabilities) -> Result<(), Failure>
     ))
 }
 
+/// The label of the term an agent's reply with a session is delivered as:
+/// `<agent-reply TEXT [KIND ID]>`.
+pub const REPLY_LABEL: &str = "agent-reply";
+
 /// Performs an authorised effect in `workspace`.
 pub async fn perform(effect: &Effect, workspace: &Workspace) -> Result<EffectValue, Failure> {
     perform_noting(
@@ -330,17 +348,20 @@ pub async fn perform(effect: &Effect, workspace: &Workspace) -> Result<EffectVal
         workspace,
         &crate::agents::Notes::none(),
         &crate::agents::Policy::default(),
+        &[],
     )
     .await
 }
 
 /// Performs an authorised effect in `workspace`; an agent's call reports its progress to
-/// `notes` (the pieces of its reply, its retries) and is as patient as `policy` says.
+/// `notes` (the pieces of its reply, its retries), is as patient as `policy` says, and a
+/// command-line agent runs with the variables `env` besides the host's own.
 pub async fn perform_noting(
     effect: &Effect,
     workspace: &Workspace,
     notes: &crate::agents::Notes,
     policy: &crate::agents::Policy,
+    env: &[(String, String)],
 ) -> Result<EffectValue, Failure> {
     match effect {
         Effect::Shell {
@@ -407,6 +428,7 @@ pub async fn perform_noting(
             role,
             agent,
             text,
+            conversation,
             schema,
         } => {
             // Checked when the prompt was made; a schema that no longer reads is dropped
@@ -417,11 +439,19 @@ pub async fn perform_noting(
                 role,
                 agent,
                 text,
+                conversation,
                 schema: schema.as_ref(),
+                env,
             };
             crate::agents::ask_with(&question, workspace, notes, policy)
                 .await
-                .map(EffectValue::Text)
+                .map(|reply| match reply.session {
+                    Some(session) => EffectValue::Reply {
+                        text: reply.text,
+                        session,
+                    },
+                    None => EffectValue::Text(reply.text),
+                })
         }
         Effect::AskUser { question, .. } => Err(Failure::new(
             "effect",
@@ -469,6 +499,13 @@ impl EffectValue {
             EffectValue::Nil => Term::Nil,
             EffectValue::Int(i) => Term::Int(*i),
             EffectValue::Text(s) => Term::Str(s.as_str().into()),
+            EffectValue::Reply { text, session } => Term::record(
+                REPLY_LABEL,
+                vec![
+                    Term::Str(text.as_str().into()),
+                    crate::agents::conversation::session_to_term(session),
+                ],
+            ),
             EffectValue::Names(names) => {
                 Term::vector(names.iter().map(|n| Term::Str(n.as_str().into())).collect())
             }
@@ -495,7 +532,7 @@ impl EffectValue {
         match self {
             EffectValue::Nil => Value::Nil,
             EffectValue::Int(i) => Value::Int(*i),
-            EffectValue::Text(s) => ctx.string(s.clone()),
+            EffectValue::Text(s) | EffectValue::Reply { text: s, .. } => ctx.string(s.clone()),
             EffectValue::Names(names) => {
                 let values = names.iter().map(|n| ctx.string(n.clone())).collect();
                 ctx.vector(values)

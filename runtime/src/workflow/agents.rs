@@ -20,6 +20,11 @@
 //! answered like a failed one: with `<agent-error :capability MESSAGE>` naming the
 //! capability and its `--allow` flag, or by ending the run. Nothing is started.
 //!
+//! The options map may carry `:conversation`, the role's conversation before the question
+//! (`prompt` sends it; `crate::agents::conversation`), which the agent is given. A reply
+//! that comes with its tool's session is answered with a fifth field,
+//! `<agent-response ID REPLY ROLE nil {:session [KIND ID]}>`, so the workflow can record it.
+//!
 //! The options map may also carry `:schema`, a JSON Schema as JSON text (`prompt :schema`):
 //! an agent gets it with the question (as its kind's structured output, or told in the
 //! prompt), a person is told to answer with matching JSON, and `echo` answers with an
@@ -29,8 +34,8 @@ use std::collections::BTreeMap;
 
 use super::entity::{Addressee, ExternalRequest, plain};
 use super::messages::Message;
-use crate::agents::{Agent, schema};
-use crate::effects::{self, Capabilities, Effect};
+use crate::agents::{Agent, conversation, schema};
+use crate::effects::{self, Capabilities, Effect, REPLY_LABEL};
 use duet_sam::{Entity, Handle, Ref, Term, Turn};
 
 /// A role and the agent that plays it.
@@ -209,6 +214,9 @@ impl Entity for AgentService {
                 role: player.name.clone(),
                 agent: Box::new(player.agent.clone()),
                 text,
+                conversation: option("conversation")
+                    .map(|c| conversation::from_term(&c))
+                    .unwrap_or_default(),
                 schema: schema.as_ref().map(|s| s.to_string()),
             },
         };
@@ -274,7 +282,13 @@ impl Entity for AgentService {
         };
         let role = Term::Str(call.role.as_str().into());
         let fields = match result {
-            Ok(reply) => vec![call.id, reply, role],
+            Ok(reply) => match reply.record_fields(REPLY_LABEL) {
+                Some([text, session]) => {
+                    let meta = Term::map([(Term::Keyword("session".into()), session.clone())]);
+                    vec![call.id, text.clone(), role, Term::Nil, meta]
+                }
+                _ => vec![call.id, reply, role],
+            },
             Err((_, message)) if !call.raise => {
                 self.failures.push(message.to_string());
                 return Ok(());

@@ -14,8 +14,9 @@ use crate::effects::{Capability, EffectValue, Failure};
 /// Magic bytes of a journaled turn input.
 pub const MAGIC: [u8; 4] = *b"DUTI";
 /// The turn input format this build writes; it reads every earlier one too (version 2 added
-/// [`RunInput::Grant`]; version 1's inputs read unchanged).
-pub const VERSION: u16 = 2;
+/// [`RunInput::Grant`], version 3 an agent's reply with its tool's session,
+/// `EffectValue::Reply`; earlier versions' inputs read unchanged).
+pub const VERSION: u16 = 3;
 
 /// The input of one turn.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -18,12 +18,14 @@ use duet_lang::envelope;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-/// The version of the workflow entity's and the observers' state formats; their magic
-/// bytes tell them apart.
+/// The version of the observers' state format.
 const STATE_VERSION: u16 = 1;
+/// The version of the workflow entity's state format. Version 1 had no conversations.
+const WORKFLOW_VERSION: u16 = 2;
 /// The version of the agent service's state format. Version 1 had no `:retries` in a role
-/// and an agent call's schema only as an instruction in its text.
-const AGENTS_VERSION: u16 = 2;
+/// and an agent call's schema only as an instruction in its text; version 2 no
+/// conversation in an agent call.
+const AGENTS_VERSION: u16 = 3;
 /// Magic bytes of the workflow entity's state.
 const WORKFLOW_MAGIC: [u8; 4] = *b"DUWF";
 /// Magic bytes of the agent service's state.
@@ -38,10 +40,10 @@ fn seal_state<T: Serialize>(magic: [u8; 4], state: &T) -> Vec<u8> {
 
 /// The version of the state format with `magic`.
 fn state_version(magic: [u8; 4]) -> u16 {
-    if magic == AGENTS_MAGIC {
-        AGENTS_VERSION
-    } else {
-        STATE_VERSION
+    match magic {
+        AGENTS_MAGIC => AGENTS_VERSION,
+        WORKFLOW_MAGIC => WORKFLOW_VERSION,
+        _ => STATE_VERSION,
     }
 }
 

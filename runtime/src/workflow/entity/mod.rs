@@ -13,6 +13,7 @@
 //! - `scheduler`: running fibers and dispatching their requests;
 //! - `lifecycle`: entering states, `goto`, `terminal`, and how a run ends;
 //! - `waits` and `prompt`: `await` and `prompt`, which wait on the dataspace;
+//! - `conversations`: the roles' conversations, which prompts see and extend;
 //! - `dataspace`: `assert`, `send!` and `retract`;
 //! - `external`: effects the host performs;
 //! - `fibers`: fibers, and the groups of `parallel` and `race`;
@@ -20,6 +21,7 @@
 //! - `observers`: the entities that watch patterns for the workflow;
 //! - `output`: what the workflow shows of itself.
 
+mod conversations;
 mod dataspace;
 mod external;
 mod fibers;

@@ -1,7 +1,8 @@
-//! `(prompt role text :timeout t :schema s)`: the workflow asserts
+//! `(prompt role text :timeout t :schema s :fresh b)`: the workflow asserts
 //! `<agent-request ROLE ID TEXT OPTIONS>` and waits for `<agent-response ID REPLY …>`; the
 //! reply (checked against the schema, if any) is the prompt's value, and a failed call
-//! raises.
+//! raises. Unless the prompt is `:fresh` or its role has `:memory :none`, the request
+//! carries the role's conversation and the reply extends it (`super::conversations`).
 
 use duet_sam::{Pattern, Term, Turn};
 use duet_vm::Ctx;
@@ -9,6 +10,7 @@ use duet_vm::value::Value;
 
 use super::WorkflowEntity;
 use super::output::{Output, plain};
+use crate::agents::conversation;
 use crate::effects;
 use crate::workflow::convert::{from_term, to_term};
 
@@ -18,6 +20,8 @@ struct Options {
     timeout: Option<u64>,
     /// `:schema`, as JSON text: what the reply must be.
     schema: Option<String>,
+    /// `:fresh`: asked outside the role's conversation.
+    fresh: bool,
 }
 
 impl WorkflowEntity {
@@ -30,12 +34,27 @@ impl WorkflowEntity {
         args: &[Value],
     ) -> Result<(), Value> {
         let ctx = &mut self.vm.machine.ctx;
-        let role = role_name(ctx, args[0])?;
+        let (role, remembers) = role_of(ctx, "prompt", args[0])?;
         let text = to_term(ctx, args[1])
             .map_err(|why| ctx.error_value("type", format!("`prompt`: {why}"), Value::Nil))?;
-        let Options { timeout, schema } = options(ctx, args)?;
+        let Options {
+            timeout,
+            schema,
+            fresh,
+        } = options(ctx, args)?;
+        let exchange = (remembers && !fresh).then(|| (role.clone(), plain(&text)));
+        let conversation = exchange
+            .as_ref()
+            .and_then(|(role, _)| self.state.conversations.get(role))
+            .map(|c| conversation::to_term(c.exchanges()));
         let request_id = Term::Str(format!("prompt-{}", self.state.fresh_id()).into());
-        let request_term = request(role, request_id.clone(), text, schema.as_deref());
+        let request_term = request(
+            Term::Str(role.as_str().into()),
+            request_id.clone(),
+            text,
+            schema.as_deref(),
+            conversation,
+        );
         self.state.output.extend(Output::agent_asked(
             &self.state.workflow.roles,
             &request_term,
@@ -44,20 +63,29 @@ impl WorkflowEntity {
         let wait = self.observe(t, fiber, response(request_id), Some((request, 1)), timeout);
         if let Some(wait) = self.state.waits.get_mut(&wait) {
             wait.schema = schema;
+            wait.exchange = exchange;
         }
         Ok(())
     }
 }
 
-/// The name of the role `role` (a `<role NAME …>` record), as a term.
-fn role_name(ctx: &mut Ctx, role: Value) -> Result<Term, Value> {
-    let role = to_term(ctx, role)
-        .map_err(|why| ctx.error_value("type", format!("`prompt`: {why}"), Value::Nil))?;
-    match role.record_fields("role") {
-        Some([Term::Str(name), ..]) => Ok(Term::Str(name.clone())),
+/// The name of the role `role` (a `<role NAME OPTIONS>` record) and whether it remembers
+/// its conversation (it does unless its options say `:memory :none`); `who` names the
+/// builtin in the error when `role` is not a role.
+pub(super) fn role_of(ctx: &mut Ctx, who: &str, role: Value) -> Result<(String, bool), Value> {
+    let term = to_term(ctx, role).unwrap_or(Term::Nil);
+    match term.record_fields("role") {
+        Some([Term::Str(name), rest @ ..]) => {
+            let memory = rest
+                .first()
+                .and_then(Term::as_map)
+                .and_then(|options| options.get(&Term::Keyword("memory".into())).cloned());
+            let remembers = memory != Some(Term::Keyword("none".into()));
+            Ok((name.to_string(), remembers))
+        }
         _ => Err(ctx.error_value(
             "type",
-            "`prompt` expects a role of the workflow as its first argument",
+            format!("`{who}` expects a role of the workflow as its first argument"),
             Value::Nil,
         )),
     }
@@ -68,6 +96,7 @@ fn options(ctx: &mut Ctx, args: &[Value]) -> Result<Options, Value> {
     let mut options = Options {
         timeout: None,
         schema: None,
+        fresh: false,
     };
     for (key, value) in effects::options(ctx, args, 2) {
         match key.as_str() {
@@ -86,6 +115,7 @@ fn options(ctx: &mut Ctx, args: &[Value]) -> Result<Options, Value> {
                     })?;
                 options.schema = Some(json.to_string());
             }
+            "fresh" => options.fresh = value.truthy(),
             _ => {}
         }
     }
@@ -93,20 +123,28 @@ fn options(ctx: &mut Ctx, args: &[Value]) -> Result<Options, Value> {
 }
 
 /// `<agent-request ROLE ID TEXT OPTIONS>`: a failed call comes back as an error the
-/// `prompt` raises; a schema tells the agent what to answer with.
-fn request(role: Term, id: Term, text: Term, schema: Option<&str>) -> Term {
+/// `prompt` raises; a schema tells the agent what to answer with; the role's conversation
+/// so far goes with it.
+fn request(
+    role: Term,
+    id: Term,
+    text: Term,
+    schema: Option<&str>,
+    conversation: Option<Term>,
+) -> Term {
     let on_error = (
         Term::Keyword("on-error".into()),
         Term::Keyword("raise".into()),
     );
     let schema = schema.map(|json| (Term::Keyword("schema".into()), Term::Str(json.into())));
+    let conversation = conversation.map(|c| (Term::Keyword("conversation".into()), c));
     Term::record(
         "agent-request",
         vec![
             role,
             id,
             text,
-            Term::map(std::iter::once(on_error).chain(schema)),
+            Term::map(std::iter::once(on_error).chain(schema).chain(conversation)),
         ],
     )
 }

@@ -186,6 +186,14 @@ impl WorkflowEntity {
                 op: EffectOp::Retract,
                 args,
             } => Some(self.retract(t, args[0])),
+            Request::Effect {
+                op: EffectOp::Conversation,
+                args,
+            } => Some(self.conversation(args[0])),
+            Request::Effect {
+                op: EffectOp::Forget,
+                args,
+            } => Some(self.forget(args[0])),
             _ => None,
         }
     }

@@ -12,6 +12,7 @@ use duet_vm::value::Value;
 use serde::{Deserialize, Serialize};
 
 use super::{Ending, ExternalRequest, Output};
+use crate::agents::Conversation;
 use crate::effects::{Capabilities, Effect};
 use crate::workflow::facets::Facets;
 
@@ -54,6 +55,8 @@ pub(super) struct WorkflowState {
     pub(super) output: Vec<Output>,
     /// Set once the workflow has ended.
     pub(super) ending: Option<Ending>,
+    /// The roles' conversations on the run's current branch, by role name.
+    pub(super) conversations: BTreeMap<String, Conversation>,
 }
 
 impl WorkflowState {
@@ -82,6 +85,7 @@ impl WorkflowState {
             requests: Vec::new(),
             output: Vec::new(),
             ending: None,
+            conversations: BTreeMap::new(),
         }
     }
 
@@ -124,6 +128,9 @@ pub(super) struct Wait {
     pub(super) timer: Option<u64>,
     /// For `prompt :schema`: the JSON Schema (as JSON text) the reply must match.
     pub(super) schema: Option<String>,
+    /// For a `prompt` in its role's conversation: the role and the prompt's text, to
+    /// record with the reply.
+    pub(super) exchange: Option<(String, String)>,
 }
 
 /// Fibers running the branches of a `parallel` or `race`.

@@ -63,6 +63,7 @@ impl WorkflowEntity {
                 prompt,
                 timer,
                 schema: None,
+                exchange: None,
             },
         );
         id
@@ -90,6 +91,9 @@ impl WorkflowEntity {
             return;
         };
         self.state.output.extend(Output::agent_answered(whole));
+        if let Some((role, prompt)) = &wait.exchange {
+            self.remember(role, prompt, whole);
+        }
         let ctx = &mut self.vm.machine.ctx;
         let value = match wait.prompt {
             Some((_, field)) => prompt::reply(ctx, whole, field, wait.schema.as_deref()),

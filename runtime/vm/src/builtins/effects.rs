@@ -72,6 +72,10 @@ pub enum EffectOp {
     Uuid,
     /// `(write-file PATH TEXT)`
     WriteFile,
+    /// `(conversation ROLE)`
+    Conversation,
+    /// `(forget ROLE)`
+    Forget,
 }
 
 impl EffectOp {
@@ -93,6 +97,8 @@ impl EffectOp {
             EffectOp::Stop => "stop",
             EffectOp::Uuid => "uuid",
             EffectOp::WriteFile => "write-file",
+            EffectOp::Conversation => "conversation",
+            EffectOp::Forget => "forget",
         }
     }
 }
@@ -114,6 +120,8 @@ macro_rules! effects {
 effects! {
     ask_user = AskUser;
     assert = Assert;
+    conversation = Conversation;
+    forget = Forget;
     list_files = ListFiles;
     now = Now;
     prompt = Prompt;
