@@ -104,6 +104,17 @@ impl fmt::Display for RunInput {
             RunInput::Effect {
                 to,
                 id,
+                result: Ok(EffectValue::Reply { text, session }),
+            } => write!(
+                f,
+                "{} {id} answered: {text:?} ({} session {})",
+                who(to),
+                session.kind,
+                session.id
+            ),
+            RunInput::Effect {
+                to,
+                id,
                 result: Ok(value),
             } => write!(f, "{} {id} answered: {}", who(to), value.to_term()),
             RunInput::Effect {
