@@ -3,6 +3,7 @@
 pub mod check;
 pub mod fmt;
 pub mod lsp;
+pub mod reload;
 pub mod run;
 pub mod runs;
 pub mod store;

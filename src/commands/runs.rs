@@ -212,6 +212,10 @@ pub struct ResumeArgs {
     /// network (repeatable; journaled, so replay and later resumes see it).
     #[arg(long = "allow", value_name = "CAPABILITY")]
     allow: Vec<String>,
+    /// Continue in the workflow file's current code: re-enter the run's state with its
+    /// variables carried over by name, its conversations and its workspace.
+    #[arg(long)]
+    reload: bool,
     /// Seconds to wait for the store while another process holds it (`--detach` uses it).
     #[arg(long, value_name = "SECONDS", hide = true)]
     wait_for_store: Option<u64>,
@@ -232,11 +236,13 @@ pub fn resume(args: &ResumeArgs) -> ExitCode {
         args.json,
         Resumption::Resume,
         &args.allow,
+        args.reload,
     )
 }
 
-/// Opens the store at `dir` and follows run `run` in the engine from where it is, with
-/// reports for people on stderr, or JSON events on stdout with `json`.
+/// Opens the store at `dir` and follows run `run` in the engine from where it is (first
+/// continuing it in its file's current code with `reload`), with reports for people on
+/// stderr, or JSON events on stdout with `json`.
 fn followed(
     dir: &std::path::Path,
     patience: std::time::Duration,
@@ -244,6 +250,7 @@ fn followed(
     json: bool,
     how: Resumption,
     allow: &[String],
+    reload: bool,
 ) -> ExitCode {
     let stdout = std::io::stdout();
     let (mut out, mut err) = (stdout.lock(), std::io::stderr());
@@ -262,6 +269,15 @@ fn followed(
             return ExitCode::from(2);
         }
     };
+    if reload {
+        let reloaded = super::reload::compile(&store, id, &mut report)
+            .and_then(|code| super::reload::continue_in(&store, id, code, &mut report));
+        match reloaded {
+            Ok(reloaded) if !json => eprintln!("{}", super::reload::said(id, &reloaded)),
+            Ok(_) => {}
+            Err(refused) => return ExitCode::from(refused.exit_code()),
+        }
+    }
     let mut terminal = Terminal;
     let mut ports = Ports {
         observer: &mut report,
@@ -308,7 +324,15 @@ pub struct AnswerArgs {
 pub fn answer(args: &AnswerArgs) -> ExitCode {
     let dir = store_dir(args.store.store.as_deref());
     let how = Resumption::Answer(args.text.clone());
-    followed(&dir, STORE_PATIENCE, &args.run, args.json, how, &args.allow)
+    followed(
+        &dir,
+        STORE_PATIENCE,
+        &args.run,
+        args.json,
+        how,
+        &args.allow,
+        false,
+    )
 }
 
 /// Arguments of `duet history`.
@@ -498,6 +522,10 @@ pub struct ForkArgs {
     /// The new branch's name (default: `fork-N`).
     #[arg(long, value_name = "B")]
     name: Option<String>,
+    /// Continue the new branch in the workflow file's current code (see `duet resume
+    /// --reload`); `duet resume` then runs it.
+    #[arg(long)]
+    reload: bool,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -505,6 +533,17 @@ pub struct ForkArgs {
 /// `duet fork RUN --at TURN`: a new branch from that turn, made the run's current branch.
 pub fn fork(args: &ForkArgs) -> ExitCode {
     with_run(&args.store, &args.run, |store, run| {
+        let stdout = std::io::stdout();
+        let (mut out, mut err) = (stdout.lock(), std::io::stderr());
+        let mut report = Reporter::new(false, &mut out, &mut err);
+        // The file is compiled first: one that does not check changes nothing.
+        let code = match args.reload {
+            true => match super::reload::compile(store, run, &mut report) {
+                Ok(code) => Some(code),
+                Err(refused) => return Ok(refused.exit()),
+            },
+            false => None,
+        };
         let forked = durable::fork(store, run, args.at, args.name.as_deref(), &SystemClock)?;
         eprintln!(
             "run: {run} forked branch {} from {} at turn {}; it is now the run's current branch",
@@ -515,6 +554,18 @@ pub fn fork(args: &ForkArgs) -> ExitCode {
             forked.turn
         );
         report_files(forked.files.as_ref(), forked.turn);
+        if let Some(code) = code {
+            match super::reload::continue_in(store, run, code, &mut report) {
+                Ok(reloaded) => eprintln!("{}", super::reload::said(run, &reloaded)),
+                Err(refused) => {
+                    eprintln!(
+                        "  branch {} was forked and stays in the code the run had",
+                        forked.name
+                    );
+                    return Ok(refused.exit());
+                }
+            }
+        }
         Ok(Exit::Done)
     })
 }

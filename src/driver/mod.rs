@@ -6,6 +6,7 @@
 
 pub mod detach;
 pub mod events;
+pub mod reload;
 pub mod report;
 pub mod script;
 pub mod store;

@@ -100,6 +100,7 @@ pub fn run(
         roles,
         capabilities,
         workspace,
+        source: std::fs::canonicalize(name).ok(),
     };
     let id = match durable::create(&store, new, Some(dir.display().to_string()), &mut ports) {
         Ok(id) => id,

@@ -23,6 +23,9 @@ pub struct CompiledWorkflow {
     pub states: Vec<(String, u32)>,
     /// Role names in declaration order.
     pub roles: Vec<String>,
+    /// Workflow variable names in declaration order (variable `i` lives in global
+    /// [`var_global`]`(i)`): what `--reload` carries over by name.
+    pub vars: Vec<String>,
     /// Capabilities it declares.
     pub capabilities: Vec<String>,
 }
@@ -98,6 +101,7 @@ impl Compiler {
             init,
             states,
             roles: wf.roles.iter().map(|r| r.name.clone()).collect(),
+            vars: wf.vars.iter().map(|v| v.name.clone()).collect(),
             capabilities: wf.capabilities.iter().map(|(c, _)| c.clone()).collect(),
         }
     }

@@ -61,6 +61,16 @@ pub enum EngineError {
         /// Why.
         why: String,
     },
+    /// The run cannot continue in the new code (`--reload`): a state or variable it needs
+    /// is gone. Nothing was written.
+    CannotReload {
+        /// The run.
+        run: RunId,
+        /// The head of its branch.
+        turn: u64,
+        /// Why.
+        why: String,
+    },
     /// The run's workspace directory is gone.
     Workspace {
         /// The run.
@@ -118,7 +128,8 @@ impl EngineError {
             EngineError::NoSuchRun { .. }
             | EngineError::NotWaitingForAnswer { .. }
             | EngineError::RunIsRunning { .. }
-            | EngineError::NotAnOption { .. } => true,
+            | EngineError::NotAnOption { .. }
+            | EngineError::CannotReload { .. } => true,
             EngineError::Store { source, .. } => matches!(
                 **source,
                 StoreError::NoSuchRun(_)
@@ -165,6 +176,10 @@ impl fmt::Display for EngineError {
                 f,
                 "run {run}, branch {branch}, turn {turn}: its input is kept in blob {hash}, which \
                  the store does not have; the store is damaged (nothing was changed)"
+            ),
+            EngineError::CannotReload { run, turn, why } => write!(
+                f,
+                "run {run} cannot continue in the new code after turn {turn}: {why}; nothing was changed"
             ),
             EngineError::Restore { run, turn, why } => {
                 write!(f, "cannot restore run {run} at turn {turn}: {why}")

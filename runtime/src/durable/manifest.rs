@@ -16,8 +16,8 @@ use crate::workflow::agents::Role;
 /// Magic bytes of a run manifest.
 pub const MAGIC: [u8; 4] = *b"DUMF";
 /// The manifest format this build writes and reads. Version 1 was bare postcard with the
-/// capabilities as names; version 2 had no `:retries` in a role.
-pub const VERSION: u16 = 3;
+/// capabilities as names; version 2 had no `:retries` in a role; version 3 no source file.
+pub const VERSION: u16 = 4;
 
 /// What a run needs besides its journal.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -35,6 +35,9 @@ pub(crate) struct Manifest {
     /// The run's state before its first turn, so a run killed before its first snapshot
     /// still resumes, and replay starts from it.
     pub(crate) initial: Vec<u8>,
+    /// The workflow's file, as an absolute path, when it came from one: what `--reload`
+    /// compiles again.
+    pub(crate) source: Option<String>,
 }
 
 impl Manifest {

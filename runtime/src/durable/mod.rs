@@ -23,6 +23,7 @@ mod follow;
 mod history;
 mod manifest;
 mod payload;
+mod reload;
 mod replay;
 mod restore;
 mod retention;
@@ -42,6 +43,7 @@ pub use events::{EndStatus, EventKind, Observer, RunEvent};
 pub use history::find_run;
 pub use manifest::{MAGIC as MANIFEST_MAGIC, VERSION as MANIFEST_VERSION};
 pub use payload::{INLINE_LIMIT, read as read_input};
+pub use reload::{NewCode, Reloaded, reload, source_of};
 pub use replay::{Divergence, ReplayError, Verified, replay};
 pub use retention::{Collected, collect, remove};
 pub use rewind::{FilesMoved, Forked, Moved, back, fork};
@@ -91,6 +93,8 @@ pub struct NewRun {
     pub capabilities: Capabilities,
     /// Where its effects work.
     pub workspace: Workspace,
+    /// The file the workflow came from, if any (what `--reload` compiles again).
+    pub source: Option<std::path::PathBuf>,
 }
 
 /// How following a run begins.
@@ -136,6 +140,7 @@ pub fn create(
         capabilities: new.capabilities,
         workspace: new.workspace.root().to_string_lossy().into_owned(),
         initial: run.snapshot(),
+        source: new.source.map(|path| path.to_string_lossy().into_owned()),
     };
     let hash = manifest.put(store)?;
     let record = store

@@ -118,12 +118,21 @@ pub fn read(
     Ok(reference.input)
 }
 
-/// The blob `payload` refers to, if it is a reference.
-pub(crate) fn blob_of(payload: &[u8]) -> Option<BlobHash> {
-    if !payload.starts_with(&BLOB_REF_MAGIC) {
-        return None;
+/// The blobs `payload` refers to: the bulky text of a reference, or the state and program
+/// of a [`RunInput::Reload`].
+pub(crate) fn blobs_of(payload: &[u8]) -> Vec<BlobHash> {
+    if payload.starts_with(&BLOB_REF_MAGIC) {
+        return envelope::open_current::<BlobRef>(BLOB_REF_MAGIC, BLOB_REF_VERSION, payload)
+            .ok()
+            .map(|reference| BlobHash(reference.hash))
+            .into_iter()
+            .collect();
     }
-    envelope::open_current::<BlobRef>(BLOB_REF_MAGIC, BLOB_REF_VERSION, payload)
-        .ok()
-        .map(|reference| BlobHash(reference.hash))
+    match RunInput::decode(payload) {
+        Ok(RunInput::Reload { state, program, .. }) => [state, program]
+            .iter()
+            .filter_map(|hash| hash.parse().ok())
+            .collect(),
+        _ => Vec::new(),
+    }
 }

@@ -14,6 +14,7 @@ use duet_store::{RunId, Store};
 
 use super::error::EngineError;
 use super::history::History;
+use super::reload;
 use crate::workflow::host::WorkflowRun;
 
 /// What a replay checked.
@@ -105,14 +106,7 @@ pub fn replay(store: &Store, id: RunId, branch: Option<&str>) -> Result<Verified
         branch: history.branch.clone(),
         divergence,
     };
-    let mut run =
-        WorkflowRun::restore(&history.program, &history.manifest.initial).map_err(|why| {
-            EngineError::Restore {
-                run: id,
-                turn: 0,
-                why,
-            }
-        })?;
+    let mut run = reload::restore_state(store, id, &history.program, &history.manifest.initial, 0)?;
     let mut snapshots = 0;
     let mut check_snapshot = |run: &mut WorkflowRun, turn: u64| -> Result<(), ReplayError> {
         run.settle();
@@ -135,7 +129,10 @@ pub fn replay(store: &Store, id: RunId, branch: Option<&str>) -> Result<Verified
         if *blake3::hash(&run.snapshot()).as_bytes() != turn.state_digest {
             return Err(diverged(Divergence::Digest { turn: turn.turn }));
         }
-        run.deliver(input);
+        match reload::reloaded(store, id, input, turn.turn)? {
+            Some(reloaded) => run = reloaded,
+            None => run.deliver(input),
+        }
         check_snapshot(&mut run, turn.turn)?;
     }
     Ok(Verified {

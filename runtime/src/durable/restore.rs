@@ -7,6 +7,7 @@ use duet_store::{RunId, Store};
 
 use super::error::EngineError;
 use super::history::History;
+use super::reload;
 use crate::effects::Workspace;
 use crate::workflow::Output;
 use crate::workflow::host::WorkflowRun;
@@ -50,15 +51,13 @@ pub(crate) fn restore(store: &Store, id: RunId) -> Result<Restored, EngineError>
         Some(snapshot) => (snapshot.turn, snapshot.state),
         None => (0, history.manifest.initial.clone()),
     };
-    let mut run =
-        WorkflowRun::restore(&history.program, &state).map_err(|why| EngineError::Restore {
-            run: id,
-            turn: from,
-            why,
-        })?;
+    let mut run = reload::restore_state(store, id, &history.program, &state, from)?;
     let mut replayed = Vec::new();
-    for (_, input) in history.turns.iter().filter(|(turn, _)| turn.turn > from) {
-        run.deliver(input);
+    for (turn, input) in history.turns.iter().filter(|(turn, _)| turn.turn > from) {
+        match reload::reloaded(store, id, input, turn.turn)? {
+            Some(reloaded) => run = reloaded,
+            None => run.deliver(input),
+        }
         replayed.extend(run.settle().outputs);
     }
     // The store is never part of a run's workspace, wherever it lies.

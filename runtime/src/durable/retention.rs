@@ -29,7 +29,8 @@ pub fn remove(store: &Store, id: RunId, force: bool) -> Result<Removed, EngineEr
     store.remove_run(id).map_err(|e| EngineError::store(id, e))
 }
 
-/// Removes every blob no run refers to (as its manifest, or from a turn's payload).
+/// Removes every blob no run refers to (as its manifest, or from a turn's payload: bulky
+/// text, a reloaded state and its program).
 pub fn collect(store: &Store) -> Result<Collected, EngineError> {
     let unscoped = |source| EngineError::Store {
         run: None,
@@ -42,7 +43,7 @@ pub fn collect(store: &Store) -> Result<Collected, EngineError> {
         }
     }
     store
-        .for_each_payload(|_, bytes| referenced.extend(payload::blob_of(bytes)))
+        .for_each_payload(|_, bytes| referenced.extend(payload::blobs_of(bytes)))
         .map_err(unscoped)?;
     let mut collected = Collected::default();
     let mut unreferenced = Vec::new();

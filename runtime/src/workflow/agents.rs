@@ -128,6 +128,11 @@ impl AgentService {
             .collect()
     }
 
+    /// The kind of agent that plays role `name`, if the service has the role.
+    pub fn kind_of(&self, name: &str) -> Option<&str> {
+        self.role_named(Some(name)).map(|r| r.agent.kind.as_str())
+    }
+
     fn role_named(&self, name: Option<&str>) -> Option<&Role> {
         match name {
             Some(name) => self.roles.iter().find(|r| r.name == name),

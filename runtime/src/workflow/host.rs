@@ -34,12 +34,15 @@ pub struct WorkflowRun {
     system: System,
     workflow: Ref,
     agents: Ref,
+    /// The program it runs, when it is not the one the run started with (`--reload`): the
+    /// name of the blob holding it.
+    program: Option<String>,
 }
 
 /// Magic bytes of a run's whole state.
 pub const MAGIC: [u8; 4] = *b"DURS";
-/// The run state format this build writes and reads.
-pub const VERSION: u16 = 1;
+/// The run state format this build writes and reads. Version 1 had no program of its own.
+pub const VERSION: u16 = 2;
 
 /// A run's whole state, as bytes for a snapshot.
 #[derive(Serialize, Deserialize)]
@@ -47,6 +50,7 @@ struct SavedRun {
     system: Vec<u8>,
     workflow: Ref,
     agents: Ref,
+    program: Option<String>,
 }
 
 impl WorkflowRun {
@@ -56,6 +60,60 @@ impl WorkflowRun {
         workflow: CompiledWorkflow,
         roles: Vec<Role>,
         capabilities: Capabilities,
+    ) -> WorkflowRun {
+        Self::build(roles, capabilities.clone(), None, |dataspace| {
+            WorkflowEntity::new(vm, workflow, dataspace, capabilities)
+        })
+    }
+
+    /// The run continued in new code (`--reload`): `vm` holds the new program (stored as
+    /// blob `program`) with its top-level forms run, and the workflow starts in it with what
+    /// this run's workflow carries over. `Err` says why the state cannot be carried.
+    pub fn reload(
+        &self,
+        vm: Vm,
+        workflow: CompiledWorkflow,
+        roles: Vec<Role>,
+        program: String,
+    ) -> Result<WorkflowRun, String> {
+        let old = self
+            .system
+            .entity::<WorkflowEntity>(&self.workflow)
+            .ok_or("the run's workflow has stopped")?;
+        let carried = old.carry(&workflow)?;
+        let capabilities = carried.capabilities().clone();
+        // A role keeps the kind it was played by in the run: a dry run stays a dry run.
+        let mut roles = roles;
+        if let Some(agents) = self.system.entity::<AgentService>(&self.agents) {
+            for role in &mut roles {
+                if let Some(kind) = agents.kind_of(&role.name) {
+                    role.agent.kind = kind.to_string();
+                }
+            }
+        }
+        Ok(Self::build(
+            roles,
+            capabilities,
+            Some(program),
+            |dataspace| WorkflowEntity::reloaded(vm, workflow, dataspace, carried),
+        ))
+    }
+
+    /// The name of the blob holding the program the run in `bytes` runs, when it is not the
+    /// one the run started with.
+    pub fn program_of(bytes: &[u8]) -> Result<Option<String>, String> {
+        let saved: SavedRun = envelope::open_current(MAGIC, VERSION, bytes)
+            .map_err(|e| format!("the run's saved state is {e}"))?;
+        Ok(saved.program)
+    }
+
+    /// The system of a dataspace, the agent service for `roles` and the workflow `entity`
+    /// makes for the dataspace, with the workflow's start queued.
+    fn build(
+        roles: Vec<Role>,
+        capabilities: Capabilities,
+        program: Option<String>,
+        entity: impl FnOnce(Ref) -> WorkflowEntity,
     ) -> WorkflowRun {
         let mut system = System::new();
         system.set_logging(false);
@@ -68,10 +126,9 @@ impl WorkflowRun {
             actor: ds_actor,
             oid: 0,
         };
-        let granted = capabilities.clone();
         let agents_actor = system.spawn(move |t| {
             t.prevent_inert_check();
-            let me = t.create(AgentService::new(dataspace, roles, granted));
+            let me = t.create(AgentService::new(dataspace, roles, capabilities));
             let requests = Pattern::Bind(Box::new(Pattern::Record {
                 label: "agent-request".into(),
                 fields: Default::default(),
@@ -79,7 +136,7 @@ impl WorkflowRun {
             t.assert(&dataspace, observe(&requests, me));
             Ok(())
         });
-        let entity = WorkflowEntity::new(vm, workflow, dataspace, capabilities);
+        let entity = entity(dataspace);
         let wf_actor = system.spawn(move |t| {
             t.prevent_inert_check();
             let me = t.create(entity);
@@ -97,6 +154,7 @@ impl WorkflowRun {
                 actor: agents_actor,
                 oid: 0,
             },
+            program,
         }
     }
 
@@ -106,11 +164,13 @@ impl WorkflowRun {
             system: self.system.snapshot_bytes(),
             workflow: self.workflow,
             agents: self.agents,
+            program: self.program.clone(),
         };
         envelope::seal(MAGIC, VERSION, &saved)
     }
 
-    /// A run continuing from a snapshot, running `program`.
+    /// A run continuing from a snapshot, running `program` (the one
+    /// [`WorkflowRun::program_of`] names).
     pub fn restore(program: &Program, bytes: &[u8]) -> Result<WorkflowRun, String> {
         let saved: SavedRun = envelope::open_current(MAGIC, VERSION, bytes)
             .map_err(|e| format!("the run's saved state is {e}"))?;
@@ -142,6 +202,7 @@ impl WorkflowRun {
             system,
             workflow: saved.workflow,
             agents: saved.agents,
+            program: saved.program,
         })
     }
 
@@ -181,6 +242,8 @@ impl WorkflowRun {
         let (to, message) = match input {
             // The files are the engine's business; the run's state is not changed.
             RunInput::Checkpoint { .. } => return,
+            // The engine replaces the whole run (`crate::durable::reload`).
+            RunInput::Reload { .. } => return,
             RunInput::Effect { to, id, result } => (*to, Message::answer(*id, result)),
             RunInput::Person { to, id, text } => (
                 *to,

@@ -15,7 +15,7 @@ use crate::effects::{Capability, EffectValue, Failure};
 pub const MAGIC: [u8; 4] = *b"DUTI";
 /// The turn input format this build writes; it reads every earlier one too (version 2 added
 /// [`RunInput::Grant`], version 3 an agent's reply with its tool's session,
-/// `EffectValue::Reply`; earlier versions' inputs read unchanged).
+/// `EffectValue::Reply`, and [`RunInput::Reload`]; earlier versions' inputs read unchanged).
 pub const VERSION: u16 = 3;
 
 /// The input of one turn.
@@ -60,6 +60,17 @@ pub enum RunInput {
         id: u64,
         /// Milliseconds since the Unix epoch.
         at: i64,
+    },
+    /// The run continues in new code (`--reload`): from this turn its state is the one in
+    /// blob `state`, which runs the program in blob `program`. The engine replaces the run
+    /// rather than delivering anything to it.
+    Reload {
+        /// The blob of the run's state in the new code, before it settles.
+        state: String,
+        /// The blob of the new program.
+        program: String,
+        /// The state it re-enters.
+        entered: String,
     },
 }
 
@@ -146,6 +157,13 @@ impl fmt::Display for RunInput {
                 let names: Vec<&str> = capabilities.iter().map(|c| c.name()).collect();
                 write!(f, "granted {}", names.join(", "))
             }
+            RunInput::Reload {
+                program, entered, ..
+            } => write!(
+                f,
+                "reloaded the workflow's code (program {}) and re-entered state `{entered}`",
+                &program[..program.len().min(12)]
+            ),
         }
     }
 }

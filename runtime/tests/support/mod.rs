@@ -56,6 +56,7 @@ impl Place {
             roles,
             capabilities: Capabilities::default(),
             workspace: Workspace::new(self.dir.path().join("work")).expect("the workspace"),
+            source: None,
         }
     }
 }

@@ -14,6 +14,7 @@
 //! - `lifecycle`: entering states, `goto`, `terminal`, and how a run ends;
 //! - `waits` and `prompt`: `await` and `prompt`, which wait on the dataspace;
 //! - `conversations`: the roles' conversations, which prompts see and extend;
+//! - `reload`: what a workflow carries into a new version of its code;
 //! - `dataspace`: `assert`, `send!` and `retract`;
 //! - `external`: effects the host performs;
 //! - `fibers`: fibers, and the groups of `parallel` and `race`;
@@ -30,6 +31,7 @@ mod lifecycle;
 mod observers;
 mod output;
 mod prompt;
+mod reload;
 mod scheduler;
 mod spawn;
 mod state;
@@ -40,6 +42,7 @@ pub use lifecycle::Ending;
 pub use observers::{AWAIT_KIND, AwaitObserver, HANDLER_KIND, HandlerObserver};
 pub use output::Output;
 pub(crate) use output::plain;
+pub use reload::Carried;
 
 use duet_lang::compile::CompiledWorkflow;
 use duet_sam::{Entity, EntitySnapshot, Ref, Term, Turn};
@@ -82,8 +85,17 @@ impl WorkflowEntity {
         }
     }
 
+    /// A workflow in new code that starts with what the old one `carried` (`--reload`).
+    pub fn reloaded(vm: Vm, workflow: CompiledWorkflow, dataspace: Ref, carried: Carried) -> Self {
+        let mut entity =
+            WorkflowEntity::new(vm, workflow, dataspace, carried.capabilities().clone());
+        entity.state.carried = Some(carried);
+        entity
+    }
+
     /// Starts the workflow in its own turn: defines roles and variables, enters the first
-    /// state and runs until it waits.
+    /// state (or, in new code, the state it carried over with its variables) and runs until
+    /// it waits.
     pub fn start(&mut self, t: &mut Turn, me: Ref) {
         self.state.me = Some(me);
         self.vm.start(0, self.state.workflow.init);
@@ -91,7 +103,8 @@ impl WorkflowEntity {
             self.fail(t, step);
             return;
         }
-        self.enter(0);
+        let state = self.take_carried().unwrap_or(0);
+        self.enter(state);
         self.drive(t, 0, None);
     }
 

@@ -11,7 +11,7 @@ use duet_sam::{Handle, Ref, Term};
 use duet_vm::value::Value;
 use serde::{Deserialize, Serialize};
 
-use super::{Ending, ExternalRequest, Output};
+use super::{Carried, Ending, ExternalRequest, Output};
 use crate::agents::Conversation;
 use crate::effects::{Capabilities, Effect};
 use crate::workflow::facets::Facets;
@@ -57,6 +57,8 @@ pub(super) struct WorkflowState {
     pub(super) ending: Option<Ending>,
     /// The roles' conversations on the run's current branch, by role name.
     pub(super) conversations: BTreeMap<String, Conversation>,
+    /// What a workflow started in new code (`--reload`) carries over, until it starts.
+    pub(super) carried: Option<Carried>,
 }
 
 impl WorkflowState {
@@ -86,6 +88,7 @@ impl WorkflowState {
             output: Vec::new(),
             ending: None,
             conversations: BTreeMap::new(),
+            carried: None,
         }
     }
 
