@@ -40,6 +40,7 @@ fn transcript(path: &Path) -> String {
             store: store.path().to_path_buf(),
             json: false,
             detach: false,
+            budget_microusd: None,
         },
         &mut FsLoader,
         &mut out,

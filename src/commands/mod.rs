@@ -6,4 +6,5 @@ pub mod lsp;
 pub mod reload;
 pub mod run;
 pub mod runs;
+pub mod spending;
 pub mod store;

@@ -50,6 +50,10 @@ pub struct RunArgs {
     /// reports go to STORE/logs/RUN.log.
     #[arg(long)]
     detach: bool,
+    /// The most the run may spend on agents, in US dollars: the first agent call after the
+    /// costs reach it fails with a catchable `:budget` error instead of being made.
+    #[arg(long = "budget-usd", value_name = "USD")]
+    budget_usd: Option<f64>,
 }
 
 /// The store directory: `--store`, else `$DUET_STORE`, else `.duet` in the current directory.
@@ -116,6 +120,16 @@ pub fn run(args: &RunArgs) -> ExitCode {
             }
         }
     }
+    let budget_microusd = match args.budget_usd {
+        Some(usd) if usd.is_finite() && usd >= 0.0 => Some((usd * 1e6).round() as u64),
+        Some(usd) => {
+            output::error(&format!(
+                "`--budget-usd {usd}` is not an amount of dollars; give one like `--budget-usd 2.50`"
+            ));
+            return ExitCode::from(2);
+        }
+        None => None,
+    };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let outcome = script::run(
@@ -129,6 +143,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
             store,
             json: args.json,
             detach: args.detach,
+            budget_microusd,
         },
         &mut FsLoader,
         &mut out,

@@ -175,8 +175,15 @@ pub fn status(args: &RunIdArgs) -> ExitCode {
     };
     // A journal that cannot be read is said to be so, never shown as fewer turns.
     let turns = store.read_turns(id, &run.current_branch, 1);
+    // What its agents cost is the run's own state: a run that cannot be restored shows none.
+    let spending = durable::spending(&store, id).ok();
     if args.json {
-        json_line(&RunJson::of(&run, turns.as_ref().ok().map(Vec::len)));
+        let mut value = serde_json::to_value(RunJson::of(&run, turns.as_ref().ok().map(Vec::len)))
+            .expect("a run's status encodes");
+        if let (Some(object), Some(spending)) = (value.as_object_mut(), &spending) {
+            object.insert("usage".into(), super::spending::json(spending));
+        }
+        json_line(&value);
     } else {
         println!("run {}", run.id);
         println!("workflow {}", run.workflow);
@@ -187,6 +194,9 @@ pub fn status(args: &RunIdArgs) -> ExitCode {
         Ok(turns) => {
             if !args.json {
                 println!("turns {}", turns.len());
+                for line in spending.iter().flat_map(super::spending::lines) {
+                    println!("{line}");
+                }
             }
             ExitCode::SUCCESS
         }

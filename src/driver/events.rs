@@ -218,6 +218,28 @@ impl<'w> Reporter<'w> {
                 short(text)
             )),
             EventKind::AgentDelta { .. } => {}
+            EventKind::Usage {
+                role,
+                model,
+                input_tokens,
+                output_tokens,
+                cached_tokens,
+                cost_usd,
+                ..
+            } => {
+                let usage = duet_runtime::agents::Usage {
+                    model: model.clone(),
+                    input_tokens: *input_tokens,
+                    output_tokens: *output_tokens,
+                    cached_tokens: *cached_tokens,
+                    cost_microusd: cost_usd.map(|c| (c * 1e6).round() as u64),
+                };
+                self.line(format!(
+                    "usage: {} ({}): {usage}",
+                    one_line(role),
+                    one_line(model)
+                ))
+            }
             EventKind::Retry {
                 role,
                 id,

@@ -58,6 +58,8 @@ pub struct Setup {
     pub json: bool,
     /// Start a workflow run and continue it in the background (`--detach`).
     pub detach: bool,
+    /// What a workflow run may spend on agents, in micro-dollars (`--budget-usd`).
+    pub budget_microusd: Option<u64>,
 }
 
 /// Checks and runs the program `bytes` read from `name`. What it prints goes to `out`;

@@ -101,6 +101,7 @@ pub fn run(
         capabilities,
         workspace,
         source: std::fs::canonicalize(name).ok(),
+        budget_microusd: setup.budget_microusd,
     };
     let id = match durable::create(&store, new, Some(dir.display().to_string()), &mut ports) {
         Ok(id) => id,

@@ -34,7 +34,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use super::conversation::{Session, with_context};
 use super::stream::Lines;
 use super::{
-    Agent, DRY_RUN, Note, Notes, Policy, Question, Reply, excerpt, failure, schema, stalled,
+    Agent, DRY_RUN, Note, Notes, Policy, Question, Reply, Usage, excerpt, failure, schema, stalled,
 };
 use crate::effects::{Failure, Workspace, process};
 
@@ -149,6 +149,11 @@ struct Reader {
     at_line_start: bool,
     /// The tool's session id, once it said it (claude's `session_id`, codex's `thread_id`).
     session: Option<String>,
+    /// The model it said it runs (claude's `system` event).
+    model: Option<String>,
+    /// What the call used, once the tool said (claude's `result`, codex's
+    /// `turn.completed`): input, output and cached tokens, and the cost it reported.
+    used: Option<((u64, u64, u64), Option<f64>)>,
 }
 
 impl Reader {
@@ -184,6 +189,29 @@ impl Reader {
         });
         if let Some(id) = session.and_then(Value::as_str) {
             self.session = Some(id.to_string());
+        }
+        if let Some(model) = json.get("model").and_then(Value::as_str) {
+            self.model = Some(model.to_string());
+        }
+        if let Some(usage) = json.get("usage").filter(|u| u.is_object()) {
+            let count = |name: &str| usage.get(name).and_then(Value::as_u64).unwrap_or(0);
+            let counts = if self.codex {
+                (
+                    count("input_tokens"),
+                    count("output_tokens"),
+                    count("cached_input_tokens"),
+                )
+            } else {
+                // claude's input excludes what the cache served or was written to it.
+                let cached = count("cache_read_input_tokens");
+                (
+                    count("input_tokens") + cached + count("cache_creation_input_tokens"),
+                    count("output_tokens"),
+                    cached,
+                )
+            };
+            let cost = json.get("total_cost_usd").and_then(Value::as_f64);
+            self.used = Some((counts, cost));
         }
         let said = if self.codex {
             self.codex_event(kind, &json)
@@ -511,10 +539,19 @@ async fn run(
         kind: agent.kind.clone(),
         id,
     });
+    let usage = reader.used.map(|(counts, cost)| {
+        let model = reader
+            .model
+            .as_deref()
+            .or(agent.model.as_deref())
+            .unwrap_or(&agent.kind);
+        Usage::new(&agent.kind, model, counts, cost)
+    });
     match outcome {
         Some(Said::Reply(reply)) => Ok(Reply {
             text: reply.trim_end().to_string(),
             session,
+            usage,
         }),
         Some(Said::Failed(why)) => Err(failure(format!(
             "`{program}` for role `{role}` reported a failure: {}",

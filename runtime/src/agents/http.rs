@@ -17,11 +17,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
 use serde_json::{Value, json};
 
-use super::replies::{Assembly, Dialect, Problem};
+use super::replies::{Assembly, Dialect, Problem, Tokens};
 use super::stream::{Lines, Sse};
 use super::{
-    Agent, DEFAULT_RETRIES, DRY_RUN, Exchange, Note, Notes, Policy, Question, excerpt, failure,
-    schema, stalled,
+    Agent, DEFAULT_RETRIES, DRY_RUN, Exchange, Note, Notes, Policy, Question, Reply, excerpt,
+    failure, schema, stalled,
 };
 use crate::effects::Failure;
 
@@ -135,6 +135,10 @@ pub fn body(agent: &Agent, conversation: &[Exchange], text: &str, schema: Option
         dialect => {
             let messages = messages(conversation, agent.system.as_deref(), &text);
             let mut body = json!({"model": model, "messages": messages, "stream": true});
+            if dialect == Dialect::OpenAi {
+                // The last chunk then says how many tokens the call used.
+                body["stream_options"] = json!({"include_usage": true});
+            }
             if dialect == Dialect::Ollama {
                 let mut options = json!({});
                 if let Some(t) = agent.temperature {
@@ -188,9 +192,20 @@ struct Target<'q> {
     question: &'q Question<'q>,
     url: String,
     key: Option<String>,
+    /// The model asked for.
+    model: String,
 }
 
 impl Target<'_> {
+    /// The reply a stream added up to, with the tokens it named.
+    fn reply(&self, assembly: &Assembly) -> Reply {
+        Reply {
+            text: assembly.reply(),
+            session: None,
+            usage: assembly.tokens().usage(self.kind(), &self.model),
+        }
+    }
+
     fn kind(&self) -> &str {
         &self.question.agent.kind
     }
@@ -216,7 +231,7 @@ pub async fn ask(
     question: &Question<'_>,
     notes: &Notes,
     policy: &Policy,
-) -> Result<String, Failure> {
+) -> Result<Reply, Failure> {
     let Question { role, agent, .. } = *question;
     let kind = agent.kind.as_str();
     let service = service(kind);
@@ -237,7 +252,13 @@ pub async fn ask(
         },
         None => None,
     };
-    let target = Target { question, url, key };
+    let model = agent.model.clone().unwrap_or_else(|| service.model.into());
+    let target = Target {
+        question,
+        url,
+        key,
+        model,
+    };
     let client = client()?;
     let body = body(agent, question.conversation, question.text, question.schema);
     let retries = agent.retries.unwrap_or(DEFAULT_RETRIES);
@@ -399,7 +420,7 @@ async fn once(
     body: &Value,
     notes: &Notes,
     policy: &Policy,
-) -> Result<String, Missed> {
+) -> Result<Reply, Missed> {
     let (kind, role, url) = (target.kind(), target.role(), target.url.as_str());
     let mut request = client.post(url).json(body);
     request = match (kind, &target.key) {
@@ -523,7 +544,7 @@ async fn once(
         }
         if assembly.done() {
             // The stream's own end: no need to wait for the server to close it.
-            return Ok(assembly.reply());
+            return Ok(target.reply(&assembly));
         }
     }
     match framing {
@@ -539,9 +560,10 @@ async fn once(
         }
         Framing::Whole => {
             let raw = String::from_utf8_lossy(&whole);
-            let reply = serde_json::from_str::<Value>(&raw)
-                .ok()
-                .and_then(|v| reply_text(kind, &v))
+            let json = serde_json::from_str::<Value>(&raw).ok();
+            let reply = json
+                .as_ref()
+                .and_then(|v| reply_text(kind, v))
                 .ok_or_else(|| {
                     Missed::Fail(failure(format!(
                         "the reply of {url} to role `{role}` has no text where a `{kind}` reply keeps it: {}",
@@ -549,11 +571,16 @@ async fn once(
                     )))
                 })?;
             notes.send(Note::Delta(reply.clone()));
-            return Ok(reply);
+            let tokens = json.map(|v| Tokens::of(dialect, &v)).unwrap_or_default();
+            return Ok(Reply {
+                text: reply,
+                session: None,
+                usage: tokens.usage(kind, &target.model),
+            });
         }
     }
     if assembly.complete() {
-        return Ok(assembly.reply());
+        return Ok(target.reply(&assembly));
     }
     Err(Missed::Retry {
         cause: format!(

@@ -20,6 +20,7 @@ pub mod http;
 mod replies;
 pub mod schema;
 pub mod stream;
+pub mod usage;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,6 +29,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::effects::{Capability, Failure, Workspace};
 pub use conversation::{Conversation, Exchange, Session};
+pub use usage::Usage;
 
 /// The agent kinds a role can be played by.
 pub use duet_lang::expand::AGENT_KINDS as KINDS;
@@ -142,16 +144,8 @@ pub struct Reply {
     /// The command-line tool's session that now holds the conversation, this exchange
     /// included, when the tool keeps one.
     pub session: Option<Session>,
-}
-
-impl Reply {
-    /// A reply with no session.
-    pub fn text(text: String) -> Reply {
-        Reply {
-            text,
-            session: None,
-        }
-    }
+    /// The tokens it used and what it cost, when the agent said.
+    pub usage: Option<Usage>,
 }
 
 /// What an agent call reports while it runs. Notes are for people and programs watching
@@ -265,9 +259,7 @@ pub async fn ask_with(
     let call = async {
         match agent.kind.as_str() {
             "claude-code" | "codex" => cli::ask(question, workspace, notes, policy).await,
-            "openai" | "anthropic" | "ollama" => {
-                http::ask(question, notes, policy).await.map(Reply::text)
-            }
+            "openai" | "anthropic" | "ollama" => http::ask(question, notes, policy).await,
             kind => Err(failure(format!(
                 "the role `{role}` is played by a `{kind}` agent, which duet does not know; the kinds are {}",
                 KINDS.join(", ")

@@ -9,10 +9,88 @@
 //!   `ping` at any time, `error` in the stream (`overloaded_error` is worth a retry).
 //! - Ollama (`ollama`): one JSON object a line, `message.content` the pieces, `done: true`
 //!   on the last; an `error` field is the server's error.
+//!
+//! Token counts ([`Tokens`]) come where each dialect puts them: OpenAI's `usage` (the last
+//! chunk, when the request asks for it with `stream_options.include_usage`), Anthropic's
+//! `message_start` (input) and `message_delta` (output), Ollama's last line
+//! (`prompt_eval_count`, `eval_count`); whole replies carry the same fields.
 
 use serde_json::Value;
 
-use super::excerpt;
+use super::{Usage, excerpt};
+
+/// The model and token counts a reply or a piece of one gave, each when it gave it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Tokens {
+    model: Option<String>,
+    input: Option<u64>,
+    output: Option<u64>,
+    cached: Option<u64>,
+}
+
+impl Tokens {
+    /// What `json` (a piece of a reply, or a whole one) of `dialect` says.
+    pub(crate) fn of(dialect: Dialect, json: &Value) -> Tokens {
+        let count = |pointer: &str| json.pointer(pointer).and_then(Value::as_u64);
+        let model = json
+            .get("model")
+            .or_else(|| json.pointer("/message/model"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        match dialect {
+            Dialect::OpenAi => Tokens {
+                model,
+                input: count("/usage/prompt_tokens"),
+                output: count("/usage/completion_tokens"),
+                cached: count("/usage/prompt_tokens_details/cached_tokens"),
+            },
+            Dialect::Anthropic => {
+                // `message_start` has them under `message`; `message_delta` and whole
+                // replies at the top. Anthropic's input excludes what the cache served.
+                let usage = json.pointer("/message/usage").or_else(|| json.get("usage"));
+                let field = |name: &str| usage.and_then(|u| u.get(name)).and_then(Value::as_u64);
+                let cached = field("cache_read_input_tokens");
+                let input = field("input_tokens").map(|n| {
+                    n + cached.unwrap_or(0) + field("cache_creation_input_tokens").unwrap_or(0)
+                });
+                Tokens {
+                    model,
+                    input,
+                    output: field("output_tokens"),
+                    cached,
+                }
+            }
+            Dialect::Ollama => Tokens {
+                model,
+                input: count("/prompt_eval_count"),
+                output: count("/eval_count"),
+                cached: None,
+            },
+        }
+    }
+
+    /// These counts, with `later`'s where it has them.
+    fn merge(&mut self, later: Tokens) {
+        self.model = later.model.or(self.model.take());
+        self.input = later.input.or(self.input);
+        self.output = later.output.or(self.output);
+        self.cached = later.cached.or(self.cached);
+    }
+
+    /// The usage of a call to `kind` that asked for `model`, when any count came.
+    pub(crate) fn usage(&self, kind: &str, model: &str) -> Option<Usage> {
+        if self.input.is_none() && self.output.is_none() {
+            return None;
+        }
+        let model = self.model.as_deref().unwrap_or(model);
+        let counts = (
+            self.input.unwrap_or(0),
+            self.output.unwrap_or(0),
+            self.cached.unwrap_or(0),
+        );
+        Some(Usage::new(kind, model, counts, None))
+    }
+}
 
 /// The dialect an HTTP kind speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +140,8 @@ pub(crate) struct Assembly {
     finished: bool,
     /// The stream's own end marker came (`[DONE]`, `message_stop`, `done: true`).
     done: bool,
+    /// The model and tokens the pieces named.
+    tokens: Tokens,
 }
 
 impl Assembly {
@@ -74,7 +154,13 @@ impl Assembly {
             pieces: 0,
             finished: false,
             done: false,
+            tokens: Tokens::default(),
         }
+    }
+
+    /// The model and tokens the pieces so far named.
+    pub(crate) fn tokens(&self) -> &Tokens {
+        &self.tokens
     }
 
     /// How many pieces have come.
@@ -94,10 +180,10 @@ impl Assembly {
     }
 
     /// The reply: a tool's input when one was given, else the text.
-    pub(crate) fn reply(self) -> String {
-        match self.tool {
-            Some(input) if !input.trim().is_empty() => input,
-            _ => self.text,
+    pub(crate) fn reply(&self) -> String {
+        match &self.tool {
+            Some(input) if !input.trim().is_empty() => input.clone(),
+            _ => self.text.clone(),
         }
     }
 
@@ -114,6 +200,7 @@ impl Assembly {
         let json: Value = serde_json::from_str(data).map_err(|e| {
             Problem::Malformed(format!("a piece is not JSON ({e}): {}", excerpt(data, 200)))
         })?;
+        self.tokens.merge(Tokens::of(self.dialect, &json));
         let piece = match self.dialect {
             Dialect::OpenAi => self.openai(&json, data)?,
             Dialect::Anthropic => self.anthropic(&json, data)?,

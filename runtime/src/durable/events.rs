@@ -147,6 +147,23 @@ pub enum EventKind {
         /// The reply.
         text: String,
     },
+    /// What an agent's answer used.
+    Usage {
+        /// The role.
+        role: String,
+        /// The request's id.
+        id: String,
+        /// The model that answered.
+        model: String,
+        /// Prompt tokens (cached ones among them).
+        input_tokens: u64,
+        /// Reply tokens.
+        output_tokens: u64,
+        /// Prompt tokens read from the provider's cache.
+        cached_tokens: u64,
+        /// What the call cost in US dollars, when known.
+        cost_usd: Option<f64>,
+    },
     /// An agent call failed.
     AgentError {
         /// The role.
@@ -221,6 +238,15 @@ impl EventKind {
                 text,
                 failed: true,
             } => EventKind::AgentError { role, id, text },
+            Output::AgentUsage { role, id, usage } => EventKind::Usage {
+                role,
+                id,
+                model: usage.model,
+                input_tokens: usage.input_tokens,
+                output_tokens: usage.output_tokens,
+                cached_tokens: usage.cached_tokens,
+                cost_usd: usage.cost_microusd.map(|c| c as f64 / 1e6),
+            },
         }
     }
 

@@ -28,6 +28,7 @@ mod replay;
 mod restore;
 mod retention;
 mod rewind;
+mod spending;
 
 use std::sync::Arc;
 
@@ -47,11 +48,12 @@ pub use reload::{NewCode, Reloaded, reload, source_of};
 pub use replay::{Divergence, ReplayError, Verified, replay};
 pub use retention::{Collected, collect, remove};
 pub use rewind::{FilesMoved, Forked, Moved, back, fork};
+pub use spending::spending;
 
 use crate::effects::{Capabilities, Capability, Effect, Workspace};
 use crate::workflow::Ending;
 use crate::workflow::RunInput;
-use crate::workflow::agents::Role;
+use crate::workflow::agents::{Budget, Role};
 use crate::workflow::host::WorkflowRun;
 use cursor::Cursor;
 use manifest::Manifest;
@@ -95,6 +97,8 @@ pub struct NewRun {
     pub workspace: Workspace,
     /// The file the workflow came from, if any (what `--reload` compiles again).
     pub source: Option<std::path::PathBuf>,
+    /// What it may spend on agents, in micro-dollars (`--budget-usd`).
+    pub budget_microusd: Option<u64>,
 }
 
 /// How following a run begins.
@@ -132,6 +136,7 @@ pub fn create(
         new.workflow.clone(),
         new.roles.clone(),
         new.capabilities.clone(),
+        Budget::limited(new.budget_microusd),
     );
     let manifest = Manifest {
         program,

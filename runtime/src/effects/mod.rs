@@ -93,13 +93,16 @@ pub enum EffectValue {
         /// Its standard error.
         stderr: String,
     },
-    /// An agent's reply with the session of its command-line tool that now holds the
-    /// conversation (a reply without a session is [`EffectValue::Text`]).
+    /// An agent's reply with what the agent said of it: the session of its command-line
+    /// tool that now holds the conversation, the tokens it used and its cost (a reply with
+    /// neither is [`EffectValue::Text`]).
     Reply {
         /// The reply.
         text: String,
         /// The tool's session.
-        session: crate::agents::Session,
+        session: Option<crate::agents::Session>,
+        /// Tokens and cost.
+        usage: Option<crate::agents::Usage>,
     },
 }
 
@@ -337,8 +340,8 @@ pub fn authorise(effect: &Effect, granted: &Capabilities) -> Result<(), Failure>
     ))
 }
 
-/// The label of the term an agent's reply with a session is delivered as:
-/// `<agent-reply TEXT [KIND ID]>`.
+/// The label of the term an agent's reply with a session or usage is delivered as:
+/// `<agent-reply TEXT SESSION USAGE>` (SESSION `[KIND ID]` or nil, USAGE a map or nil).
 pub const REPLY_LABEL: &str = "agent-reply";
 
 /// Performs an authorised effect in `workspace`.
@@ -445,12 +448,13 @@ pub async fn perform_noting(
             };
             crate::agents::ask_with(&question, workspace, notes, policy)
                 .await
-                .map(|reply| match reply.session {
-                    Some(session) => EffectValue::Reply {
+                .map(|reply| match (&reply.session, &reply.usage) {
+                    (None, None) => EffectValue::Text(reply.text),
+                    _ => EffectValue::Reply {
                         text: reply.text,
-                        session,
+                        session: reply.session,
+                        usage: reply.usage,
                     },
-                    None => EffectValue::Text(reply.text),
                 })
         }
         Effect::AskUser { question, .. } => Err(Failure::new(
@@ -499,11 +503,20 @@ impl EffectValue {
             EffectValue::Nil => Term::Nil,
             EffectValue::Int(i) => Term::Int(*i),
             EffectValue::Text(s) => Term::Str(s.as_str().into()),
-            EffectValue::Reply { text, session } => Term::record(
+            EffectValue::Reply {
+                text,
+                session,
+                usage,
+            } => Term::record(
                 REPLY_LABEL,
                 vec![
                     Term::Str(text.as_str().into()),
-                    crate::agents::conversation::session_to_term(session),
+                    session
+                        .as_ref()
+                        .map_or(Term::Nil, crate::agents::conversation::session_to_term),
+                    usage
+                        .as_ref()
+                        .map_or(Term::Nil, crate::agents::Usage::to_term),
                 ],
             ),
             EffectValue::Names(names) => {

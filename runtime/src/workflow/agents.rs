@@ -34,7 +34,7 @@ use std::collections::BTreeMap;
 
 use super::entity::{Addressee, ExternalRequest, plain};
 use super::messages::Message;
-use crate::agents::{Agent, conversation, schema};
+use crate::agents::{Agent, Usage, conversation, schema};
 use crate::effects::{self, Capabilities, Effect, REPLY_LABEL};
 use duet_sam::{Entity, Handle, Ref, Term, Turn};
 
@@ -45,6 +45,62 @@ pub struct Role {
     pub name: String,
     /// Its kind and options.
     pub agent: Agent,
+}
+
+/// What a run may spend on its agents (`duet run --budget-usd`), and what they have cost so
+/// far, counted from the journaled replies (so a restore and a replay count the same).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Budget {
+    /// The most the run may spend, in micro-dollars; `None`: no limit.
+    pub limit_microusd: Option<u64>,
+    /// What the calls whose cost is known have cost.
+    pub spent_microusd: u64,
+    /// Calls that reported their usage.
+    pub calls: u64,
+    /// Calls among them whose cost is unknown (a model without a known price).
+    pub unpriced: u64,
+    /// What each role used, by role and model.
+    pub by_role: BTreeMap<(String, String), Usage>,
+}
+
+impl Budget {
+    /// A budget of `limit` micro-dollars, or none.
+    pub fn limited(limit_microusd: Option<u64>) -> Budget {
+        Budget {
+            limit_microusd,
+            ..Budget::default()
+        }
+    }
+
+    /// Counts a call's `usage` by `role`.
+    fn spend(&mut self, role: &str, usage: &Usage) {
+        self.calls += 1;
+        self.by_role
+            .entry((role.to_string(), usage.model.clone()))
+            .and_modify(|total| total.add(usage))
+            .or_insert_with(|| usage.clone());
+        match usage.cost_microusd {
+            Some(cost) => self.spent_microusd += cost,
+            None => self.unpriced += 1,
+        }
+    }
+
+    /// Why a call to `role` may not be made: the limit is reached.
+    fn exhausted(&self, role: &str) -> Option<String> {
+        let limit = self.limit_microusd?;
+        (self.spent_microusd >= limit).then(|| {
+            let unpriced = match self.unpriced {
+                0 => String::new(),
+                n => format!(", besides {n} calls of unknown cost"),
+            };
+            format!(
+                "the run's budget of {} is spent: its {} agent calls cost {}{unpriced}, so role `{role}` was not asked; continue with a larger budget (`duet resume RUN --budget-usd X`)",
+                crate::agents::usage::dollars(limit),
+                self.calls,
+                crate::agents::usage::dollars(self.spent_microusd)
+            )
+        })
+    }
 }
 
 /// The snapshot kind of [`AgentService`].
@@ -71,6 +127,8 @@ pub struct AgentService {
     roles: Vec<Role>,
     /// What the run may do: agent calls that need more are refused.
     capabilities: Capabilities,
+    /// What the run may spend, and has spent.
+    budget: Budget,
     /// Responses asserted, by the handle of the request they answer.
     responses: BTreeMap<Handle, Handle>,
     /// Calls to the outside not answered yet, by call id.
@@ -86,11 +144,17 @@ pub struct AgentService {
 impl AgentService {
     /// A service for `roles` (in declaration order) publishing into `dataspace`, for a run
     /// granted `capabilities`.
-    pub fn new(dataspace: Ref, roles: Vec<Role>, capabilities: Capabilities) -> Self {
+    pub fn new(
+        dataspace: Ref,
+        roles: Vec<Role>,
+        capabilities: Capabilities,
+        budget: Budget,
+    ) -> Self {
         AgentService {
             dataspace,
             roles,
             capabilities,
+            budget,
             responses: BTreeMap::new(),
             calls: BTreeMap::new(),
             next_call: 0,
@@ -126,6 +190,11 @@ impl AgentService {
                 to: Addressee::Agents,
             })
             .collect()
+    }
+
+    /// What the run may spend, and has spent.
+    pub fn budget(&self) -> &Budget {
+        &self.budget
     }
 
     /// The kind of agent that plays role `name`, if the service has the role.
@@ -225,7 +294,16 @@ impl Entity for AgentService {
                 schema: schema.as_ref().map(|s| s.to_string()),
             },
         };
-        if let Err(denied) = effects::authorise(&effect, &self.capabilities) {
+        let spends = matches!(effect, Effect::Agent { .. });
+        let denied = effects::authorise(&effect, &self.capabilities)
+            .err()
+            .or_else(|| {
+                spends
+                    .then(|| self.budget.exhausted(&player.name))
+                    .flatten()
+                    .map(|message| effects::Failure::new("budget", message))
+            });
+        if let Some(denied) = denied {
             if raise {
                 let error = Term::record(
                     "agent-error",
@@ -288,9 +366,15 @@ impl Entity for AgentService {
         let role = Term::Str(call.role.as_str().into());
         let fields = match result {
             Ok(reply) => match reply.record_fields(REPLY_LABEL) {
-                Some([text, session]) => {
-                    let meta = Term::map([(Term::Keyword("session".into()), session.clone())]);
-                    vec![call.id, text.clone(), role, Term::Nil, meta]
+                Some([text, session, usage]) => {
+                    if let Some(usage) = Usage::from_term(usage) {
+                        self.budget.spend(&call.role, &usage);
+                    }
+                    let meta = [("session", session), ("usage", usage)]
+                        .into_iter()
+                        .filter(|(_, value)| **value != Term::Nil)
+                        .map(|(key, value)| (Term::Keyword(key.into()), value.clone()));
+                    vec![call.id, text.clone(), role, Term::Nil, Term::map(meta)]
                 }
                 _ => vec![call.id, reply, role],
             },

@@ -6,7 +6,7 @@ use duet_lang::compile::CompiledWorkflow;
 use duet_lang::ir::Program;
 use serde::{Deserialize, Serialize};
 
-use super::agents::{AGENTS_KIND, AgentService, Role};
+use super::agents::{AGENTS_KIND, AgentService, Budget, Role};
 use super::entity::{
     AWAIT_KIND, Addressee, AwaitObserver, Ending, ExternalRequest, HANDLER_KIND, HandlerObserver,
     Output, WORKFLOW_KIND, WorkflowEntity,
@@ -60,8 +60,9 @@ impl WorkflowRun {
         workflow: CompiledWorkflow,
         roles: Vec<Role>,
         capabilities: Capabilities,
+        budget: Budget,
     ) -> WorkflowRun {
-        Self::build(roles, capabilities.clone(), None, |dataspace| {
+        Self::build(roles, capabilities.clone(), budget, None, |dataspace| {
             WorkflowEntity::new(vm, workflow, dataspace, capabilities)
         })
     }
@@ -82,18 +83,22 @@ impl WorkflowRun {
             .ok_or("the run's workflow has stopped")?;
         let carried = old.carry(&workflow)?;
         let capabilities = carried.capabilities().clone();
-        // A role keeps the kind it was played by in the run: a dry run stays a dry run.
+        // A role keeps the kind it was played by in the run: a dry run stays a dry run. What
+        // the run may spend and has spent goes on.
         let mut roles = roles;
+        let mut budget = Budget::default();
         if let Some(agents) = self.system.entity::<AgentService>(&self.agents) {
             for role in &mut roles {
                 if let Some(kind) = agents.kind_of(&role.name) {
                     role.agent.kind = kind.to_string();
                 }
             }
+            budget = agents.budget().clone();
         }
         Ok(Self::build(
             roles,
             capabilities,
+            budget,
             Some(program),
             |dataspace| WorkflowEntity::reloaded(vm, workflow, dataspace, carried),
         ))
@@ -112,6 +117,7 @@ impl WorkflowRun {
     fn build(
         roles: Vec<Role>,
         capabilities: Capabilities,
+        budget: Budget,
         program: Option<String>,
         entity: impl FnOnce(Ref) -> WorkflowEntity,
     ) -> WorkflowRun {
@@ -128,7 +134,7 @@ impl WorkflowRun {
         };
         let agents_actor = system.spawn(move |t| {
             t.prevent_inert_check();
-            let me = t.create(AgentService::new(dataspace, roles, capabilities));
+            let me = t.create(AgentService::new(dataspace, roles, capabilities, budget));
             let requests = Pattern::Bind(Box::new(Pattern::Record {
                 label: "agent-request".into(),
                 fields: Default::default(),
@@ -317,6 +323,14 @@ impl WorkflowRun {
         format!(
             "the workflow waits in state `{state}` for an assertion that nothing in this run will make"
         )
+    }
+
+    /// What the run may spend on agents and what they have cost so far.
+    pub fn budget(&self) -> Budget {
+        self.system
+            .entity::<AgentService>(&self.agents)
+            .map(|agents| agents.budget().clone())
+            .unwrap_or_default()
     }
 
     /// The state the workflow is in.

@@ -115,14 +115,23 @@ impl fmt::Display for RunInput {
             RunInput::Effect {
                 to,
                 id,
-                result: Ok(EffectValue::Reply { text, session }),
-            } => write!(
-                f,
-                "{} {id} answered: {text:?} ({} session {})",
-                who(to),
-                session.kind,
-                session.id
-            ),
+                result:
+                    Ok(EffectValue::Reply {
+                        text,
+                        session,
+                        usage,
+                    }),
+            } => {
+                write!(f, "{} {id} answered: {text:?}", who(to))?;
+                let mut notes = Vec::new();
+                if let Some(usage) = usage {
+                    notes.push(format!("{}: {usage}", usage.model));
+                }
+                if let Some(session) = session {
+                    notes.push(format!("{} session {}", session.kind, session.id));
+                }
+                write!(f, " ({})", notes.join("; "))
+            }
             RunInput::Effect {
                 to,
                 id,

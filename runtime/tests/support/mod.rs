@@ -57,6 +57,7 @@ impl Place {
             capabilities: Capabilities::default(),
             workspace: Workspace::new(self.dir.path().join("work")).expect("the workspace"),
             source: None,
+            budget_microusd: None,
         }
     }
 }

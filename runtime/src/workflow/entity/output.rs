@@ -37,6 +37,15 @@ pub enum Output {
         /// Whether the call failed (`text` is then the error).
         failed: bool,
     },
+    /// What an agent's answer used: its tokens and cost.
+    AgentUsage {
+        /// The role that answered.
+        role: String,
+        /// The request's ID field.
+        id: String,
+        /// Tokens and cost.
+        usage: crate::agents::Usage,
+    },
 }
 
 impl Output {
@@ -52,6 +61,21 @@ impl Output {
             role,
             id: plain(id),
             text: plain(text),
+        })
+    }
+
+    /// What the agent's response `term` used, when it says.
+    pub(super) fn agent_usage(term: &Term) -> Option<Output> {
+        let fields = term.record_fields("agent-response")?;
+        let usage = fields
+            .get(4)?
+            .as_map()?
+            .get(&Term::Keyword("usage".into()))
+            .and_then(crate::agents::Usage::from_term)?;
+        Some(Output::AgentUsage {
+            role: fields.get(2).map(plain).unwrap_or_default(),
+            id: fields.first().map(plain).unwrap_or_default(),
+            usage,
         })
     }
 

@@ -91,6 +91,7 @@ impl WorkflowEntity {
             return;
         };
         self.state.output.extend(Output::agent_answered(whole));
+        self.state.output.extend(Output::agent_usage(whole));
         if let Some((role, prompt)) = &wait.exchange {
             self.remember(role, prompt, whole);
         }
