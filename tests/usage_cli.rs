@@ -107,6 +107,54 @@ fn usage_is_recorded_shown_per_role_and_a_budget_stops_the_next_call() {
 }
 
 #[test]
+fn a_waiting_run_gets_a_larger_budget_from_duet_resume() {
+    let server = FakeServer::sequence(vec![
+        openai_with_usage("a plan", "gpt-4o", 1_000_000, 0),
+        openai_with_usage("the code", "gpt-4o", 1_000_000, 0),
+    ]);
+    let dir = temp("usage-raise");
+    std::fs::write(
+        dir.join("raise.lisp"),
+        format!(
+            r#"(workflow raise
+  (roles (coder :agent-kind "openai" :endpoint "{}/v1" :model "gpt-4o"))
+  (state work
+    (prompt coder "plan")
+    (ask-user "go on?")
+    (println (prompt coder "build"))
+    (terminal)))
+"#,
+            server.address
+        ),
+    )
+    .unwrap();
+    let args = [
+        "run",
+        "--allow",
+        "network",
+        "--budget-usd",
+        "2",
+        "raise.lisp",
+    ];
+    let out = duet(&dir, &args);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let raised = duet(&dir, &["resume", "r1", "--budget-usd", "10"]);
+    assert_eq!(raised.status.code(), Some(3), "{}", text(&raised.stderr));
+    let out = duet(&dir, &["answer", "r1", "yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "the code\n");
+    let history = text(&duet(&dir, &["history", "r1"]).stdout);
+    assert!(history.contains("budget set to $10.0000"), "{history}");
+    let status = text(&duet(&dir, &["status", "r1"]).stdout);
+    assert!(
+        status.contains("spent $5.0000 of $10.0000 on 2 agent calls"),
+        "{status}"
+    );
+    let replay = duet(&dir, &["replay", "r1"]);
+    assert_eq!(replay.status.code(), Some(0), "{}", text(&replay.stderr));
+}
+
+#[test]
 fn anthropic_streams_and_claude_results_report_their_tokens() {
     let events = [
         r#"{"type":"message_start","message":{"model":"claude-sonnet-4-20250514","usage":{"input_tokens":900,"cache_read_input_tokens":100,"output_tokens":1}}}"#,

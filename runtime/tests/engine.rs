@@ -491,11 +491,14 @@ fn a_grant_at_resume_is_a_journaled_turn_the_rest_of_the_run_sees() {
     assert_eq!(ports.printed(), ":capability\n");
     let mut resumed = Recorder::at(T0);
     resumed.answers.push_back("yes".into());
-    let stopped = durable::follow_granting(
+    let stopped = durable::follow_with(
         &place.store,
         id,
         Resumption::Resume,
-        &[duet_runtime::effects::Capability::Shell],
+        &durable::Changes {
+            grant: vec![duet_runtime::effects::Capability::Shell],
+            budget_microusd: None,
+        },
         &mut resumed.ports(),
     )
     .expect("resumed");

@@ -120,15 +120,12 @@ pub fn run(args: &RunArgs) -> ExitCode {
             }
         }
     }
-    let budget_microusd = match args.budget_usd {
-        Some(usd) if usd.is_finite() && usd >= 0.0 => Some((usd * 1e6).round() as u64),
-        Some(usd) => {
-            output::error(&format!(
-                "`--budget-usd {usd}` is not an amount of dollars; give one like `--budget-usd 2.50`"
-            ));
+    let budget_microusd = match args.budget_usd.map(microusd).transpose() {
+        Ok(budget) => budget,
+        Err(message) => {
+            output::error(&message);
             return ExitCode::from(2);
         }
-        None => None,
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -155,6 +152,17 @@ pub fn run(args: &RunArgs) -> ExitCode {
         return ExitCode::from(1);
     }
     ExitCode::from(outcome.exit_code())
+}
+
+/// `--budget-usd USD` in micro-dollars, or why it is not an amount.
+pub fn microusd(usd: f64) -> Result<u64, String> {
+    if usd.is_finite() && usd >= 0.0 {
+        Ok((usd * 1e6).round() as u64)
+    } else {
+        Err(format!(
+            "`--budget-usd {usd}` is not an amount of dollars; give one like `--budget-usd 2.50`"
+        ))
+    }
 }
 
 /// A size in bytes: a number, optionally followed by K, M or G (powers of 1024).

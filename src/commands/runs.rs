@@ -226,6 +226,9 @@ pub struct ResumeArgs {
     /// variables carried over by name, its conversations and its workspace.
     #[arg(long)]
     reload: bool,
+    /// A new limit on what the run's agents may cost, in US dollars (journaled).
+    #[arg(long = "budget-usd", value_name = "USD")]
+    budget_usd: Option<f64>,
     /// Seconds to wait for the store while another process holds it (`--detach` uses it).
     #[arg(long, value_name = "SECONDS", hide = true)]
     wait_for_store: Option<u64>,
@@ -245,9 +248,22 @@ pub fn resume(args: &ResumeArgs) -> ExitCode {
         &args.run,
         args.json,
         Resumption::Resume,
-        &args.allow,
-        args.reload,
+        &Continuing {
+            allow: &args.allow,
+            reload: args.reload,
+            budget_usd: args.budget_usd,
+        },
     )
+}
+
+/// What a person changes about a run as it continues.
+struct Continuing<'a> {
+    /// `--allow`: capabilities to grant.
+    allow: &'a [String],
+    /// `--reload`: continue in the file's current code.
+    reload: bool,
+    /// `--budget-usd`: a new limit on what its agents may cost.
+    budget_usd: Option<f64>,
 }
 
 /// Opens the store at `dir` and follows run `run` in the engine from where it is (first
@@ -259,9 +275,20 @@ fn followed(
     run: &str,
     json: bool,
     how: Resumption,
-    allow: &[String],
-    reload: bool,
+    continuing: &Continuing,
 ) -> ExitCode {
+    let Continuing {
+        allow,
+        reload,
+        budget_usd,
+    } = *continuing;
+    let budget_microusd = match budget_usd.map(super::run::microusd).transpose() {
+        Ok(budget) => budget,
+        Err(message) => {
+            output::error(&message);
+            return ExitCode::from(2);
+        }
+    };
     let stdout = std::io::stdout();
     let (mut out, mut err) = (stdout.lock(), std::io::stderr());
     let mut report = Reporter::new(json, &mut out, &mut err);
@@ -309,7 +336,11 @@ fn followed(
             }
         }
     }
-    let result = durable::follow_granting(&store, id, how, &grant, &mut ports);
+    let changes = durable::Changes {
+        grant,
+        budget_microusd,
+    };
+    let result = durable::follow_with(&store, id, how, &changes, &mut ports);
     ExitCode::from(workflow_outcome(result, &mut report).exit_code())
 }
 
@@ -340,8 +371,11 @@ pub fn answer(args: &AnswerArgs) -> ExitCode {
         &args.run,
         args.json,
         how,
-        &args.allow,
-        false,
+        &Continuing {
+            allow: &args.allow,
+            reload: false,
+            budget_usd: None,
+        },
     )
 }
 

@@ -190,17 +190,26 @@ pub fn follow(
     how: Resumption,
     ports: &mut Ports,
 ) -> Result<Stopped, EngineError> {
-    follow_granting(store, id, how, &[], ports)
+    follow_with(store, id, how, &Changes::default(), ports)
 }
 
-/// Like [`follow`], first granting the run `grant` for the rest of its life (`duet resume
-/// --allow`): the grant is a journaled turn of its own, so replay and every later restore
-/// see it at the same point.
-pub fn follow_granting(
+/// What a person changes about a run as it continues (`duet resume --allow CAP
+/// --budget-usd X`), for the rest of its life.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// Capabilities granted.
+    pub grant: Vec<Capability>,
+    /// A new limit on what its agents may cost, in micro-dollars.
+    pub budget_microusd: Option<u64>,
+}
+
+/// Like [`follow`], first making `changes`: each is a journaled turn of its own, so replay
+/// and every later restore see it at the same point.
+pub fn follow_with(
     store: &Store,
     id: RunId,
     how: Resumption,
-    grant: &[Capability],
+    changes: &Changes,
     ports: &mut Ports,
 ) -> Result<Stopped, EngineError> {
     let record = store.run(id).map_err(|e| EngineError::store(id, e))?;
@@ -271,12 +280,17 @@ pub fn follow_granting(
         ports.clock.clone(),
     );
     let mut run = restored.run;
-    if !grant.is_empty() {
-        let input = RunInput::Grant {
-            capabilities: grant.to_vec(),
-        };
+    let grant = (!changes.grant.is_empty()).then(|| RunInput::Grant {
+        capabilities: changes.grant.clone(),
+    });
+    let budget = changes
+        .budget_microusd
+        .map(|limit_microusd| RunInput::Budget { limit_microusd });
+    for input in grant.into_iter().chain(budget) {
         cursor.append(&input, &run.snapshot())?;
         run.deliver(&input);
+        // Settled as replay settles after each turn; neither change asks for anything.
+        pending.extend(run.settle().requests);
     }
     // The workspace's checkpoints: on when git can run, continuing from the branch's last.
     let last_checkpoint = restored

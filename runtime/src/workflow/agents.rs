@@ -94,7 +94,7 @@ impl Budget {
                 n => format!(", besides {n} calls of unknown cost"),
             };
             format!(
-                "the run's budget of {} is spent: its {} agent calls cost {}{unpriced}, so role `{role}` was not asked; continue with a larger budget (`duet resume RUN --budget-usd X`)",
+                "the run's budget of {} is spent: its {} agent calls cost {}{unpriced}, so role `{role}` was not asked; give the run a larger budget with `--budget-usd` (on `duet run`, or `duet resume` while it waits)",
                 crate::agents::usage::dollars(limit),
                 self.calls,
                 crate::agents::usage::dollars(self.spent_microusd)
@@ -356,6 +356,10 @@ impl Entity for AgentService {
                 for capability in capabilities {
                     self.capabilities.grant(capability);
                 }
+                return Ok(());
+            }
+            Some(Message::Budget(limit)) => {
+                self.budget.limit_microusd = Some(limit);
                 return Ok(());
             }
             _ => return Ok(()),

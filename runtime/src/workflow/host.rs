@@ -250,6 +250,9 @@ impl WorkflowRun {
             RunInput::Checkpoint { .. } => return,
             // The engine replaces the whole run (`crate::durable::reload`).
             RunInput::Reload { .. } => return,
+            RunInput::Budget { limit_microusd } => {
+                (Addressee::Agents, Message::Budget(*limit_microusd))
+            }
             RunInput::Effect { to, id, result } => (*to, Message::answer(*id, result)),
             RunInput::Person { to, id, text } => (
                 *to,

@@ -15,7 +15,7 @@ use crate::effects::{Capability, EffectValue, Failure};
 pub const MAGIC: [u8; 4] = *b"DUTI";
 /// The turn input format this build writes; it reads every earlier one too (version 2 added
 /// [`RunInput::Grant`], version 3 an agent's reply with its tool's session,
-/// `EffectValue::Reply`, and [`RunInput::Reload`]; earlier versions' inputs read unchanged).
+/// `EffectValue::Reply`, [`RunInput::Reload`] and [`RunInput::Budget`]; earlier versions' inputs read unchanged).
 pub const VERSION: u16 = 3;
 
 /// The input of one turn.
@@ -71,6 +71,11 @@ pub enum RunInput {
         program: String,
         /// The state it re-enters.
         entered: String,
+    },
+    /// A new limit on what the run's agents may cost (`duet resume --budget-usd`).
+    Budget {
+        /// The limit, in micro-dollars.
+        limit_microusd: u64,
     },
 }
 
@@ -166,6 +171,11 @@ impl fmt::Display for RunInput {
                 let names: Vec<&str> = capabilities.iter().map(|c| c.name()).collect();
                 write!(f, "granted {}", names.join(", "))
             }
+            RunInput::Budget { limit_microusd } => write!(
+                f,
+                "budget set to {}",
+                crate::agents::usage::dollars(*limit_microusd)
+            ),
             RunInput::Reload {
                 program, entered, ..
             } => write!(

@@ -38,6 +38,8 @@ pub(crate) enum Message {
     },
     /// The person granted these capabilities for the rest of the run (`duet resume --allow`).
     Grant(Vec<Capability>),
+    /// The person set what the run's agents may cost, in micro-dollars (`--budget-usd`).
+    Budget(u64),
     /// The answer to external request `request`: the effect's value as a term, or a failure.
     Answer {
         /// The request's id.
@@ -53,6 +55,7 @@ const EVENT: &str = "%event";
 const DEADLINE: &str = "%deadline";
 const ANSWER: &str = "%answer";
 const GRANT: &str = "%grant";
+const BUDGET: &str = "%budget";
 
 impl Message {
     /// The answer to request `request` with an effect's result.
@@ -94,6 +97,10 @@ impl Message {
                     .iter()
                     .map(|c| Term::Str(c.name().into()))
                     .collect(),
+            ),
+            Message::Budget(limit) => Term::record(
+                BUDGET,
+                vec![Term::Int(i64::try_from(*limit).unwrap_or(i64::MAX))],
             ),
             Message::Answer { request, result } => {
                 let body = match result {
@@ -141,6 +148,7 @@ impl Message {
                     })
                     .collect::<Option<_>>()?,
             ),
+            (BUDGET, [limit]) => Message::Budget(id(limit)?),
             (ANSWER, [request, body]) => Message::Answer {
                 request: id(request)?,
                 result: match (body.record_fields("ok"), body.record_fields("error")) {
@@ -179,6 +187,7 @@ mod tests {
             },
             Message::Deadline { timer: 6, at: -1 },
             Message::Grant(vec![Capability::Shell, Capability::Network]),
+            Message::Budget(2_500_000),
             Message::answer(7, &Ok(EffectValue::Text("hi".into()))),
             Message::answer(8, &Err(Failure::new("io", "gone"))),
         ];
