@@ -315,7 +315,7 @@ fn followed(
             Err(refused) => return ExitCode::from(refused.exit_code()),
         }
     }
-    let mut terminal = Terminal;
+    let mut terminal = Terminal::default();
     let mut ports = Ports {
         observer: &mut report,
         answers: &mut terminal,

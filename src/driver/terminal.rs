@@ -3,28 +3,31 @@
 
 use std::io::IsTerminal;
 
-use duet_runtime::durable::Answers;
+use std::sync::Arc;
+
+use duet_runtime::durable::{Answer, Answers, Poser};
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
 use super::visible::{block, one_line};
 
-/// Answers questions by asking the person at the terminal.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Terminal;
+/// Answers questions by asking the person at the terminal. Once a question is posed, a
+/// thread reads the terminal's lines for the rest of the process, and each line goes to the
+/// question live when it was typed: a line typed while none was (the timer won a race) is
+/// refused as stale, never given to a later question.
+#[derive(Default)]
+pub struct Terminal {
+    lines: Option<Arc<Lines>>,
+}
 
 impl Answers for Terminal {
     /// `None` when there is no terminal to ask at, or the person ends the input (Ctrl-D)
     /// instead of answering: the run then waits for `duet answer`.
     fn ask(&mut self, question: &str, options: &[String]) -> Option<String> {
-        if !std::io::stdin().is_terminal() {
+        // Once lines are read by the thread, the input has ended for this run's questions.
+        if !std::io::stdin().is_terminal() || self.lines.is_some() {
             return None;
         }
-        // The question may quote an agent: shown, never obeyed by the terminal.
-        eprintln!("question: {}", block(question));
-        if !options.is_empty() {
-            let options: Vec<String> = options.iter().map(|o| one_line(o)).collect();
-            eprintln!("  (one of: {})", options.join(", "));
-        }
-        eprint!("answer> ");
+        show(question, options);
         let mut line = String::new();
         match std::io::stdin().read_line(&mut line) {
             Ok(0) | Err(_) => {
@@ -34,6 +37,74 @@ impl Answers for Terminal {
             Ok(_) => Some(line.trim_end_matches(['\n', '\r']).to_string()),
         }
     }
+
+    fn poser(&mut self) -> Option<Arc<dyn Poser>> {
+        if !std::io::stdin().is_terminal() {
+            return None;
+        }
+        let lines = self.lines.get_or_insert_with(Lines::read);
+        Some(lines.clone() as Arc<dyn Poser>)
+    }
+}
+
+/// The terminal's lines as they are typed (`None` for Ctrl-D), read by a thread of their own.
+struct Lines {
+    typed: Arc<tokio::sync::Mutex<UnboundedReceiver<Option<String>>>>,
+}
+
+impl Lines {
+    /// Starts the thread that reads standard input for the rest of the process.
+    fn read() -> Arc<Lines> {
+        let (send, typed) = unbounded_channel();
+        std::thread::spawn(move || {
+            let stdin = std::io::stdin();
+            loop {
+                let mut line = String::new();
+                let typed = match stdin.read_line(&mut line) {
+                    Ok(0) => None,
+                    Ok(_) => Some(line.trim_end_matches(['\n', '\r']).to_string()),
+                    Err(_) => return,
+                };
+                if send.send(typed).is_err() {
+                    return;
+                }
+            }
+        });
+        Arc::new(Lines {
+            typed: Arc::new(tokio::sync::Mutex::new(typed)),
+        })
+    }
+}
+
+impl Poser for Lines {
+    fn pose(&self, question: String, options: Vec<String>) -> Answer {
+        let typed = self.typed.clone();
+        Box::pin(async move {
+            let mut typed = typed.lock().await;
+            // What was typed while no question was waiting is not an answer to this one.
+            while let Ok(stale) = typed.try_recv() {
+                if let Some(line) = stale {
+                    eprintln!(
+                        "note: `{}` was not taken: no question was waiting when it was typed",
+                        one_line(&line)
+                    );
+                }
+            }
+            show(&question, &options);
+            typed.recv().await.flatten()
+        })
+    }
+}
+
+/// Shows `question` (offering `options`) and the prompt for its answer.
+fn show(question: &str, options: &[String]) {
+    // The question may quote an agent: shown, never obeyed by the terminal.
+    eprintln!("question: {}", block(question));
+    if !options.is_empty() {
+        let options: Vec<String> = options.iter().map(|o| one_line(o)).collect();
+        eprintln!("  (one of: {})", options.join(", "));
+    }
+    eprint!("answer> ");
 }
 
 /// Whether the person at the terminal grants workflow `workflow` the capabilities `list`

@@ -88,7 +88,7 @@ pub fn run(
         }
     };
     let clock = Arc::new(SystemClock);
-    let mut terminal = Terminal;
+    let mut terminal = Terminal::default();
     let mut ports = Ports {
         observer: report,
         answers: &mut terminal,

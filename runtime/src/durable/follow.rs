@@ -26,7 +26,7 @@ use super::clock::Clock;
 use super::cursor::Cursor;
 use super::error::EngineError;
 use super::events::{EventKind, RunEvent};
-use super::{Ports, Stopped};
+use super::{Ports, Poser, Stopped};
 use crate::agents::{Note, Notes, Policy};
 use crate::effects::{self, Effect, EffectValue, Failure, Workspace};
 use crate::workflow::entity::{Addressee, ExternalRequest};
@@ -55,6 +55,8 @@ struct Follower<'s, 'p, 'q> {
     tasks: JoinSet<Performed>,
     /// Questions no one has answered yet.
     unasked: Vec<ExternalRequest>,
+    /// Poses questions while other effects run, when the answers' source can.
+    poser: Option<Arc<dyn Poser>>,
     /// An answer given up front (`duet answer`), for the first question.
     answer: Option<String>,
     /// The workspace's checkpoints.
@@ -100,6 +102,7 @@ pub(crate) fn follow(
         running: BTreeMap::new(),
         tasks: JoinSet::new(),
         unasked: Vec::new(),
+        poser: ports.answers.poser(),
         answer,
         files,
         notes,
@@ -163,6 +166,7 @@ impl Follower<'_, '_, '_> {
                     self.start(request, now)?;
                 }
             }
+            self.pose_next_question();
             if self.tasks.is_empty() {
                 // Only questions are left: ask them one at a time, or suspend.
                 let Some(question) = self.next_question() else {
@@ -184,13 +188,7 @@ impl Follower<'_, '_, '_> {
                             Some(answer) if options.is_empty() || options.contains(&answer) => {
                                 break answer;
                             }
-                            Some(answer) => {
-                                let message = format!(
-                                    "`{answer}` is not one of the answers offered ({}); answer again",
-                                    options.join(", ")
-                                );
-                                self.emit(EventKind::Error { message });
-                            }
+                            Some(answer) => self.not_offered(&answer, options),
                         }
                     },
                 };
@@ -221,11 +219,73 @@ impl Follower<'_, '_, '_> {
                 }
             };
             self.running.remove(&key(&request));
-            if self.run.wants(&request) {
-                self.files.after(&request.effect);
-                self.input(RunInput::effect(&request, result))?;
+            if !self.run.wants(&request) {
+                continue;
             }
+            if let Effect::AskUser { options, .. } = &request.effect {
+                match result {
+                    Ok(EffectValue::Text(answer))
+                        if options.is_empty() || options.contains(&answer) =>
+                    {
+                        self.unasked.retain(|r| key(r) != key(&request));
+                        self.input(RunInput::person(&request, answer))?;
+                    }
+                    // Posed again by the next round.
+                    Ok(EffectValue::Text(answer)) => self.not_offered(&answer, options),
+                    // The input ended: no one answers here; the run waits for `duet answer`.
+                    _ => self.poser = None,
+                }
+                continue;
+            }
+            self.files.after(&request.effect);
+            self.input(RunInput::effect(&request, result))?;
         }
+    }
+
+    /// Poses the next question at once when the answers' source can while other effects
+    /// run (one question at a time): a question raced against a timer is really asked. A
+    /// question withdrawn before it is answered is aborted with its request.
+    fn pose_next_question(&mut self) {
+        let Some(poser) = self.poser.clone() else {
+            return;
+        };
+        let posed = self
+            .running
+            .keys()
+            .any(|k| self.unasked.iter().any(|u| key(u) == *k));
+        // An answer given up front (`duet answer`) goes to the first question, as before.
+        if posed || self.answer.is_some() {
+            return;
+        }
+        let Some(question) = self.next_question() else {
+            return;
+        };
+        let Effect::AskUser {
+            question: text,
+            options,
+        } = question.effect.clone()
+        else {
+            return;
+        };
+        let answer = poser.pose(text, options);
+        let k = key(&question);
+        let handle = self.tasks.spawn(async move {
+            let result = answer
+                .await
+                .map(EffectValue::Text)
+                .ok_or_else(|| Failure::new("no-answer", "the input ended"));
+            (question, result)
+        });
+        self.running.insert(k, handle);
+    }
+
+    /// Says `answer` is not one of `options`: the question is asked again.
+    fn not_offered(&mut self, answer: &str, options: &[String]) {
+        let message = format!(
+            "`{answer}` is not one of the answers offered ({}); answer again",
+            options.join(", ")
+        );
+        self.emit(EventKind::Error { message });
     }
 
     /// Waits for the next note of a running call or the next effect to finish. Notes come

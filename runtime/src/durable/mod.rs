@@ -36,7 +36,7 @@ use duet_lang::compile::CompiledWorkflow;
 use duet_store::{NewRun as NewRunRecord, RunId, Status, Store};
 use duet_vm::Vm;
 
-pub use answers::{Answers, NoOneToAsk};
+pub use answers::{Answer, Answers, NoOneToAsk, Poser};
 pub use clock::{Clock, ManualClock, Sleep, SystemClock};
 pub use cursor::{SNAPSHOT_EVERY_BYTES, SNAPSHOT_EVERY_TURNS};
 pub use error::EngineError;
