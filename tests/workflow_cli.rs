@@ -867,7 +867,7 @@ fn back_puts_the_workspace_files_back_and_checkpoints_are_events() {
         .collect();
     assert_eq!(checkpoints.len(), 3, "{}", text(&out.stdout));
     assert_eq!(checkpoints[1]["files"], serde_json::json!(["notes.txt"]));
-    assert_eq!(checkpoints[2]["author"], "duet");
+    assert_eq!(checkpoints[2]["author"], "shell");
     assert_eq!(
         std::fs::read_to_string(dir.join("notes.txt")).unwrap(),
         "two\n"

@@ -5,8 +5,8 @@
 //! (`STORE/checkpoints.git`), written with the git command line under a temporary index: the
 //! person's own repository, index, HEAD and refs are never touched. The workspace's
 //! `.gitignore` is honoured; its `.git` and the store are never recorded. Each checkpoint is a
-//! commit authored as whoever changed the files (a role, `duet` for a command, `person` for
-//! changes made outside duet), journaled as a turn of its own ([`RunInput::Checkpoint`]) so
+//! commit authored as whoever changed the files (a role, the effect — `shell`, `write-file` —
+//! for the run's own commands and writes, `person` for changes made outside duet), journaled as a turn of its own ([`RunInput::Checkpoint`]) so
 //! it belongs to a branch like everything else. Without `git` on the machine, checkpoints are
 //! off (the run says so once) and the run goes on.
 
@@ -37,13 +37,7 @@ impl Checkpoints {
         store_dir: &Path,
         workspace: &Path,
     ) -> Result<Option<Checkpoints>, CheckpointError> {
-        if Command::new("git")
-            .arg("--version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_err()
-        {
+        if !git_runs() {
             return Ok(None);
         }
         let git_dir = std::path::absolute(store_dir.join(REPOSITORY))
@@ -85,19 +79,12 @@ impl Checkpoints {
 
     /// A git command on the private repository and the workspace, with its own index.
     fn git(&self, index: &Path) -> Command {
-        let mut command = Command::new("git");
+        let mut command = git_command(&self.git_dir);
         command
-            .arg("--git-dir")
-            .arg(&self.git_dir)
             .arg("--work-tree")
             .arg(&self.workspace)
             .current_dir(&self.workspace)
-            .env("GIT_INDEX_FILE", index)
-            // Nothing of the person's configuration changes what is recorded.
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_WORK_TREE");
+            .env("GIT_INDEX_FILE", index);
         command
     }
 
@@ -193,12 +180,43 @@ impl Checkpoints {
     }
 }
 
+/// Whether `git` can be run here.
+pub(crate) fn git_runs() -> bool {
+    Command::new("git")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+}
+
+/// A git command on the private repository `git_dir` alone, untouched by the person's
+/// configuration and environment.
+pub(crate) fn git_command(git_dir: &Path) -> Command {
+    let mut command = Command::new("git");
+    command
+        .arg("--git-dir")
+        .arg(git_dir)
+        // Nothing of the person's configuration changes what is recorded or shown.
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE");
+    command
+}
+
 fn run(command: &mut Command) -> Result<(), CheckpointError> {
     output(command).map(|_| ())
 }
 
 /// What `command` printed, trimmed, or what went wrong.
-fn output(command: &mut Command) -> Result<String, CheckpointError> {
+pub(crate) fn output(command: &mut Command) -> Result<String, CheckpointError> {
+    raw_output(command).map(|out| out.trim().to_string())
+}
+
+/// What `command` printed, as it printed it, or what went wrong.
+pub(crate) fn raw_output(command: &mut Command) -> Result<String, CheckpointError> {
     let out = command
         .stdin(Stdio::null())
         .output()
@@ -209,7 +227,7 @@ fn output(command: &mut Command) -> Result<String, CheckpointError> {
             String::from_utf8_lossy(&out.stderr).trim()
         ));
     }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// A run's files as the follow loop sees them: whether checkpoints are on, the last one on
@@ -220,13 +238,17 @@ pub(crate) struct FileHistory {
     last: Option<String>,
     /// Who may have changed the files since the last checkpoint.
     pending: Option<String>,
+    /// Whether the files were looked at for a person's changes since this process took the
+    /// run up (changes made while no duet process followed it: waiting, or rewound).
+    looked: bool,
 }
 
 /// Who changes the workspace's files when `effect` runs, if it may change them at all.
 fn author_of(effect: &crate::effects::Effect) -> Option<String> {
     use crate::effects::Effect;
     match effect {
-        Effect::Shell { .. } | Effect::WriteFile(..) => Some("duet".into()),
+        Effect::Shell { .. } => Some("shell".into()),
+        Effect::WriteFile(..) => Some("write-file".into()),
         Effect::Agent { role, agent, .. }
             if matches!(agent.kind.as_str(), "claude-code" | "codex") =>
         {
@@ -243,19 +265,26 @@ impl FileHistory {
             checkpoints,
             last,
             pending: None,
+            looked: false,
         }
     }
 
-    /// Before `effect` starts: the checkpoint of the files as they are before the run first
-    /// changes them (the baseline a rewind puts back), when one is needed.
+    /// Before `effect` starts: when it is the first effect that may change the files since
+    /// this process took the run up, a `person` checkpoint of the files as they are — the
+    /// baseline a rewind puts back when the run has none yet, else what a person changed
+    /// while no duet process followed the run (nothing when they are as last recorded).
     pub(crate) fn before(
         &mut self,
         effect: &crate::effects::Effect,
     ) -> Result<Option<RunInput>, String> {
-        if self.last.is_some() || author_of(effect).is_none() {
+        if self.looked || author_of(effect).is_none() {
             return Ok(None);
         }
-        self.record("person", "the files before the run changed them")
+        self.looked = true;
+        match self.last {
+            None => self.record("person", "the files before the run changed them"),
+            Some(_) => self.record("person", "changes made outside duet"),
+        }
     }
 
     /// `effect`'s result is in: the files may have changed.
