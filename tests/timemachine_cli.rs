@@ -463,3 +463,34 @@ fn history_lists_the_files_each_turn_changed_and_who_changed_them() {
     assert!(text(&diff.stdout).contains("+base, edited by hand"));
     ok(&duet(&dir, &["replay", "r1"]));
 }
+
+#[test]
+fn a_file_that_becomes_ignored_leaves_the_checkpoints() {
+    let dir = temp("tm-ignored");
+    write(
+        &dir,
+        "ignore.lisp",
+        r#"(workflow ignore
+  (state s
+    (shell "echo x > build.out")
+    (shell "echo '*.out' > .gitignore && echo y > notes.txt")
+    (terminal)))
+"#,
+    );
+    ok(&run(&dir, "ignore.lisp"));
+    let turns = checkpoints(&dir, "r1");
+    assert_eq!(turns[1].2, ["build.out"], "{turns:?}");
+    let last = turns[2].0.to_string();
+    let diff = duet(&dir, &["diff", "r1", "--turn", &last, "--json"]);
+    ok(&diff);
+    // As a checkpoint taken afresh: the ignored file is no longer recorded, and stays.
+    assert_eq!(
+        json_lines(&diff)[0]["files"],
+        serde_json::json!([
+            {"status": "added", "path": ".gitignore"},
+            {"status": "deleted", "path": "build.out"},
+            {"status": "added", "path": "notes.txt"},
+        ])
+    );
+    assert_eq!(read(&dir, "build.out"), "x\n");
+}

@@ -102,42 +102,73 @@ impl Checkpoints {
         message: &str,
         parent: Option<&str>,
     ) -> Result<Option<String>, CheckpointError> {
-        let index = self.index("take");
-        let _ = std::fs::remove_file(&index);
+        let index = self.kept_index();
         // `add --all` honours the workspace's .gitignore.
-        let mut add = self.git(&index);
-        add.args(["add", "--all", "--", ".", ":(exclude).git"]);
-        add.args(self.excluded.iter().map(|e| format!(":(exclude){e}")));
-        let result = (|| {
-            self.init()?;
-            run(&mut add)?;
-            let tree = output(self.git(&index).arg("write-tree"))?;
-            if let Some(parent) = parent {
-                let parent_tree = output(
-                    self.git(&index)
-                        .args(["rev-parse", &format!("{parent}^{{tree}}")]),
-                )?;
-                if parent_tree == tree {
-                    return Ok(None);
-                }
+        let add = || {
+            let mut add = self.git(&index);
+            add.args(["add", "--all", "--", ".", ":(exclude).git"]);
+            add.args(self.excluded.iter().map(|e| format!(":(exclude){e}")));
+            run(&mut add)
+        };
+        self.init()?;
+        if add().is_err() {
+            // The kept index may be what is wrong: once more from none.
+            let _ = std::fs::remove_file(&index);
+            add()?;
+        }
+        self.forget_ignored(&index)?;
+        let tree = output(self.git(&index).arg("write-tree"))?;
+        if let Some(parent) = parent {
+            let parent_tree = output(
+                self.git(&index)
+                    .args(["rev-parse", &format!("{parent}^{{tree}}")]),
+            )?;
+            if parent_tree == tree {
+                return Ok(None);
             }
-            let mut commit = self.git(&index);
-            commit
-                .args(["commit-tree", &tree, "-m", message])
-                .env("GIT_AUTHOR_NAME", author)
-                .env("GIT_AUTHOR_EMAIL", format!("{author}@duet"))
-                .env("GIT_COMMITTER_NAME", "duet")
-                .env("GIT_COMMITTER_EMAIL", "duet@duet")
-                // Fixed dates: a checkpoint's id depends only on the files and its history.
-                .env("GIT_AUTHOR_DATE", "1700000000 +0000")
-                .env("GIT_COMMITTER_DATE", "1700000000 +0000");
-            if let Some(parent) = parent {
-                commit.args(["-p", parent]);
-            }
-            output(&mut commit).map(Some)
-        })();
-        let _ = std::fs::remove_file(&index);
-        result
+        }
+        let mut commit = self.git(&index);
+        commit
+            .args(["commit-tree", &tree, "-m", message])
+            .env("GIT_AUTHOR_NAME", author)
+            .env("GIT_AUTHOR_EMAIL", format!("{author}@duet"))
+            .env("GIT_COMMITTER_NAME", "duet")
+            .env("GIT_COMMITTER_EMAIL", "duet@duet")
+            // Fixed dates: a checkpoint's id depends only on the files and its history.
+            .env("GIT_AUTHOR_DATE", "1700000000 +0000")
+            .env("GIT_COMMITTER_DATE", "1700000000 +0000");
+        if let Some(parent) = parent {
+            commit.args(["-p", parent]);
+        }
+        output(&mut commit).map(Some)
+    }
+
+    /// The index `take` keeps for this workspace from one checkpoint to the next, so that git
+    /// reads again only the files whose size or time changed, not the whole tree.
+    fn kept_index(&self) -> PathBuf {
+        let key = blake3::hash(self.workspace.as_os_str().as_encoded_bytes()).to_hex();
+        self.git_dir.join(format!("index-{}", &key[..16]))
+    }
+
+    /// Drops from the kept index the files `.gitignore` now ignores (`add` never drops a file
+    /// it already holds), so that a checkpoint holds what one taken afresh would.
+    fn forget_ignored(&self, index: &Path) -> Result<(), CheckpointError> {
+        let listed = raw_output(self.git(index).args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--ignored",
+            "--exclude-standard",
+        ]))?;
+        let ignored: Vec<&str> = listed.split('\0').filter(|p| !p.is_empty()).collect();
+        if ignored.is_empty() {
+            return Ok(());
+        }
+        run(self
+            .git(index)
+            .env("GIT_LITERAL_PATHSPECS", "1")
+            .args(["rm", "--cached", "--quiet", "--"])
+            .args(ignored))
     }
 
     /// Puts the workspace's files back from the files of `from` (what they are now) to those
