@@ -302,6 +302,14 @@ fn blame_refuses_what_it_cannot_tell_about() {
     assert!(text(&binary.stderr).contains("binary"));
     let directory = duet(&dir, &["blame", "."]);
     assert_eq!(directory.status.code(), Some(2));
+    write(&dir, ".gitignore", "*.log\n");
+    write(&dir, "build.log", "x\n");
+    let ignored = duet(&dir, &["blame", "build.log"]);
+    assert_eq!(ignored.status.code(), Some(2));
+    assert!(text(&ignored.stderr).contains(".gitignore ignores it"));
+    let in_store = duet(&dir, &["blame", ".duet/checkpoints.git/HEAD"]);
+    assert_eq!(in_store.status.code(), Some(2));
+    assert!(text(&in_store.stderr).contains("it is in the store"));
     let no_store = duet(&outside, &["blame", "far.txt"]);
     assert_eq!(no_store.status.code(), Some(2));
     assert!(text(&no_store.stderr).contains("there is no store"));

@@ -7,9 +7,11 @@
 #
 # duet: a workflow whose TURNS turns each `write-file` the same file, run with the release
 # `duet` in a fresh copy of the tree, with git on PATH (checkpoints on) and without (off,
-# the run says so and goes on). The same workflow with 1 turn is run too, so that the first
-# checkpoint (the whole tree, once per run) and the run's start drop out:
-#   ms per checkpoint = ((on[TURNS] - on[1]) - (off[TURNS] - off[1])) / (TURNS - 1)
+# the run says so and goes on). The time of a turn is read from the journal (each turn's
+# time, `duet history --json`) from the run's first write to its last, so the start and the
+# first checkpoint (the whole tree, once a run: writing 10,000 objects, which swings with the
+# disk) drop out:
+#   ms per checkpoint = ms a write with checkpoints on - ms a write with them off
 #   growth per checkpoint = (store[TURNS] - store[1]) / (TURNS - 1), with git on, minus the
 #   same without git (the journal's own turns); checkpoints.git alone is shown too.
 # git: the same tree committed once, then TURNS times: change the file, `git add -A && git
@@ -53,7 +55,7 @@ LISP
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
-# duet_run TURNS on|off -> "ms store_bytes checkpoint_bytes"
+# duet_run TURNS on|off -> "ms store_bytes checkpoint_bytes ms_a_write"
 duet_run() {
   local dir="$work/run-$1-$2"
   cp -r "$work/tree" "$dir"
@@ -67,15 +69,21 @@ duet_run() {
   end=$(now_ms)
   local cp=0
   [ -d "$dir/.duet/checkpoints.git" ] && cp=$(du -sb "$dir/.duet/checkpoints.git" | cut -f1)
-  echo "$((end - start)) $(du -sb "$dir/.duet" | cut -f1) $cp"
+  # From the first write's result to the last's: the time of TURNS - 1 writes.
+  local per
+  per=$( (cd "$dir" && "$duet" history r1 --json) | python3 -c '
+import json, sys
+turns = [json.loads(line) for line in sys.stdin]
+writes = [t["at"] for t in turns if "Effect" in t.get("input", {})]
+print((writes[-1] - writes[0]) / max(len(writes) - 1, 1))')
+  echo "$((end - start)) $(du -sb "$dir/.duet" | cut -f1) $cp $per"
   rm -rf "$dir"
 }
 
-read -r on1 store_on1 cp1 < <(duet_run 1 on)
-read -r onN store_onN cpN < <(duet_run "$turns" on)
-read -r off1 store_off1 _ < <(duet_run 1 off)
-read -r offN store_offN _ < <(duet_run "$turns" off)
-steps=$((turns - 1))
+read -r on1 store_on1 cp1 _ < <(duet_run 1 on)
+read -r onN store_onN cpN on_per < <(duet_run "$turns" on)
+read -r off1 store_off1 _ _ < <(duet_run 1 off)
+read -r offN store_offN _ off_per < <(duet_run "$turns" off)
 
 # Plain git on the same tree.
 repo="$work/git"
@@ -100,20 +108,24 @@ end=$(now_ms)
 git_after=$(du -sb "$repo/.git" | cut -f1)
 
 python3 - "$files" "$turns" "$on1" "$onN" "$off1" "$offN" "$store_on1" "$store_onN" \
-  "$store_off1" "$store_offN" "$cp1" "$cpN" "$((end - start))" "$git_before" "$git_after" <<'PY'
+  "$store_off1" "$store_offN" "$cp1" "$cpN" "$((end - start))" "$git_before" "$git_after" \
+  "$on_per" "$off_per" <<'PY'
 import sys
 (files, turns, on1, onN, off1, offN, s_on1, s_onN, s_off1, s_offN, cp1, cpN, git_ms,
- git_before, git_after) = map(int, sys.argv[1:])
+ git_before, git_after) = map(int, sys.argv[1:16])
+on_per, off_per = map(float, sys.argv[16:18])
 steps = turns - 1
-per_cp = ((onN - on1) - (offN - off1)) / steps
+per_cp = on_per - off_per
 grow = ((s_onN - s_on1) - (s_offN - s_off1)) / steps
 grow_cp = (cpN - cp1) / steps
 git_per = git_ms / turns
 git_grow = (git_after - git_before) / turns
 print(f"workspace: {files} files, {turns} turns each changing 1 file")
-print(f"duet run, checkpoints on : {on1} ms (1 turn), {onN} ms ({turns} turns)")
-print(f"duet run, checkpoints off: {off1} ms (1 turn), {offN} ms ({turns} turns)")
-print(f"first checkpoint (whole tree, once a run): {(on1 - off1)} ms")
+print(f"duet run, checkpoints on : {on1} ms (1 turn), {onN} ms ({turns} turns); "
+      f"{on_per:.1f} ms a write")
+print(f"duet run, checkpoints off: {off1} ms (1 turn), {offN} ms ({turns} turns); "
+      f"{off_per:.1f} ms a write")
+print(f"first checkpoint (whole tree, once a run): ~{(on1 - off1)} ms")
 print(f"checkpoint: {per_cp:.1f} ms a turn; store growth {grow:.0f} bytes a checkpoint "
       f"(checkpoints.git {grow_cp:.0f} bytes)")
 print(f"git add -A && git commit: {git_per:.1f} ms a turn; .git growth {git_grow:.0f} bytes a commit")

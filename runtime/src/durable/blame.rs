@@ -95,6 +95,11 @@ pub fn blame(store: &Store, file: &Path) -> Result<Blame, EngineError> {
     };
     let path = std::fs::canonicalize(file)
         .map_err(|e| cannot(format!("{e}; blame reads the lines a file has now")))?;
+    if std::fs::canonicalize(store.dir()).is_ok_and(|store| path.starts_with(store)) {
+        return Err(cannot(
+            "it is in the store, which no checkpoint records".into(),
+        ));
+    }
     if path.is_dir() {
         return Err(cannot("it is a directory; name one of its files".into()));
     }
@@ -102,8 +107,8 @@ pub fn blame(store: &Store, file: &Path) -> Result<Blame, EngineError> {
     if bytes.contains(&0) {
         return Err(cannot("it is a binary file; blame reads text".into()));
     }
-    let (steps, relative) = steps(store, &path)?;
-    let Some(relative) = relative else {
+    let (steps, place) = steps(store, &path)?;
+    let Some((workspace, relative)) = place else {
         return Err(cannot(format!(
             "it is in the workspace of no run in the store at {}",
             store.dir().display()
@@ -114,6 +119,11 @@ pub fn blame(store: &Store, file: &Path) -> Result<Blame, EngineError> {
         Vec::new()
     } else {
         let recorded = Recorded::open(store)?;
+        if ignored(&recorded, &workspace, &relative) {
+            return Err(cannot(
+                "the workspace's .gitignore ignores it, so no checkpoint records it".into(),
+            ));
+        }
         walk(&recorded, &steps, &path)?
     };
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
@@ -153,9 +163,29 @@ pub fn blame(store: &Store, file: &Path) -> Result<Blame, EngineError> {
     })
 }
 
+/// Whether the checkpoints of `workspace` leave `relative` out: `.gitignore` ignores it, or
+/// it lies in `.git`.
+fn ignored(recorded: &Recorded, workspace: &Path, relative: &str) -> bool {
+    relative == ".git"
+        || relative.starts_with(".git/")
+        || recorded
+            .git()
+            .arg("--work-tree")
+            .arg(workspace)
+            .current_dir(workspace)
+            .args(["check-ignore", "--quiet", "--no-index", "--", relative])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+}
+
+/// Where a file lies: its run's workspace, and its path there.
+type Place = (std::path::PathBuf, String);
+
 /// Every checkpoint of the current branch of the runs whose workspace holds `path`, in the
-/// line of time, with `path` relative to the workspace (`None`: no run's workspace holds it).
-fn steps(store: &Store, path: &Path) -> Result<(Vec<Step>, Option<String>), EngineError> {
+/// line of time, with where it lies (`None`: no run's workspace holds it).
+fn steps(store: &Store, path: &Path) -> Result<(Vec<Step>, Option<Place>), EngineError> {
     let runs = store.runs().map_err(|source| EngineError::Store {
         run: None,
         source: Box::new(source),
@@ -184,7 +214,7 @@ fn steps(store: &Store, path: &Path) -> Result<(Vec<Step>, Option<String>), Engi
                 path: inside.clone(),
             });
         }
-        relative.get_or_insert(inside);
+        relative.get_or_insert((workspace, inside));
     }
     steps.sort_by_key(|step| (step.at, step.run, step.turn));
     Ok((steps, relative))

@@ -71,8 +71,7 @@ pub(crate) struct Recorded {
 }
 
 impl Recorded {
-    /// The repository of `store`: an error when git cannot be run here (`run` names the run
-    /// whose files were asked for, if one was).
+    /// The repository of `store`: an error when git cannot be run here.
     pub(crate) fn open(store: &Store) -> Result<Recorded, EngineError> {
         if !checkpoint::git_runs() {
             return Err(EngineError::Checkpoints {

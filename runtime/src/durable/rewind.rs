@@ -2,7 +2,7 @@
 //! starts a branch at any turn, `switch` makes another branch current. None deletes a turn
 //! or performs anything; each leaves the run waiting, so following it again continues from
 //! the new head, performing afresh every effect after it, while the turns left behind stay
-//! readable on their own branch. The workspace's files follow (see [`move_files`]).
+//! readable on their own branch. The workspace's files follow (see `move_files`).
 
 use duet_store::{RunId, Status, Store};
 
