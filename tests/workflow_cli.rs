@@ -874,7 +874,10 @@ fn back_puts_the_workspace_files_back_and_checkpoints_are_events() {
     );
     // Back to the turn after the first write: the file is as that write left it.
     let history = text(&duet(&dir, &["history", "r1"]).stdout);
-    assert!(history.contains("files changed by shell: notes.txt"), "{history}");
+    assert!(
+        history.contains("files changed by shell: notes.txt"),
+        "{history}"
+    );
     let back = duet(&dir, &["back", "r1", "--count", "2"]);
     assert_eq!(back.status.code(), Some(0), "{}", text(&back.stderr));
     assert!(
