@@ -44,6 +44,14 @@ enum Command {
     Back(commands::runs::BackArgs),
     /// Start a new branch of a run from any turn, and make it the run's current branch.
     Fork(commands::runs::ForkArgs),
+    /// A run's branches, the current one marked, each with its head and fork point.
+    Branches(commands::files::BranchesArgs),
+    /// Make another branch of a run current, with its workspace files and state.
+    Switch(commands::files::SwitchArgs),
+    /// The workspace changes of one turn of a run, or of the whole run (a unified diff).
+    Diff(commands::files::DiffArgs),
+    /// Per line of a workspace file: the run, turn and role or effect that last changed it.
+    Blame(commands::files::BlameArgs),
     /// Run the language server on standard input and output.
     Lsp(commands::lsp::LspArgs),
     /// Remove a run and all its branches (its blobs go at the next `duet gc`).
@@ -97,6 +105,10 @@ fn command() -> ExitCode {
         Command::Replay(args) => commands::runs::replay(&args),
         Command::Back(args) => commands::runs::back(&args),
         Command::Fork(args) => commands::runs::fork(&args),
+        Command::Branches(args) => commands::files::branches(&args),
+        Command::Switch(args) => commands::files::switch(&args),
+        Command::Diff(args) => commands::files::diff(&args),
+        Command::Blame(args) => commands::files::blame(&args),
         Command::Lsp(args) => commands::lsp::run(&args),
         Command::Store(args) => commands::store::run(&args),
         Command::Rm(args) => commands::runs::rm(&args),

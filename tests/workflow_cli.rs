@@ -873,14 +873,17 @@ fn back_puts_the_workspace_files_back_and_checkpoints_are_events() {
         .collect();
     assert_eq!(checkpoints.len(), 3, "{}", text(&out.stdout));
     assert_eq!(checkpoints[1]["files"], serde_json::json!(["notes.txt"]));
-    assert_eq!(checkpoints[2]["author"], "duet");
+    assert_eq!(checkpoints[2]["author"], "shell");
     assert_eq!(
         std::fs::read_to_string(dir.join("notes.txt")).unwrap(),
         "two\n"
     );
     // Back to the turn after the first write: the file is as that write left it.
     let history = text(&duet(&dir, &["history", "r1"]).stdout);
-    assert!(history.contains("checkpoint "), "{history}");
+    assert!(
+        history.contains("files changed by shell: notes.txt"),
+        "{history}"
+    );
     let back = duet(&dir, &["back", "r1", "--count", "2"]);
     assert_eq!(back.status.code(), Some(0), "{}", text(&back.stderr));
     assert!(

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod check;
+pub mod files;
 pub mod fmt;
 pub mod lsp;
 pub mod reload;

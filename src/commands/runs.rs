@@ -11,6 +11,7 @@ use duet::driver::store::{self, STORE_PATIENCE};
 use duet::driver::terminal::Terminal;
 use duet::driver::workflow_outcome;
 use duet_runtime::durable::{self, Ports, Resumption, SystemClock};
+use duet_runtime::workflow::RunInput;
 use duet_store::{RunId, Status, Store};
 use serde::Serialize;
 
@@ -22,7 +23,7 @@ use crate::output;
 pub struct StoreArgs {
     /// The store (default: `$DUET_STORE`, else `.duet` here).
     #[arg(long, value_name = "DIR")]
-    store: Option<PathBuf>,
+    pub(super) store: Option<PathBuf>,
 }
 
 /// Arguments naming one run.
@@ -37,7 +38,7 @@ pub struct RunIdArgs {
     store: StoreArgs,
 }
 
-fn open(args: &StoreArgs) -> Result<Store, ExitCode> {
+pub(super) fn open(args: &StoreArgs) -> Result<Store, ExitCode> {
     let dir = store_dir(args.store.as_deref());
     if !dir.exists() {
         output::error(&format!(
@@ -54,7 +55,7 @@ fn open(args: &StoreArgs) -> Result<Store, ExitCode> {
 
 /// Opens the store and does `act` to the run named `run` in it; an engine error is reported
 /// on standard error (exit 2 for a usage error, else 1).
-fn with_run(
+pub(super) fn with_run(
     args: &StoreArgs,
     run: &str,
     act: impl FnOnce(&Store, RunId) -> Result<Exit, durable::EngineError>,
@@ -132,7 +133,7 @@ impl<'a> RunJson<'a> {
 }
 
 /// Prints `value` as one line of JSON.
-fn json_line(value: &impl Serialize) {
+pub(super) fn json_line(value: &impl Serialize) {
     println!("{}", serde_json::to_string(value).expect("records encode"));
 }
 
@@ -420,28 +421,58 @@ pub fn history(args: &HistoryArgs) -> ExitCode {
         Err(partial) => (partial.turns, Some(partial.error)),
     };
     let skip = args.limit.map_or(0, |n| turns.len().saturating_sub(n));
-    for turn in &turns[skip..] {
-        let input = durable::read_input(&store, id, &branch, turn);
+    let inputs: Vec<_> = turns
+        .iter()
+        .map(|turn| durable::read_input(&store, id, &branch, turn))
+        .collect();
+    // The branch's first checkpoint records the files before the run changed them.
+    let baseline = inputs
+        .iter()
+        .position(|input| input.as_ref().ok().and_then(files_changed).is_some());
+    for (at, (turn, input)) in turns.iter().zip(inputs).enumerate().skip(skip) {
         if args.json {
             #[derive(Serialize)]
             struct TurnJson<'a> {
                 turn: u64,
                 at: u64,
                 #[serde(skip_serializing_if = "Option::is_none")]
-                input: Option<&'a duet_runtime::workflow::RunInput>,
+                input: Option<&'a RunInput>,
+                /// The workspace files the turn recorded as changed, and who changed them.
+                #[serde(skip_serializing_if = "Option::is_none")]
+                files: Option<&'a [String]>,
+                #[serde(skip_serializing_if = "Option::is_none")]
+                by: Option<&'a str>,
                 #[serde(skip_serializing_if = "Option::is_none")]
                 error: Option<String>,
             }
+            let changed = input.as_ref().ok().and_then(files_changed);
             json_line(&TurnJson {
                 turn: turn.turn,
                 at: turn.at,
                 input: input.as_ref().ok(),
+                files: changed.map(|(files, _)| files),
+                by: changed.map(|(_, by)| by),
                 error: input.as_ref().err().map(|e| e.to_string()),
             });
             continue;
         }
-        let summary = match input {
-            Ok(input) => one_line(&input.to_string()),
+        let summary = match &input {
+            Ok(input) => match files_changed(input) {
+                Some((files, by)) => one_line(&format!(
+                    "{}: {}",
+                    if baseline == Some(at) {
+                        "files before the run changed them".to_string()
+                    } else {
+                        format!("files changed by {by}")
+                    },
+                    match files.len() {
+                        0 => "none".to_string(),
+                        1..=8 => files.join(", "),
+                        n => format!("{n} files"),
+                    }
+                )),
+                None => one_line(&input.to_string()),
+            },
             Err(e) => format!("(unreadable: {e})"),
         };
         println!("{}\t{}\t{summary}", turn.turn, local_time(turn.at));
@@ -452,6 +483,15 @@ pub fn history(args: &HistoryArgs) -> ExitCode {
             ExitCode::from(1)
         }
         None => ExitCode::SUCCESS,
+    }
+}
+
+/// The workspace files a turn recorded as changed, and who changed them (a role, an effect,
+/// or `person`): only a checkpoint turn records files.
+fn files_changed(input: &RunInput) -> Option<(&[String], &str)> {
+    match input {
+        RunInput::Checkpoint { author, files, .. } => Some((files, author)),
+        _ => None,
     }
 }
 
@@ -615,7 +655,7 @@ pub fn fork(args: &ForkArgs) -> ExitCode {
 }
 
 /// `1 turn`, `2 turns`.
-fn counted(n: u64, noun: &str) -> String {
+pub(super) fn counted(n: u64, noun: &str) -> String {
     if n == 1 {
         format!("1 {noun}")
     } else {
@@ -673,14 +713,18 @@ pub fn gc(args: &StoreArgs) -> ExitCode {
 }
 
 /// What a rewind did to the workspace's files, for people.
-fn report_files(files: Option<&durable::FilesMoved>, turn: u64) {
+pub(super) fn report_files(files: Option<&durable::FilesMoved>, turn: u64) {
     let Some(files) = files else {
         return;
     };
     if let Some(person) = &files.person {
         eprintln!(
-            "  the files changed outside duet since its last checkpoint are kept as checkpoint {}",
-            &person[..person.len().min(12)]
+            "  {} changed outside duet since the last checkpoint: kept as checkpoint {} (turn {} \
+             of branch {}; `duet switch` to it brings them back)",
+            counted(person.files.len() as u64, "file"),
+            &person.commit[..person.commit.len().min(12)],
+            person.turn,
+            person.branch
         );
     }
     match files.restored.len() {

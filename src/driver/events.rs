@@ -266,11 +266,15 @@ impl<'w> Reporter<'w> {
                 ));
                 self.line(format!("  answer it with `duet answer {run} TEXT`"));
             }
-            // The first checkpoint records the workspace as the person left it.
+            // The workspace as a person left it: before the run's first change, or changes
+            // made while no duet process followed the run.
             EventKind::Checkpoint { author, files, .. } if author == "person" => {
                 self.line(format!(
-                    "files: {} recorded before the run changes them",
-                    files.len()
+                    "files: {} recorded as a person left them",
+                    match files.as_slice() {
+                        [one] => one_line(one),
+                        many => format!("{} files", many.len()),
+                    }
                 ))
             }
             EventKind::Checkpoint { author, files, .. } => self.line(format!(

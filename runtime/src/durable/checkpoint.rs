@@ -5,8 +5,8 @@
 //! (`STORE/checkpoints.git`), written with the git command line under a temporary index: the
 //! person's own repository, index, HEAD and refs are never touched. The workspace's
 //! `.gitignore` is honoured; its `.git` and the store are never recorded. Each checkpoint is a
-//! commit authored as whoever changed the files (a role, `duet` for a command, `person` for
-//! changes made outside duet), journaled as a turn of its own ([`RunInput::Checkpoint`]) so
+//! commit authored as whoever changed the files (a role, the effect — `shell`, `write-file` —
+//! for the run's own commands and writes, `person` for changes made outside duet), journaled as a turn of its own ([`RunInput::Checkpoint`]) so
 //! it belongs to a branch like everything else. Without `git` on the machine, checkpoints are
 //! off (the run says so once) and the run goes on.
 
@@ -37,13 +37,7 @@ impl Checkpoints {
         store_dir: &Path,
         workspace: &Path,
     ) -> Result<Option<Checkpoints>, CheckpointError> {
-        if Command::new("git")
-            .arg("--version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_err()
-        {
+        if !git_runs() {
             return Ok(None);
         }
         let git_dir = std::path::absolute(store_dir.join(REPOSITORY))
@@ -85,19 +79,12 @@ impl Checkpoints {
 
     /// A git command on the private repository and the workspace, with its own index.
     fn git(&self, index: &Path) -> Command {
-        let mut command = Command::new("git");
+        let mut command = git_command(&self.git_dir);
         command
-            .arg("--git-dir")
-            .arg(&self.git_dir)
             .arg("--work-tree")
             .arg(&self.workspace)
             .current_dir(&self.workspace)
-            .env("GIT_INDEX_FILE", index)
-            // Nothing of the person's configuration changes what is recorded.
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_WORK_TREE");
+            .env("GIT_INDEX_FILE", index);
         command
     }
 
@@ -115,42 +102,73 @@ impl Checkpoints {
         message: &str,
         parent: Option<&str>,
     ) -> Result<Option<String>, CheckpointError> {
-        let index = self.index("take");
-        let _ = std::fs::remove_file(&index);
+        let index = self.kept_index();
         // `add --all` honours the workspace's .gitignore.
-        let mut add = self.git(&index);
-        add.args(["add", "--all", "--", ".", ":(exclude).git"]);
-        add.args(self.excluded.iter().map(|e| format!(":(exclude){e}")));
-        let result = (|| {
-            self.init()?;
-            run(&mut add)?;
-            let tree = output(self.git(&index).arg("write-tree"))?;
-            if let Some(parent) = parent {
-                let parent_tree = output(
-                    self.git(&index)
-                        .args(["rev-parse", &format!("{parent}^{{tree}}")]),
-                )?;
-                if parent_tree == tree {
-                    return Ok(None);
-                }
+        let add = || {
+            let mut add = self.git(&index);
+            add.args(["add", "--all", "--", ".", ":(exclude).git"]);
+            add.args(self.excluded.iter().map(|e| format!(":(exclude){e}")));
+            run(&mut add)
+        };
+        self.init()?;
+        if add().is_err() {
+            // The kept index may be what is wrong: once more from none.
+            let _ = std::fs::remove_file(&index);
+            add()?;
+        }
+        self.forget_ignored(&index)?;
+        let tree = output(self.git(&index).arg("write-tree"))?;
+        if let Some(parent) = parent {
+            let parent_tree = output(
+                self.git(&index)
+                    .args(["rev-parse", &format!("{parent}^{{tree}}")]),
+            )?;
+            if parent_tree == tree {
+                return Ok(None);
             }
-            let mut commit = self.git(&index);
-            commit
-                .args(["commit-tree", &tree, "-m", message])
-                .env("GIT_AUTHOR_NAME", author)
-                .env("GIT_AUTHOR_EMAIL", format!("{author}@duet"))
-                .env("GIT_COMMITTER_NAME", "duet")
-                .env("GIT_COMMITTER_EMAIL", "duet@duet")
-                // Fixed dates: a checkpoint's id depends only on the files and its history.
-                .env("GIT_AUTHOR_DATE", "1700000000 +0000")
-                .env("GIT_COMMITTER_DATE", "1700000000 +0000");
-            if let Some(parent) = parent {
-                commit.args(["-p", parent]);
-            }
-            output(&mut commit).map(Some)
-        })();
-        let _ = std::fs::remove_file(&index);
-        result
+        }
+        let mut commit = self.git(&index);
+        commit
+            .args(["commit-tree", &tree, "-m", message])
+            .env("GIT_AUTHOR_NAME", author)
+            .env("GIT_AUTHOR_EMAIL", format!("{author}@duet"))
+            .env("GIT_COMMITTER_NAME", "duet")
+            .env("GIT_COMMITTER_EMAIL", "duet@duet")
+            // Fixed dates: a checkpoint's id depends only on the files and its history.
+            .env("GIT_AUTHOR_DATE", "1700000000 +0000")
+            .env("GIT_COMMITTER_DATE", "1700000000 +0000");
+        if let Some(parent) = parent {
+            commit.args(["-p", parent]);
+        }
+        output(&mut commit).map(Some)
+    }
+
+    /// The index `take` keeps for this workspace from one checkpoint to the next, so that git
+    /// reads again only the files whose size or time changed, not the whole tree.
+    fn kept_index(&self) -> PathBuf {
+        let key = blake3::hash(self.workspace.as_os_str().as_encoded_bytes()).to_hex();
+        self.git_dir.join(format!("index-{}", &key[..16]))
+    }
+
+    /// Drops from the kept index the files `.gitignore` now ignores (`add` never drops a file
+    /// it already holds), so that a checkpoint holds what one taken afresh would.
+    fn forget_ignored(&self, index: &Path) -> Result<(), CheckpointError> {
+        let listed = raw_output(self.git(index).args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--ignored",
+            "--exclude-standard",
+        ]))?;
+        let ignored: Vec<&str> = listed.split('\0').filter(|p| !p.is_empty()).collect();
+        if ignored.is_empty() {
+            return Ok(());
+        }
+        run(self
+            .git(index)
+            .env("GIT_LITERAL_PATHSPECS", "1")
+            .args(["rm", "--cached", "--quiet", "--"])
+            .args(ignored))
     }
 
     /// Puts the workspace's files back from the files of `from` (what they are now) to those
@@ -193,12 +211,43 @@ impl Checkpoints {
     }
 }
 
+/// Whether `git` can be run here.
+pub(crate) fn git_runs() -> bool {
+    Command::new("git")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+}
+
+/// A git command on the private repository `git_dir` alone, untouched by the person's
+/// configuration and environment.
+pub(crate) fn git_command(git_dir: &Path) -> Command {
+    let mut command = Command::new("git");
+    command
+        .arg("--git-dir")
+        .arg(git_dir)
+        // Nothing of the person's configuration changes what is recorded or shown.
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE");
+    command
+}
+
 fn run(command: &mut Command) -> Result<(), CheckpointError> {
     output(command).map(|_| ())
 }
 
 /// What `command` printed, trimmed, or what went wrong.
-fn output(command: &mut Command) -> Result<String, CheckpointError> {
+pub(crate) fn output(command: &mut Command) -> Result<String, CheckpointError> {
+    raw_output(command).map(|out| out.trim().to_string())
+}
+
+/// What `command` printed, as it printed it, or what went wrong.
+pub(crate) fn raw_output(command: &mut Command) -> Result<String, CheckpointError> {
     let out = command
         .stdin(Stdio::null())
         .output()
@@ -209,7 +258,7 @@ fn output(command: &mut Command) -> Result<String, CheckpointError> {
             String::from_utf8_lossy(&out.stderr).trim()
         ));
     }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// A run's files as the follow loop sees them: whether checkpoints are on, the last one on
@@ -220,13 +269,17 @@ pub(crate) struct FileHistory {
     last: Option<String>,
     /// Who may have changed the files since the last checkpoint.
     pending: Option<String>,
+    /// Whether the files were looked at for a person's changes since this process took the
+    /// run up (changes made while no duet process followed it: waiting, or rewound).
+    looked: bool,
 }
 
 /// Who changes the workspace's files when `effect` runs, if it may change them at all.
 fn author_of(effect: &crate::effects::Effect) -> Option<String> {
     use crate::effects::Effect;
     match effect {
-        Effect::Shell { .. } | Effect::WriteFile(..) => Some("duet".into()),
+        Effect::Shell { .. } => Some("shell".into()),
+        Effect::WriteFile(..) => Some("write-file".into()),
         Effect::Agent { role, agent, .. }
             if matches!(agent.kind.as_str(), "claude-code" | "codex") =>
         {
@@ -243,19 +296,26 @@ impl FileHistory {
             checkpoints,
             last,
             pending: None,
+            looked: false,
         }
     }
 
-    /// Before `effect` starts: the checkpoint of the files as they are before the run first
-    /// changes them (the baseline a rewind puts back), when one is needed.
+    /// Before `effect` starts: when it is the first effect that may change the files since
+    /// this process took the run up, a `person` checkpoint of the files as they are — the
+    /// baseline a rewind puts back when the run has none yet, else what a person changed
+    /// while no duet process followed the run (nothing when they are as last recorded).
     pub(crate) fn before(
         &mut self,
         effect: &crate::effects::Effect,
     ) -> Result<Option<RunInput>, String> {
-        if self.last.is_some() || author_of(effect).is_none() {
+        if self.looked || author_of(effect).is_none() {
             return Ok(None);
         }
-        self.record("person", "the files before the run changed them")
+        self.looked = true;
+        match self.last {
+            None => self.record("person", "the files before the run changed them"),
+            Some(_) => self.record("person", "changes made outside duet"),
+        }
     }
 
     /// `effect`'s result is in: the files may have changed.

@@ -65,18 +65,10 @@ impl<'s> Cursor<'s> {
     /// Appends `input` as the next turn with the digest of `state`, the state it is applied
     /// to; returns once it is durable.
     pub(crate) fn append(&mut self, input: &RunInput, state: &[u8]) -> Result<u64, EngineError> {
-        let payload = payload::write(self.store, self.run, input)?;
-        self.bytes_since_snapshot += payload.len() as u64;
-        let turn = NewTurn {
-            at: self.now(),
-            payload,
-            state_digest: *blake3::hash(state).as_bytes(),
-        };
-        self.turn = self
-            .store
-            .append_turn(self.run, &self.branch, &turn)
-            .map_err(|e| EngineError::store(self.run, e))?;
-        Ok(self.turn)
+        let (turn, bytes) = append(self.store, self.run, &self.branch, self.now(), input, state)?;
+        self.bytes_since_snapshot += bytes;
+        self.turn = turn;
+        Ok(turn)
     }
 
     /// Whether the policy wants a snapshot of the state after the last turn.
@@ -111,4 +103,28 @@ impl<'s> Cursor<'s> {
             .map(|_| ())
             .map_err(|e| EngineError::store(self.run, e))
     }
+}
+
+/// Appends `input` as the next turn of `run`'s `branch`, journaled `at`, with the digest of
+/// `state`, the state it is applied to; returns the turn and the payload's size once it is
+/// durable.
+pub(crate) fn append(
+    store: &Store,
+    run: RunId,
+    branch: &str,
+    at: u64,
+    input: &RunInput,
+    state: &[u8],
+) -> Result<(u64, u64), EngineError> {
+    let payload = payload::write(store, run, input)?;
+    let bytes = payload.len() as u64;
+    let turn = NewTurn {
+        at,
+        payload,
+        state_digest: *blake3::hash(state).as_bytes(),
+    };
+    let turn = store
+        .append_turn(run, branch, &turn)
+        .map_err(|e| EngineError::store(run, e))?;
+    Ok((turn, bytes))
 }

@@ -101,6 +101,29 @@ pub enum EngineError {
         /// The answers offered.
         options: Vec<String>,
     },
+    /// `duet diff --turn N` of a turn that recorded no checkpoint.
+    NoCheckpoint {
+        /// The run.
+        run: RunId,
+        /// The branch read.
+        branch: String,
+        /// The turn asked for.
+        turn: u64,
+        /// The turns of the branch that have one.
+        with: Vec<u64>,
+    },
+    /// The workspace's checkpoints cannot be read (git is missing, or fails).
+    Checkpoints {
+        /// What went wrong and what to do.
+        why: String,
+    },
+    /// `duet blame` of a file it cannot tell about.
+    CannotBlame {
+        /// The file, as given.
+        path: String,
+        /// Why.
+        why: String,
+    },
     /// Effects cannot be performed in this process.
     EffectRunner(String),
     /// Performing an effect crashed: a bug in duet.
@@ -129,7 +152,9 @@ impl EngineError {
             | EngineError::NotWaitingForAnswer { .. }
             | EngineError::RunIsRunning { .. }
             | EngineError::NotAnOption { .. }
-            | EngineError::CannotReload { .. } => true,
+            | EngineError::CannotReload { .. }
+            | EngineError::NoCheckpoint { .. }
+            | EngineError::CannotBlame { .. } => true,
             EngineError::Store { source, .. } => matches!(
                 **source,
                 StoreError::NoSuchRun(_)
@@ -213,6 +238,31 @@ impl fmt::Display for EngineError {
                 options.join(", "),
                 options.first().map_or("ANSWER", String::as_str)
             ),
+            EngineError::NoCheckpoint {
+                run,
+                branch,
+                turn,
+                with,
+            } => {
+                write!(
+                    f,
+                    "run {run}, branch {branch}: turn {turn} recorded no checkpoint; "
+                )?;
+                match with.as_slice() {
+                    [] => write!(
+                        f,
+                        "no turn of it did: nothing it ran could change the files"
+                    ),
+                    turns => {
+                        let turns: Vec<String> = turns.iter().map(u64::to_string).collect();
+                        write!(f, "the turns with one are {}", turns.join(", "))
+                    }
+                }
+            }
+            EngineError::Checkpoints { why } => {
+                write!(f, "cannot read the workspace's checkpoints: {why}")
+            }
+            EngineError::CannotBlame { path, why } => write!(f, "cannot blame {path}: {why}"),
             EngineError::EffectRunner(why) => write!(f, "cannot start the effect runner: {why}"),
             EngineError::EffectCrashed { run, why } => write!(
                 f,

@@ -6,7 +6,8 @@
 //! State at turn N = the nearest snapshot at or before N (or the manifest's initial state),
 //! then the journaled inputs after it, delivered one at a time as they were live. One
 //! restore (`restore.rs`) builds it; one follow loop (`follow.rs`) drives a run; [`replay`]
-//! checks a branch reproduces; [`back`] and [`fork`] travel in time.
+//! checks a branch reproduces; [`back`], [`fork`] and [`switch`] travel in time; [`diff`]
+//! and [`blame`] read the workspace's checkpoints.
 //!
 //! The engine talks to the outside through small ports ([`Ports`]): an [`Observer`] of typed
 //! [`RunEvent`]s, a source of [`Answers`] for questions, and a [`Clock`] tests can set.
@@ -14,11 +15,13 @@
 //! corpus all go through here; the binary only renders events and asks people.
 
 mod answers;
+mod blame;
 pub mod checkpoint;
 mod clock;
 mod cursor;
 mod error;
 mod events;
+mod files;
 mod follow;
 mod history;
 mod manifest;
@@ -37,17 +40,19 @@ use duet_store::{NewRun as NewRunRecord, RunId, Status, Store};
 use duet_vm::Vm;
 
 pub use answers::{Answer, Answers, NoOneToAsk, Poser};
+pub use blame::{Blame, BlamedLine, LineOrigin, blame};
 pub use clock::{Clock, ManualClock, Sleep, SystemClock};
 pub use cursor::{SNAPSHOT_EVERY_BYTES, SNAPSHOT_EVERY_TURNS};
 pub use error::EngineError;
 pub use events::{EndStatus, EventKind, Observer, RunEvent};
+pub use files::{Checkpointed, Diff, FileChange, diff};
 pub use history::find_run;
 pub use manifest::{MAGIC as MANIFEST_MAGIC, VERSION as MANIFEST_VERSION};
 pub use payload::{INLINE_LIMIT, read as read_input};
 pub use reload::{NewCode, Reloaded, reload, source_of};
 pub use replay::{Divergence, ReplayError, Verified, replay};
 pub use retention::{Collected, collect, remove};
-pub use rewind::{FilesMoved, Forked, Moved, back, fork};
+pub use rewind::{FilesMoved, Forked, Moved, PersonCheckpoint, Switched, back, fork, switch};
 pub use spending::spending;
 
 use crate::effects::{Capabilities, Capability, Effect, Workspace};

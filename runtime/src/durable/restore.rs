@@ -34,6 +34,16 @@ pub(crate) fn restore(store: &Store, id: RunId) -> Result<Restored, EngineError>
         .run(id)
         .map_err(|e| EngineError::store(id, e))?
         .current_branch;
+    restore_branch(store, id, &branch)
+}
+
+/// Restores run `id` to the end of `branch`, current or not.
+pub(crate) fn restore_branch(
+    store: &Store,
+    id: RunId,
+    branch: &str,
+) -> Result<Restored, EngineError> {
+    let branch = branch.to_string();
     let mut snapshot = None;
     let history = History::read_from(store, id, Some(&branch), |head| {
         snapshot = Some(store.nearest_snapshot(id, &branch, head));

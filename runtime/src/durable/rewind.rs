@@ -1,23 +1,41 @@
 //! Time travel over a run's journal: `back` moves the current branch's head back, `fork`
-//! starts a branch at any turn. Neither deletes a turn nor performs anything; both leave the
-//! run waiting, so following it again continues from the turn chosen, performing afresh
-//! every effect after it, while the turns left behind stay readable on their own branch.
+//! starts a branch at any turn, `switch` makes another branch current. None deletes a turn
+//! or performs anything; each leaves the run waiting, so following it again continues from
+//! the new head, performing afresh every effect after it, while the turns left behind stay
+//! readable on their own branch. The workspace's files follow (see `move_files`).
 
 use duet_store::{RunId, Status, Store};
 
 use super::checkpoint::Checkpoints;
 use super::clock::Clock;
 use super::error::EngineError;
+use super::files::branch_checkpoints;
 use super::history::History;
+use super::{cursor, restore};
 use crate::workflow::RunInput;
 
 /// What a rewind did to the workspace's files.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FilesMoved {
     /// The checkpoint keeping what a person changed since the run's last one, if anything.
-    pub person: Option<String>,
+    pub person: Option<PersonCheckpoint>,
     /// The files put back (created, changed or deleted), sorted.
     pub restored: Vec<String>,
+}
+
+/// What a person changed in the workspace since the run's last checkpoint, kept before the
+/// files were put back: a checkpoint journaled at the end of the branch left, so switching
+/// back to that branch brings the changes back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonCheckpoint {
+    /// The checkpoint's commit.
+    pub commit: String,
+    /// The branch whose last turn it is.
+    pub branch: String,
+    /// That turn.
+    pub turn: u64,
+    /// The files the person changed, sorted.
+    pub files: Vec<String>,
 }
 
 /// Where `back` moved a branch.
@@ -61,8 +79,8 @@ pub fn back(store: &Store, id: RunId, count: u64, clock: &dyn Clock) -> Result<M
         .map_err(|e| EngineError::store(id, e))?;
     let turn = outcome.branch.head;
     let mut files = None;
-    if outcome.abandoned.is_some() {
-        files = move_files(store, id, &before, turn)?;
+    if let Some(abandoned) = &outcome.abandoned {
+        files = move_files(store, id, &before, abandoned, clock)?;
         rewound(store, id, turn, clock)?;
     }
     Ok(Moved {
@@ -96,7 +114,7 @@ pub fn fork(
     store
         .set_current_branch(id, &name, now(clock))
         .map_err(|e| EngineError::store(id, e))?;
-    let files = move_files(store, id, &before, turn)?;
+    let files = move_files(store, id, &before, &from, clock)?;
     rewound(store, id, turn, clock)?;
     Ok(Forked {
         files,
@@ -104,6 +122,52 @@ pub fn fork(
         name,
         turn,
     })
+}
+
+/// Where `switch` moved a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Switched {
+    /// What happened to the workspace's files; `None` when nothing moved or the run never
+    /// changed them.
+    pub files: Option<FilesMoved>,
+    /// The branch that was current.
+    pub from: String,
+    /// The branch now current.
+    pub to: String,
+    /// Its head: where following the run continues.
+    pub turn: u64,
+}
+
+/// Makes `branch` run `id`'s current branch, with its files and state: following the run
+/// continues from that branch's head. Switching to the current branch changes nothing.
+pub fn switch(
+    store: &Store,
+    id: RunId,
+    branch: &str,
+    clock: &dyn Clock,
+) -> Result<Switched, EngineError> {
+    let record = store.run(id).map_err(|e| EngineError::store(id, e))?;
+    let from = record.current_branch;
+    let turn = store
+        .branch(id, branch)
+        .map_err(|e| EngineError::store(id, e))?
+        .head;
+    let mut switched = Switched {
+        files: None,
+        from,
+        to: branch.to_string(),
+        turn,
+    };
+    if switched.from == branch {
+        return Ok(switched);
+    }
+    let before = History::read(store, id, Some(&switched.from))?;
+    store
+        .set_current_branch(id, branch, now(clock))
+        .map_err(|e| EngineError::store(id, e))?;
+    switched.files = move_files(store, id, &before, &switched.from, clock)?;
+    rewound(store, id, turn, clock)?;
+    Ok(switched)
 }
 
 /// The first `fork-N` that names no branch of `run` yet.
@@ -129,25 +193,42 @@ fn rewound(store: &Store, run: RunId, turn: u64, clock: &dyn Clock) -> Result<()
         .map_err(|e| EngineError::store(run, e))
 }
 
-/// The workspace's files follow the run back to turn `turn` of the history read `before` the
-/// move: first, what a person changed since the run's last checkpoint is kept as a checkpoint
-/// of its own, so nothing is lost; then the files are put back as the last checkpoint at or
-/// before `turn` has them (the files before the run changed them, when `turn` comes first).
+/// The workspace's files follow the run to its current branch's head, from the history
+/// read `before` the move (whose turns branch `left` holds now). First, what a person changed
+/// since the last checkpoint of `before` is recorded as a `person` checkpoint journaled at the
+/// end of `left`, so nothing is lost and switching back brings it back; then the files are
+/// put back as the current branch's last checkpoint has them (as before the run changed them
+/// when it has none yet).
 fn move_files(
     store: &Store,
     id: RunId,
     before: &History,
-    turn: u64,
+    left: &str,
+    clock: &dyn Clock,
 ) -> Result<Option<FilesMoved>, EngineError> {
-    let checkpoints: Vec<(u64, &str)> = before
+    let checkpoints: Vec<&str> = before
         .turns
         .iter()
-        .filter_map(|(t, input)| match input {
-            RunInput::Checkpoint { commit, .. } => Some((t.turn, commit.as_str())),
+        .filter_map(|(_, input)| match input {
+            RunInput::Checkpoint { commit, .. } => Some(commit.as_str()),
             _ => None,
         })
         .collect();
-    let (Some(&(_, baseline)), Some(&(_, last))) = (checkpoints.first(), checkpoints.last()) else {
+    let current = store
+        .run(id)
+        .map_err(|e| EngineError::store(id, e))?
+        .current_branch;
+    let after = branch_checkpoints(store, id, &current)?;
+    let (Some(baseline), Some(last)) = (
+        after
+            .first()
+            .map(|c| c.commit.as_str())
+            .or(checkpoints.first().copied()),
+        checkpoints
+            .last()
+            .copied()
+            .or(after.first().map(|c| c.commit.as_str())),
+    ) else {
         return Ok(None);
     };
     let failed = |why: String| EngineError::Workspace {
@@ -163,21 +244,46 @@ fn move_files(
     else {
         return Err(failed("git cannot be run here".into()));
     };
-    let person = repository
+    let taken = repository
         .take("person", "changes made outside duet", Some(last))
         .map_err(failed)?;
-    if let Some(person) = &person {
+    let mut person = None;
+    if let Some(commit) = taken {
         repository
-            .keep(&format!("person/{id}/{person}"), person)
+            .keep(&format!("person/{id}/{commit}"), &commit)
             .map_err(failed)?;
+        let files = repository.changed(Some(last), &commit).map_err(failed)?;
+        let turn = journal_person(store, id, left, &commit, &files, clock)?;
+        person = Some(PersonCheckpoint {
+            commit,
+            branch: left.to_string(),
+            turn,
+            files,
+        });
     }
-    let current = person.as_deref().unwrap_or(last);
-    let target = checkpoints
-        .iter()
-        .rev()
-        .find(|(at, _)| *at <= turn)
-        .map_or(baseline, |(_, commit)| commit);
-    let restored = repository.changed(Some(current), target).map_err(failed)?;
-    repository.restore(current, target).map_err(failed)?;
+    let now = person.as_ref().map_or(last, |p| p.commit.as_str());
+    let target = after.last().map_or(baseline, |c| c.commit.as_str());
+    let restored = repository.changed(Some(now), target).map_err(failed)?;
+    repository.restore(now, target).map_err(failed)?;
     Ok(Some(FilesMoved { person, restored }))
+}
+
+/// Journals the `person` checkpoint `commit` (of `files`) as the next turn of `branch`,
+/// applied to the state at its end; returns the turn.
+fn journal_person(
+    store: &Store,
+    id: RunId,
+    branch: &str,
+    commit: &str,
+    files: &[String],
+    clock: &dyn Clock,
+) -> Result<u64, EngineError> {
+    let restored = restore::restore_branch(store, id, branch)?;
+    let input = RunInput::Checkpoint {
+        commit: commit.to_string(),
+        author: "person".into(),
+        files: files.to_vec(),
+    };
+    let state = restored.run.snapshot();
+    cursor::append(store, id, branch, now(clock), &input, &state).map(|(turn, _)| turn)
 }

@@ -48,7 +48,8 @@ pub enum RunInput {
     Checkpoint {
         /// The checkpoint's commit in the store's checkpoint repository.
         commit: String,
-        /// Who changed the files: a role, `duet` for the run's own commands and writes.
+        /// Who changed the files: a role, the effect that did (`shell`, `write-file`), or
+        /// `person` for edits made outside duet.
         author: String,
         /// The files it changed, sorted.
         files: Vec<String>,
