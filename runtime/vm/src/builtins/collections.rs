@@ -516,6 +516,14 @@ pub fn to_list(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     Ok(cx.ctx.list(items.into_iter()))
 }
 
+/// `%iterate` is handled by the VM's call machinery; this entry only keeps the table complete.
+pub fn iterate_placeholder(cx: &mut Cx, _args: &[Value]) -> BuiltinResult {
+    Err(cx.ctx.error(
+        "internal",
+        "`%iterate` reached the builtin table; the VM handles it",
+    ))
+}
+
 /// `apply` is handled by the VM's call machinery; this entry only keeps the table complete.
 pub fn apply_placeholder(cx: &mut Cx, _args: &[Value]) -> BuiltinResult {
     Err(cx.ctx.error(
