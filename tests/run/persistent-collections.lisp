@@ -15,21 +15,37 @@
 (def m20 (build 20))
 (def m20b (dissoc (assoc m20 "k3" :three "new" 1) "k0" "k1" "absent"))
 (println (keys (build 4)))
-(println (count m20) (get m20 "k3") (get m20b "k3") (get m20b "k0" :gone) (contains? m20 "k0"))
+(println (count m20)
+         (get m20 "k3")
+         (get m20b "k3")
+         (get m20b "k0" :gone)
+         (contains? m20 "k0"))
 (defn last-key [m] (first (reverse (keys m))))
 (println (first (keys m20b)) (last-key m20b))
 ;; Re-adding a removed key puts it at the end.
 (println (last-key (assoc m20b "k0" 0)))
 ;; Keys compare as `=` does: 1 and 1.0 differ, 0.0 and -0.0 do not, equal vectors and lists
 ;; are one key, at every size.
-(defn keyed [m] (assoc (assoc m 1 :int 1.0 :float 0.0 :zero [1 2] :vec) -0.0 :negzero '(1 2) :list))
+(defn keyed [m]
+  (assoc (assoc m 1 :int 1.0 :float 0.0 :zero [1 2] :vec)
+         -0.0
+         :negzero '(1 2)
+         :list))
 (def small (keyed {}))
 (def large (keyed (build 30)))
 (println small)
-(println (get large 1) (get large 1.0) (get large 0.0) (get large [1 2]) (count large))
+(println (get large 1)
+         (get large 1.0)
+         (get large 0.0)
+         (get large [1 2])
+         (count large))
 ;; Structural equality ignores order and sharing.
-(println (= (build 40) (reduce (fn [m i] (assoc m (str "k" i) i)) {} (reverse (range 40)))))
-(println (= (build 40) (assoc (build 40) "k39" 0)) (= m20 (dissoc (assoc m20 "x" 1) "x")))
+(println (= (build 40)
+            (reduce (fn [m i] (assoc m (str "k" i) i))
+                    {}
+                    (reverse (range 40)))))
+(println (= (build 40) (assoc (build 40) "k39" 0))
+         (= m20 (dissoc (assoc m20 "x" 1) "x")))
 ;; Removing most keys of a large map, one by one, keeps the rest findable and in order.
 (def thinned (reduce (fn [m i] (dissoc m (str "k" i))) (build 100) (range 95)))
 (println (keys thinned) (get thinned "k97") (get thinned "k3" :gone))
