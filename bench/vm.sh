@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Interpreter benchmarks: five small programs (bench/vm/NAME.{lisp,py,lua,scm}) run by
-# `duet run`, CPython 3, Lua 5.4 and Guile 3, plus a hello-world for startup time.
+# Interpreter benchmarks: small programs (bench/vm/NAME.{lisp,py,lua,scm}) run by `duet run`,
+# CPython 3, Lua 5.4 and Guile 3, plus a hello-world for startup time. A program that a
+# peer has no file for (Lua and Guile have no JSON library) shows `-` in that column.
 #
 #   bench/vm.sh                 # every program
 #   bench/vm.sh fib tak         # some of them
@@ -19,7 +20,7 @@ cd "$(dirname "$0")/.."
 RUNS=${RUNS:-10}
 WARMUP=${WARMUP:-2}
 STARTUP_RUNS=${STARTUP_RUNS:-30}
-ALL=(fib tak closures strings mapreduce)
+ALL=(fib tak closures strings mapreduce conj assoc jsonrt workflow)
 if [ $# -gt 0 ]; then PROGRAMS=("$@"); else PROGRAMS=("${ALL[@]}"); fi
 dir=bench/vm
 out=bench/out/vm
@@ -105,6 +106,7 @@ for p in "${PROGRAMS[@]}" hello; do
   expected=""
   line="$(printf '%-10s' "$p")"
   for n in "${impls[@]}"; do
+    [ -f "$dir/$p.${ext[$n]}" ] || continue
     # shellcheck disable=SC2086
     got=$(${cmd[$n]} "$dir/$p.${ext[$n]}" 2>"$out/$p.$n.stderr") || {
       note "$n failed on $p:"; cat "$out/$p.$n.stderr" >&2; failed=1; got="<failed>"
@@ -128,11 +130,15 @@ fi
 time_program() { # program runs warmup
   local p=$1 runs=$2 warmup=$3 args=() n
   if [ "$use_hyperfine" = 1 ]; then
-    for n in "${impls[@]}"; do args+=(-n "$n" "${cmd[$n]} $dir/$p.${ext[$n]}"); done
+    for n in "${impls[@]}"; do
+      [ -f "$dir/$p.${ext[$n]}" ] && args+=(-n "$n" "${cmd[$n]} $dir/$p.${ext[$n]}")
+    done
     hyperfine -N --style basic --warmup "$warmup" --runs "$runs" \
       --export-json "$out/$p.json" "${args[@]}" >&2
   else
-    for n in "${impls[@]}"; do args+=("$n" "${cmd[$n]} $dir/$p.${ext[$n]}"); done
+    for n in "${impls[@]}"; do
+      [ -f "$dir/$p.${ext[$n]}" ] && args+=("$n" "${cmd[$n]} $dir/$p.${ext[$n]}")
+    done
     python3 - "$out/$p.json" "$runs" "$warmup" "${args[@]}" <<'PY'
 import json, resource, shlex, statistics, subprocess, sys, time
 path, runs, warmup, rest = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
@@ -174,6 +180,7 @@ note "== peak memory"
 : > "$out/memory.txt"
 for p in "${PROGRAMS[@]}" hello; do
   for n in "${impls[@]}"; do
+    [ -f "$dir/$p.${ext[$n]}" ] || continue
     if [ -x /usr/bin/time ]; then
       # shellcheck disable=SC2086
       kib=$(/usr/bin/time -f '%M' -o "$out/time.txt" ${cmd[$n]} "$dir/$p.${ext[$n]}" \

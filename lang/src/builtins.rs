@@ -55,6 +55,13 @@ pub const BUILTINS: &[Builtin] = &[
         "Internal: a duration (\"30s\", \"5m\" or milliseconds) in milliseconds.",
     ),
     f(
+        "%iterate",
+        "[kind f list acc waiting result]",
+        6,
+        n(6),
+        "Internal: `map`, `filter` or `reduce` (kind `:map`, `:filter`, `:fold`) of `f` over a list, run by the VM.",
+    ),
+    f(
         "%sort-by-key",
         "[pairs]",
         1,

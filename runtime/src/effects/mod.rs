@@ -560,7 +560,7 @@ impl EffectValue {
                     (ctx.keyword("stdout"), ctx.string(stdout.clone())),
                     (ctx.keyword("stderr"), ctx.string(stderr.clone())),
                 ];
-                ctx.heap.alloc(Object::Map(pairs))
+                ctx.heap.alloc(Object::Map(pairs.into()))
             }
         }
     }

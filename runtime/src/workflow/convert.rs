@@ -38,7 +38,7 @@ fn to_term_at(ctx: &Ctx, v: Value, depth: usize) -> Result<Term, String> {
         Value::Obj(r) => match ctx.heap.get(r) {
             Object::Str(s) => Term::Str(s.as_str().into()),
             Object::Pair { .. } => Term::list(seq(sequence(ctx, v).unwrap_or_default())?),
-            Object::Vector(xs) => Term::vector(seq(xs.clone())?),
+            Object::Vector(xs) => Term::vector(seq(xs.to_vec())?),
             Object::Map(pairs) => {
                 let mut out = Vec::with_capacity(pairs.len());
                 for &(k, val) in pairs {

@@ -145,7 +145,17 @@ impl Ctx {
 
     /// A vector of `items`.
     pub fn vector(&mut self, items: Vec<Value>) -> Value {
-        self.heap.alloc(Object::Vector(items))
+        self.heap.alloc(Object::Vector(items.into()))
+    }
+
+    /// A persistent collection made from another by `changes` additions or replacements:
+    /// it shares all but a path of the trie per change with the old one, so it counts as
+    /// that much new memory (at most its whole size) towards collections and the budget.
+    pub fn updated(&mut self, object: Object, changes: usize) -> Value {
+        const PATH_BYTES: usize = 32 * std::mem::size_of::<Value>();
+        let bytes = crate::heap::size_of(&object)
+            .min(crate::heap::OBJECT_BYTES + changes.max(1).saturating_mul(PATH_BYTES));
+        self.heap.alloc_sized(object, bytes)
     }
 
     /// The error record `<error KIND "message" nil>` raised as a [`Flow`].
@@ -194,11 +204,11 @@ impl Ctx {
                 self.vector(values)
             }
             Constant::Map(pairs) => {
-                let values = pairs
+                let values: Vec<(Value, Value)> = pairs
                     .iter()
                     .map(|(k, v)| (self.constant(k), self.constant(v)))
                     .collect();
-                self.heap.alloc(Object::Map(values))
+                self.heap.alloc(Object::Map(values.into()))
             }
         }
     }

@@ -16,11 +16,44 @@ pub fn sequence(ctx: &Ctx, v: Value) -> Option<Vec<Value>> {
         Value::EmptyList => Some(Vec::new()),
         Value::Obj(r) => match ctx.heap.get(r) {
             Object::Pair { .. } => Some(ListIter::new(ctx, v).collect()),
-            Object::Vector(xs) => Some(xs.clone()),
+            Object::Vector(xs) => Some(xs.to_vec()),
             _ => None,
         },
         _ => None,
     }
+}
+
+/// A hash of a map key consistent with `=`: keys that are equal hash alike. Compound keys
+/// hash by their kind and size only (equal ones share both), so hashing never walks a value.
+pub fn key_hash(ctx: &Ctx, v: Value) -> u64 {
+    // Kinds that `=` may find equal share a tag: lists, vectors and `()` are all sequences.
+    let (tag, x): (u64, u64) = match v {
+        Value::Nil => (1, 0),
+        Value::Bool(b) => (2, b as u64),
+        Value::Int(i) => (3, i as u64),
+        // 0.0 and -0.0 are equal.
+        Value::Float(f) => (4, if f == 0.0 { 0 } else { f.to_bits() }),
+        Value::Sym(s) => (5, s as u64),
+        Value::Kw(k) => (6, k as u64),
+        Value::Builtin(b) => (7, b as u64),
+        Value::EmptyList => (8, 0),
+        Value::Obj(r) => match ctx.heap.get(r) {
+            Object::Str(s) => {
+                let mut h = rustc_hash::FxHasher::default();
+                std::hash::Hasher::write(&mut h, s.as_bytes());
+                (9, std::hash::Hasher::finish(&h))
+            }
+            Object::Pair { len, .. } => (8, *len as u64),
+            Object::Vector(xs) => (8, xs.len() as u64),
+            Object::Map(m) => (10, m.len() as u64),
+            Object::Record { label, fields } => (11, (*label as u64) << 32 | fields.len() as u64),
+            Object::Handle(h) => (12, *h),
+            // Equal only to themselves.
+            Object::Closure { .. } | Object::Cell(_) | Object::Free(_) => (13, r as u64),
+        },
+    };
+    let h = (tag.rotate_left(59) ^ x).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    h ^ (h >> 29)
 }
 
 fn is_sequential(ctx: &Ctx, v: Value) -> bool {
@@ -59,7 +92,7 @@ fn shallow(ctx: &Ctx, a: Value, b: Value) -> Shallow {
                 } else if p.is_empty() {
                     Shallow::Done(true)
                 } else {
-                    Shallow::Maps(p.clone(), q.clone())
+                    Shallow::Maps(p.to_vec(), q.to_vec())
                 }
             }
             (
@@ -353,12 +386,11 @@ mod tests {
         let build = |ctx: &mut Ctx, depth: usize, last: i64| {
             let mut m = ctx
                 .heap
-                .alloc(Object::Map(vec![(Value::Int(last), Value::Nil)]));
+                .alloc(Object::Map(vec![(Value::Int(last), Value::Nil)].into()));
             for i in 0..depth {
-                m = ctx.heap.alloc(Object::Map(vec![
-                    (Value::Int(i as i64), Value::Nil),
-                    (m, Value::Int(1)),
-                ]));
+                m = ctx.heap.alloc(Object::Map(
+                    vec![(Value::Int(i as i64), Value::Nil), (m, Value::Int(1))].into(),
+                ));
             }
             m
         };
@@ -379,13 +411,13 @@ mod tests {
         let inner2 = ctx.vector(vec![Value::Int(1)]);
         let a = ctx
             .heap
-            .alloc(Object::Map(vec![(k, inner), (s, Value::Int(2))]));
+            .alloc(Object::Map(vec![(k, inner), (s, Value::Int(2))].into()));
         let b = ctx
             .heap
-            .alloc(Object::Map(vec![(s2, Value::Int(2)), (k, inner2)]));
+            .alloc(Object::Map(vec![(s2, Value::Int(2)), (k, inner2)].into()));
         let c = ctx
             .heap
-            .alloc(Object::Map(vec![(s2, Value::Int(3)), (k, inner2)]));
+            .alloc(Object::Map(vec![(s2, Value::Int(3)), (k, inner2)].into()));
         assert!(equal(&ctx, a, b));
         assert!(!equal(&ctx, a, c));
         assert!(!equal(&ctx, Value::Int(1), Value::Float(1.0)));
@@ -422,7 +454,7 @@ mod tests {
     fn kinds_that_do_not_compare_are_reported_but_still_ordered() {
         let mut ctx = Ctx::new(u64::MAX, 10);
         let s = ctx.string("a");
-        let m = ctx.heap.alloc(Object::Map(Vec::new()));
+        let m = ctx.heap.alloc(Object::Map(Vec::new().into()));
         assert_eq!(compare(&ctx, Value::Int(1), s), None);
         assert_eq!(compare(&ctx, m, m), None);
         let mut ok = true;

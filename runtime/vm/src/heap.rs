@@ -83,8 +83,15 @@ impl Heap {
 
     /// Stores `object` and returns a value referring to it.
     pub fn alloc(&mut self, object: Object) -> Value {
+        let bytes = size_of(&object);
+        self.alloc_sized(object, bytes)
+    }
+
+    /// Stores `object`, a new version of a persistent collection that shares all but about
+    /// `bytes` with the version it came from, and returns a value referring to it.
+    pub fn alloc_sized(&mut self, object: Object, bytes: usize) -> Value {
         self.allocated += 1;
-        self.allocated_bytes += size_of(&object);
+        self.allocated_bytes += bytes;
         self.live += 1;
         match self.free {
             Some(i) => {
@@ -215,7 +222,7 @@ impl Heap {
                     push(head);
                     push(tail);
                 }
-                Object::Vector(items) => items.iter().for_each(&mut push),
+                Object::Vector(items) => items.iter().for_each(|v| push(&v)),
                 Object::Map(pairs) => pairs.iter().for_each(|(k, v)| {
                     push(k);
                     push(v);

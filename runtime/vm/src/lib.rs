@@ -11,6 +11,7 @@ mod ctx;
 pub mod equal;
 pub mod heap;
 mod pattern;
+pub mod persistent;
 pub mod print;
 mod run;
 pub mod snapshot;

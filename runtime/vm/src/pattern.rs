@@ -61,7 +61,8 @@ pub fn matches(
             Value::Obj(r) => match ctx.heap.get(r) {
                 Object::Map(entries) => pairs.iter().all(|(k, p)| {
                     map_find(ctx, entries, ctx.constants[*k as usize])
-                        .is_some_and(|i| matches(ctx, p, args, entries[i].1, binds))
+                        .0
+                        .is_some_and(|i| matches(ctx, p, args, entries.value_at(i), binds))
                 }),
                 _ => false,
             },
@@ -94,8 +95,8 @@ pub fn bind(ctx: &Ctx, pattern: &Pattern, v: Value, binds: &mut Vec<(u16, Value)
                 && let Object::Map(entries) = ctx.heap.get(r)
             {
                 for (k, p) in pairs {
-                    if let Some(i) = map_find(ctx, entries, ctx.constants[*k as usize]) {
-                        bind(ctx, p, entries[i].1, binds);
+                    if let Some(i) = map_find(ctx, entries, ctx.constants[*k as usize]).0 {
+                        bind(ctx, p, entries.value_at(i), binds);
                     }
                 }
             }

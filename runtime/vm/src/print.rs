@@ -150,7 +150,7 @@ impl Writer<'_> {
                 }
                 Object::Vector(xs) => {
                     out.push('[');
-                    self.items(&mut xs.iter().copied(), depth);
+                    self.items(&mut xs.iter(), depth);
                     self.out.push(']');
                 }
                 Object::Map(pairs) => {

@@ -23,6 +23,7 @@ pub(super) fn run(vm: &mut Vm, fid: usize, limit: u64) -> Step {
         ctx: &mut vm.machine.ctx,
         others: &vm.machine.fibers,
         fiber: &mut fiber,
+        again: false,
     }
     .run_with(limit);
     vm.machine.fibers[fid] = fiber;
@@ -40,6 +41,7 @@ pub(super) fn enter_call(vm: &mut Vm, fid: usize, argc: usize) -> Option<Step> {
         ctx: &mut vm.machine.ctx,
         others: &vm.machine.fibers,
         fiber: &mut fiber,
+        again: false,
     };
     let step = match interp.call(argc, false) {
         Ok(Entered::Frame) => None,
@@ -71,6 +73,9 @@ struct Interp<'a> {
     ctx: &'a mut Ctx,
     others: &'a [Fiber],
     fiber: &'a mut Fiber,
+    /// Set by `%iterate` when the `CallBuiltin` that ran it must run again, with the value
+    /// the fiber is resumed with (or the call returns) as its last argument.
+    again: bool,
 }
 
 macro_rules! pop {
@@ -375,7 +380,27 @@ impl Interp<'_> {
                 Instr::CallBuiltin(b, argc) => {
                     let start = stack.len() - argc as usize;
                     save!();
-                    match self.call_builtin(b, start) {
+                    let result = if self.table[b as usize].is_iterate {
+                        // Each element of a `map`, `filter` or `reduce` comes back here: a
+                        // safepoint, as the loop it replaces had one per element.
+                        safepoint!();
+                        self.iterate(start)
+                    } else {
+                        self.call_builtin(b, start)
+                    };
+                    if std::mem::take(&mut self.again) {
+                        // Run this instruction again when the call returns or the fiber resumes.
+                        pc -= 1;
+                        let n = self.fiber.frames.len();
+                        let caller = match result {
+                            Ok(Entered::Frame) => n.checked_sub(2),
+                            _ => n.checked_sub(1),
+                        };
+                        if let Some(f) = caller.and_then(|i| self.fiber.frames.get_mut(i)) {
+                            f.pc = pc as u32;
+                        }
+                    }
+                    match result {
                         Ok(Entered::Frame) => reload!(),
                         Ok(Entered::Value) => after_builtin!(),
                         Err(Flow::Error(e)) => raise!(e),
@@ -766,6 +791,88 @@ impl Interp<'_> {
         Ok(Entered::Value)
     }
 
+    /// `(%iterate kind f list acc waiting result)` with its arguments starting at `start`:
+    /// `map` (kind `:map`), `filter` (`:filter`) or `reduce` (`:fold`) of `f` over `list`.
+    /// Elements go by without a VM loop around them; calling `f` is an ordinary call: a
+    /// builtin's result is used at once, while a closure gets a frame (or a builtin suspends
+    /// the fiber), and the loop's state goes back on the stack as the arguments of this same
+    /// instruction, which runs again with `f`'s value as `result` and `waiting` true. So the
+    /// state is data at every instruction boundary, and the step budget, the depth limit, the
+    /// collector and requests all see each call of `f`.
+    fn iterate(&mut self, start: usize) -> Result<Entered, Flow> {
+        let args = &self.fiber.stack[start..];
+        let [kind, f, mut list, mut acc, waiting, result] = args[..] else {
+            return Err(self.ctx.error(
+                "arity",
+                "`%iterate` takes 6 arguments (it is internal to the prelude)",
+            ));
+        };
+        let kind_value = kind;
+        let kind = match kind {
+            Value::Kw(k) => match self.ctx.symbols.name(k) {
+                "map" => Iterate::Map,
+                "filter" => Iterate::Filter,
+                "fold" => Iterate::Fold,
+                _ => return Err(bad_kind(self.ctx)),
+            },
+            _ => return Err(bad_kind(self.ctx)),
+        };
+        let mut result = waiting.truthy().then_some(result);
+        loop {
+            let (head, tail) = match list {
+                Value::Obj(r) => match self.ctx.heap.get(r) {
+                    Object::Pair { head, tail, .. } => (*head, *tail),
+                    _ => (Value::Nil, Value::EmptyList),
+                },
+                _ => (Value::Nil, Value::EmptyList),
+            };
+            if let Some(y) = result.take() {
+                // `f` gave `y` for `head`.
+                match kind {
+                    Iterate::Map => acc = cons(self.ctx, y, acc),
+                    Iterate::Filter if y.truthy() => acc = cons(self.ctx, head, acc),
+                    Iterate::Filter => {}
+                    Iterate::Fold => acc = y,
+                }
+                list = tail;
+                continue;
+            }
+            self.ctx.charge(1);
+            self.fiber.stack.truncate(start);
+            if !matches!(list, Value::Obj(_)) {
+                let value = match kind {
+                    Iterate::Fold => acc,
+                    Iterate::Map | Iterate::Filter => {
+                        builtins::collections::reverse(&mut self.cx(), &[acc])?
+                    }
+                };
+                self.fiber.stack.push(value);
+                return Ok(Entered::Value);
+            }
+            // The state, as the arguments this instruction runs again with, then the call.
+            self.fiber
+                .stack
+                .extend_from_slice(&[kind_value, f, list, acc, Value::Bool(true), f]);
+            if kind == Iterate::Fold {
+                self.fiber.stack.push(acc);
+            }
+            self.fiber.stack.push(head);
+            let argc = if kind == Iterate::Fold { 2 } else { 1 };
+            match self.call(argc, false) {
+                Ok(Entered::Value) => result = Some(pop!(self.fiber.stack)),
+                Ok(Entered::Frame) => {
+                    self.again = true;
+                    return Ok(Entered::Frame);
+                }
+                Err(Flow::Request(r)) => {
+                    self.again = true;
+                    return Err(Flow::Request(r));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
     /// `(apply f args… coll)` with its arguments starting at `start`: spreads the last one
     /// and calls `f`.
     fn apply(&mut self, start: usize) -> Result<Entered, Flow> {
@@ -824,7 +931,13 @@ impl Interp<'_> {
             .rev()
             .map(|f| {
                 let function = &self.program.functions[f.func as usize];
-                let at = (f.pc as usize).saturating_sub(1);
+                // A frame waiting in `%iterate` is at that instruction, not past it.
+                let at = match function.code.get(f.pc as usize) {
+                    Some(Instr::CallBuiltin(b, _)) if self.table[*b as usize].is_iterate => {
+                        f.pc as usize
+                    }
+                    _ => (f.pc as usize).saturating_sub(1),
+                };
                 TraceFrame {
                     function: function.name.clone(),
                     span: function.spans.get(at).copied().unwrap_or_default(),
@@ -884,6 +997,29 @@ pub(super) fn roots<'f>(ctx: &Ctx, fibers: impl Iterator<Item = &'f Fiber>) -> V
         }
     }
     roots
+}
+
+/// What `%iterate` does with `f`'s values.
+#[derive(Clone, Copy, PartialEq)]
+enum Iterate {
+    Map,
+    Filter,
+    Fold,
+}
+
+fn bad_kind(ctx: &mut Ctx) -> Flow {
+    ctx.error("value", "`%iterate` kind must be :map, :filter or :fold")
+}
+
+fn cons(ctx: &mut Ctx, head: Value, tail: Value) -> Value {
+    let len = match tail {
+        Value::Obj(r) => match ctx.heap.get(r) {
+            Object::Pair { len, .. } => *len + 1,
+            _ => 1,
+        },
+        _ => 1,
+    };
+    ctx.heap.alloc(Object::Pair { head, tail, len })
 }
 
 fn cell_get(ctx: &Ctx, cell: Value) -> Value {

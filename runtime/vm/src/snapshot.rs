@@ -117,7 +117,7 @@ fn validate(program: &Program, machine: &Machine) -> Result<(), String> {
     for r in 0..heap_len as u32 {
         match ctx.heap.get(r) {
             Object::Pair { head, tail, .. } => [head, tail].into_iter().try_for_each(check)?,
-            Object::Vector(xs) => xs.iter().try_for_each(check)?,
+            Object::Vector(xs) => xs.iter().try_for_each(|x| check(&x))?,
             Object::Map(pairs) => pairs.iter().flat_map(|(k, v)| [k, v]).try_for_each(check)?,
             Object::Record { label, fields } => {
                 check(&Value::Sym(*label))?;

@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::persistent::{PMap, PVec};
+
 /// A value: 16 bytes, `Copy`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum Value {
@@ -50,10 +52,10 @@ pub enum Object {
         /// Number of elements from here to the end.
         len: u32,
     },
-    /// A vector.
-    Vector(Vec<Value>),
-    /// A map with keys in insertion order.
-    Map(Vec<(Value, Value)>),
+    /// A persistent vector.
+    Vector(PVec),
+    /// A persistent map with keys in insertion order.
+    Map(PMap),
     /// A record `<label field …>`.
     Record {
         /// The label symbol's id.

@@ -1,7 +1,8 @@
 //! Lists, vectors and maps. All immutable: operations return new collections.
 
 use super::{int_arg, short, type_error};
-use crate::equal::{equal, total_cmp};
+use crate::equal::{equal, key_hash, total_cmp};
+use crate::persistent::PMap;
 use crate::print::ListIter;
 use crate::value::{Object, Value};
 use crate::{BuiltinResult, Ctx, Cx, Flow};
@@ -22,9 +23,9 @@ fn elements_uncharged(cx: &mut Cx, who: &str, v: Value) -> Result<Vec<Value>, Fl
         Value::Nil | Value::EmptyList => Ok(Vec::new()),
         Value::Obj(r) => match cx.ctx.heap.get(r) {
             Object::Pair { .. } => Ok(ListIter::new(cx.ctx, v).collect()),
-            Object::Vector(xs) => Ok(xs.clone()),
+            Object::Vector(xs) => Ok(xs.to_vec()),
             Object::Map(pairs) => {
-                let pairs = pairs.clone();
+                let pairs = pairs.to_vec();
                 Ok(pairs
                     .into_iter()
                     .map(|(k, v)| cx.ctx.vector(vec![k, v]))
@@ -40,29 +41,41 @@ fn elements_uncharged(cx: &mut Cx, who: &str, v: Value) -> Result<Vec<Value>, Fl
     }
 }
 
-/// Where `key` is among the pairs of the map `map` (which must be one), charging the
-/// keys looked at to the step budget.
-fn find_charged(cx: &mut Cx, map: u32, key: Value) -> Option<usize> {
+/// The value of `key` in the map `map` (which must be one), charging the keys looked at to
+/// the step budget.
+fn lookup_charged(cx: &mut Cx, map: u32, key: Value) -> Option<Value> {
     let Object::Map(pairs) = cx.ctx.heap.get(map) else {
         return None;
     };
-    let found = map_find(cx.ctx, pairs, key);
-    let looked = found.map_or(pairs.len(), |i| i + 1);
+    let (found, looked) = map_find(cx.ctx, pairs, key);
+    let found = found.map(|p| pairs.value_at(p));
     cx.ctx.charge(looked as u64);
     found
 }
 
-/// Where `key` is among a map's pairs.
-pub fn map_find(ctx: &Ctx, pairs: &[(Value, Value)], key: Value) -> Option<usize> {
+/// Whether a map key equals `key`, as `=` has it.
+pub fn key_eq(ctx: &Ctx, k: Value, key: Value) -> bool {
     match key {
-        Value::Obj(_) | Value::Float(_) | Value::EmptyList => {
-            pairs.iter().position(|(k, _)| equal(ctx, *k, key))
-        }
-        _ => pairs.iter().position(|(k, _)| *k == key),
+        Value::Obj(_) | Value::Float(_) | Value::EmptyList => equal(ctx, k, key),
+        _ => k == key,
     }
 }
 
-fn map_pairs(ctx: &Ctx, v: Value) -> Option<&Vec<(Value, Value)>> {
+/// Where `key` is among a map's entries (a position for [`PMap::value_at`]), and how many
+/// keys were compared.
+pub fn map_find(ctx: &Ctx, map: &PMap, key: Value) -> (Option<usize>, usize) {
+    map.find(key, &|v| key_hash(ctx, v), &|k, key| key_eq(ctx, k, key))
+}
+
+/// `map` with `key` set to `value`, charging the keys compared.
+pub fn map_set(ctx: &mut Ctx, map: &PMap, key: Value, value: Value) -> PMap {
+    let (found, looked) = map_find(ctx, map, key);
+    let map = map.with(found, key, value, &|v| key_hash(ctx, v));
+    ctx.charge(looked as u64);
+    map
+}
+
+fn map_pairs(ctx: &Ctx, v: Value) -> Option<&PMap> {
     match v {
         Value::Obj(r) => match ctx.heap.get(r) {
             Object::Map(pairs) => Some(pairs),
@@ -90,15 +103,11 @@ pub fn hash_map(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
             "`hash-map` needs key/value pairs, got an odd number of arguments",
         ));
     }
-    let mut pairs: Vec<(Value, Value)> = Vec::with_capacity(args.len() / 2);
+    let mut map = PMap::new();
     for kv in args.chunks(2) {
-        cx.ctx.charge(pairs.len() as u64);
-        match map_find(cx.ctx, &pairs, kv[0]) {
-            Some(i) => pairs[i].1 = kv[1],
-            None => pairs.push((kv[0], kv[1])),
-        }
+        map = map_set(cx.ctx, &map, kv[0], kv[1]);
     }
-    Ok(cx.ctx.heap.alloc(Object::Map(pairs)))
+    Ok(cx.ctx.heap.alloc(Object::Map(map)))
 }
 
 fn list_len(ctx: &Ctx, v: Value) -> Option<u32> {
@@ -135,17 +144,15 @@ pub fn conj(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     match coll {
         Value::Obj(r) => match cx.ctx.heap.get(r) {
             Object::Vector(xs) => {
-                let mut xs = xs.clone();
-                xs.extend_from_slice(&args[1..]);
-                Ok(cx.ctx.vector(xs))
+                let xs = xs.pushed(&args[1..]);
+                Ok(cx.ctx.updated(Object::Vector(xs), args.len() - 1))
             }
             Object::Map(pairs) => {
-                let mut pairs = pairs.clone();
-                cx.ctx.charge((pairs.len() * (args.len() - 1)) as u64);
+                let mut map = pairs.clone();
                 for &entry in &args[1..] {
                     let kv = match entry {
                         Value::Obj(e) => match cx.ctx.heap.get(e) {
-                            Object::Vector(kv) if kv.len() == 2 => Some((kv[0], kv[1])),
+                            Object::Vector(kv) if kv.len() == 2 => kv.get(0).zip(kv.get(1)),
                             _ => None,
                         },
                         _ => None,
@@ -153,12 +160,9 @@ pub fn conj(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
                     let Some((k, v)) = kv else {
                         return Err(type_error(cx, "conj", "[key value] pairs for a map", entry));
                     };
-                    match map_find(cx.ctx, &pairs, k) {
-                        Some(i) => pairs[i].1 = v,
-                        None => pairs.push((k, v)),
-                    }
+                    map = map_set(cx.ctx, &map, k, v);
                 }
-                Ok(cx.ctx.heap.alloc(Object::Map(pairs)))
+                Ok(cx.ctx.updated(Object::Map(map), args.len() - 1))
             }
             Object::Pair { .. } => prepend(cx, coll, &args[1..]),
             _ => Err(type_error(cx, "conj", "a collection", coll)),
@@ -185,7 +189,7 @@ pub fn first(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     if let Value::Obj(r) = args[0] {
         match cx.ctx.heap.get(r) {
             Object::Pair { head, .. } => return Ok(*head),
-            Object::Vector(xs) => return Ok(xs.first().copied().unwrap_or(Value::Nil)),
+            Object::Vector(xs) => return Ok(xs.first().unwrap_or(Value::Nil)),
             _ => {}
         }
     }
@@ -241,7 +245,7 @@ pub fn nth(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     } else {
         match args[0] {
             Value::Obj(r) => match cx.ctx.heap.get(r) {
-                Object::Vector(xs) => xs.get(index as usize).copied(),
+                Object::Vector(xs) => xs.get(index as usize),
                 Object::Pair { .. } => ListIter::new(cx.ctx, args[0]).nth(index as usize),
                 _ => elements(cx, "nth", args[0])?.get(index as usize).copied(),
             },
@@ -269,12 +273,9 @@ pub fn get(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     let default = args.get(2).copied().unwrap_or(Value::Nil);
     let found = match args[0] {
         Value::Obj(r) => match cx.ctx.heap.get(r) {
-            Object::Map(_) => find_charged(cx, r, args[1]).and_then(|i| match cx.ctx.heap.get(r) {
-                Object::Map(pairs) => Some(pairs[i].1),
-                _ => None,
-            }),
+            Object::Map(_) => lookup_charged(cx, r, args[1]),
             Object::Vector(xs) => match args[1] {
-                Value::Int(i) if i >= 0 => xs.get(i as usize).copied(),
+                Value::Int(i) if i >= 0 => xs.get(i as usize),
                 _ => None,
             },
             Object::Record { fields, .. } => match args[1] {
@@ -308,22 +309,18 @@ pub fn assoc(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
         Value::Nil => hash_map(cx, &args[1..]),
         Value::Obj(r) => match cx.ctx.heap.get(r) {
             Object::Map(pairs) => {
-                let mut pairs = pairs.clone();
-                cx.ctx.charge((pairs.len() * (args.len() / 2)) as u64);
+                let mut map = pairs.clone();
                 for kv in args[1..].chunks(2) {
-                    match map_find(cx.ctx, &pairs, kv[0]) {
-                        Some(i) => pairs[i].1 = kv[1],
-                        None => pairs.push((kv[0], kv[1])),
-                    }
+                    map = map_set(cx.ctx, &map, kv[0], kv[1]);
                 }
-                Ok(cx.ctx.heap.alloc(Object::Map(pairs)))
+                Ok(cx.ctx.updated(Object::Map(map), args.len() / 2))
             }
             Object::Vector(xs) => {
                 let mut xs = xs.clone();
                 for kv in args[1..].chunks(2) {
                     match kv[0] {
                         Value::Int(i) if i >= 0 && (i as usize) < xs.len() => {
-                            xs[i as usize] = kv[1]
+                            xs = xs.with(i as usize, kv[1])
                         }
                         Value::Int(i) if i >= 0 && i as usize == xs.len() => xs.push(kv[1]),
                         k => {
@@ -338,7 +335,7 @@ pub fn assoc(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
                         }
                     }
                 }
-                Ok(cx.ctx.vector(xs))
+                Ok(cx.ctx.updated(Object::Vector(xs), args.len() / 2))
             }
             _ => Err(type_error(cx, "assoc", "a map or vector", args[0])),
         },
@@ -351,15 +348,18 @@ pub fn dissoc(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     if args[0] == Value::Nil {
         return Ok(Value::Nil);
     }
-    let Some(pairs) = map_pairs(cx.ctx, args[0]).cloned() else {
+    let Some(mut map) = map_pairs(cx.ctx, args[0]).cloned() else {
         return Err(type_error(cx, "dissoc", "a map", args[0]));
     };
-    cx.ctx.charge((pairs.len() * (args.len() - 1)) as u64);
-    let kept: Vec<(Value, Value)> = pairs
-        .into_iter()
-        .filter(|(k, _)| !args[1..].iter().any(|d| equal(cx.ctx, *k, *d)))
-        .collect();
-    Ok(cx.ctx.heap.alloc(Object::Map(kept)))
+    for &key in &args[1..] {
+        let ctx = &*cx.ctx;
+        let (found, looked) = map.find(key, &|v| key_hash(ctx, v), &|k, d| equal(ctx, k, d));
+        if let Some(p) = found {
+            map = map.without(p, &|v| key_hash(ctx, v));
+        }
+        cx.ctx.charge(looked as u64);
+    }
+    Ok(cx.ctx.updated(Object::Map(map), args.len() - 1))
 }
 
 fn map_part(cx: &mut Cx, who: &str, v: Value, key: bool) -> BuiltinResult {
@@ -391,7 +391,7 @@ pub fn contains(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     let found = match args[0] {
         Value::Nil => false,
         Value::Obj(r) => match cx.ctx.heap.get(r) {
-            Object::Map(_) => find_charged(cx, r, args[1]).is_some(),
+            Object::Map(_) => lookup_charged(cx, r, args[1]).is_some(),
             Object::Vector(xs) => {
                 matches!(args[1], Value::Int(i) if i >= 0 && (i as usize) < xs.len())
             }
@@ -514,6 +514,14 @@ pub fn to_list(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     }
     let items = elements(cx, "map", args[0])?;
     Ok(cx.ctx.list(items.into_iter()))
+}
+
+/// `%iterate` is handled by the VM's call machinery; this entry only keeps the table complete.
+pub fn iterate_placeholder(cx: &mut Cx, _args: &[Value]) -> BuiltinResult {
+    Err(cx.ctx.error(
+        "internal",
+        "`%iterate` reached the builtin table; the VM handles it",
+    ))
 }
 
 /// `apply` is handled by the VM's call machinery; this entry only keeps the table complete.

@@ -148,7 +148,7 @@ fn to_json(cx: &mut Cx, v: Value, depth: usize) -> Result<serde_json::Value, Flo
             Object::Str(s) => J::String(s),
             Object::Map(pairs) => {
                 let mut object = serde_json::Map::new();
-                for (k, val) in pairs {
+                for (k, val) in pairs.to_vec() {
                     let key = match k {
                         Value::Kw(k) | Value::Sym(k) => cx.ctx.symbols.name(k).to_string(),
                         _ => match cx.ctx.as_str(k) {
@@ -170,7 +170,7 @@ fn to_json(cx: &mut Cx, v: Value, depth: usize) -> Result<serde_json::Value, Flo
             }
             Object::Vector(xs) => J::Array(
                 xs.iter()
-                    .map(|&x| to_json(cx, x, depth + 1))
+                    .map(|x| to_json(cx, x, depth + 1))
                     .collect::<Result<_, _>>()?,
             ),
             Object::Pair { .. } => {
@@ -220,6 +220,7 @@ fn from_json(cx: &mut Cx, json: &serde_json::Value) -> Value {
             cx.ctx.vector(values)
         }
         J::Object(object) => {
+            // JSON object keys are distinct.
             let pairs = object
                 .iter()
                 .map(|(k, v)| (cx.ctx.string(k.clone()), from_json(cx, v)))

@@ -16,10 +16,11 @@ use crate::{BuiltinResult, Cx, Flow};
 pub type BuiltinFn = fn(&mut Cx, &[Value]) -> BuiltinResult;
 
 /// Every builtin implemented in Rust, sorted by name. `map`, `filter`, `reduce` and
-/// `sort-by` are written in Duet (`stdlib/prelude.lisp`); `apply` is part of the VM's call
-/// machinery.
+/// `sort-by` are written in Duet (`stdlib/prelude.lisp`) around `%iterate`, which, like
+/// `apply`, is part of the VM's call machinery.
 const TABLE: &[(&str, BuiltinFn)] = &[
     ("%duration-ms", data::duration_ms),
+    ("%iterate", collections::iterate_placeholder),
     ("%sort-by-key", collections::sort_by_key),
     ("%to-list", collections::to_list),
     ("*", numbers::mul),
@@ -140,6 +141,8 @@ pub struct Linked {
     pub spec: &'static duet_lang::builtins::Builtin,
     /// `apply`, which the VM performs itself.
     pub is_apply: bool,
+    /// `%iterate` (`map`, `filter`, `reduce`), which the VM performs itself.
+    pub is_iterate: bool,
 }
 
 impl Linked {
@@ -149,6 +152,7 @@ impl Linked {
             f: lookup(name)?,
             spec: duet_lang::builtins::lookup(name)?,
             is_apply: name == "apply",
+            is_iterate: name == "%iterate",
         })
     }
 

@@ -1,0 +1,477 @@
+//! Persistent vectors and maps: `conj`, `assoc`, `dissoc` and `update` make a new version in
+//! O(log n) that shares all but a path of the old one (imbl's RRB vector and HAMT), instead of
+//! copying the whole collection.
+//!
+//! Both serialise exactly as the plain `Vec`s they replaced (a sequence of values, a sequence
+//! of pairs), so a snapshot holds no trace of the sharing or of the map's hash index, and
+//! restoring one gives a collection equal in every observable way.
+
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::OnceLock;
+
+use imbl::shared_ptr::DefaultSharedPtr;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::value::Value;
+
+/// A persistent vector of values. Boxed so that it does not make every heap object larger.
+#[derive(Clone, Default, PartialEq)]
+pub struct PVec(Box<imbl::Vector<Value>>);
+
+impl PVec {
+    /// An empty vector.
+    pub fn new() -> Self {
+        PVec::default()
+    }
+
+    /// The number of elements.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether it has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The element at `i`.
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<Value> {
+        self.0.get(i).copied()
+    }
+
+    /// The first element.
+    pub fn first(&self) -> Option<Value> {
+        self.0.front().copied()
+    }
+
+    /// The elements in order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = Value> + ExactSizeIterator + '_ {
+        self.0.iter().copied()
+    }
+
+    /// A new version with `values` appended.
+    pub fn pushed(&self, values: &[Value]) -> PVec {
+        let mut v = self.clone();
+        for &x in values {
+            v.0.push_back(x);
+        }
+        v
+    }
+
+    /// A new version with element `i` (which must exist) replaced by `value`.
+    pub fn with(&self, i: usize, value: Value) -> PVec {
+        PVec(Box::new(self.0.update(i, value)))
+    }
+
+    /// Appends in place (for building a vector that nothing else shares yet).
+    pub fn push(&mut self, value: Value) {
+        self.0.push_back(value);
+    }
+
+    /// The elements as a plain vector.
+    pub fn to_vec(&self) -> Vec<Value> {
+        self.iter().collect()
+    }
+}
+
+impl From<Vec<Value>> for PVec {
+    fn from(values: Vec<Value>) -> Self {
+        values.into_iter().collect()
+    }
+}
+
+impl FromIterator<Value> for PVec {
+    fn from_iter<I: IntoIterator<Item = Value>>(iter: I) -> Self {
+        PVec(Box::new(iter.into_iter().collect()))
+    }
+}
+
+impl std::fmt::Debug for PVec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.0.iter()).finish()
+    }
+}
+
+impl Serialize for PVec {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for PVec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Vec::<Value>::deserialize(d).map(PVec::from)
+    }
+}
+
+/// A hasher that passes on the 64-bit key hash it is given: the index's keys are already
+/// hashes ([`crate::equal::key_hash`]).
+#[derive(Default)]
+pub struct PassHasher(u64);
+
+impl Hasher for PassHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// Entry positions by key hash.
+type Index = imbl::GenericHashMap<u64, Bucket, BuildHasherDefault<PassHasher>, DefaultSharedPtr>;
+
+/// The positions of the entries whose keys share one hash (almost always one).
+#[derive(Clone, Debug, PartialEq)]
+enum Bucket {
+    One(u32),
+    Many(Vec<u32>),
+}
+
+impl Bucket {
+    fn positions(&self) -> &[u32] {
+        match self {
+            Bucket::One(p) => std::slice::from_ref(p),
+            Bucket::Many(ps) => ps,
+        }
+    }
+
+    fn with(&self, position: u32) -> Bucket {
+        let mut ps = self.positions().to_vec();
+        ps.push(position);
+        Bucket::Many(ps)
+    }
+
+    fn without(&self, position: u32) -> Option<Bucket> {
+        let ps: Vec<u32> = self
+            .positions()
+            .iter()
+            .copied()
+            .filter(|&p| p != position)
+            .collect();
+        match ps[..] {
+            [] => None,
+            [p] => Some(Bucket::One(p)),
+            _ => Some(Bucket::Many(ps)),
+        }
+    }
+}
+
+/// Maps of at most this many entries are searched key by key, without an index.
+pub const SMALL_MAP: usize = 8;
+
+/// A persistent map that keeps its keys in insertion order. Entries live in a persistent
+/// vector (a removed one leaves a hole until holes outnumber entries); an index from key
+/// hashes to positions, built the first time a larger map is searched, finds keys in
+/// O(log n). Keys are compared as `=` compares them, so the caller supplies the hash and the
+/// equality (both need the heap).
+#[derive(Clone, Default)]
+pub struct PMap(Box<MapInner>);
+
+#[derive(Clone, Default)]
+struct MapInner {
+    entries: imbl::Vector<Option<(Value, Value)>>,
+    len: usize,
+    index: OnceLock<Index>,
+}
+
+impl PMap {
+    /// An empty map.
+    pub fn new() -> Self {
+        PMap::default()
+    }
+
+    /// A map of `pairs`, whose keys must be distinct.
+    pub fn from_distinct(pairs: impl IntoIterator<Item = (Value, Value)>) -> Self {
+        let entries: imbl::Vector<_> = pairs.into_iter().map(Some).collect();
+        PMap(Box::new(MapInner {
+            len: entries.len(),
+            entries,
+            index: OnceLock::new(),
+        }))
+    }
+
+    /// The number of entries.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.0.len
+    }
+
+    /// Whether it has no entries.
+    pub fn is_empty(&self) -> bool {
+        self.0.len == 0
+    }
+
+    /// The entries in insertion order.
+    pub fn iter(&self) -> impl Iterator<Item = &(Value, Value)> + '_ {
+        self.0.entries.iter().flatten()
+    }
+
+    /// The entries as a plain vector.
+    pub fn to_vec(&self) -> Vec<(Value, Value)> {
+        self.iter().copied().collect()
+    }
+
+    fn index(&self, hash: &dyn Fn(Value) -> u64) -> &Index {
+        self.0.index.get_or_init(|| {
+            let mut index = Index::default();
+            for (i, entry) in self.0.entries.iter().enumerate() {
+                if let Some((k, _)) = entry {
+                    let h = hash(*k);
+                    let bucket = match index.get(&h) {
+                        Some(b) => b.with(i as u32),
+                        None => Bucket::One(i as u32),
+                    };
+                    index.insert(h, bucket);
+                }
+            }
+            index
+        })
+    }
+
+    /// The position of `key`'s entry and how many keys were compared to find out; `hash`
+    /// and `eq` are the key hash and key equality.
+    pub fn find(
+        &self,
+        key: Value,
+        hash: &dyn Fn(Value) -> u64,
+        eq: &dyn Fn(Value, Value) -> bool,
+    ) -> (Option<usize>, usize) {
+        if self.0.entries.len() <= SMALL_MAP {
+            let mut looked = 0;
+            for (i, entry) in self.0.entries.iter().enumerate() {
+                if let Some((k, _)) = entry {
+                    looked += 1;
+                    if eq(*k, key) {
+                        return (Some(i), looked);
+                    }
+                }
+            }
+            return (None, looked);
+        }
+        let Some(bucket) = self.index(hash).get(&hash(key)) else {
+            return (None, 1);
+        };
+        let ps = bucket.positions();
+        let found = ps
+            .iter()
+            .position(|&p| match self.0.entries.get(p as usize) {
+                Some(Some((k, _))) => eq(*k, key),
+                _ => false,
+            });
+        (
+            found.map(|i| ps[i] as usize),
+            found.map_or(ps.len(), |i| i + 1).max(1),
+        )
+    }
+
+    /// The value of the entry at `position` (from [`PMap::find`]).
+    pub fn value_at(&self, position: usize) -> Value {
+        match self.0.entries.get(position) {
+            Some(Some((_, v))) => *v,
+            _ => Value::Nil,
+        }
+    }
+
+    /// A new version with `key` set to `value`: the value replaced in place when `position`
+    /// (from [`PMap::find`]) is its entry, else appended.
+    pub fn with(
+        &self,
+        position: Option<usize>,
+        key: Value,
+        value: Value,
+        hash: &dyn Fn(Value) -> u64,
+    ) -> PMap {
+        let mut inner = MapInner {
+            entries: self.0.entries.clone(),
+            len: self.0.len,
+            index: OnceLock::new(),
+        };
+        if let Some(p) = position {
+            // The key stays as it was first given (`0.0` stays `0.0` when `-0.0` replaces its
+            // value), as it always has.
+            let kept = match self.0.entries.get(p) {
+                Some(Some((k, _))) => *k,
+                _ => key,
+            };
+            inner.entries.set(p, Some((kept, value)));
+            if let Some(index) = self.0.index.get() {
+                let _ = inner.index.set(index.clone());
+            }
+            return PMap(Box::new(inner));
+        }
+        let p = inner.entries.len() as u32;
+        inner.entries.push_back(Some((key, value)));
+        inner.len += 1;
+        if inner.entries.len() > SMALL_MAP {
+            // Keep the index up to date (building it if this map never needed one).
+            let old = self.index(hash);
+            let h = hash(key);
+            let bucket = match old.get(&h) {
+                Some(b) => b.with(p),
+                None => Bucket::One(p),
+            };
+            let _ = inner.index.set(old.update(h, bucket));
+        }
+        PMap(Box::new(inner))
+    }
+
+    /// A new version without the entry at `position` (from [`PMap::find`]).
+    pub fn without(&self, position: usize, hash: &dyn Fn(Value) -> u64) -> PMap {
+        let mut inner = MapInner {
+            entries: self.0.entries.clone(),
+            len: self.0.len - 1,
+            index: OnceLock::new(),
+        };
+        let removed = inner.entries.set(position, None);
+        let holes = inner.entries.len() - inner.len;
+        if holes > inner.len.max(SMALL_MAP) {
+            // More holes than entries: compact (the index is rebuilt when next needed).
+            inner.entries = inner.entries.iter().flatten().copied().map(Some).collect();
+        } else if let (Some(index), Some((k, _))) = (self.0.index.get(), removed) {
+            let h = hash(k);
+            let index = match index.get(&h).and_then(|b| b.without(position as u32)) {
+                Some(bucket) => index.update(h, bucket),
+                None => index.without(&h),
+            };
+            let _ = inner.index.set(index);
+        }
+        PMap(Box::new(inner))
+    }
+}
+
+impl PartialEq for PMap {
+    /// The same entries in the same order (for tests; `=` compares maps in any order).
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl From<Vec<(Value, Value)>> for PMap {
+    /// A map of `pairs`, whose keys must be distinct.
+    fn from(pairs: Vec<(Value, Value)>) -> Self {
+        PMap::from_distinct(pairs)
+    }
+}
+
+impl FromIterator<(Value, Value)> for PMap {
+    /// A map of the pairs, whose keys must be distinct.
+    fn from_iter<I: IntoIterator<Item = (Value, Value)>>(iter: I) -> Self {
+        PMap::from_distinct(iter)
+    }
+}
+
+impl<'a> IntoIterator for &'a PMap {
+    type Item = &'a (Value, Value);
+    type IntoIter = Box<dyn Iterator<Item = &'a (Value, Value)> + 'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
+impl std::fmt::Debug for PMap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for PMap {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        // The length first, as a `Vec` has it (the holes make the iterator's length unknown).
+        let mut seq = s.serialize_seq(Some(self.len()))?;
+        for entry in self.iter() {
+            seq.serialize_element(entry)?;
+        }
+        seq.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for PMap {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Vec::<(Value, Value)>::deserialize(d).map(PMap::from_distinct)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hash(v: Value) -> u64 {
+        match v {
+            // Every key collides, to exercise buckets.
+            Value::Int(i) => (i % 3) as u64,
+            _ => 99,
+        }
+    }
+
+    fn eq(a: Value, b: Value) -> bool {
+        a == b
+    }
+
+    fn set(m: &PMap, k: i64, v: i64) -> PMap {
+        let (p, _) = m.find(Value::Int(k), &hash, &eq);
+        m.with(p, Value::Int(k), Value::Int(v), &hash)
+    }
+
+    fn get(m: &PMap, k: i64) -> Option<Value> {
+        m.find(Value::Int(k), &hash, &eq).0.map(|p| m.value_at(p))
+    }
+
+    #[test]
+    fn maps_keep_insertion_order_and_old_versions_through_updates_and_removals() {
+        let mut m = PMap::new();
+        let mut versions = Vec::new();
+        for k in 0..40 {
+            versions.push(m.clone());
+            m = set(&m, k, k * 10);
+        }
+        m = set(&m, 5, -5);
+        assert_eq!(m.len(), 40);
+        assert_eq!(get(&m, 5), Some(Value::Int(-5)));
+        assert_eq!(get(&versions[10], 5), Some(Value::Int(50)));
+        assert_eq!(get(&versions[10], 10), None);
+        for k in 0..30 {
+            let (p, _) = m.find(Value::Int(k), &hash, &eq);
+            m = m.without(p.expect("present"), &hash);
+            assert_eq!(get(&m, k), None);
+        }
+        let keys: Vec<Value> = m.iter().map(|(k, _)| *k).collect();
+        assert_eq!(keys, (30..40).map(Value::Int).collect::<Vec<_>>());
+        for k in 30..40 {
+            assert_eq!(get(&m, k), Some(Value::Int(k * 10)));
+        }
+        let m = set(&m, 100, 1);
+        assert_eq!(m.iter().last(), Some(&(Value::Int(100), Value::Int(1))));
+        assert_eq!(versions[39].len(), 39);
+    }
+
+    #[test]
+    fn serialises_as_the_plain_sequences_it_replaced() {
+        let v: PVec = (0..5).map(Value::Int).collect();
+        let plain: Vec<Value> = (0..5).map(Value::Int).collect();
+        assert_eq!(
+            postcard::to_allocvec(&v).unwrap(),
+            postcard::to_allocvec(&plain).unwrap()
+        );
+        let m = set(&set(&set(&PMap::new(), 1, 2), 3, 4), 1, 5);
+        let pairs = vec![
+            (Value::Int(1), Value::Int(5)),
+            (Value::Int(3), Value::Int(4)),
+        ];
+        let bytes = postcard::to_allocvec(&m).unwrap();
+        assert_eq!(bytes, postcard::to_allocvec(&pairs).unwrap());
+        let back: PMap = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(back, m);
+    }
+}
