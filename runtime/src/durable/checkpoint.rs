@@ -83,8 +83,13 @@ impl Checkpoints {
             .args(["update-ref", &format!("refs/duet/{name}"), commit]))
     }
 
+    /// The private repository.
+    pub(crate) fn git_dir(&self) -> &Path {
+        &self.git_dir
+    }
+
     /// A git command on the private repository and the workspace, with its own index.
-    fn git(&self, index: &Path) -> Command {
+    pub(crate) fn git(&self, index: &Path) -> Command {
         let mut command = Command::new("git");
         command
             .arg("--git-dir")
@@ -102,7 +107,7 @@ impl Checkpoints {
     }
 
     /// A fresh temporary index file's path.
-    fn index(&self, purpose: &str) -> PathBuf {
+    pub(crate) fn index(&self, purpose: &str) -> PathBuf {
         self.git_dir
             .join(format!("index-{purpose}-{}", std::process::id()))
     }
@@ -193,12 +198,12 @@ impl Checkpoints {
     }
 }
 
-fn run(command: &mut Command) -> Result<(), CheckpointError> {
+pub(crate) fn run(command: &mut Command) -> Result<(), CheckpointError> {
     output(command).map(|_| ())
 }
 
 /// What `command` printed, trimmed, or what went wrong.
-fn output(command: &mut Command) -> Result<String, CheckpointError> {
+pub(crate) fn output(command: &mut Command) -> Result<String, CheckpointError> {
     let out = command
         .stdin(Stdio::null())
         .output()
@@ -223,7 +228,7 @@ pub(crate) struct FileHistory {
 }
 
 /// Who changes the workspace's files when `effect` runs, if it may change them at all.
-fn author_of(effect: &crate::effects::Effect) -> Option<String> {
+pub(crate) fn author_of(effect: &crate::effects::Effect) -> Option<String> {
     use crate::effects::Effect;
     match effect {
         Effect::Shell { .. } | Effect::WriteFile(..) => Some("duet".into()),
@@ -232,6 +237,7 @@ fn author_of(effect: &crate::effects::Effect) -> Option<String> {
         {
             Some(role.clone())
         }
+        Effect::Adopt { attempt, .. } => Some(format!("attempt-{attempt}")),
         _ => None,
     }
 }
@@ -256,6 +262,22 @@ impl FileHistory {
             return Ok(None);
         }
         self.record("person", "the files before the run changed them")
+    }
+
+    /// The checkpoints, when they are on.
+    pub(crate) fn checkpoints(&self) -> Option<&Checkpoints> {
+        self.checkpoints.as_ref()
+    }
+
+    /// The branch's last checkpoint, for an attempt to start from (`isolated`); when there is
+    /// none yet, the files as they are are recorded first, as the run's baseline (the input to
+    /// journal). `None` when checkpoints are off.
+    pub(crate) fn base(&mut self) -> Result<(Option<RunInput>, Option<String>), String> {
+        let baseline = match self.last {
+            Some(_) => None,
+            None => self.record("person", "the files before the run changed them")?,
+        };
+        Ok((baseline, self.last.clone()))
     }
 
     /// `effect`'s result is in: the files may have changed.

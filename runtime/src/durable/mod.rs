@@ -14,6 +14,7 @@
 //! corpus all go through here; the binary only renders events and asks people.
 
 mod answers;
+mod attempts;
 pub mod checkpoint;
 mod clock;
 mod cursor;

@@ -38,6 +38,13 @@ pub(crate) enum Message {
     },
     /// The person granted these capabilities for the rest of the run (`duet resume --allow`).
     Grant(Vec<Capability>),
+    /// Attempt `attempt`'s files were recorded as checkpoint `commit`.
+    AttemptHead {
+        /// The attempt.
+        attempt: u64,
+        /// Its newest checkpoint.
+        commit: Arc<str>,
+    },
     /// The answer to external request `request`: the effect's value as a term, or a failure.
     Answer {
         /// The request's id.
@@ -53,6 +60,7 @@ const EVENT: &str = "%event";
 const DEADLINE: &str = "%deadline";
 const ANSWER: &str = "%answer";
 const GRANT: &str = "%grant";
+const ATTEMPT_HEAD: &str = "%attempt-head";
 
 impl Message {
     /// The answer to request `request` with an effect's result.
@@ -95,6 +103,9 @@ impl Message {
                     .map(|c| Term::Str(c.name().into()))
                     .collect(),
             ),
+            Message::AttemptHead { attempt, commit } => {
+                Term::record(ATTEMPT_HEAD, vec![int(*attempt), Term::Str(commit.clone())])
+            }
             Message::Answer { request, result } => {
                 let body = match result {
                     Ok(term) => Term::record("ok", vec![term.clone()]),
@@ -141,6 +152,10 @@ impl Message {
                     })
                     .collect::<Option<_>>()?,
             ),
+            (ATTEMPT_HEAD, [attempt, Term::Str(commit)]) => Message::AttemptHead {
+                attempt: id(attempt)?,
+                commit: commit.clone(),
+            },
             (ANSWER, [request, body]) => Message::Answer {
                 request: id(request)?,
                 result: match (body.record_fields("ok"), body.record_fields("error")) {
@@ -179,6 +194,10 @@ mod tests {
             },
             Message::Deadline { timer: 6, at: -1 },
             Message::Grant(vec![Capability::Shell, Capability::Network]),
+            Message::AttemptHead {
+                attempt: 9,
+                commit: "abc".into(),
+            },
             Message::answer(7, &Ok(EffectValue::Text("hi".into()))),
             Message::answer(8, &Err(Failure::new("io", "gone"))),
         ];

@@ -14,6 +14,8 @@
 //! - `lifecycle`: entering states, `goto`, `terminal`, and how a run ends;
 //! - `waits` and `prompt`: `await` and `prompt`, which wait on the dataspace;
 //! - `conversations`: the roles' conversations, which prompts see and extend;
+//! - `attempts`: `isolated` and its attempts, and which copy of the workspace a fiber's
+//!   effects act on;
 //! - `dataspace`: `assert`, `send!` and `retract`;
 //! - `external`: effects the host performs;
 //! - `fibers`: fibers, and the groups of `parallel` and `race`;
@@ -21,6 +23,7 @@
 //! - `observers`: the entities that watch patterns for the workflow;
 //! - `output`: what the workflow shows of itself.
 
+mod attempts;
 mod conversations;
 mod dataspace;
 mod external;
@@ -35,6 +38,7 @@ mod spawn;
 mod state;
 mod waits;
 
+pub use attempts::LiveAttempt;
 pub use external::{Addressee, ExternalRequest};
 pub use lifecycle::Ending;
 pub use observers::{AWAIT_KIND, AwaitObserver, HANDLER_KIND, HandlerObserver};
@@ -159,6 +163,10 @@ impl Entity for WorkflowEntity {
             Some(Message::Answer { request, .. }) if self.state.timers.contains_key(&request) => {
                 self.timed_out(t, request)
             }
+            Some(Message::Answer { request, result }) if self.is_attempt_request(request) => {
+                self.attempt_answered(t, request, result)
+            }
+            Some(Message::AttemptHead { attempt, commit }) => self.attempt_head(attempt, &commit),
             Some(Message::Answer { request, result }) => self.answered(t, request, result),
             _ => {}
         }

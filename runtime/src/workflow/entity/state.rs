@@ -11,6 +11,7 @@ use duet_sam::{Handle, Ref, Term};
 use duet_vm::value::Value;
 use serde::{Deserialize, Serialize};
 
+use super::attempts::Attempt;
 use super::{Ending, ExternalRequest, Output};
 use crate::agents::Conversation;
 use crate::effects::{Capabilities, Effect};
@@ -57,6 +58,8 @@ pub(super) struct WorkflowState {
     pub(super) ending: Option<Ending>,
     /// The roles' conversations on the run's current branch, by role name.
     pub(super) conversations: BTreeMap<String, Conversation>,
+    /// The attempts `isolated` started, running or finished, by id.
+    pub(super) attempts: BTreeMap<u64, Attempt>,
 }
 
 impl WorkflowState {
@@ -86,6 +89,7 @@ impl WorkflowState {
             output: Vec::new(),
             ending: None,
             conversations: BTreeMap::new(),
+            attempts: BTreeMap::new(),
         }
     }
 
