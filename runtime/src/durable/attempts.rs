@@ -277,7 +277,7 @@ pub(crate) fn adopt(
         return Err(Failure::new(
             "conflict",
             format!(
-                "`adopt` of attempt {attempt}: {} changed in the workspace since the attempt began, and the attempt changed {} too; nothing was applied. Adopt it before changing those files, or merge by hand (`attempt-diff`)",
+                "`adopt` of attempt {attempt}: {} changed in the workspace since the attempt began, and the attempt changed {} too; nothing was applied; adopt an attempt before changing the files it changes, or merge by hand with `attempt-diff`",
                 conflicts.join(", "),
                 if conflicts.len() == 1 { "it" } else { "them" }
             ),
