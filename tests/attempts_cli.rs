@@ -159,7 +159,10 @@ fn three_attempts_in_parallel_do_not_see_each_other_and_adopt_leaves_exactly_one
         pairs(&[
             ("b.txt", "b was here\n"),
             ("shared.txt", "base\nb\n"),
-            ("trio.lisp", &std::fs::read_to_string(dir.join("trio.lisp")).unwrap()),
+            (
+                "trio.lisp",
+                &std::fs::read_to_string(dir.join("trio.lisp")).unwrap()
+            ),
         ])
     );
     for place in &places {
@@ -169,16 +172,20 @@ fn three_attempts_in_parallel_do_not_see_each_other_and_adopt_leaves_exactly_one
     // The adoption is a checkpoint of its own, attributed to the attempt.
     let history = text(&duet(&dir, &["history", "r1"]).stdout);
     assert!(
-        history
-            .lines()
-            .any(|l| l.contains("checkpoint") && l.contains("by attempt-") && l.ends_with(": b.txt, shared.txt")),
+        history.lines().any(|l| l.contains("checkpoint")
+            && l.contains("by attempt-")
+            && l.ends_with(": b.txt, shared.txt")),
         "{history}"
     );
     let recorded: Vec<&str> = history
         .lines()
         .filter(|l| l.contains("\tattempt ") && l.contains(" checkpoint "))
         .collect();
-    assert_eq!(recorded.len(), 3, "each attempt's copy was checkpointed: {history}");
+    assert_eq!(
+        recorded.len(),
+        3,
+        "each attempt's copy was checkpointed: {history}"
+    );
     for role in ["a", "b", "c"] {
         assert!(
             recorded
@@ -200,7 +207,10 @@ fn three_attempts_in_parallel_do_not_see_each_other_and_adopt_leaves_exactly_one
         files(&dir),
         pairs(&[
             ("shared.txt", "base\n"),
-            ("trio.lisp", &std::fs::read_to_string(dir.join("trio.lisp")).unwrap()),
+            (
+                "trio.lisp",
+                &std::fs::read_to_string(dir.join("trio.lisp")).unwrap()
+            ),
         ])
     );
     let resumed = duet(&dir, &["resume", "r1"]);
@@ -234,10 +244,7 @@ fn adopting_over_changes_made_since_is_a_conflict_that_names_the_files() {
 "#,
     )
     .unwrap();
-    let out = duet(
-        &dir,
-        &["run", "--allow", "workspace/write", "clash.lisp"],
-    );
+    let out = duet(&dir, &["run", "--allow", "workspace/write", "clash.lisp"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let printed = text(&out.stdout);
     let lines: Vec<&str> = printed.lines().collect();
@@ -255,7 +262,10 @@ fn adopting_over_changes_made_since_is_a_conflict_that_names_the_files() {
     assert_eq!(
         files(&dir),
         pairs(&[
-            ("clash.lisp", &std::fs::read_to_string(dir.join("clash.lisp")).unwrap()),
+            (
+                "clash.lisp",
+                &std::fs::read_to_string(dir.join("clash.lisp")).unwrap()
+            ),
             ("new.txt", "n\n"),
             ("notes.txt", "attempt\n"),
             ("other.txt", "y\n"),
@@ -307,7 +317,14 @@ echo '{{"type":"result","subtype":"success","is_error":false,"result":"worked","
     .unwrap();
     let mut child = support::command(
         &dir,
-        &["run", "--allow", "shell", "--allow", "workspace/write", "crash.lisp"],
+        &[
+            "run",
+            "--allow",
+            "shell",
+            "--allow",
+            "workspace/write",
+            "crash.lisp",
+        ],
     )
     .stdout(std::process::Stdio::null())
     .stderr(std::process::Stdio::null())
@@ -345,15 +362,82 @@ echo '{{"type":"result","subtype":"success","is_error":false,"result":"worked","
         .iter()
         .find(|l| l.starts_with("call 2 "))
         .unwrap_or_else(|| panic!("asked again: {calls:?}"));
-    assert!(again.contains(" first.txt ") && !again.contains("partial.txt"), "{again}");
+    assert!(
+        again.contains(" first.txt ") && !again.contains("partial.txt"),
+        "{again}"
+    );
     assert!(!dir.join(".duet/worktrees").exists(), "no copy is left");
     assert_eq!(
         files(&dir),
         pairs(&[
             ("agent.txt", "done\n"),
-            ("crash.lisp", &std::fs::read_to_string(dir.join("crash.lisp")).unwrap()),
+            (
+                "crash.lisp",
+                &std::fs::read_to_string(dir.join("crash.lisp")).unwrap()
+            ),
             ("first.txt", "1\n"),
         ])
+    );
+    let replay = duet(&dir, &["replay", "r1"]);
+    assert_eq!(replay.status.code(), Some(0), "{}", text(&replay.stderr));
+}
+
+#[test]
+fn attempts_nest_race_and_refuse_what_is_not_an_attempt() {
+    let dir = temp("attempts-nest");
+    std::fs::write(
+        dir.join("nest.lisp"),
+        r#"(workflow nest
+  (state go
+    (let [outer (isolated
+                  (write-file "o.txt" "outer\n")
+                  (let [inner (isolated (write-file "i.txt" (str "inner saw " (read-file "o.txt"))))
+                        seen (parallel (list-files "") (isolated (list-files "")))]
+                    (adopt inner)
+                    {:inner (read-file "i.txt") :seen (nth seen 0) :nested (attempt-value (nth seen 1))}))
+          won (race (isolated (shell "sleep 5") :slow) (isolated (write-file "fast.txt" "f\n") :fast))
+          bad (try (adopt 5) (catch e (field e 1)))]
+      (println (attempt-value outer))
+      (println (attempt-files outer) (attempt-value won) (attempt-files won))
+      (println bad)
+      (println (list-files ""))
+      (adopt outer)
+      (println (list-files ""))
+      (terminal))))
+"#,
+    )
+    .unwrap();
+    let out = duet(
+        &dir,
+        &[
+            "run",
+            "--allow",
+            "shell",
+            "--allow",
+            "workspace/write",
+            "--allow",
+            "workspace/read",
+            "nest.lisp",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "{:inner \"inner saw outer\\n\" :seen [\".git\" \"nest.lisp\" \"o.txt\"] \
+         :nested [\".git\" \"nest.lisp\" \"o.txt\"]}\n\
+         [\"i.txt\" \"o.txt\"] :fast [\"fast.txt\"]\n\
+         `adopt` expects an attempt, the value of `isolated`; got 5\n\
+         [\"nest.lisp\"]\n\
+         [\"i.txt\" \"nest.lisp\" \"o.txt\"]\n"
+    );
+    // The race's loser was dropped with its copy; nothing of any attempt but the adopted
+    // one reached the workspace.
+    assert!(!dir.join("fast.txt").exists());
+    assert!(!dir.join(".duet/worktrees").exists());
+    let history = text(&duet(&dir, &["history", "r1"]).stdout);
+    assert!(
+        !history.contains(":exit"),
+        "the sleep never answered: {history}"
     );
     let replay = duet(&dir, &["replay", "r1"]);
     assert_eq!(replay.status.code(), Some(0), "{}", text(&replay.stderr));

@@ -32,6 +32,8 @@ pub const WORKTREES: &str = "worktrees";
 pub(crate) struct Worktrees {
     /// The store's directory, when checkpoints are on (copies need them).
     store: Option<PathBuf>,
+    /// The run.
+    run: RunId,
     /// `STORE/worktrees/RUN`.
     dir: Option<PathBuf>,
     /// Who may have changed each attempt's copy since its last checkpoint.
@@ -47,6 +49,7 @@ impl Worktrees {
             .as_ref()
             .map(|store| store.join(WORKTREES).join(run.to_string()));
         let worktrees = Worktrees {
+            run,
             store,
             dir,
             pending: BTreeMap::new(),
@@ -214,14 +217,18 @@ impl Worktrees {
 
     /// Removes every copy of the run's attempts.
     fn remove_all(&self) {
-        if let Some(dir) = &self.dir {
-            let _ = std::fs::remove_dir_all(dir);
-            // The directory of all runs' copies goes too once empty.
-            if let Some(parent) = dir.parent() {
-                let _ = std::fs::remove_dir(parent);
-            }
+        if let Some(store) = &self.store {
+            remove_copies(store, self.run);
         }
     }
+}
+
+/// Removes every copy of run `run`'s attempts in the store at `store`.
+pub(crate) fn remove_copies(store: &Path, run: RunId) {
+    let dir = store.join(WORKTREES);
+    let _ = std::fs::remove_dir_all(dir.join(run.to_string()));
+    // The directory of all runs' copies goes too once empty.
+    let _ = std::fs::remove_dir(dir);
 }
 
 impl Drop for Worktrees {
@@ -292,7 +299,9 @@ pub(crate) fn adopt(
             .git(&index)
             .args(["update-index", "-q", "--refresh"])
             .output();
-        run(target.git(&index).args(["read-tree", "-m", "-u", base, commit]))
+        run(target
+            .git(&index)
+            .args(["read-tree", "-m", "-u", base, commit]))
     });
     let _ = std::fs::remove_file(&index);
     applied.map_err(problem)?;

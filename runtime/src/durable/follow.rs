@@ -447,8 +447,10 @@ impl Follower<'_, '_, '_> {
                 let base = match request.attempt {
                     Some(enclosing) => head_of(enclosing),
                     None => {
-                        let (baseline, base) =
-                            self.files.base().unwrap_or_else(|why| (self.files_off(&why), None));
+                        let (baseline, base) = self
+                            .files
+                            .base()
+                            .unwrap_or_else(|why| (self.files_off(&why), None));
                         if let Some(baseline) = baseline {
                             self.checkpoint(baseline)?;
                             self.settle()?;
@@ -469,7 +471,9 @@ impl Follower<'_, '_, '_> {
                 None => Err(attempts::no_git()),
             },
             Effect::AttemptDiff { base, commit } => match self.files.checkpoints() {
-                Some(checkpoints) => attempts::diff(checkpoints, base, commit).map(EffectValue::Text),
+                Some(checkpoints) => {
+                    attempts::diff(checkpoints, base, commit).map(EffectValue::Text)
+                }
                 None => Err(attempts::no_git()),
             },
             Effect::Adopt {

@@ -242,6 +242,9 @@ mod tests {
             files: vec!["a.txt".into(), "b.txt".into()],
         }
         .to_string();
-        assert_eq!(line, "attempt 5 checkpoint 0123456789ab by alice: a.txt, b.txt");
+        assert_eq!(
+            line,
+            "attempt 5 checkpoint 0123456789ab by alice: a.txt, b.txt"
+        );
     }
 }

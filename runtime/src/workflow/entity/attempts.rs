@@ -104,6 +104,19 @@ impl Attempt {
     }
 }
 
+/// A finished attempt, as the builtins that read it see it.
+struct Finished {
+    id: u64,
+    /// What its body returned.
+    value: Term,
+    /// The checkpoint it started from.
+    base: String,
+    /// Its last checkpoint.
+    commit: String,
+    /// The paths it changed.
+    files: Vec<String>,
+}
+
 /// Whether `op` is one of the attempts' builtins.
 pub(super) fn is_attempt_op(op: EffectOp) -> bool {
     matches!(
@@ -121,9 +134,11 @@ impl WorkflowEntity {
     /// on it, or that of the fiber that started its branch; `None` for the run's workspace.
     pub(super) fn attempt_of(&self, mut fiber: usize) -> Option<u64> {
         loop {
-            let running = self.state.attempts.iter().find(|(_, a)| {
-                matches!(a.phase, Phase::Running { fiber: f } if f == fiber)
-            });
+            let running = self
+                .state
+                .attempts
+                .iter()
+                .find(|(_, a)| matches!(a.phase, Phase::Running { fiber: f } if f == fiber));
             if let Some((&id, _)) = running {
                 return Some(id);
             }
@@ -154,11 +169,16 @@ impl WorkflowEntity {
         if op == EffectOp::Isolated {
             return self.isolated(f, arg);
         }
-        let found = match self.finished(op, arg) {
+        let Finished {
+            id,
+            value,
+            base,
+            commit,
+            files,
+        } = match self.finished(op, arg) {
             Ok(found) => found,
             Err(e) => return Next::Continue(Some(Err(e))),
         };
-        let (id, value, base, commit, files) = found;
         let ctx = &mut self.vm.machine.ctx;
         match op {
             EffectOp::AttemptValue => Next::Continue(Some(Ok(from_term(ctx, &value)))),
@@ -211,14 +231,9 @@ impl WorkflowEntity {
         Next::Wait
     }
 
-    /// The finished attempt `value` is, for builtin `op`: its id, value, base, last
-    /// checkpoint and changed paths; the error to raise when it is none.
-    #[allow(clippy::type_complexity)]
-    fn finished(
-        &mut self,
-        op: EffectOp,
-        value: Value,
-    ) -> Result<(u64, Term, String, String, Vec<String>), Value> {
+    /// The finished attempt `value` is, for builtin `op`; the error to raise when it is
+    /// none.
+    fn finished(&mut self, op: EffectOp, value: Value) -> Result<Finished, Value> {
         let ctx = &mut self.vm.machine.ctx;
         let term = to_term(ctx, value).unwrap_or(Term::Nil);
         let (id, value) = match term.record_fields(ATTEMPT_LABEL) {
@@ -240,7 +255,13 @@ impl WorkflowEntity {
                 head: Some(head),
                 phase: Phase::Done { files },
                 ..
-            }) => Ok((id, value, base.clone(), head.clone(), files.clone())),
+            }) => Ok(Finished {
+                id,
+                value,
+                base: base.clone(),
+                commit: head.clone(),
+                files: files.clone(),
+            }),
             _ => Err(ctx.error_value(
                 "type",
                 format!(
@@ -290,7 +311,10 @@ impl WorkflowEntity {
                     attempt.phase = Phase::Done {
                         files: files.iter().map(super::plain).collect(),
                     };
-                    Ok(Term::record(ATTEMPT_LABEL, vec![Term::Int(id as i64), value]))
+                    Ok(Term::record(
+                        ATTEMPT_LABEL,
+                        vec![Term::Int(id as i64), value],
+                    ))
                 }
                 _ => Err(damaged(&end)),
             },
