@@ -380,6 +380,33 @@ echo '{{"type":"result","subtype":"success","is_error":false,"result":"worked","
     );
     let replay = duet(&dir, &["replay", "r1"]);
     assert_eq!(replay.status.code(), Some(0), "{}", text(&replay.stderr));
+
+    // A fork from inside the attempt (after its first checkpoint, before the agent's reply)
+    // makes the copy again from that checkpoint and reproduces the rest.
+    let at = turn_mentioning(&dir, "r1", "by duet: first.txt");
+    let fork = duet(&dir, &["fork", "r1", "--at", &at.to_string()]);
+    assert_eq!(fork.status.code(), Some(0), "{}", text(&fork.stderr));
+    assert!(
+        !dir.join("agent.txt").exists(),
+        "the fork's files are put back"
+    );
+    let resumed = duet(&dir, &["resume", "r1"]);
+    assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed.stderr));
+    assert_eq!(
+        text(&resumed.stdout),
+        "worked [\"agent.txt\" \"first.txt\"]\n[\"agent.txt\" \"first.txt\"]\n"
+    );
+    let calls = log(&state);
+    let third = calls.last().expect("asked on the fork");
+    assert!(
+        third.starts_with("call 3 ")
+            && third.contains(" first.txt ")
+            && !third.contains("agent.txt"),
+        "{calls:?}"
+    );
+    assert!(!dir.join(".duet/worktrees").exists(), "no copy is left");
+    let replay = duet(&dir, &["replay", "r1"]);
+    assert_eq!(replay.status.code(), Some(0), "{}", text(&replay.stderr));
 }
 
 #[test]
