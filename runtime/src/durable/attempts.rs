@@ -107,25 +107,31 @@ impl Worktrees {
         std::fs::create_dir_all(&path).map_err(|e| failed(attempt, &e.to_string()))?;
         let (checkpoints, _) = self.repository(attempt)?;
         let made = (|| -> Result<(), CheckpointError> {
-            let index = checkpoints.index(&format!("copy-{attempt}"));
-            let _ = std::fs::remove_file(&index);
-            let filled = run(checkpoints
-                .git(&index)
-                .args(["read-tree", "--reset", "-u", files]));
-            let _ = std::fs::remove_file(&index);
-            filled?;
-            // The copy's own repository: the checkpoints' objects, HEAD at the base.
+            // The copy's own repository first: the checkpoints' objects, HEAD at the base.
             run(plain_git(&path).args(["init", "--quiet"]))?;
             let objects = checkpoints.git_dir().join("objects");
             let alternates = path.join(".git/objects/info/alternates");
             std::fs::write(&alternates, format!("{}\n", objects.display()))
                 .map_err(|e| format!("cannot write {}: {e}", alternates.display()))?;
             run(plain_git(&path).args(["update-ref", "HEAD", base]))?;
-            run(plain_git(&path).args(["read-tree", base]))?;
-            // Only refreshes the index's file times; files that differ are the attempt's.
-            let _ = plain_git(&path)
-                .args(["update-index", "-q", "--refresh"])
-                .output();
+            // The files, written by several workers (a copy of many files is bound by the
+            // file system); the copy's index is left describing them.
+            run(checkpoints.git(&path.join(".git/index")).args([
+                "-c",
+                "checkout.workers=8",
+                "read-tree",
+                "--reset",
+                "-u",
+                files,
+            ]))?;
+            if files != base {
+                // Made again from a later checkpoint: git shows the attempt's changes.
+                run(plain_git(&path).args(["read-tree", base]))?;
+                // Only refreshes the index's file times; files that differ are the attempt's.
+                let _ = plain_git(&path)
+                    .args(["update-index", "-q", "--refresh"])
+                    .output();
+            }
             Ok(())
         })();
         made.map_err(|why| failed(attempt, &why))
