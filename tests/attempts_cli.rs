@@ -469,3 +469,28 @@ fn attempts_nest_race_and_refuse_what_is_not_an_attempt() {
     let replay = duet(&dir, &["replay", "r1"]);
     assert_eq!(replay.status.code(), Some(0), "{}", text(&replay.stderr));
 }
+
+#[test]
+fn without_git_an_attempt_is_an_error_that_says_so() {
+    let dir = temp("attempts-no-git");
+    std::fs::write(
+        dir.join("nogit.lisp"),
+        r#"(workflow nogit
+  (state go
+    (println (try (isolated :never) (catch e (str (field e 0) " " (field e 1)))))
+    (terminal)))
+"#,
+    )
+    .unwrap();
+    let out = support::command(&dir, &["run", "nogit.lisp"])
+        .env("PATH", dir.join("nothing-here"))
+        .output()
+        .expect("duet runs");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        ":effect `isolated` copies the workspace with git, which cannot run here (workspace \
+         checkpoints are off); install git\n"
+    );
+    assert!(!dir.join(".duet/worktrees").exists());
+}

@@ -202,7 +202,8 @@ impl Effect {
     /// The effect the builtin `op` asks for with `args`, or why the arguments are wrong.
     /// `None` for the builtins whose effects the workflow entity performs itself, on the
     /// dataspace or its own state (`assert`, `retract`, `send!`, `prompt`, `stop`,
-    /// `conversation`, `forget`).
+    /// `conversation`, `forget`, and the attempts': `isolated`, `attempt-value`,
+    /// `attempt-files`, `attempt-diff`, `adopt`).
     pub fn parse(ctx: &Ctx, op: EffectOp, args: &[Value]) -> Option<Result<Effect, Failure>> {
         let arg = |i: usize| args.get(i).copied().unwrap_or(Value::Nil);
         Some(match op {
