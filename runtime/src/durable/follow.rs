@@ -439,13 +439,13 @@ impl Follower<'_, '_, '_> {
         &mut self,
         request: &ExternalRequest,
     ) -> Result<Option<Result<EffectValue, Failure>>, EngineError> {
-        let live = self.run.live_attempts();
-        let head_of = |attempt: u64| live.get(&attempt).and_then(|a| a.head.clone());
+        let live = |run: &WorkflowRun, attempt: u64| run.live_attempts().remove(&attempt);
+        let head_of = |run: &WorkflowRun, attempt: u64| live(run, attempt).and_then(|a| a.head);
         Ok(Some(match &request.effect {
             Effect::Isolate { attempt } => {
                 // The copy starts from the last checkpoint of the files the request acts on.
                 let base = match request.attempt {
-                    Some(enclosing) => head_of(enclosing),
+                    Some(enclosing) => head_of(&self.run, enclosing),
                     None => {
                         let (baseline, base) = self
                             .files
@@ -466,7 +466,7 @@ impl Follower<'_, '_, '_> {
                     None => Err(attempts::no_git()),
                 }
             }
-            Effect::AttemptEnd { attempt, base } => match head_of(*attempt) {
+            Effect::AttemptEnd { attempt, base } => match head_of(&self.run, *attempt) {
                 Some(head) => self.worktrees.end(*attempt, base, &head),
                 None => Err(attempts::no_git()),
             },
@@ -488,7 +488,11 @@ impl Follower<'_, '_, '_> {
                 },
                 Some(enclosing) => self
                     .worktrees
-                    .workspace(&self.workspace, enclosing, live.get(&enclosing))
+                    .workspace(
+                        &self.workspace,
+                        enclosing,
+                        live(&self.run, enclosing).as_ref(),
+                    )
                     .and_then(|_| self.worktrees.repository(enclosing))
                     .and_then(|(target, _)| {
                         attempts::adopt(&target, *attempt, base, commit, files)
