@@ -141,9 +141,19 @@ fn every_example_runs_offline_with_echo_agents() {
         text(&out.stderr)
     );
 
-    let (_, out) = example("best-of-three", &[], |_| {});
+    let (dir, out) = example("best-of-three", &[], |_| {});
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("Attempt 3:"));
+    // Echo agents change no files: the judge's echo names attempt 1, which changed nothing.
+    assert_eq!(text(&out.stdout), "the judge chose attempt 1 changing []\n");
+    assert!(
+        text(&out.stderr).contains("judge asked"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        !dir.join(".duet/worktrees").exists(),
+        "the attempts' copies are gone"
+    );
 
     let (_, out) = example("fan-out", &[], |_| {});
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));

@@ -79,12 +79,13 @@
 (defconst duet-workflow-forms
   '("workflow" "roles" "state" "enter" "action" "await" "goto" "terminal"
     "assert" "retract" "send!" "on-asserted" "on-retracted" "on-message"
-    "spawn" "stop" "parallel" "race" "capabilities" "record")
+    "spawn" "stop" "parallel" "race" "isolated" "capabilities" "record")
   "Workflow, dataspace and concurrency forms of Duet.")
 
 (defconst duet-effect-forms
   '("prompt" "ask-user" "shell" "read-file" "write-file" "list-files"
-    "sleep" "sleep-until" "poll" "now" "random-int" "uuid")
+    "sleep" "sleep-until" "poll" "now" "random-int" "uuid"
+    "adopt" "attempt-value" "attempt-files" "attempt-diff")
   "Effects: forms whose result comes from outside and is journaled.")
 
 (defconst duet-builtins
@@ -237,7 +238,7 @@ A multi-line `#;' datum comment is then always seen from its `#;'."
 (duet--put-indent 1 'let 'loop 'when 'unless 'if 'match 'case 'catch
                   'on-asserted 'on-retracted 'on-message 'def)
 (duet--put-indent 0 'do 'try 'finally 'cond 'enter 'action 'spawn
-                  'parallel 'race 'roles 'capabilities)
+                  'parallel 'race 'isolated 'roles 'capabilities)
 
 ;; Forms whose arguments after the special ones come in pairs.
 (dolist (sym '(cond case match))

@@ -55,6 +55,13 @@ pub const BUILTINS: &[Builtin] = &[
         "Internal: a duration (\"30s\", \"5m\" or milliseconds) in milliseconds.",
     ),
     f(
+        "%isolated",
+        "[thunk]",
+        1,
+        n(1),
+        "Internal: `(isolated body…)` calls it with `(fn [] body…)`.",
+    ),
+    f(
         "%iterate",
         "[kind f list acc waiting result]",
         6,
@@ -147,6 +154,13 @@ pub const BUILTINS: &[Builtin] = &[
     ),
     f("abs", "[x]", 1, n(1), "The absolute value of a number."),
     f(
+        "adopt",
+        "[attempt]",
+        1,
+        n(1),
+        "Applies the changes of an attempt (the value of `isolated`) to the run's workspace, as a checkpointed turn; a file changed there since the attempt began is a conflict, an error that names it. Returns the files changed.",
+    ),
+    f(
         "apply",
         "[f & args coll]",
         2,
@@ -176,6 +190,27 @@ pub const BUILTINS: &[Builtin] = &[
         3,
         ANY,
         "A map (or vector, by index) with the keys set to the values.",
+    ),
+    f(
+        "attempt-diff",
+        "[attempt]",
+        1,
+        n(1),
+        "The changes of an attempt (the value of `isolated`) as a unified diff against the files it started from.",
+    ),
+    f(
+        "attempt-files",
+        "[attempt]",
+        1,
+        n(1),
+        "The paths an attempt (the value of `isolated`) changed, sorted: created, modified or deleted.",
+    ),
+    f(
+        "attempt-value",
+        "[attempt]",
+        1,
+        n(1),
+        "The value the body of an attempt (the value of `isolated`) returned.",
     ),
     f("boolean?", "[x]", 1, n(1), "True for `true` and `false`."),
     f(

@@ -72,6 +72,10 @@ pub fn describe(name: &str) -> Option<(&'static str, &'static str)> {
             "(import \"path.lisp\") / (import std/NAME)",
             "Loads the definitions of a file (relative to this one) or a standard library module.",
         ),
+        "isolated" => (
+            "(isolated body…)",
+            "Runs the body in a private copy of the run's workspace (agents, `shell` and files inside act on it) and returns the attempt `<attempt ID VALUE>`: read it with `attempt-value`, `attempt-files`, `attempt-diff`; `adopt` applies its changes.",
+        ),
         "let" => (
             "(let [name value …] body…)",
             "Binds locals in order (each sees the ones before it) and evaluates the body.",

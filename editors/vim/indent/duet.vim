@@ -51,7 +51,7 @@ for s:word in ['let', 'loop', 'when', 'unless', 'if', 'match', 'case', 'catch',
   let s:rules[s:word] = 1
 endfor
 for s:word in ['do', 'try', 'finally', 'cond', 'enter', 'action', 'spawn',
-      \ 'parallel', 'race', 'roles', 'capabilities']
+      \ 'parallel', 'race', 'isolated', 'roles', 'capabilities']
   let s:rules[s:word] = 0
 endfor
 unlet s:word

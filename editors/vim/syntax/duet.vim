@@ -31,9 +31,10 @@ let s:special_forms = ['quote', 'quasiquote', 'if', 'when', 'unless', 'cond',
 let s:workflow_forms = ['workflow', 'roles', 'state', 'enter', 'action',
       \ 'await', 'goto', 'terminal', 'assert', 'retract', 'send!',
       \ 'on-asserted', 'on-retracted', 'on-message', 'spawn', 'stop',
-      \ 'parallel', 'race', 'capabilities', 'record']
+      \ 'parallel', 'race', 'isolated', 'capabilities', 'record']
 let s:effects = ['prompt', 'ask-user', 'shell', 'read-file', 'write-file',
-      \ 'list-files', 'sleep', 'sleep-until', 'poll', 'now', 'random-int', 'uuid']
+      \ 'list-files', 'sleep', 'sleep-until', 'poll', 'now', 'random-int', 'uuid',
+      \ 'adopt', 'attempt-value', 'attempt-files', 'attempt-diff']
 let s:builtins = ['+', '-', '*', '/', 'mod', 'quot', 'abs', 'min', 'max',
       \ 'inc', 'dec', 'not', 'str', 'format', 'count', 'subs', 'split', 'join',
       \ 'trim', 'upper', 'lower', 'starts-with?', 'ends-with?', 'includes?',

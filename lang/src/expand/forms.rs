@@ -30,6 +30,7 @@ pub const SPECIAL_FORMS: &[&str] = &[
     "goto",
     "if",
     "import",
+    "isolated",
     "let",
     "loop",
     "match",
@@ -389,6 +390,7 @@ impl Expander<'_, '_> {
             "record" => self.record(form, args),
             "await" => self.await_form(form, args, None),
             "poll" => self.poll(form, args),
+            "isolated" => self.isolated(form, args),
             "on-asserted" | "on-retracted" | "on-message" => {
                 let event = match name {
                     "on-asserted" => Event::Asserted,
@@ -1038,6 +1040,35 @@ impl Expander<'_, '_> {
                 timeout,
             },
             span: form.span,
+        }
+    }
+
+    /// `(isolated body…)`: the builtin `%isolated` called with `(fn [] body…)`, which the
+    /// workflow runs in a private copy of the workspace.
+    fn isolated(&mut self, form: &Datum, args: &[Datum]) -> Expr {
+        let span = form.span;
+        // Like a `parallel` branch's, the body may leave the state (`goto`, `terminal`).
+        let lambda = Lambda {
+            name: None,
+            self_local: None,
+            params: Vec::new(),
+            rest: None,
+            doc: None,
+            body: self.detached_body(args),
+        };
+        let builtin = builtins::lookup("%isolated").expect("`%isolated` is a builtin");
+        Expr {
+            kind: ExprKind::Call(
+                Box::new(Expr {
+                    kind: ExprKind::Builtin(builtin.name),
+                    span,
+                }),
+                vec![Expr {
+                    kind: ExprKind::Fn(Box::new(lambda)),
+                    span,
+                }],
+            ),
+            span,
         }
     }
 

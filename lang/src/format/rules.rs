@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | inner 0 | `defn defmacro fn workflow state` | name (and params) on the first line, every other form indented 2 from the open paren |
 //! | block 1 | `let loop when unless if match case catch on-asserted on-retracted on-message def` | head and first argument on the first line, the rest indented 2 |
-//! | block 0 | `do try finally cond enter action spawn parallel race roles capabilities` | head alone on the first line, every form indented 2 |
+//! | block 0 | `do try finally cond enter action spawn isolated parallel race roles capabilities` | head alone on the first line, every form indented 2 |
 //! | default | any other call | first argument on the head's line and the rest aligned under it; or, when the user put the first argument on its own line, everything indented 1 |
 //!
 //! As in cljfmt, a `block N` form with more than N arguments on its first line (as the user
@@ -114,6 +114,7 @@ const RULES: &[(&str, Rule)] = &[
     ("enter", block(0)),
     ("action", block(0)),
     ("spawn", block(0)),
+    ("isolated", block(0)),
     ("parallel", block(0)),
     ("race", block(0)),
     ("roles", block(0)),

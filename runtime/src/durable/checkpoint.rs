@@ -77,8 +77,13 @@ impl Checkpoints {
             .args(["update-ref", &format!("refs/duet/{name}"), commit]))
     }
 
+    /// The private repository.
+    pub(crate) fn git_dir(&self) -> &Path {
+        &self.git_dir
+    }
+
     /// A git command on the private repository and the workspace, with its own index.
-    fn git(&self, index: &Path) -> Command {
+    pub(crate) fn git(&self, index: &Path) -> Command {
         let mut command = git_command(&self.git_dir);
         command
             .arg("--work-tree")
@@ -89,7 +94,7 @@ impl Checkpoints {
     }
 
     /// A fresh temporary index file's path.
-    fn index(&self, purpose: &str) -> PathBuf {
+    pub(crate) fn index(&self, purpose: &str) -> PathBuf {
         self.git_dir
             .join(format!("index-{purpose}-{}", std::process::id()))
     }
@@ -237,7 +242,7 @@ pub(crate) fn git_command(git_dir: &Path) -> Command {
     command
 }
 
-fn run(command: &mut Command) -> Result<(), CheckpointError> {
+pub(crate) fn run(command: &mut Command) -> Result<(), CheckpointError> {
     output(command).map(|_| ())
 }
 
@@ -275,7 +280,7 @@ pub(crate) struct FileHistory {
 }
 
 /// Who changes the workspace's files when `effect` runs, if it may change them at all.
-fn author_of(effect: &crate::effects::Effect) -> Option<String> {
+pub(crate) fn author_of(effect: &crate::effects::Effect) -> Option<String> {
     use crate::effects::Effect;
     match effect {
         Effect::Shell { .. } => Some("shell".into()),
@@ -285,6 +290,7 @@ fn author_of(effect: &crate::effects::Effect) -> Option<String> {
         {
             Some(role.clone())
         }
+        Effect::Adopt { attempt, .. } => Some(format!("attempt-{attempt}")),
         _ => None,
     }
 }
@@ -316,6 +322,22 @@ impl FileHistory {
             None => self.record("person", "the files before the run changed them"),
             Some(_) => self.record("person", "changes made outside duet"),
         }
+    }
+
+    /// The checkpoints, when they are on.
+    pub(crate) fn checkpoints(&self) -> Option<&Checkpoints> {
+        self.checkpoints.as_ref()
+    }
+
+    /// The branch's last checkpoint, for an attempt to start from (`isolated`); when there is
+    /// none yet, the files as they are are recorded first, as the run's baseline (the input to
+    /// journal). `None` when checkpoints are off.
+    pub(crate) fn base(&mut self) -> Result<(Option<RunInput>, Option<String>), String> {
+        let baseline = match self.last {
+            Some(_) => None,
+            None => self.record("person", "the files before the run changed them")?,
+        };
+        Ok((baseline, self.last.clone()))
     }
 
     /// `effect`'s result is in: the files may have changed.

@@ -21,6 +21,7 @@ use duet_store::Status;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::task::{AbortHandle, JoinSet};
 
+use super::attempts::{self, Worktrees};
 use super::checkpoint::FileHistory;
 use super::clock::Clock;
 use super::cursor::Cursor;
@@ -61,6 +62,8 @@ struct Follower<'s, 'p, 'q> {
     answer: Option<String>,
     /// The workspace's checkpoints.
     files: FileHistory,
+    /// The private copies of the workspace of the run's attempts (`isolated`).
+    worktrees: Worktrees,
     /// Where running agent calls send their notes, as the events that report them.
     notes: UnboundedSender<(Key, EventKind)>,
     noted: UnboundedReceiver<(Key, EventKind)>,
@@ -94,6 +97,7 @@ pub(crate) fn follow(
     // Agents and commands run in process groups of their own; Ctrl-C must still end them.
     effects::process::kill_groups_on_exit_signals();
     let (notes, noted) = unbounded_channel();
+    let worktrees = Worktrees::new(files.checkpoints(), cursor.run);
     let mut follower = Follower {
         cursor,
         run,
@@ -105,6 +109,7 @@ pub(crate) fn follow(
         poser: ports.answers.poser(),
         answer,
         files,
+        worktrees,
         notes,
         noted,
         ports,
@@ -142,12 +147,19 @@ impl Follower<'_, '_, '_> {
         let mut queue: VecDeque<ExternalRequest> = pending.into();
         loop {
             let progress = self.settle()?;
-            // What the last turn's effect changed in the workspace is a turn of its own.
-            if let Some(checkpoint) = self
-                .files
-                .settled()
-                .unwrap_or_else(|why| self.files_off(&why))
-            {
+            // What the last turn's effect changed in the workspace, or in an attempt's copy
+            // of it, is a turn of its own.
+            let live = self.run.live_attempts();
+            self.worktrees.sync(&live);
+            let checkpoint = match self.files.settled() {
+                Ok(None) => self.worktrees.settled(&live).unwrap_or_else(|message| {
+                    self.emit(EventKind::Error { message });
+                    None
+                }),
+                Ok(some) => some,
+                Err(why) => self.files_off(&why),
+            };
+            if let Some(checkpoint) = checkpoint {
                 queue.extend(progress.requests);
                 self.checkpoint(checkpoint)?;
                 continue;
@@ -237,7 +249,10 @@ impl Follower<'_, '_, '_> {
                 }
                 continue;
             }
-            self.files.after(&request.effect);
+            match request.attempt {
+                Some(attempt) => self.worktrees.after(attempt, &request.effect),
+                None => self.files.after(&request.effect),
+            }
             self.input(RunInput::effect(&request, result))?;
         }
     }
@@ -388,16 +403,41 @@ impl Follower<'_, '_, '_> {
             _ => {}
         }
         // Before the run first changes the workspace, its files as they were.
-        let baseline = self
-            .files
-            .before(&request.effect)
-            .unwrap_or_else(|why| self.files_off(&why));
+        let baseline = match request.attempt {
+            None => self
+                .files
+                .before(&request.effect)
+                .unwrap_or_else(|why| self.files_off(&why)),
+            Some(_) => None,
+        };
         if let Some(baseline) = baseline {
             self.checkpoint(baseline)?;
             self.settle()?;
         }
         let k = key(&request);
-        let workspace = self.workspace.clone();
+        // The attempts' own effects are the store's work, done here; their results enter
+        // the run like any other's.
+        if let Some(result) = self.attempt_effect(&request)? {
+            let handle = self.tasks.spawn(async move { (request, result) });
+            self.running.insert(k, handle);
+            return Ok(());
+        }
+        let workspace = match request.attempt {
+            None => Ok(self.workspace.clone()),
+            Some(attempt) => {
+                let live = self.run.live_attempts();
+                self.worktrees
+                    .workspace(&self.workspace, attempt, live.get(&attempt))
+            }
+        };
+        let workspace = match workspace {
+            Ok(workspace) => workspace,
+            Err(failure) => {
+                let handle = self.tasks.spawn(async move { (request, Err(failure)) });
+                self.running.insert(k, handle);
+                return Ok(());
+            }
+        };
         let clock = self.ports.clock.clone();
         let notes = match self.run.agent_call(&request) {
             Some((role, id)) => {
@@ -424,7 +464,7 @@ impl Follower<'_, '_, '_> {
             }
             None => Notes::none(),
         };
-        let env = self.agent_env(&request.effect);
+        let env = self.agent_env(&request);
         let handle = self.tasks.spawn(async move {
             let result = perform(request.effect.clone(), workspace, clock, notes, env).await;
             (request, result)
@@ -433,18 +473,93 @@ impl Follower<'_, '_, '_> {
         Ok(())
     }
 
-    /// What an agent started for `effect` learns of where it runs: `DUET_RUN`, `DUET_BRANCH`,
-    /// `DUET_TURN` (the last turn journaled when it was asked) and `DUET_ROLE`.
-    fn agent_env(&self, effect: &Effect) -> Vec<(String, String)> {
-        let Effect::Agent { role, .. } = effect else {
+    /// What an agent started for `request` learns of where it runs: `DUET_RUN`,
+    /// `DUET_BRANCH`, `DUET_TURN` (the last turn journaled when it was asked), `DUET_ROLE`,
+    /// and inside `isolated` `DUET_ATTEMPT`.
+    fn agent_env(&self, request: &ExternalRequest) -> Vec<(String, String)> {
+        let Effect::Agent { role, .. } = &request.effect else {
             return Vec::new();
         };
-        vec![
+        let mut env = vec![
             ("DUET_RUN".into(), self.cursor.run.to_string()),
             ("DUET_BRANCH".into(), self.cursor.branch.clone()),
             ("DUET_TURN".into(), self.cursor.turn.to_string()),
             ("DUET_ROLE".into(), role.clone()),
-        ]
+        ];
+        if let Some(attempt) = request.attempt {
+            env.push(("DUET_ATTEMPT".into(), attempt.to_string()));
+        }
+        env
+    }
+
+    /// Performs `request` when it is one of the attempts' own effects (`isolated` making a
+    /// copy or ending, `attempt-diff`, `adopt`), which work on the store's checkpoints;
+    /// `None` for any other effect.
+    fn attempt_effect(
+        &mut self,
+        request: &ExternalRequest,
+    ) -> Result<Option<Result<EffectValue, Failure>>, EngineError> {
+        let live = |run: &WorkflowRun, attempt: u64| run.live_attempts().remove(&attempt);
+        let head_of = |run: &WorkflowRun, attempt: u64| live(run, attempt).and_then(|a| a.head);
+        Ok(Some(match &request.effect {
+            Effect::Isolate { attempt } => {
+                // The copy starts from the last checkpoint of the files the request acts on.
+                let base = match request.attempt {
+                    Some(enclosing) => head_of(&self.run, enclosing),
+                    None => {
+                        let (baseline, base) = self
+                            .files
+                            .base()
+                            .unwrap_or_else(|why| (self.files_off(&why), None));
+                        if let Some(baseline) = baseline {
+                            self.checkpoint(baseline)?;
+                            self.settle()?;
+                        }
+                        base
+                    }
+                };
+                match base {
+                    Some(base) => self
+                        .worktrees
+                        .make(*attempt, &base, &base)
+                        .map(|()| EffectValue::Text(base)),
+                    None => Err(attempts::no_git()),
+                }
+            }
+            Effect::AttemptEnd { attempt, base } => match head_of(&self.run, *attempt) {
+                Some(head) => self.worktrees.end(*attempt, base, &head),
+                None => Err(attempts::no_git()),
+            },
+            Effect::AttemptDiff { base, commit } => match self.files.checkpoints() {
+                Some(checkpoints) => {
+                    attempts::diff(checkpoints, base, commit).map(EffectValue::Text)
+                }
+                None => Err(attempts::no_git()),
+            },
+            Effect::Adopt {
+                attempt,
+                base,
+                commit,
+                files,
+            } => match request.attempt {
+                None => match self.files.checkpoints() {
+                    Some(target) => attempts::adopt(target, *attempt, base, commit, files),
+                    None => Err(attempts::no_git()),
+                },
+                Some(enclosing) => self
+                    .worktrees
+                    .workspace(
+                        &self.workspace,
+                        enclosing,
+                        live(&self.run, enclosing).as_ref(),
+                    )
+                    .and_then(|_| self.worktrees.repository(enclosing))
+                    .and_then(|(target, _)| {
+                        attempts::adopt(&target, *attempt, base, commit, files)
+                    }),
+            },
+            _ => return Ok(None),
+        }))
     }
 
     /// Aborts effects whose requests were withdrawn.

@@ -15,6 +15,7 @@
 //! corpus all go through here; the binary only renders events and asks people.
 
 mod answers;
+mod attempts;
 mod blame;
 pub mod checkpoint;
 mod clock;

@@ -26,7 +26,12 @@ pub fn remove(store: &Store, id: RunId, force: bool) -> Result<Removed, EngineEr
     if record.status == Status::Running && !force {
         return Err(EngineError::RunIsRunning { run: id });
     }
-    store.remove_run(id).map_err(|e| EngineError::store(id, e))
+    let removed = store
+        .remove_run(id)
+        .map_err(|e| EngineError::store(id, e))?;
+    // The copies of its attempts a killed process may have left.
+    super::attempts::remove_copies(store.dir(), id);
+    Ok(removed)
 }
 
 /// Removes every blob no run refers to (as its manifest, or from a turn's payload: bulky

@@ -71,6 +71,41 @@ pub enum Effect {
         /// agent's structured output or an instruction after the question.
         schema: Option<String>,
     },
+    /// `(isolated …)`: a private copy, for attempt `attempt`, of the files where the request
+    /// acts (the run's workspace, or the enclosing attempt's copy) as of their last
+    /// checkpoint; answered with that checkpoint, the attempt's base.
+    Isolate {
+        /// The attempt.
+        attempt: u64,
+    },
+    /// The body of attempt `attempt` returned: its files recorded and compared with `base`;
+    /// answered with [`EffectValue::Attempt`]. Its copy is removed once it is no longer needed.
+    AttemptEnd {
+        /// The attempt.
+        attempt: u64,
+        /// The checkpoint it started from.
+        base: String,
+    },
+    /// `(attempt-diff A)`: a unified diff from checkpoint `base` to checkpoint `commit`.
+    AttemptDiff {
+        /// The attempt's base.
+        base: String,
+        /// Its last checkpoint.
+        commit: String,
+    },
+    /// `(adopt A)`: the changes of attempt `attempt` (from `base` to `commit`, touching
+    /// `files`) applied where the request acts; a file changed there since `base` is a
+    /// conflict. Answered with the files changed.
+    Adopt {
+        /// The attempt.
+        attempt: u64,
+        /// The checkpoint it started from.
+        base: String,
+        /// Its last checkpoint.
+        commit: String,
+        /// The paths it changed.
+        files: Vec<String>,
+    },
 }
 
 /// The result of an effect, as data.
@@ -103,6 +138,13 @@ pub enum EffectValue {
         session: Option<crate::agents::Session>,
         /// Tokens and cost.
         usage: Option<crate::agents::Usage>,
+    },
+    /// How an attempt ended: its last checkpoint and the paths it changed since its base.
+    Attempt {
+        /// The checkpoint of its files.
+        commit: String,
+        /// The paths it changed, sorted.
+        files: Vec<String>,
     },
 }
 
@@ -163,7 +205,8 @@ impl Effect {
     /// The effect the builtin `op` asks for with `args`, or why the arguments are wrong.
     /// `None` for the builtins whose effects the workflow entity performs itself, on the
     /// dataspace or its own state (`assert`, `retract`, `send!`, `prompt`, `stop`,
-    /// `conversation`, `forget`).
+    /// `conversation`, `forget`, and the attempts': `isolated`, `attempt-value`,
+    /// `attempt-files`, `attempt-diff`, `adopt`).
     pub fn parse(ctx: &Ctx, op: EffectOp, args: &[Value]) -> Option<Result<Effect, Failure>> {
         let arg = |i: usize| args.get(i).copied().unwrap_or(Value::Nil);
         Some(match op {
@@ -196,7 +239,12 @@ impl Effect {
             | EffectOp::Prompt
             | EffectOp::Stop
             | EffectOp::Conversation
-            | EffectOp::Forget => return None,
+            | EffectOp::Forget
+            | EffectOp::Isolated
+            | EffectOp::AttemptValue
+            | EffectOp::AttemptFiles
+            | EffectOp::AttemptDiff
+            | EffectOp::Adopt => return None,
         })
     }
 
@@ -235,7 +283,8 @@ impl Effect {
 
     /// Every capability the effect needs, each with what it is needed for (for messages).
     /// Most effects need one or none; an agent needs what its role's options reach for
-    /// beyond its kind's defaults ([`crate::agents::Agent::needs`]).
+    /// beyond its kind's defaults ([`crate::agents::Agent::needs`]). An attempt's own
+    /// effects need nothing: `adopt` only moves changes that authorised effects made.
     pub fn needs(&self) -> Vec<(Capability, String)> {
         let plain = |c: Capability| vec![(c, format!("`{}`", self.name()))];
         match self {
@@ -270,6 +319,10 @@ impl Effect {
             Effect::SleepUntil(_) => "sleep-until",
             Effect::AskUser { .. } => "ask-user",
             Effect::Agent { .. } => "prompt",
+            Effect::Isolate { .. } => "isolated",
+            Effect::AttemptEnd { .. } => "isolated",
+            Effect::AttemptDiff { .. } => "attempt-diff",
+            Effect::Adopt { .. } => "adopt",
         }
     }
 }
@@ -343,6 +396,9 @@ pub fn authorise(effect: &Effect, granted: &Capabilities) -> Result<(), Failure>
 /// The label of the term an agent's reply with a session or usage is delivered as:
 /// `<agent-reply TEXT SESSION USAGE>` (SESSION `[KIND ID]` or nil, USAGE a map or nil).
 pub const REPLY_LABEL: &str = "agent-reply";
+
+/// The label of the term an attempt's end is delivered as: `<attempt-end COMMIT [FILES…]>`.
+pub const ATTEMPT_END_LABEL: &str = "attempt-end";
 
 /// Performs an authorised effect in `workspace`.
 pub async fn perform(effect: &Effect, workspace: &Workspace) -> Result<EffectValue, Failure> {
@@ -463,6 +519,17 @@ pub async fn perform_noting(
                 "`ask-user` needs a person to answer {question:?}; run the workflow with `duet run`"
             ),
         )),
+        // The durable engine performs these with the store's checkpoints.
+        Effect::Isolate { .. }
+        | Effect::AttemptEnd { .. }
+        | Effect::AttemptDiff { .. }
+        | Effect::Adopt { .. } => Err(Failure::new(
+            "effect",
+            format!(
+                "`{}` needs a durable workflow run; run the workflow with `duet run`",
+                effect.name()
+            ),
+        )),
     }
 }
 
@@ -522,6 +589,13 @@ impl EffectValue {
             EffectValue::Names(names) => {
                 Term::vector(names.iter().map(|n| Term::Str(n.as_str().into())).collect())
             }
+            EffectValue::Attempt { commit, files } => Term::record(
+                ATTEMPT_END_LABEL,
+                vec![
+                    Term::Str(commit.as_str().into()),
+                    Term::vector(files.iter().map(|n| Term::Str(n.as_str().into())).collect()),
+                ],
+            ),
             EffectValue::Shell {
                 exit,
                 stdout,
@@ -546,7 +620,7 @@ impl EffectValue {
             EffectValue::Nil => Value::Nil,
             EffectValue::Int(i) => Value::Int(*i),
             EffectValue::Text(s) | EffectValue::Reply { text: s, .. } => ctx.string(s.clone()),
-            EffectValue::Names(names) => {
+            EffectValue::Names(names) | EffectValue::Attempt { files: names, .. } => {
                 let values = names.iter().map(|n| ctx.string(n.clone())).collect();
                 ctx.vector(values)
             }

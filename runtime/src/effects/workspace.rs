@@ -94,6 +94,19 @@ impl Workspace {
         self
     }
 
+    /// The same confinement for a private copy of the workspace at `root` (an attempt's,
+    /// `isolated`): paths are taken beneath `root`, and every forbidden directory but those
+    /// that hold `root` (the store a copy is kept in, out of reach above it) is refused.
+    pub fn copy_at(&self, root: impl Into<PathBuf>) -> std::io::Result<Workspace> {
+        let mut copy = Workspace::new(root)?;
+        let kept = self.forbidden.iter().filter(|dir| {
+            let real = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+            !copy.root.starts_with(real) && !copy.forbidden.contains(dir)
+        });
+        copy.forbidden.extend(kept.cloned().collect::<Vec<_>>());
+        Ok(copy)
+    }
+
     /// The root directory.
     pub fn root(&self) -> &Path {
         &self.root

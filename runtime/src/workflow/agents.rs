@@ -25,6 +25,10 @@
 //! that comes with its tool's session is answered with a fifth field,
 //! `<agent-response ID REPLY ROLE nil {:session [KIND ID]}>`, so the workflow can record it.
 //!
+//! The options map may carry `:attempt N` (`prompt` inside `isolated`): the agent then
+//! works in attempt N's private copy of the workspace (the request's
+//! [`ExternalRequest::attempt`]).
+//!
 //! The options map may also carry `:schema`, a JSON Schema as JSON text (`prompt :schema`):
 //! an agent gets it with the question (as its kind's structured output, or told in the
 //! prompt), a person is told to answer with matching JSON, and `echo` answers with an
@@ -118,6 +122,8 @@ struct Call {
     effect: Effect,
     /// Whether a failure is answered (with `<agent-error …>`) rather than ending the run.
     raise: bool,
+    /// The attempt in whose copy of the workspace the agent works, if any.
+    attempt: Option<u64>,
 }
 
 /// The entity that answers agent requests.
@@ -188,6 +194,7 @@ impl AgentService {
                 id,
                 effect: call.effect.clone(),
                 to: Addressee::Agents,
+                attempt: call.attempt,
             })
             .collect()
     }
@@ -254,6 +261,10 @@ impl Entity for AgentService {
                 .and_then(|options| options.get(&Term::Keyword(name.into())).cloned())
         };
         let raise = option("on-error") == Some(Term::Keyword("raise".into()));
+        let attempt = match option("attempt") {
+            Some(Term::Int(n)) => u64::try_from(n).ok(),
+            _ => None,
+        };
         let schema: Option<serde_json::Value> = match option("schema") {
             Some(Term::Str(json)) => serde_json::from_str(&json).ok(),
             _ => None,
@@ -324,6 +335,7 @@ impl Entity for AgentService {
             id: call,
             effect: effect.clone(),
             to: Addressee::Agents,
+            attempt,
         });
         self.calls.insert(
             call,
@@ -333,6 +345,7 @@ impl Entity for AgentService {
                 role: player.name,
                 effect,
                 raise,
+                attempt,
             },
         );
         Ok(())

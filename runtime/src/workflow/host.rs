@@ -268,6 +268,15 @@ impl WorkflowRun {
                     at: *at,
                 },
             ),
+            RunInput::AttemptCheckpoint {
+                attempt, commit, ..
+            } => (
+                Addressee::Workflow,
+                Message::AttemptHead {
+                    attempt: *attempt,
+                    commit: commit.as_str().into(),
+                },
+            ),
         };
         let entities = match to {
             // A grant concerns both: the workflow's effects and its agents' calls.
@@ -315,6 +324,14 @@ impl WorkflowRun {
         self.unanswered()
             .iter()
             .any(|r| r.id == request.id && r.to == request.to)
+    }
+
+    /// The attempts whose private copies of the workspace are still needed, by id.
+    pub fn live_attempts(&self) -> std::collections::BTreeMap<u64, super::entity::LiveAttempt> {
+        self.system
+            .entity::<WorkflowEntity>(&self.workflow)
+            .map(WorkflowEntity::live_attempts)
+            .unwrap_or_default()
     }
 
     /// Why the workflow waits, for people.

@@ -15,8 +15,10 @@ use crate::effects::{Capability, EffectValue, Failure};
 pub const MAGIC: [u8; 4] = *b"DUTI";
 /// The turn input format this build writes; it reads every earlier one too (version 2 added
 /// [`RunInput::Grant`], version 3 an agent's reply with its tool's session,
-/// `EffectValue::Reply`, [`RunInput::Reload`] and [`RunInput::Budget`]; earlier versions' inputs read unchanged).
-pub const VERSION: u16 = 3;
+/// `EffectValue::Reply`, [`RunInput::Reload`] and [`RunInput::Budget`]; version 4 attempts:
+/// [`RunInput::AttemptCheckpoint`] and `EffectValue::Attempt`; earlier versions' inputs
+/// read unchanged).
+pub const VERSION: u16 = 4;
 
 /// The input of one turn.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -77,6 +79,19 @@ pub enum RunInput {
     Budget {
         /// The limit, in micro-dollars.
         limit_microusd: u64,
+    },
+    /// The files of an attempt's private copy of the workspace after the turn before,
+    /// recorded as a checkpoint (`isolated`): the attempt's copy is made again from it when
+    /// the run continues elsewhere.
+    AttemptCheckpoint {
+        /// The attempt.
+        attempt: u64,
+        /// The checkpoint's commit in the store's checkpoint repository.
+        commit: String,
+        /// Who changed the files.
+        author: String,
+        /// The files it changed, sorted.
+        files: Vec<String>,
     },
 }
 
@@ -184,6 +199,17 @@ impl fmt::Display for RunInput {
                 "reloaded the workflow's code (program {}) and re-entered state `{entered}`",
                 &program[..program.len().min(12)]
             ),
+            RunInput::AttemptCheckpoint {
+                attempt,
+                commit,
+                author,
+                files,
+            } => write!(
+                f,
+                "attempt {attempt} checkpoint {} by {author}: {}",
+                &commit[..commit.len().min(12)],
+                files.join(", ")
+            ),
         }
     }
 }
@@ -211,6 +237,20 @@ mod tests {
                 text: "yes".into(),
             },
             RunInput::Deadline { id: 4, at: 99 },
+            RunInput::AttemptCheckpoint {
+                attempt: 5,
+                commit: "0123456789abcdef".into(),
+                author: "alice".into(),
+                files: vec!["a.txt".into()],
+            },
+            RunInput::Effect {
+                to: Addressee::Workflow,
+                id: 6,
+                result: Ok(EffectValue::Attempt {
+                    commit: "0123".into(),
+                    files: vec!["b.txt".into()],
+                }),
+            },
         ];
         for input in inputs {
             let bytes = input.encode();
@@ -234,5 +274,16 @@ mod tests {
         assert_eq!(line, "agent call 2 failed [agent]: HTTP 500");
         let line = RunInput::Deadline { id: 4, at: 99 }.to_string();
         assert_eq!(line, "timer 4 set for 99");
+        let line = RunInput::AttemptCheckpoint {
+            attempt: 5,
+            commit: "0123456789abcdef".into(),
+            author: "alice".into(),
+            files: vec!["a.txt".into(), "b.txt".into()],
+        }
+        .to_string();
+        assert_eq!(
+            line,
+            "attempt 5 checkpoint 0123456789ab by alice: a.txt, b.txt"
+        );
     }
 }

@@ -40,6 +40,13 @@ pub(crate) enum Message {
     Grant(Vec<Capability>),
     /// The person set what the run's agents may cost, in micro-dollars (`--budget-usd`).
     Budget(u64),
+    /// Attempt `attempt`'s files were recorded as checkpoint `commit`.
+    AttemptHead {
+        /// The attempt.
+        attempt: u64,
+        /// Its newest checkpoint.
+        commit: Arc<str>,
+    },
     /// The answer to external request `request`: the effect's value as a term, or a failure.
     Answer {
         /// The request's id.
@@ -56,6 +63,7 @@ const DEADLINE: &str = "%deadline";
 const ANSWER: &str = "%answer";
 const GRANT: &str = "%grant";
 const BUDGET: &str = "%budget";
+const ATTEMPT_HEAD: &str = "%attempt-head";
 
 impl Message {
     /// The answer to request `request` with an effect's result.
@@ -102,6 +110,9 @@ impl Message {
                 BUDGET,
                 vec![Term::Int(i64::try_from(*limit).unwrap_or(i64::MAX))],
             ),
+            Message::AttemptHead { attempt, commit } => {
+                Term::record(ATTEMPT_HEAD, vec![int(*attempt), Term::Str(commit.clone())])
+            }
             Message::Answer { request, result } => {
                 let body = match result {
                     Ok(term) => Term::record("ok", vec![term.clone()]),
@@ -149,6 +160,10 @@ impl Message {
                     .collect::<Option<_>>()?,
             ),
             (BUDGET, [limit]) => Message::Budget(id(limit)?),
+            (ATTEMPT_HEAD, [attempt, Term::Str(commit)]) => Message::AttemptHead {
+                attempt: id(attempt)?,
+                commit: commit.clone(),
+            },
             (ANSWER, [request, body]) => Message::Answer {
                 request: id(request)?,
                 result: match (body.record_fields("ok"), body.record_fields("error")) {
@@ -188,6 +203,10 @@ mod tests {
             Message::Deadline { timer: 6, at: -1 },
             Message::Grant(vec![Capability::Shell, Capability::Network]),
             Message::Budget(2_500_000),
+            Message::AttemptHead {
+                attempt: 9,
+                commit: "abc".into(),
+            },
             Message::answer(7, &Ok(EffectValue::Text("hi".into()))),
             Message::answer(8, &Err(Failure::new("io", "gone"))),
         ];

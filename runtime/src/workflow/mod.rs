@@ -20,12 +20,13 @@ use serde::de::DeserializeOwned;
 
 /// The version of the observers' state format.
 const STATE_VERSION: u16 = 1;
-/// The version of the workflow entity's state format. Version 1 had no conversations.
-const WORKFLOW_VERSION: u16 = 2;
+/// The version of the workflow entity's state format. Version 1 had no conversations;
+/// version 2 no attempts (`isolated`) and no attempt in an external request.
+const WORKFLOW_VERSION: u16 = 3;
 /// The version of the agent service's state format. Version 1 had no `:retries` in a role
 /// and an agent call's schema only as an instruction in its text; version 2 no
-/// conversation in an agent call.
-const AGENTS_VERSION: u16 = 3;
+/// conversation in an agent call; version 3 no attempt in an agent call.
+const AGENTS_VERSION: u16 = 4;
 /// Magic bytes of the workflow entity's state.
 const WORKFLOW_MAGIC: [u8; 4] = *b"DUWF";
 /// Magic bytes of the agent service's state.

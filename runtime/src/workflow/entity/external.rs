@@ -21,6 +21,9 @@ pub struct ExternalRequest {
     pub effect: Effect,
     /// Who asked, and gets the answer.
     pub to: Addressee,
+    /// Where it acts: in the private copy of the workspace of this attempt (`isolated`),
+    /// or in the run's workspace (`None`).
+    pub attempt: Option<u64>,
 }
 
 /// Which entity of a run asked for an effect.
@@ -38,10 +41,11 @@ impl WorkflowEntity {
         self.state
             .external
             .iter()
-            .map(|(&id, (_, effect))| ExternalRequest {
+            .map(|(&id, (fiber, effect))| ExternalRequest {
                 id,
                 effect: effect.clone(),
                 to: Addressee::Workflow,
+                attempt: self.attempt_of(*fiber),
             })
             .collect()
     }
@@ -80,6 +84,7 @@ impl WorkflowEntity {
             id,
             effect,
             to: Addressee::Workflow,
+            attempt: self.attempt_of(fiber),
         });
         id
     }

@@ -38,6 +38,7 @@ impl WorkflowEntity {
 
     /// Stops a branch fiber and everything it waits on or started.
     pub(super) fn cancel_fiber(&mut self, t: &mut Turn, fiber: usize) {
+        self.drop_attempts_of(t, fiber);
         let waits: Vec<u64> = self
             .state
             .waits
@@ -121,6 +122,9 @@ impl WorkflowEntity {
         result: Result<Term, Term>,
         runnable: &mut Runnable,
     ) -> Next {
+        if let Some(next) = self.attempt_body_ended(fiber, &result, runnable) {
+            return next;
+        }
         if let Some(next) = self.branch_done(t, fiber, result) {
             runnable.push_back(next);
         }
@@ -172,6 +176,7 @@ impl WorkflowEntity {
 
     /// Stops every branch fiber (a `goto` or `terminal` ends them all).
     pub(super) fn cancel_branches(&mut self, t: &mut Turn) {
+        self.drop_all_attempts(t);
         let branches: Vec<usize> = self.state.children.keys().copied().collect();
         for fiber in branches {
             self.cancel_fiber(t, fiber);

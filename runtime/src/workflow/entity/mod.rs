@@ -15,6 +15,8 @@
 //! - `waits` and `prompt`: `await` and `prompt`, which wait on the dataspace;
 //! - `conversations`: the roles' conversations, which prompts see and extend;
 //! - `reload`: what a workflow carries into a new version of its code;
+//! - `attempts`: `isolated` and its attempts, and which copy of the workspace a fiber's
+//!   effects act on;
 //! - `dataspace`: `assert`, `send!` and `retract`;
 //! - `external`: effects the host performs;
 //! - `fibers`: fibers, and the groups of `parallel` and `race`;
@@ -22,6 +24,7 @@
 //! - `observers`: the entities that watch patterns for the workflow;
 //! - `output`: what the workflow shows of itself.
 
+mod attempts;
 mod conversations;
 mod dataspace;
 mod external;
@@ -37,6 +40,7 @@ mod spawn;
 mod state;
 mod waits;
 
+pub use attempts::LiveAttempt;
 pub use external::{Addressee, ExternalRequest};
 pub use lifecycle::Ending;
 pub use observers::{AWAIT_KIND, AwaitObserver, HANDLER_KIND, HandlerObserver};
@@ -172,6 +176,10 @@ impl Entity for WorkflowEntity {
             Some(Message::Answer { request, .. }) if self.state.timers.contains_key(&request) => {
                 self.timed_out(t, request)
             }
+            Some(Message::Answer { request, result }) if self.is_attempt_request(request) => {
+                self.attempt_answered(t, request, result)
+            }
+            Some(Message::AttemptHead { attempt, commit }) => self.attempt_head(attempt, &commit),
             Some(Message::Answer { request, result }) => self.answered(t, request, result),
             _ => {}
         }

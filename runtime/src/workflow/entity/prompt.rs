@@ -54,6 +54,7 @@ impl WorkflowEntity {
             text,
             schema.as_deref(),
             conversation,
+            self.attempt_of(fiber),
         );
         self.state.output.extend(Output::agent_asked(
             &self.state.workflow.roles,
@@ -124,13 +125,15 @@ fn options(ctx: &mut Ctx, args: &[Value]) -> Result<Options, Value> {
 
 /// `<agent-request ROLE ID TEXT OPTIONS>`: a failed call comes back as an error the
 /// `prompt` raises; a schema tells the agent what to answer with; the role's conversation
-/// so far goes with it.
+/// so far goes with it; inside `isolated`, the attempt whose copy of the workspace the
+/// agent works in.
 fn request(
     role: Term,
     id: Term,
     text: Term,
     schema: Option<&str>,
     conversation: Option<Term>,
+    attempt: Option<u64>,
 ) -> Term {
     let on_error = (
         Term::Keyword("on-error".into()),
@@ -138,13 +141,19 @@ fn request(
     );
     let schema = schema.map(|json| (Term::Keyword("schema".into()), Term::Str(json.into())));
     let conversation = conversation.map(|c| (Term::Keyword("conversation".into()), c));
+    let attempt = attempt.map(|n| (Term::Keyword("attempt".into()), Term::Int(n as i64)));
     Term::record(
         "agent-request",
         vec![
             role,
             id,
             text,
-            Term::map(std::iter::once(on_error).chain(schema).chain(conversation)),
+            Term::map(
+                std::iter::once(on_error)
+                    .chain(schema)
+                    .chain(conversation)
+                    .chain(attempt),
+            ),
         ],
     )
 }

@@ -10,8 +10,8 @@ use duet_sam::{Term, Turn};
 use duet_vm::value::Value;
 use duet_vm::{EffectOp, Request, RuntimeError, Step};
 
-use super::WorkflowEntity;
 use super::output::Output;
+use super::{WorkflowEntity, attempts};
 use crate::workflow::convert::to_term;
 
 /// Fibers ready to run, each with what it continues with: a value, an error to raise, or
@@ -222,6 +222,9 @@ impl WorkflowEntity {
                 op: EffectOp::Prompt,
                 args,
             } => Next::waiting(self.prompt(t, f, &args)),
+            Request::Effect { op, args } if attempts::is_attempt_op(op) => {
+                self.attempt_op(f, op, &args)
+            }
             Request::Effect { op, args } => Next::waiting(self.external_effect(f, op, &args)),
             Request::Handler {
                 event,

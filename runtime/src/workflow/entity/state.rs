@@ -11,6 +11,7 @@ use duet_sam::{Handle, Ref, Term};
 use duet_vm::value::Value;
 use serde::{Deserialize, Serialize};
 
+use super::attempts::Attempt;
 use super::{Carried, Ending, ExternalRequest, Output};
 use crate::agents::Conversation;
 use crate::effects::{Capabilities, Effect};
@@ -59,6 +60,8 @@ pub(super) struct WorkflowState {
     pub(super) conversations: BTreeMap<String, Conversation>,
     /// What a workflow started in new code (`--reload`) carries over, until it starts.
     pub(super) carried: Option<Carried>,
+    /// The attempts `isolated` started, running or finished, by id.
+    pub(super) attempts: BTreeMap<u64, Attempt>,
 }
 
 impl WorkflowState {
@@ -89,6 +92,7 @@ impl WorkflowState {
             ending: None,
             conversations: BTreeMap::new(),
             carried: None,
+            attempts: BTreeMap::new(),
         }
     }
 

@@ -76,6 +76,16 @@ pub enum EffectOp {
     Conversation,
     /// `(forget ROLE)`
     Forget,
+    /// `(isolated body…)`, as `(%isolated (fn [] body…))`
+    Isolated,
+    /// `(attempt-value ATTEMPT)`
+    AttemptValue,
+    /// `(attempt-files ATTEMPT)`
+    AttemptFiles,
+    /// `(attempt-diff ATTEMPT)`
+    AttemptDiff,
+    /// `(adopt ATTEMPT)`
+    Adopt,
 }
 
 impl EffectOp {
@@ -99,6 +109,11 @@ impl EffectOp {
             EffectOp::WriteFile => "write-file",
             EffectOp::Conversation => "conversation",
             EffectOp::Forget => "forget",
+            EffectOp::Isolated => "isolated",
+            EffectOp::AttemptValue => "attempt-value",
+            EffectOp::AttemptFiles => "attempt-files",
+            EffectOp::AttemptDiff => "attempt-diff",
+            EffectOp::Adopt => "adopt",
         }
     }
 }
@@ -118,10 +133,15 @@ macro_rules! effects {
 }
 
 effects! {
+    adopt = Adopt;
     ask_user = AskUser;
     assert = Assert;
+    attempt_diff = AttemptDiff;
+    attempt_files = AttemptFiles;
+    attempt_value = AttemptValue;
     conversation = Conversation;
     forget = Forget;
+    isolated = Isolated;
     list_files = ListFiles;
     now = Now;
     prompt = Prompt;

@@ -20,6 +20,7 @@ pub type BuiltinFn = fn(&mut Cx, &[Value]) -> BuiltinResult;
 /// `apply`, is part of the VM's call machinery.
 const TABLE: &[(&str, BuiltinFn)] = &[
     ("%duration-ms", data::duration_ms),
+    ("%isolated", effects::isolated),
     ("%iterate", collections::iterate_placeholder),
     ("%sort-by-key", collections::sort_by_key),
     ("%to-list", collections::to_list),
@@ -34,10 +35,14 @@ const TABLE: &[(&str, BuiltinFn)] = &[
     (">", numbers::gt),
     (">=", numbers::ge),
     ("abs", numbers::abs),
+    ("adopt", effects::adopt),
     ("apply", collections::apply_placeholder),
     ("ask-user", effects::ask_user),
     ("assert", effects::assert),
     ("assoc", collections::assoc),
+    ("attempt-diff", effects::attempt_diff),
+    ("attempt-files", effects::attempt_files),
+    ("attempt-value", effects::attempt_value),
     ("boolean?", data::is_boolean),
     ("concat", collections::concat),
     ("conj", collections::conj),
