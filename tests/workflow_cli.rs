@@ -909,3 +909,25 @@ fn back_puts_the_workspace_files_back_and_checkpoints_are_events() {
     assert!(dir.join(".duet/checkpoints.git").is_dir());
     assert!(!dir.join(".git").exists());
 }
+
+#[test]
+fn poll_never_sleeps_past_its_timeout() {
+    let dir = temp("poll-timeout");
+    std::fs::write(
+        dir.join("p.lisp"),
+        r#"(workflow p
+  (state s
+    (println "gave up:" (poll false :every "6h" :timeout "300ms"))
+    (terminal)))
+"#,
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let out = duet(&dir, &["run", "p.lisp"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "gave up: nil\n");
+    // Sleeping `:every` first would take six hours; the deadline cuts the sleep short.
+    assert!(started.elapsed() < Duration::from_secs(60));
+    let replay = duet(&dir, &["replay", "r1"]);
+    assert_eq!(replay.status.code(), Some(0), "{}", text(&replay.stderr));
+}

@@ -293,6 +293,21 @@ impl Compiler {
         let timed_out = self.top().emit_forward(Instr::Jump);
         self.top().patch(no_deadline);
         self.top().patch(not_yet);
+        // With a deadline, the sleep never goes past it: `(sleep-until (min (+ (now) every)
+        // deadline))`.
+        self.emit(Instr::Local(deadline));
+        let plain_sleep = self.top().emit_forward(Instr::JumpIfFalse);
+        let (min, sleep_until) = (self.builtin("min"), self.builtin("sleep-until"));
+        self.emit(Instr::CallBuiltin(now, 0));
+        self.emit(Instr::Local(every_slot));
+        self.emit(Instr::CallBuiltin(millis, 1));
+        self.emit(Instr::Add);
+        self.emit(Instr::Local(deadline));
+        self.emit(Instr::CallBuiltin(min, 2));
+        self.emit(Instr::CallBuiltin(sleep_until, 1));
+        self.emit(Instr::Pop);
+        self.emit(Instr::Jump(start));
+        self.top().patch(plain_sleep);
         self.emit(Instr::Local(every_slot));
         self.emit(Instr::CallBuiltin(sleep, 1));
         self.emit(Instr::Pop);
