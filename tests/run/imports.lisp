@@ -8,5 +8,6 @@
                     (set! attempts (inc attempts))
                     (if (< attempts 3)
                       (throw (error "not yet"))
-                      (str "done after " attempts)))))
-(println (try (retry 2 (fn [] (throw (error "always")))) (catch e (field e 1))))
+                      (str "done after " attempts)))
+                  :backoff "1ms"))
+(println (try (retry 2 (fn [] (throw (error "always"))) :backoff 1) (catch e (field e 1))))
