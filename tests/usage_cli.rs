@@ -218,3 +218,53 @@ echo '{"type":"result","subtype":"success","is_error":false,"result":"done","ses
         "{stderr}"
     );
 }
+
+#[test]
+fn a_stores_price_table_prices_models_the_built_in_one_does_not_know() {
+    let server = FakeServer::sequence(vec![
+        openai_with_usage("one", "house-model-7b", 2_000_000, 1_000_000),
+        openai_with_usage("two", "house-model-7b", 2_000_000, 1_000_000),
+    ]);
+    let dir = temp("usage-prices");
+    std::fs::write(
+        dir.join("house.lisp"),
+        format!(
+            r#"(workflow house
+  (roles (coder :agent-kind "openai" :endpoint "{}/v1" :model "house-model-7b"))
+  (state work (prompt coder "go") (terminal)))
+"#,
+            server.address
+        ),
+    )
+    .unwrap();
+    let run = ["run", "--allow", "network", "house.lisp"];
+    let out = duet(&dir, &run);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let status = text(&duet(&dir, &["status", "r1"]).stdout);
+    assert!(
+        status.contains("(1 of unknown cost)") && status.contains("cost unknown"),
+        "{status}"
+    );
+    // The store's table: $0.50 per million in, $1 out.
+    std::fs::write(
+        dir.join(".duet/prices.json"),
+        r#"{"house-model": {"input": 0.5, "cached": 0.5, "output": 1}}"#,
+    )
+    .unwrap();
+    let out = duet(&dir, &run);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let status = text(&duet(&dir, &["status", "r2"]).stdout);
+    assert!(
+        status.contains("spent $2.0000 on 1 agent calls\n"),
+        "{status}"
+    );
+    // A table that is not one is said so; the run goes on with the built-in prices.
+    std::fs::write(dir.join(".duet/prices.json"), "{\"house\": 3}").unwrap();
+    let out = duet(&dir, &run);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("prices.json: it is not a price table"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -2,8 +2,10 @@
 //! way (OpenAI's `usage` chunk, Anthropic's `message_start`/`message_delta`, Ollama's
 //! `prompt_eval_count`/`eval_count`, `claude`'s `result` event, `codex`'s
 //! `turn.completed`); `claude` also reports the cost (`total_cost_usd`). For the others the
-//! cost is priced from [`PRICES`], a table of known models' list prices; a model not in it
-//! has no known cost (and a local `ollama` model costs nothing).
+//! host prices the tokens ([`Usage::priced`]) from [`Prices`]: a store's own table
+//! (`STORE/prices.json`) over [`PRICES`], a table of known models' list prices; a model in
+//! neither has no known cost (and a local `ollama` model costs nothing). The cost is fixed
+//! before the reply is journaled, so replay never prices again.
 //!
 //! Costs are whole micro-dollars (millionths of a US dollar), so sums are exact and the
 //! journal holds no floating point.
@@ -28,7 +30,8 @@ pub struct Usage {
 }
 
 /// A model's list price, in dollars per million tokens.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Price {
     /// Input tokens not read from the cache.
     pub input: f64,
@@ -65,43 +68,74 @@ const fn price(input: f64, cached: f64, output: f64) -> Price {
     }
 }
 
-/// The list price of `model`, if it is a known one.
-pub fn price_of(model: &str) -> Option<Price> {
-    PRICES
-        .iter()
-        .filter(|(prefix, _)| model.starts_with(prefix))
-        .max_by_key(|(prefix, _)| prefix.len())
-        .map(|(_, price)| *price)
+/// The prices agent calls are costed at: a store's own table over the built-in one.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Prices {
+    /// Prices by model-name prefix that win over [`PRICES`].
+    own: std::collections::BTreeMap<String, Price>,
+}
+
+impl Prices {
+    /// The built-in prices only.
+    pub fn builtin() -> Prices {
+        Prices::default()
+    }
+
+    /// The built-in prices under a table read from `json`:
+    /// `{"MODEL-PREFIX": {"input": USD, "cached": USD, "output": USD}}`, dollars per million
+    /// tokens; or why it is not one.
+    pub fn with_table(json: &str) -> Result<Prices, String> {
+        serde_json::from_str(json)
+            .map(|own| Prices { own })
+            .map_err(|e| format!("it is not a price table ({e}); write {{\"MODEL\": {{\"input\": 2.5, \"cached\": 1.25, \"output\": 10}}}}, dollars per million tokens"))
+    }
+
+    /// The price of `model`: the longest prefix of its name in the store's table, else in
+    /// [`PRICES`].
+    pub fn price_of(&self, model: &str) -> Option<Price> {
+        let longest = |table: &mut dyn Iterator<Item = (&str, Price)>| {
+            table
+                .filter(|(prefix, _)| model.starts_with(prefix))
+                .max_by_key(|(prefix, _)| prefix.len())
+                .map(|(_, price)| price)
+        };
+        longest(&mut self.own.iter().map(|(k, p)| (k.as_str(), *p)))
+            .or_else(|| longest(&mut PRICES.iter().map(|(k, p)| (*k, *p))))
+    }
 }
 
 impl Usage {
-    /// The usage of a call to `kind`'s `model`, its cost priced unless `reported`
-    /// (dollars, as a tool reports them).
+    /// The usage of a call to `kind`'s `model`, with the cost the tool `reported`
+    /// (dollars), if it did; a local `ollama` model costs nothing.
     pub fn new(
         kind: &str,
         model: &str,
         (input_tokens, output_tokens, cached_tokens): (u64, u64, u64),
         reported: Option<f64>,
     ) -> Usage {
-        let priced = || {
-            if kind == "ollama" {
-                return Some(0);
-            }
-            let price = price_of(model)?;
-            let uncached = input_tokens.saturating_sub(cached_tokens) as f64;
-            let dollars = (uncached * price.input
-                + cached_tokens as f64 * price.cached
-                + output_tokens as f64 * price.output)
-                / 1e6;
-            Some(microusd(dollars))
-        };
+        let free = (kind == "ollama").then_some(0);
         Usage {
             model: model.to_string(),
             input_tokens,
             output_tokens,
             cached_tokens,
-            cost_microusd: reported.map(microusd).or_else(priced),
+            cost_microusd: reported.map(microusd).or(free),
         }
+    }
+
+    /// The usage with its cost priced from `prices` when the agent did not say it.
+    pub fn priced(mut self, prices: &Prices) -> Usage {
+        if self.cost_microusd.is_none()
+            && let Some(price) = prices.price_of(&self.model)
+        {
+            let uncached = self.input_tokens.saturating_sub(self.cached_tokens) as f64;
+            let dollars = (uncached * price.input
+                + self.cached_tokens as f64 * price.cached
+                + self.output_tokens as f64 * price.output)
+                / 1e6;
+            self.cost_microusd = Some(microusd(dollars));
+        }
+        self
     }
 
     /// The usage as the term a reply carries to the workflow:
@@ -184,40 +218,59 @@ impl std::fmt::Display for Usage {
 mod tests {
     use super::*;
 
+    fn priced(kind: &str, model: &str, counts: (u64, u64, u64), reported: Option<f64>) -> Usage {
+        Usage::new(kind, model, counts, reported).priced(&Prices::builtin())
+    }
+
     #[test]
     fn known_models_are_priced_by_their_longest_prefix() {
-        let mini = price_of("gpt-4o-mini-2024-07-18").unwrap();
+        let prices = Prices::builtin();
+        let mini = prices.price_of("gpt-4o-mini-2024-07-18").unwrap();
         assert_eq!(mini.output, 0.60);
-        assert_eq!(price_of("gpt-4o-2024-08-06").unwrap().output, 10.0);
-        assert_eq!(price_of("llama3"), None);
+        assert_eq!(prices.price_of("gpt-4o-2024-08-06").unwrap().output, 10.0);
+        assert_eq!(prices.price_of("llama3"), None);
         // 1M uncached input and 1M output of gpt-4o: $2.50 + $10; cached tokens are cheaper.
-        let usage = Usage::new("openai", "gpt-4o", (1_000_000, 1_000_000, 0), None);
+        let usage = priced("openai", "gpt-4o", (1_000_000, 1_000_000, 0), None);
         assert_eq!(usage.cost_microusd, Some(12_500_000));
-        let cached = Usage::new("openai", "gpt-4o", (1_000_000, 0, 1_000_000), None);
+        let cached = priced("openai", "gpt-4o", (1_000_000, 0, 1_000_000), None);
         assert_eq!(cached.cost_microusd, Some(1_250_000));
         // A tool's own figure wins; local models are free; unknown ones have no cost.
-        let claude = Usage::new("claude-code", "claude-sonnet-4", (10, 10, 0), Some(0.0123));
+        let claude = priced("claude-code", "claude-sonnet-4", (10, 10, 0), Some(0.0123));
         assert_eq!(claude.cost_microusd, Some(12_300));
         assert_eq!(
-            Usage::new("ollama", "llama3", (5, 5, 0), None).cost_microusd,
+            priced("ollama", "llama3", (5, 5, 0), None).cost_microusd,
             Some(0)
         );
         assert_eq!(
-            Usage::new("openai", "my-model", (5, 5, 0), None).cost_microusd,
+            priced("openai", "my-model", (5, 5, 0), None).cost_microusd,
             None
         );
         assert_eq!(claude.to_string(), "10 in, 10 out, $0.0123");
     }
 
     #[test]
+    fn a_stores_table_wins_over_the_built_in_prices() {
+        let prices =
+            Prices::with_table(r#"{"gpt-4o": {"input": 1, "cached": 0, "output": 1}, "my-": {"input": 3, "cached": 3, "output": 3}}"#)
+                .unwrap();
+        assert_eq!(prices.price_of("gpt-4o-mini").unwrap().input, 1.0);
+        assert_eq!(prices.price_of("my-model").unwrap().output, 3.0);
+        assert_eq!(prices.price_of("o3").unwrap().input, 2.0);
+        let usage = Usage::new("openai", "my-model", (1_000_000, 0, 0), None).priced(&prices);
+        assert_eq!(usage.cost_microusd, Some(3_000_000));
+        let bad = Prices::with_table(r#"{"m": {"in": 1}}"#).unwrap_err();
+        assert!(bad.contains("not a price table"), "{bad}");
+    }
+
+    #[test]
     fn usage_reads_back_from_its_term_and_adds_up() {
-        let usage = Usage::new("openai", "gpt-4o", (1200, 300, 200), None);
+        let usage = priced("openai", "gpt-4o", (1200, 300, 200), None);
         assert_eq!(Usage::from_term(&usage.to_term()), Some(usage.clone()));
         let mut total = usage.clone();
         total.add(&usage);
         assert_eq!(total.input_tokens, 2400);
         assert_eq!(total.cost_microusd, usage.cost_microusd.map(|c| c * 2));
-        total.add(&Usage::new("openai", "unknown", (1, 1, 0), None));
+        total.add(&priced("openai", "unknown", (1, 1, 0), None));
         assert_eq!(total.cost_microusd, None);
     }
 }

@@ -58,6 +58,11 @@ impl<'s> Cursor<'s> {
         }
     }
 
+    /// The store's directory.
+    pub(crate) fn store_dir(&self) -> &std::path::Path {
+        self.store.dir()
+    }
+
     fn now(&self) -> u64 {
         self.clock.now_ms().max(0) as u64
     }

@@ -28,6 +28,7 @@ use super::cursor::Cursor;
 use super::error::EngineError;
 use super::events::{EventKind, RunEvent};
 use super::{Ports, Poser, Stopped};
+use crate::agents::usage::Prices;
 use crate::agents::{Note, Notes, Policy};
 use crate::effects::{self, Effect, EffectValue, Failure, Workspace};
 use crate::workflow::entity::{Addressee, ExternalRequest};
@@ -58,6 +59,8 @@ struct Follower<'s, 'p, 'q> {
     unasked: Vec<ExternalRequest>,
     /// Poses questions while other effects run, when the answers' source can.
     poser: Option<Arc<dyn Poser>>,
+    /// What agent calls' tokens cost when the agents do not say.
+    prices: Arc<Prices>,
     /// An answer given up front (`duet answer`), for the first question.
     answer: Option<String>,
     /// The workspace's checkpoints.
@@ -98,6 +101,20 @@ pub(crate) fn follow(
     effects::process::kill_groups_on_exit_signals();
     let (notes, noted) = unbounded_channel();
     let worktrees = Worktrees::new(files.checkpoints(), cursor.run);
+    let table = cursor.store_dir().join(PRICES_FILE);
+    let (prices, unpriced) = match std::fs::read_to_string(&table) {
+        Err(_) => (Prices::builtin(), None),
+        Ok(json) => match Prices::with_table(&json) {
+            Ok(prices) => (prices, None),
+            Err(why) => (
+                Prices::builtin(),
+                Some(format!(
+                    "{}: {why}; the built-in prices are used",
+                    table.display()
+                )),
+            ),
+        },
+    };
     let mut follower = Follower {
         cursor,
         run,
@@ -113,19 +130,41 @@ pub(crate) fn follow(
         notes,
         noted,
         ports,
+        prices: Arc::new(prices),
     };
+    if let Some(message) = unpriced {
+        follower.emit(EventKind::Error { message });
+    }
     follower.go(&runtime, pending)
 }
 
-/// Performs `effect`: the clock's effects on the engine's clock, the rest in `workspace`
-/// (an agent call's notes go to `notes`; a command-line agent gets `env`).
-async fn perform(
-    effect: Effect,
+/// The store's own price table for agent calls (`crate::agents::usage::Prices`).
+pub const PRICES_FILE: &str = "prices.json";
+
+/// Where and how an effect is performed.
+struct Setting {
+    /// The workspace (or an attempt's copy of it).
     workspace: Workspace,
+    /// The engine's clock.
     clock: Arc<dyn Clock>,
+    /// Where an agent call's notes go.
     notes: Notes,
+    /// What a command-line agent learns of where it runs.
     env: Vec<(String, String)>,
-) -> Result<EffectValue, Failure> {
+    /// What an agent call's tokens cost when the agent does not say.
+    prices: Arc<Prices>,
+}
+
+/// Performs `effect`: the clock's effects on the engine's clock, the rest in the setting's
+/// workspace; an agent's reply is priced before it is journaled.
+async fn perform(effect: Effect, setting: Setting) -> Result<EffectValue, Failure> {
+    let Setting {
+        workspace,
+        clock,
+        notes,
+        env,
+        prices,
+    } = setting;
     match effect {
         Effect::Now => Ok(EffectValue::Int(clock.now_ms())),
         Effect::SleepUntil(at) => {
@@ -133,7 +172,21 @@ async fn perform(
             Ok(EffectValue::Nil)
         }
         other => {
-            effects::perform_noting(&other, &workspace, &notes, &Policy::default(), &env).await
+            let value =
+                effects::perform_noting(&other, &workspace, &notes, &Policy::default(), &env)
+                    .await?;
+            Ok(match value {
+                EffectValue::Reply {
+                    text,
+                    session,
+                    usage,
+                } => EffectValue::Reply {
+                    text,
+                    session,
+                    usage: usage.map(|u| u.priced(&prices)),
+                },
+                value => value,
+            })
         }
     }
 }
@@ -464,9 +517,15 @@ impl Follower<'_, '_, '_> {
             }
             None => Notes::none(),
         };
-        let env = self.agent_env(&request);
+        let setting = Setting {
+            workspace,
+            clock,
+            notes,
+            env: self.agent_env(&request),
+            prices: self.prices.clone(),
+        };
         let handle = self.tasks.spawn(async move {
-            let result = perform(request.effect.clone(), workspace, clock, notes, env).await;
+            let result = perform(request.effect.clone(), setting).await;
             (request, result)
         });
         self.running.insert(k, handle);
