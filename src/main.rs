@@ -68,6 +68,13 @@ enum Command {
 const STACK_BYTES: usize = 1 << 30;
 
 fn main() -> ExitCode {
+    // Like any Unix tool, end quietly when the reader of standard output goes away
+    // (`duet runs | head`) instead of failing to print. A run cut short so is interrupted
+    // at a turn boundary of its journal and resumes.
+    // SAFETY: setting a signal's disposition to the default before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     // The main thread's stack is whatever the system gives (often 8 MiB); run on our own.
     match std::thread::Builder::new()
         .name("main".into())

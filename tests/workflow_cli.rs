@@ -931,3 +931,42 @@ fn poll_never_sleeps_past_its_timeout() {
     let replay = duet(&dir, &["replay", "r1"]);
     assert_eq!(replay.status.code(), Some(0), "{}", text(&replay.stderr));
 }
+
+#[test]
+fn a_workflow_error_shows_its_source_line_and_backtrace() {
+    let dir = temp("workflow-error-source");
+    std::fs::write(
+        dir.join("e.lisp"),
+        r#"(defn pick [xs i] (nth xs i))
+(workflow e
+  (def xs [1 2])
+  (state s
+    (println (pick xs 5))
+    (terminal)))
+"#,
+    )
+    .unwrap();
+    let out = duet(&dir, &["run", "e.lisp"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(
+            "Error: `nth` index 5 is out of range for a collection of 2 [index] in state `s`"
+        ) && stderr.contains("e.lisp:1:19")
+            && stderr.contains("(defn pick [xs i] (nth xs i))")
+            && stderr.contains(
+                "backtrace (most recent call first):\n  pick at e.lisp:1:19\n  e / s at e.lisp:5:14"
+            )
+            && stderr.contains("run: r1 failed\n"),
+        "{stderr}"
+    );
+    // The JSON event carries the frames for programs.
+    let json = duet(&dir, &["run", "--json", "e.lisp"]);
+    let ended = text(&json.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|e| e["event"] == "ended")
+        .expect("an ended event");
+    assert_eq!(ended["backtrace"][0]["function"], "pick");
+    assert_eq!(ended["backtrace"][0]["file"], "e.lisp");
+}

@@ -286,6 +286,18 @@ impl<'w> Reporter<'w> {
                 self.line(format!("run: {run} suspended: {}", block(reason)))
             }
             EventKind::Ended {
+                status: EndStatus::Failed,
+                error: Some(error),
+                already: false,
+                backtrace,
+                ..
+            } if !backtrace.is_empty() => {
+                // The error with its source line and backtrace, as a script's is shown.
+                let shown = super::report::workflow_failure(error, backtrace, false);
+                let _ = write!(self.err, "{shown}");
+                self.line(format!("run: {run} failed"));
+            }
+            EventKind::Ended {
                 status,
                 result_text,
                 error,

@@ -7,7 +7,8 @@ use duet_lang::ir::{Program, SourceSpan};
 use duet_lang::render;
 use duet_lang::source::SourceFile;
 use duet_runtime::session::Session;
-use duet_vm::RuntimeError;
+use duet_runtime::workflow::entity::TracePoint;
+use duet_vm::{RuntimeError, TraceFrame};
 
 /// Backtraces longer than this are cut.
 const MAX_TRACE_LINES: usize = 30;
@@ -15,11 +16,55 @@ const MAX_TRACE_LINES: usize = 30;
 /// A runtime error of a program run in `session`, for people: with the source line and
 /// backtrace.
 pub fn session_error(session: &Session, error: &RuntimeError, color: bool) -> String {
-    runtime_error(error, session.program(), session.files(), color)
+    // The message may quote a file, a command or an agent: its control characters are shown.
+    let title = format!(
+        "{} [{}]",
+        super::visible::escaped(&error.message),
+        error.kind
+    );
+    runtime_error(&title, error, session.program(), session.files(), color)
 }
 
-/// Renders `error` against the sources of `program` (by file name).
+/// The uncaught error `message` that failed a workflow run, for people: with the source
+/// line of the innermost frame of `trace` and the backtrace, the sources read from the
+/// files the trace names as they are now (a file that no longer reads shows no line).
+pub fn workflow_failure(message: &str, trace: &[TracePoint], color: bool) -> String {
+    let mut program = Program::default();
+    let mut files = BTreeMap::new();
+    let mut backtrace = Vec::new();
+    for point in trace {
+        let index = match program.files.iter().position(|f| *f == point.file) {
+            Some(index) => index,
+            None => {
+                program.files.push(point.file.clone());
+                if let Ok(text) = std::fs::read_to_string(&point.file) {
+                    files.insert(point.file.clone(), SourceFile::new(&point.file, text));
+                }
+                program.files.len() - 1
+            }
+        };
+        backtrace.push(TraceFrame {
+            function: point.function.clone(),
+            span: SourceSpan {
+                file: u16::try_from(index).unwrap_or(u16::MAX),
+                start: point.start,
+                end: point.end,
+            },
+        });
+    }
+    let error = RuntimeError {
+        value: duet_vm::value::Value::Nil,
+        kind: String::new(),
+        message: message.to_string(),
+        backtrace,
+    };
+    let title = super::visible::escaped(message);
+    runtime_error(&title, &error, &program, &files, color)
+}
+
+/// Renders `error`, headed `title`, against the sources of `program` (by file name).
 fn runtime_error(
+    title: &str,
     error: &RuntimeError,
     program: &Program,
     files: &BTreeMap<String, SourceFile>,
@@ -32,18 +77,12 @@ fn runtime_error(
         let (line, col) = file.line_col(span.start as usize);
         Some((name.clone(), line, col))
     };
-    // The message may quote a file, a command or an agent: its control characters are shown.
-    let title = format!(
-        "{} [{}]",
-        super::visible::escaped(&error.message),
-        error.kind
-    );
     let snippet = error.backtrace.first().and_then(|top| {
         let file = files.get(program.files.get(top.span.file as usize)?)?;
         Some(render::snippet(
             file,
             top.span.start as usize..top.span.end as usize,
-            &title,
+            title,
             "raised here",
             color,
         ))

@@ -210,6 +210,9 @@ pub enum EventKind {
         /// Set when it had ended before this command (nothing was continued).
         #[serde(skip_serializing_if = "std::ops::Not::not")]
         already: bool,
+        /// Where the uncaught error that failed it was raised, innermost first.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        backtrace: Vec<crate::workflow::entity::TracePoint>,
     },
     /// Something went wrong that is not the program's own failure.
     Error {
@@ -271,6 +274,7 @@ impl EventKind {
                 result_text: text(term),
                 error: None,
                 already,
+                backtrace: Vec::new(),
             },
             Ending::Cancelled(term) => EventKind::Ended {
                 status: EndStatus::Cancelled,
@@ -278,6 +282,7 @@ impl EventKind {
                 result_text: text(term),
                 error: None,
                 already,
+                backtrace: Vec::new(),
             },
             Ending::Failed(error) => EventKind::Ended {
                 status: EndStatus::Failed,
@@ -285,6 +290,7 @@ impl EventKind {
                 result_text: None,
                 error: Some(error.clone()),
                 already,
+                backtrace: Vec::new(),
             },
         }
     }

@@ -659,7 +659,11 @@ impl Follower<'_, '_, '_> {
     fn end(&mut self, ending: Ending) -> Result<Stopped, EngineError> {
         self.cursor.snapshot(&self.state)?;
         self.cursor.set_status(status_of(&ending))?;
-        self.emit(EventKind::ended(&ending, false));
+        let mut ended = EventKind::ended(&ending, false);
+        if let EventKind::Ended { backtrace, .. } = &mut ended {
+            *backtrace = self.run.failure();
+        }
+        self.emit(ended);
         Ok(Stopped::Ended(ending))
     }
 }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::agents::{AGENTS_KIND, AgentService, Budget, Role};
 use super::entity::{
     AWAIT_KIND, Addressee, AwaitObserver, Ending, ExternalRequest, HANDLER_KIND, HandlerObserver,
-    Output, WORKFLOW_KIND, WorkflowEntity,
+    Output, TracePoint, WORKFLOW_KIND, WorkflowEntity,
 };
 use super::input::RunInput;
 use super::messages::Message;
@@ -350,6 +350,14 @@ impl WorkflowRun {
         self.system
             .entity::<AgentService>(&self.agents)
             .map(|agents| agents.budget().clone())
+            .unwrap_or_default()
+    }
+
+    /// Where the uncaught error that failed the run was raised, innermost first.
+    pub fn failure(&self) -> Vec<TracePoint> {
+        self.system
+            .entity::<WorkflowEntity>(&self.workflow)
+            .map(|w| w.failure().to_vec())
             .unwrap_or_default()
     }
 

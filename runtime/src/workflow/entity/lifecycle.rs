@@ -12,6 +12,21 @@ use super::output::Output;
 use super::scheduler::Next;
 use crate::workflow::convert::to_term;
 
+/// One frame of where an uncaught error was raised, innermost first: the function and the
+/// source range (a file of the program, byte offsets), for the host to show with the
+/// source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TracePoint {
+    /// The function's name.
+    pub function: String,
+    /// The source file, as the program names it.
+    pub file: String,
+    /// First byte.
+    pub start: u32,
+    /// One past the last byte.
+    pub end: u32,
+}
+
 /// How a workflow ended.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Ending {

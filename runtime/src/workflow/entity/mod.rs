@@ -42,7 +42,7 @@ mod waits;
 
 pub use attempts::LiveAttempt;
 pub use external::{Addressee, ExternalRequest};
-pub use lifecycle::Ending;
+pub use lifecycle::{Ending, TracePoint};
 pub use observers::{AWAIT_KIND, AwaitObserver, HANDLER_KIND, HandlerObserver};
 pub use output::Output;
 pub(crate) use output::plain;
@@ -140,6 +140,12 @@ impl WorkflowEntity {
     /// How it ended, once it has.
     pub fn ending(&self) -> Option<&Ending> {
         self.state.ending.as_ref()
+    }
+
+    /// Where the uncaught error that failed it was raised, innermost first (empty for any
+    /// other ending).
+    pub fn failure(&self) -> &[TracePoint] {
+        &self.state.failure
     }
 }
 

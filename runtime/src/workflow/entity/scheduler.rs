@@ -10,6 +10,7 @@ use duet_sam::{Term, Turn};
 use duet_vm::value::Value;
 use duet_vm::{EffectOp, Request, RuntimeError, Step};
 
+use super::lifecycle::TracePoint;
 use super::output::Output;
 use super::{WorkflowEntity, attempts};
 use crate::workflow::convert::to_term;
@@ -131,6 +132,19 @@ impl WorkflowEntity {
                 e.kind,
                 self.state_name()
             );
+            let files = &self.vm.program().files;
+            self.state.failure = e
+                .backtrace
+                .iter()
+                .filter_map(|frame| {
+                    Some(TracePoint {
+                        function: frame.function.clone(),
+                        file: files.get(frame.span.file as usize)?.clone(),
+                        start: frame.span.start,
+                        end: frame.span.end,
+                    })
+                })
+                .collect();
             self.fail(t, message);
             return Next::Stop;
         }

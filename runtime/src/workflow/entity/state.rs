@@ -12,7 +12,7 @@ use duet_vm::value::Value;
 use serde::{Deserialize, Serialize};
 
 use super::attempts::Attempt;
-use super::{Carried, Ending, ExternalRequest, Output};
+use super::{Carried, Ending, ExternalRequest, Output, TracePoint};
 use crate::agents::Conversation;
 use crate::effects::{Capabilities, Effect};
 use crate::workflow::facets::Facets;
@@ -62,6 +62,8 @@ pub(super) struct WorkflowState {
     pub(super) carried: Option<Carried>,
     /// The attempts `isolated` started, running or finished, by id.
     pub(super) attempts: BTreeMap<u64, Attempt>,
+    /// Where the uncaught error that failed the run was raised, innermost first.
+    pub(super) failure: Vec<TracePoint>,
 }
 
 impl WorkflowState {
@@ -93,6 +95,7 @@ impl WorkflowState {
             conversations: BTreeMap::new(),
             carried: None,
             attempts: BTreeMap::new(),
+            failure: Vec::new(),
         }
     }
 
