@@ -119,6 +119,8 @@ codes! {
         "A definition or local has the name of a builtin, which hides the builtin in its scope.";
     UNREACHABLE_CODE = "W0005" Warning "unreachable-code"
         "A form follows a `goto` or `terminal`, which leave the state at once, so it never runs.";
+    SHADOWS_NAME = "W0006" Warning "shadows-name"
+        "A workflow variable has the name of a role of the same workflow or of a global definition, or a role has the name of a global. Inside the workflow the name then means the variable (or the role): the role or global cannot be reached there, and a use meant for it silently reads the variable. Rename one of them.";
 }
 
 /// The code with id `id` (case-insensitive), if there is one.

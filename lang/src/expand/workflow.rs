@@ -222,6 +222,7 @@ impl Expander<'_, '_> {
             }
         }
 
+        self.warn_workflow_shadows(&scope, &role_forms, &var_forms);
         self.workflow = Some(scope);
         let roles = role_forms.iter().map(|r| self.role(r)).collect();
         let vars = var_forms
@@ -260,6 +261,72 @@ impl Expander<'_, '_> {
             capabilities,
             states,
         })
+    }
+
+    /// Warns about a workflow variable named like a role of the workflow or a global, and a
+    /// role named like a global: inside the workflow the variable (or role) wins, so the
+    /// other cannot be reached there.
+    fn warn_workflow_shadows(
+        &mut self,
+        scope: &WorkflowScope,
+        role_forms: &[&Datum],
+        var_forms: &[&Datum],
+    ) {
+        let name_span = |form: &Datum| {
+            form.as_list()
+                .and_then(|l| l.get(1).map(|d| d.span))
+                .unwrap_or(form.span)
+        };
+        let role_name_span = |form: &Datum| {
+            form.as_list()
+                .and_then(|l| l.first().map(|d| d.span))
+                .unwrap_or(form.span)
+        };
+        let mut found = Vec::new();
+        for (var, form) in scope.vars.iter().zip(var_forms) {
+            if let Some(i) = scope.roles.iter().position(|r| r == var) {
+                found.push((
+                    name_span(form),
+                    format!("workflow variable `{var}` has the name of a role"),
+                    Some((role_name_span(role_forms[i]), format!("the role `{var}`"))),
+                ));
+            } else if let Some(global) = self.global_declared(var) {
+                found.push((
+                    name_span(form),
+                    format!("workflow variable `{var}` has the name of a global"),
+                    global.map(|span| (span, format!("the global `{var}`"))),
+                ));
+            }
+        }
+        for (role, form) in scope.roles.iter().zip(role_forms) {
+            if let Some(global) = self.global_declared(role) {
+                found.push((
+                    role_name_span(form),
+                    format!("role `{role}` has the name of a global"),
+                    global.map(|span| (span, format!("the global `{role}`"))),
+                ));
+            }
+        }
+        for (span, message, other) in found {
+            let mut diagnostic = Diagnostic::new(codes::SHADOWS_NAME, span, message)
+                .with_label("inside this workflow the name means this one")
+                .with_help("rename one of them: the other cannot be reached inside this workflow, and a use meant for it would silently read this one");
+            if let Some((other_span, what)) = other {
+                diagnostic = diagnostic
+                    .with_secondary(other_span, format!("{what}, hidden inside the workflow"));
+            }
+            self.error(diagnostic);
+        }
+    }
+
+    /// Whether `name` is a global: `Some(Some(span))` for one of this program's, with
+    /// where it is defined, `Some(None)` for one an earlier input defined.
+    fn global_declared(&self, name: &str) -> Option<Option<Span>> {
+        match self.globals.get(name) {
+            Some(info) => Some(Some(info.span)),
+            None if self.env.globals.contains_key(name) => Some(None),
+            None => None,
+        }
     }
 
     fn role(&mut self, form: &Datum) -> Role {

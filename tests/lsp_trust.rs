@@ -1,0 +1,136 @@
+//! Editor tools a user can trust (issue 14), through `duet lsp` as an editor drives it: a
+//! rename never changes what the program means, completion offers what fits where the cursor
+//! is and nothing internal.
+
+#[path = "support/lsp_client.rs"]
+mod lsp_client;
+
+use lsp_client::*;
+use serde_json::{Value, json};
+
+const URI: &str = "file:///tmp/duet-lsp-trust/main.lisp";
+
+/// Asks to rename the name at `line`:`character` to `new_name`; the whole response.
+fn rename(client: &mut Client, line: u32, character: u32, new_name: &str) -> Value {
+    client.request(
+        "textDocument/rename",
+        json!({
+            "textDocument": {"uri": URI},
+            "position": {"line": line, "character": character},
+            "newName": new_name
+        }),
+    )
+}
+
+/// The refusal's message of a rename that must be refused.
+fn refusal(client: &mut Client, line: u32, character: u32, new_name: &str) -> String {
+    let response = rename(client, line, character, new_name);
+    assert!(
+        response.get("result").is_none_or(Value::is_null),
+        "renaming to `{new_name}` was accepted: {response}"
+    );
+    response["error"]["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error message: {response}"))
+        .to_string()
+}
+
+const WORKFLOW: &str = r#"(def limit 3)
+(defn twice [x] (* 2 x))
+
+(workflow w
+  (roles (planner :agent-kind "echo"))
+  (def tries 0)
+  (state start
+    (set! tries (inc tries))
+    (log planner (twice limit) tries)
+    (terminal)))
+
+(defn helper [] 1)
+"#;
+
+#[test]
+fn renaming_a_workflow_variable_onto_another_name_is_refused_with_the_reason() {
+    let (mut client, _) = Client::start();
+    client.open(URI, WORKFLOW);
+    let (line, character) = (5, column(WORKFLOW, 5, "tries", 0));
+
+    // Onto a global: the `limit` in the state would read the variable instead.
+    let why = refusal(&mut client, line, character, "limit");
+    assert_eq!(
+        why,
+        "cannot rename `tries` to `limit`: the `limit` at line 9 names the global `limit` now, \
+         and would name the workflow variable `limit`"
+    );
+    // Onto a role.
+    let why = refusal(&mut client, line, character, "planner");
+    assert!(
+        why.contains("the `planner` at line 9 names the role `planner` now"),
+        "{why}"
+    );
+    // Onto a builtin the state calls, and onto one nothing calls.
+    let why = refusal(&mut client, line, character, "inc");
+    assert!(
+        why.contains("the `inc` at line 8 names the builtin `inc` now"),
+        "{why}"
+    );
+    let why = refusal(&mut client, line, character, "count");
+    assert_eq!(
+        why,
+        "cannot rename `tries` to `count`: `count` shadows the builtin function of the same \
+         name (W0004)"
+    );
+    // Onto a global the workflow does not use: no use changes meaning, but the variable
+    // would hide the global in the whole workflow.
+    let why = refusal(&mut client, line, character, "helper");
+    assert_eq!(
+        why,
+        "cannot rename `tries` to `helper`: workflow variable `helper` has the name of a \
+         global (W0006)"
+    );
+
+    // A fresh name is accepted: the declaration and its three uses.
+    let response = rename(&mut client, line, character, "attempts");
+    let edits = response["result"]["changes"][URI]
+        .as_array()
+        .unwrap_or_else(|| panic!("no edits: {response}"))
+        .clone();
+    assert_eq!(edits.len(), 4, "{response}");
+    assert!(edits.iter().all(|e| e["newText"] == "attempts"));
+}
+
+#[test]
+fn renaming_a_global_or_a_local_so_that_it_captures_another_name_is_refused() {
+    let text = "(def limit 3)\n(defn f [a]\n  (let [b 1]\n    (+ a b limit)))\n";
+    let (mut client, _) = Client::start();
+    client.open(URI, text);
+    // The parameter `a` renamed to `b`: inside the `let`, `b` would mean the parameter no
+    // more.
+    let why = refusal(&mut client, 1, column(text, 1, "a", 0), "b");
+    assert!(
+        why == "cannot rename `a` to `b`: the `a` at line 4, renamed, would name the local `b` \
+                instead of the local `a`",
+        "{why}"
+    );
+    // The local `b` renamed to `limit` would hide the global used next to it.
+    let why = refusal(&mut client, 2, column(text, 2, "b", 0), "limit");
+    assert!(
+        why.contains(
+            "the `limit` at line 4 names the global `limit` now, and would name the local `limit`"
+        ),
+        "{why}"
+    );
+    // The global renamed to `a` would be captured by the parameter.
+    let why = refusal(&mut client, 0, column(text, 0, "limit", 0), "a");
+    assert!(
+        why.contains("the `limit` at line 4, renamed, would name the local `a`"),
+        "{why}"
+    );
+    // And a harmless rename still works.
+    let response = rename(&mut client, 0, column(text, 0, "limit", 0), "cap");
+    assert_eq!(
+        response["result"]["changes"][URI].as_array().map(Vec::len),
+        Some(2),
+        "{response}"
+    );
+}
