@@ -360,3 +360,58 @@ fn a_function_with_too_many_locals_is_an_error_not_a_panic() {
         tail(&ran.stderr)
     );
 }
+
+#[test]
+fn a_missing_paren_is_reported_where_it_is_missing_without_a_cascade() {
+    // Used to point only at the `(defn` far above, then add "`defn` can only appear at the
+    // top level" for every form after it.
+    let (dir, _) = file(
+        "p.lisp",
+        "(defn helper [x]\n  (let [y (* x 2)]\n    (+ y 1))\n\n(defn main []\n  (println (helper 2)))\n\n(defn later [z]\n  (+ z undefined-name))\n",
+    );
+    let ran = duet_in(dir.path(), &["check", "p.lisp"], MINUTE);
+    assert_eq!(ran.status.code(), Some(2), "{}", ran.stderr);
+    assert!(
+        ran.stderr
+            .starts_with("[E0101] Error: `)` is probably missing here\n   ╭─[ p.lisp:3:13 ]"),
+        "{}",
+        ran.stderr
+    );
+    assert!(!ran.stderr.contains("top level"), "{}", ran.stderr);
+    // The forms after it read as written: the real error in the last one is still found.
+    assert!(
+        ran.stderr.contains("unknown identifier `undefined-name`"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr
+            .ends_with("checked 1 file: 2 errors, 0 warnings\n"),
+        "{}",
+        ran.stderr
+    );
+}
+
+#[test]
+fn an_unterminated_string_is_one_error_at_its_opening_quote() {
+    // Used to give six errors, the real one last and on the wrong line.
+    let (dir, _) = file(
+        "s.lisp",
+        "(defn greet [name]\n  \"Greets someone.\"\n  (println \"hello, name))\n\n(defn part [x]\n  (str \"a\" x \"b\"))\n\n(greet \"world\")\n(println (part 1))\n",
+    );
+    let ran = duet_in(dir.path(), &["check", "s.lisp"], MINUTE);
+    assert_eq!(ran.status.code(), Some(2), "{}", ran.stderr);
+    assert!(
+        ran.stderr.starts_with(
+            "[E0104] Error: this string is probably never closed\n   ╭─[ s.lisp:3:12 ]"
+        ),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr
+            .ends_with("checked 1 file: 1 error, 0 warnings\n"),
+        "{}",
+        ran.stderr
+    );
+}

@@ -36,13 +36,13 @@ codes! {
     NOT_UTF8 = "E0100" Error "not-utf8"
         "The file is not valid UTF-8. Duet source must be UTF-8; re-save the file with that encoding.";
     UNCLOSED_DELIMITER = "E0101" Error "unclosed-delimiter"
-        "An opening `(`, `[` or `{` has no matching closer. The diagnostic points at the opener; add the closer where the form should end.";
+        "An opening `(`, `[` or `{` has no matching closer. When a `(` starts a line at its first column inside an open form, that is taken as a new top-level form: the diagnostic points where the closer is probably missing, just before it, and the forms after it are read as written. Otherwise it points at the opener; add the closer where the form should end.";
     UNEXPECTED_CLOSER = "E0102" Error "unexpected-closing-delimiter"
         "A `)`, `]` or `}` closes nothing that is open. Remove it, or add the opener it was meant to close.";
     MISMATCHED_DELIMITER = "E0103" Error "mismatched-delimiter"
         "A closer does not match the innermost open delimiter, e.g. `(let [a 1) …)`. Close the inner form first.";
     UNTERMINATED_STRING = "E0104" Error "unterminated-string"
-        "A string literal has no closing `\"`. Strings may span lines, so the missing quote can be far from where the string starts.";
+        "A string literal has no closing `\"`. Strings may span lines, so the quote that opens the string running to the end of the file is often the closing quote of an earlier string: the diagnostic points at the first string with a line inside it that starts with `(` (code, not text), and nothing after it is reported, since code was read as text there.";
     UNTERMINATED_COMMENT = "E0105" Error "unterminated-block-comment"
         "A `#|` block comment has no matching `|#`. Block comments nest, so every `#|` inside needs its own `|#`.";
     BAD_ESCAPE = "E0106" Error "bad-escape"

@@ -19,6 +19,10 @@ use crate::syntax::tree::{NodeKind, SyntaxElement, SyntaxNode};
 /// the limit keeps every later recursive pass far from the end of the stack.
 pub const MAX_DEPTH: usize = 256;
 
+/// Places where forms left open before a top-level form are reported, at most; the rest are
+/// counted in one more error.
+pub const MAX_RECOVERIES: usize = 1_000;
+
 /// The tree of a file and the read errors found in it.
 #[derive(Debug, Clone)]
 pub struct Parse {
@@ -29,16 +33,44 @@ pub struct Parse {
 }
 
 /// Reads `text` (the contents of `file`) into a lossless tree.
+///
+/// When a form is still open at the end of the file, the text is read a second time,
+/// closing the open forms wherever a `(` starts a line at its first column (a top-level form,
+/// by the universal convention): the error is then reported where the closer is probably
+/// missing, and the forms after it read as they were meant, without a cascade of errors.
+/// When the file ends inside a string, the string that most likely lacks its closing quote
+/// is reported, and no error after its start (see [`unclosed_string`]).
 pub fn read(file: FileId, text: &str) -> Parse {
-    Reader {
-        file,
-        stack: vec![Frame::new(NodeKind::Root, 0)],
-        errors: Vec::new(),
-        depth: 0,
-        overflow: 0,
-        reported_depth: false,
+    let tokens = lex(text);
+    let suspect = unclosed_string(text, &tokens);
+    let parse = Reader::new(file, None, suspect).run(text, &tokens);
+    let unclosed_at_end = parse.errors.iter().any(|e| {
+        e.code == codes::UNCLOSED_DELIMITER
+            && e.secondary
+                .iter()
+                .any(|l| l.span.range == TextRange::empty(text.len()))
+    });
+    if suspect.is_none() && unclosed_at_end {
+        return Reader::new(file, Some(text), None).run(text, &tokens);
     }
-    .run(text)
+    parse
+}
+
+/// Where the string that lacks its closing quote most likely starts, when the file ends
+/// inside a string: the first string (up to the unterminated one) with a line inside it that
+/// starts with `(`, which is code, not text; else the unterminated string itself. Strings may
+/// span lines, so the quote that opens the unterminated one is often the closing quote of an
+/// earlier string whose own closing quote is missing.
+pub fn unclosed_string(text: &str, tokens: &[Token]) -> Option<TextRange> {
+    let last = tokens
+        .iter()
+        .rposition(|t| t.kind == TokenKind::UnterminatedString)?;
+    let suspect = tokens[..=last]
+        .iter()
+        .filter(|t| matches!(t.kind, TokenKind::String | TokenKind::UnterminatedString))
+        .find(|t| text[t.range.as_range()].contains("\n("))
+        .unwrap_or(&tokens[last]);
+    Some(suspect.range)
 }
 
 struct Frame {
@@ -57,8 +89,18 @@ impl Frame {
     }
 }
 
-struct Reader {
+struct Reader<'t> {
     file: FileId,
+    /// The text, when open forms are closed at a `(` in the first column of a line.
+    recover_at: Option<&'t str>,
+    /// The string reported as the one never closed, if the file ends inside a string.
+    suspect: Option<TextRange>,
+    /// Where the last token that is not whitespace or a comment ends.
+    code_end: usize,
+    /// Places where open forms were closed before a top-level form, and the first one not
+    /// reported (past [`MAX_RECOVERIES`]).
+    recoveries: usize,
+    first_unreported: Option<usize>,
     stack: Vec<Frame>,
     errors: Vec<Diagnostic>,
     /// Delimited forms open right now.
@@ -91,20 +133,109 @@ fn closer_text(kind: TokenKind) -> &'static str {
     }
 }
 
-impl Reader {
+impl<'t> Reader<'t> {
+    fn new(file: FileId, recover_at: Option<&'t str>, suspect: Option<TextRange>) -> Self {
+        Reader {
+            file,
+            recover_at,
+            suspect,
+            code_end: 0,
+            recoveries: 0,
+            first_unreported: None,
+            stack: vec![Frame::new(NodeKind::Root, 0)],
+            errors: Vec::new(),
+            depth: 0,
+            overflow: 0,
+            reported_depth: false,
+        }
+    }
+
     fn span(&self, range: TextRange) -> Span {
         Span::new(self.file, range)
     }
 
-    fn run(mut self, text: &str) -> Parse {
-        for token in lex(text) {
+    fn run(mut self, text: &str, tokens: &[Token]) -> Parse {
+        for &token in tokens {
             if self.overflow > 0 {
                 self.overflowed(token);
                 continue;
             }
+            if token.kind == TokenKind::LParen {
+                self.recover_top_level(token);
+            }
             self.token(token);
+            if !matches!(
+                token.kind,
+                TokenKind::Whitespace | TokenKind::LineComment | TokenKind::BlockComment
+            ) {
+                self.code_end = token.range.end as usize;
+            }
         }
         self.finish(text.len())
+    }
+
+    /// In recovery: a `(` at the start of a line while forms are open closes them all, with
+    /// one error at the end of the code before it, where the closers are probably missing.
+    fn recover_top_level(&mut self, token: Token) {
+        let Some(text) = self.recover_at else { return };
+        let start = token.range.start as usize;
+        let line_start = start == 0 || text.as_bytes()[start - 1] == b'\n';
+        if !line_start || self.stack.len() == 1 {
+            return;
+        }
+        let open: Vec<usize> = (1..self.stack.len())
+            .filter(|&i| self.stack[i].kind.closer().is_some())
+            .collect();
+        let closers: String = open
+            .iter()
+            .rev()
+            .map(|&i| closer_text(self.stack[i].kind.closer().unwrap_or(TokenKind::RParen)))
+            .collect();
+        if !open.is_empty() {
+            self.recoveries += 1;
+        }
+        if self.recoveries > MAX_RECOVERIES {
+            self.first_unreported.get_or_insert(self.code_end);
+        } else if !open.is_empty() {
+            let mut diagnostic = Diagnostic::new(
+                codes::UNCLOSED_DELIMITER,
+                self.span(TextRange::empty(self.code_end)),
+                format!("`{closers}` is probably missing here"),
+            )
+            .with_label(format!("add `{closers}` here"));
+            // The outermost open form, and the innermost when there are several.
+            let shown = [open[0], open[open.len() - 1]];
+            for (n, &i) in shown.iter().enumerate() {
+                if n == 1 && i == open[0] {
+                    break;
+                }
+                let kind = self.stack[i].kind;
+                diagnostic = diagnostic.with_secondary(
+                    self.span(self.opener_range(i)),
+                    format!("this `{}` is never closed", opener_text(kind)),
+                );
+            }
+            self.errors.push(
+                diagnostic
+                    .with_secondary(
+                        self.span(token.range),
+                        "a `(` at the start of a line begins a new top-level form",
+                    )
+                    .with_help(format!(
+                        "close the form above with `{closers}`, or indent this line if it belongs inside it",
+                    )),
+            );
+        }
+        while self.stack.len() > 1 {
+            let i = self.stack.len() - 1;
+            if self.stack[i].kind.is_prefix() {
+                self.missing_form(i, start);
+            } else {
+                self.depth -= 1;
+            }
+            let node = self.pop(start);
+            self.complete(SyntaxElement::Node(node));
+        }
     }
 
     fn token(&mut self, token: Token) {
@@ -125,18 +256,7 @@ impl Reader {
             }
             Atom | String => self.complete(SyntaxElement::Token(token)),
             UnterminatedString => {
-                self.errors.push(
-                    Diagnostic::new(
-                        codes::UNTERMINATED_STRING,
-                        self.span(TextRange::new(
-                            token.range.start as usize,
-                            token.range.start as usize + 1,
-                        )),
-                        "this string is never closed",
-                    )
-                    .with_label("the string starting here runs to the end of the file")
-                    .with_help("add the closing `\"`; write `\\\"` for a quote inside a string"),
-                );
+                self.unterminated_string(token);
                 self.complete(SyntaxElement::Token(token));
             }
             BadHash => {
@@ -175,6 +295,32 @@ impl Reader {
             }
             RParen | RBracket | RBrace => self.close(token),
         }
+    }
+
+    /// Reports the string that is never closed: the suspect, or `token` itself.
+    fn unterminated_string(&mut self, token: Token) {
+        let quote = |at: u32| TextRange::new(at as usize, at as usize + 1);
+        let diagnostic = match self.suspect {
+            Some(suspect) if suspect != token.range => Diagnostic::new(
+                codes::UNTERMINATED_STRING,
+                self.span(quote(suspect.start)),
+                "this string is probably never closed",
+            )
+            .with_label("the string starting here runs on over the code below it")
+            .with_secondary(
+                self.span(quote(token.range.start)),
+                "this quote then closes it, and opens a string that runs to the end of the file",
+            )
+            .with_help("add the closing `\"` at the end of this string's first line; write `\\\"` for a quote inside a string"),
+            _ => Diagnostic::new(
+                codes::UNTERMINATED_STRING,
+                self.span(quote(token.range.start)),
+                "this string is never closed",
+            )
+            .with_label("the string starting here runs to the end of the file")
+            .with_help("add the closing `\"`; write `\\\"` for a quote inside a string"),
+        };
+        self.errors.push(diagnostic);
     }
 
     fn open(&mut self, token: Token) {
@@ -407,6 +553,31 @@ impl Reader {
             range: TextRange::new(0, len),
             ..root
         };
+        if let Some(at) = self.first_unreported {
+            let more = self.recoveries - MAX_RECOVERIES;
+            self.errors.push(
+                Diagnostic::new(
+                    codes::UNCLOSED_DELIMITER,
+                    self.span(TextRange::empty(at)),
+                    format!("forms are left open before {more} more top-level forms"),
+                )
+                .with_label("the first of them")
+                .with_help(format!(
+                    "only the first {MAX_RECOVERIES} places are reported; close each form before the next `(` at the start of a line"
+                )),
+            );
+        }
+        if let Some(suspect) = self.suspect {
+            // Every other error from there on follows from the string read as code and the
+            // code read as a string.
+            let start = suspect.start;
+            self.errors.retain(|e| {
+                e.code == codes::UNTERMINATED_STRING
+                    || std::iter::once(e.span)
+                        .chain(e.secondary.iter().map(|l| l.span))
+                        .all(|span| span.range.end <= start)
+            });
+        }
         crate::diagnostic::sort(&mut self.errors);
         Parse {
             root,
