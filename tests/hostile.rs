@@ -415,3 +415,34 @@ fn an_unterminated_string_is_one_error_at_its_opening_quote() {
         ran.stderr
     );
 }
+
+#[test]
+fn an_error_inside_map_or_reduce_keeps_the_frame_that_called_it() {
+    // The call of `map` in tail position used to leave the caller's frame: the backtrace went
+    // from `std/prelude` straight to the top level, and the user's call was nowhere.
+    let (dir, _) = file(
+        "m.lisp",
+        "(defn half [x]\n  (/ 10 x))\n\n(defn run-all [xs]\n  (map half xs))\n\n(println (run-all [1 2 0]))\n",
+    );
+    let ran = duet_in(dir.path(), &["run", "m.lisp"], MINUTE);
+    assert_ne!(ran.status.code(), Some(0), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains(
+            "  half at m.lisp:2:3\n  %map-1 at std/prelude:17:30\n  run-all at m.lisp:5:3\n  <top level> at m.lisp:7:10\n"
+        ),
+        "{}",
+        ran.stderr
+    );
+    std::fs::write(
+        dir.path().join("r.lisp"),
+        "(defn total [xs]\n  (reduce + 0 xs))\n\n(println (total 5))\n",
+    )
+    .expect("write the program");
+    let ran = duet_in(dir.path(), &["run", "r.lisp"], MINUTE);
+    assert!(
+        ran.stderr
+            .contains("  total at r.lisp:2:3\n  <top level> at r.lisp:4:10\n"),
+        "{}",
+        ran.stderr
+    );
+}
