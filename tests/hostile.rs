@@ -446,3 +446,57 @@ fn an_error_inside_map_or_reduce_keeps_the_frame_that_called_it() {
         ran.stderr
     );
 }
+
+#[test]
+fn bare_names_in_a_pattern_and_waits_for_labels_nothing_makes_are_explained() {
+    // `id` and `reply` used to be four "unknown identifier" errors (here and where they are
+    // used) without a word about `?`; a misspelt label waited forever without a warning.
+    let (dir, _) = file(
+        "p.lisp",
+        "(workflow w\n  (roles (planner :agent-kind \"echo\"))\n  (state start\n    (assert (record agent-request \"r1\" \"Draft a plan\"))\n    (await (record agent-response id reply))\n    (log id reply)\n    (terminal)))\n",
+    );
+    let ran = duet_in(dir.path(), &["check", "p.lisp"], MINUTE);
+    assert_eq!(ran.status.code(), Some(2), "{}", ran.stderr);
+    for name in ["id", "reply"] {
+        assert!(
+            ran.stderr
+                .contains(&format!("unknown identifier `{name}` in a pattern"))
+                && ran.stderr.contains(&format!(
+                    "Help: write `?{name}` to bind the value to `{name}`"
+                )),
+            "{}",
+            ran.stderr
+        );
+    }
+    assert!(
+        ran.stderr
+            .ends_with("checked 1 file: 2 errors, 0 warnings\n"),
+        "{}",
+        ran.stderr
+    );
+
+    std::fs::write(
+        dir.path().join("l.lisp"),
+        "(workflow w\n  (roles (planner :agent-kind \"echo\"))\n  (state start\n    (assert (record agent-request \"r1\" \"Draft a plan\"))\n    (await (record agent-respnse ?id ?reply))\n    (log id reply)\n    (terminal)))\n",
+    )
+    .expect("write the program");
+    let ran = duet_in(dir.path(), &["check", "l.lisp"], MINUTE);
+    assert_eq!(ran.status.code(), Some(0), "{}", ran.stderr);
+    assert!(
+        ran.stderr.starts_with(
+            "[W0007] Warning: nothing makes a record labelled `agent-respnse`\n   ╭─[ l.lisp:5:12 ]"
+        ) && ran
+            .stderr
+            .contains("Help: did you mean one of `agent-response`, `agent-request`?"),
+        "{}",
+        ran.stderr
+    );
+    // Spelt right, it is answered by the agent: no warning.
+    std::fs::write(
+        dir.path().join("l.lisp"),
+        "(workflow w\n  (roles (planner :agent-kind \"echo\"))\n  (state start\n    (assert (record agent-request \"r1\" \"Draft a plan\"))\n    (await (record agent-response ?id ?reply))\n    (log id reply)\n    (terminal)))\n",
+    )
+    .expect("write the program");
+    let ran = duet_in(dir.path(), &["check", "l.lisp"], MINUTE);
+    assert_eq!(ran.stderr, "checked 1 file: no problems\n");
+}

@@ -121,6 +121,8 @@ codes! {
         "A form follows a `goto` or `terminal`, which leave the state at once, so it never runs.";
     SHADOWS_NAME = "W0006" Warning "shadows-name"
         "A workflow variable has the name of a role of the same workflow or of a global definition, or a role has the name of a global. Inside the workflow the name then means the variable (or the role): the role or global cannot be reached there, and a use meant for it silently reads the variable. Rename one of them.";
+    UNKNOWN_LABEL = "W0007" Warning "unknown-record-label"
+        "An `await` or `on-…` handler waits for a record whose label nothing makes: no `(record LABEL …)` in the program builds one, and the runtime only asserts `agent-response` and `agent-error` (an agent's answer). Such a wait can only end by its timeout; usually the label is misspelt.";
 }
 
 /// The code with id `id` (case-insensitive), if there is one.
