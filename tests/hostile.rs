@@ -500,3 +500,32 @@ fn bare_names_in_a_pattern_and_waits_for_labels_nothing_makes_are_explained() {
     let ran = duet_in(dir.path(), &["check", "l.lisp"], MINUTE);
     assert_eq!(ran.stderr, "checked 1 file: no problems\n");
 }
+
+#[test]
+fn internal_builtins_cannot_be_called_by_programs() {
+    // `%to-list` and the prelude's `%map` used to be callable, and offered by completion.
+    let (dir, _) = file(
+        "i.lisp",
+        "(println (%to-list \"ab\"))\n(println (%sort-by-key [[2 :b] [1 :a]]))\n(defn %mine [] 1)\n(println (%mine))\n",
+    );
+    for command in ["check", "run"] {
+        let ran = duet_in(dir.path(), &[command, "i.lisp"], MINUTE);
+        assert_eq!(ran.status.code(), Some(2), "{}", ran.stderr);
+        assert!(
+            ran.stderr.contains("unknown identifier `%to-list`")
+                && ran.stderr.contains("Help: `%to-list` is internal to the standard library: names starting with `%` cannot be used by programs")
+                && ran.stderr.contains("unknown identifier `%sort-by-key`"),
+            "{}",
+            ran.stderr
+        );
+        // A program's own `%` name is its own.
+        assert!(!ran.stderr.contains("`%mine`"), "{}", ran.stderr);
+        assert!(
+            ran.stderr
+                .ends_with("checked 1 file: 2 errors, 0 warnings\n")
+                || command == "run",
+            "{}",
+            ran.stderr
+        );
+    }
+}

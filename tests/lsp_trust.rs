@@ -134,3 +134,77 @@ fn renaming_a_global_or_a_local_so_that_it_captures_another_name_is_refused() {
         "{response}"
     );
 }
+
+/// The labels of the completion items at `line`:`character`, asked as typing a space asks.
+fn completion_labels(client: &mut Client, line: u32, character: u32, trigger: &str) -> Vec<String> {
+    let items = client.request_ok(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": URI}, "position": {"line": line, "character": character},
+               "context": {"triggerKind": 2, "triggerCharacter": trigger}}),
+    );
+    items
+        .as_array()
+        .unwrap_or_else(|| panic!("a list of items: {items}"))
+        .iter()
+        .map(|i| i["label"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn goto_without_its_closing_paren_offers_every_state() {
+    // The `(goto ` left open swallows the states after it; only `a` used to be offered.
+    let text =
+        "(workflow w\n  (state a\n    (goto \n  (state b (terminal))\n  (state c (terminal)))\n";
+    let (mut client, _) = Client::start();
+    client.open(URI, text);
+    let labels = completion_labels(&mut client, 2, 10, " ");
+    assert_eq!(labels, vec!["a", "b", "c"]);
+}
+
+#[test]
+fn role_declarations_complete_role_options_and_agent_kinds_only() {
+    let text = "(workflow w\n  (roles\n    (planner :agent-kind \"echo\" )\n    (critic :agent-kind ))\n  (state s (terminal)))\n";
+    let (mut client, _) = Client::start();
+    client.open(URI, text);
+    // After a first option: the other role options, nothing generic (used to be 155 items).
+    let after_option = column(text, 2, ")", 0);
+    for trigger in [" ", "m"] {
+        let labels = completion_labels(&mut client, 2, after_option, trigger);
+        assert_eq!(labels.len(), 12, "{labels:?}");
+        assert!(labels.contains(&":model".to_string()), "{labels:?}");
+        assert!(!labels.contains(&":agent-kind".to_string()), "{labels:?}");
+    }
+    // After `:agent-kind `: the agent kinds.
+    let labels = completion_labels(&mut client, 3, column(text, 3, ")", 0), " ");
+    assert_eq!(
+        labels,
+        vec![
+            "\"echo\"",
+            "\"human\"",
+            "\"openai\"",
+            "\"anthropic\"",
+            "\"ollama\"",
+            "\"claude-code\"",
+            "\"codex\""
+        ]
+    );
+}
+
+#[test]
+fn internal_builtins_are_not_offered() {
+    let text = "(defn f [xs]\n  (ma xs))\n";
+    let (mut client, _) = Client::start();
+    client.open(URI, text);
+    let items = client.at("textDocument/completion", URI, 1, 5);
+    let labels: Vec<&str> = items
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["label"].as_str())
+        .collect();
+    assert!(labels.contains(&"map"), "{labels:?}");
+    assert!(
+        labels.iter().all(|l| !l.starts_with('%')),
+        "internal names offered: {labels:?}"
+    );
+}
