@@ -529,3 +529,27 @@ fn internal_builtins_cannot_be_called_by_programs() {
         );
     }
 }
+
+#[test]
+fn checking_is_linear_in_states_and_gotos() {
+    // Each `goto` copied the list of states and each state was looked for among the earlier
+    // ones: 4,000 states took 4.8 s, so 40,000 would take minutes. Linear, they take about
+    // a second here; the watchdog of one minute only catches the quadratic version.
+    let n = 40_000;
+    let mut text = String::from("(workflow big\n");
+    for i in 0..n {
+        let next = if i + 1 < n {
+            format!("(goto s{})", i + 1)
+        } else {
+            "(terminal)".to_string()
+        };
+        text.push_str(&format!(
+            "  (state s{i}\n    (if (= 1 2) (goto s{}) {next}))\n",
+            (i * 7) % n
+        ));
+    }
+    text.push_str(")\n");
+    let (dir, _) = file("big.lisp", &text);
+    let ran = duet_in(dir.path(), &["check", "big.lisp"], MINUTE);
+    assert_eq!(ran.stderr, "checked 1 file: no problems\n");
+}

@@ -123,6 +123,8 @@ pub(crate) struct WorkflowScope {
     pub roles: Vec<String>,
     pub vars: Vec<String>,
     pub states: Vec<String>,
+    /// The index of each state by name, so that a `goto` costs no walk over the states.
+    pub state_index: BTreeMap<String, usize>,
 }
 
 /// Expands a program: the main file and everything it imports.

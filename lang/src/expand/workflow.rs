@@ -1,6 +1,8 @@
 //! Workflow forms: `workflow`, `roles`, workflow variables,
 //! `capabilities`, `state` with `enter`/`action`/`await`, `goto` and `terminal`.
 
+use std::collections::BTreeMap;
+
 use super::scope;
 use super::{Expander, WorkflowScope};
 use crate::codes;
@@ -59,7 +61,7 @@ impl Expander<'_, '_> {
         let mut state_forms: Vec<(&Datum, String, Span)> = Vec::new();
         let mut var_forms: Vec<&Datum> = Vec::new();
         let mut capabilities = Vec::new();
-        let mut seen_states: Vec<(String, Span)> = Vec::new();
+        let mut seen_states: BTreeMap<String, Span> = BTreeMap::new();
 
         for part in parts {
             match part.head_symbol() {
@@ -111,7 +113,7 @@ impl Expander<'_, '_> {
                         continue;
                     };
                     let name_span = list[1].span;
-                    if let Some((_, previous)) = seen_states.iter().find(|(n, _)| n == sname) {
+                    if let Some(previous) = seen_states.get(sname) {
                         self.error(
                             Diagnostic::new(
                                 codes::DUPLICATE_STATE,
@@ -124,7 +126,10 @@ impl Expander<'_, '_> {
                         );
                         continue;
                     }
-                    seen_states.push((sname.to_string(), name_span));
+                    seen_states.insert(sname.to_string(), name_span);
+                    scope
+                        .state_index
+                        .insert(sname.to_string(), scope.states.len());
                     scope.states.push(sname.to_string());
                     state_forms.push((part, sname.to_string(), name_span));
                 }
@@ -203,8 +208,10 @@ impl Expander<'_, '_> {
             );
         }
 
+        let mut first_var: BTreeMap<&str, usize> = BTreeMap::new();
         for (i, var) in scope.vars.iter().enumerate() {
-            if scope.vars[..i].contains(var) {
+            let first = *first_var.entry(var.as_str()).or_insert(i);
+            if first != i {
                 let span = var_forms[i].span;
                 self.error(
                     Diagnostic::new(
@@ -213,10 +220,7 @@ impl Expander<'_, '_> {
                         format!("workflow variable `{var}` is defined twice"),
                     )
                     .with_label("defined again here")
-                    .with_secondary(
-                        var_forms[scope.vars[..i].iter().position(|v| v == var).unwrap_or(0)].span,
-                        "first defined here",
-                    )
+                    .with_secondary(var_forms[first].span, "first defined here")
                     .with_help("use `set!` to change its value"),
                 );
             }
@@ -525,11 +529,6 @@ impl Expander<'_, '_> {
                 return Self::nil(form.span);
             }
         };
-        let states = self
-            .workflow
-            .as_ref()
-            .map(|w| w.states.clone())
-            .unwrap_or_default();
         let Some(name) = target.as_symbol() else {
             self.error(
                 Diagnostic::new(
@@ -542,7 +541,11 @@ impl Expander<'_, '_> {
             );
             return Self::nil(form.span);
         };
-        match states.iter().position(|s| s == name) {
+        let index = self
+            .workflow
+            .as_ref()
+            .and_then(|w| w.state_index.get(name).copied());
+        match index {
             Some(i) => {
                 let workflow = self.module.workflows.len();
                 self.module.references.push(Reference {
@@ -555,6 +558,11 @@ impl Expander<'_, '_> {
                 }
             }
             None => {
+                let states = self
+                    .workflow
+                    .as_ref()
+                    .map(|w| w.states.clone())
+                    .unwrap_or_default();
                 let help =
                     scope::did_you_mean(&scope::suggest(name, states.iter().map(String::as_str)))
                         .unwrap_or_else(|| {
