@@ -208,3 +208,20 @@ fn internal_builtins_are_not_offered() {
         "internal names offered: {labels:?}"
     );
 }
+
+#[test]
+fn formatting_moves_a_long_cond_or_match_result_to_its_own_line() {
+    // The pair used to be broken inside its test or its result.
+    let text = "(defn m [v]\n  (match v\n    (record agent-response ?id ?reply) (println \"the agent answered\" id \"with\" reply)\n    _ nil))\n";
+    let (mut client, _) = Client::start();
+    client.open(URI, text);
+    let edits = client.request_ok(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": URI}, "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
+    assert_eq!(
+        edits[0]["newText"],
+        "(defn m [v]\n  (match v\n    (record agent-response ?id ?reply)\n      (println \"the agent answered\" id \"with\" reply)\n    _ nil))\n",
+        "{edits}"
+    );
+}

@@ -76,6 +76,9 @@ struct Shape {
     bindings: bool,
     /// A keyword argument and the value after it stay on one line (`:timeout "5m"`).
     glue: bool,
+    /// The second form of a pair moves to its own line when it does not fit after the
+    /// first ([`BreakKind::Pair`]): the pairs of `cond`, `case` and `match`.
+    pair_break: bool,
 }
 
 impl Shape {
@@ -89,6 +92,7 @@ impl Shape {
             quote: false,
             bindings: false,
             glue: false,
+            pair_break: false,
         }
     }
 
@@ -412,6 +416,7 @@ impl<'s> Printer<'s> {
             quote: false,
             bindings: false,
             glue: false,
+            pair_break: false,
         };
         match head.and_then(rules::rule) {
             Some(Rule::Inner(header)) => {
@@ -434,6 +439,7 @@ impl<'s> Printer<'s> {
                     hang: args,
                     pairs_from: pairs.then_some(args + 1),
                     bindings,
+                    pair_break: pairs,
                     ..special
                 };
                 // cljfmt's block rule: when the user put more than `args` arguments on the
@@ -542,7 +548,11 @@ fn separator(shape: &Shape, marks: Marks, k: usize, preserve: bool, glued: bool)
         && k >= p
     {
         if shape.pair_second(k) {
-            return Doc::space();
+            return if shape.pair_break {
+                Doc::brk(BreakKind::Pair, indent)
+            } else {
+                Doc::space()
+            };
         }
         let kind = if preserve {
             BreakKind::Hard
