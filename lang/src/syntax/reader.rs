@@ -61,7 +61,7 @@ pub fn read(file: FileId, text: &str) -> Parse {
 /// starts with `(`, which is code, not text; else the unterminated string itself. Strings may
 /// span lines, so the quote that opens the unterminated one is often the closing quote of an
 /// earlier string whose own closing quote is missing.
-pub fn unclosed_string(text: &str, tokens: &[Token]) -> Option<TextRange> {
+pub fn unclosed_string(text: &str, tokens: &[Token]) -> Option<UnclosedString> {
     let last = tokens
         .iter()
         .rposition(|t| t.kind == TokenKind::UnterminatedString)?;
@@ -70,7 +70,20 @@ pub fn unclosed_string(text: &str, tokens: &[Token]) -> Option<TextRange> {
         .filter(|t| matches!(t.kind, TokenKind::String | TokenKind::UnterminatedString))
         .find(|t| text[t.range.as_range()].contains("\n("))
         .unwrap_or(&tokens[last]);
-    Some(suspect.range)
+    Some(UnclosedString {
+        suspect: suspect.range,
+        last: tokens[last].range,
+    })
+}
+
+/// The file ends inside a string: where that string starts, and the string most likely
+/// missing its closing quote (see [`unclosed_string`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnclosedString {
+    /// The string reported.
+    pub suspect: TextRange,
+    /// The string that runs to the end of the file.
+    pub last: TextRange,
 }
 
 struct Frame {
@@ -94,7 +107,7 @@ struct Reader<'t> {
     /// The text, when open forms are closed at a `(` in the first column of a line.
     recover_at: Option<&'t str>,
     /// The string reported as the one never closed, if the file ends inside a string.
-    suspect: Option<TextRange>,
+    suspect: Option<UnclosedString>,
     /// Where the last token that is not whitespace or a comment ends.
     code_end: usize,
     /// Places where open forms were closed before a top-level form, and the first one not
@@ -134,7 +147,7 @@ fn closer_text(kind: TokenKind) -> &'static str {
 }
 
 impl<'t> Reader<'t> {
-    fn new(file: FileId, recover_at: Option<&'t str>, suspect: Option<TextRange>) -> Self {
+    fn new(file: FileId, recover_at: Option<&'t str>, suspect: Option<UnclosedString>) -> Self {
         Reader {
             file,
             recover_at,
@@ -255,10 +268,8 @@ impl<'t> Reader<'t> {
                 self.push(SyntaxElement::Token(token));
             }
             Atom | String => self.complete(SyntaxElement::Token(token)),
-            UnterminatedString => {
-                self.unterminated_string(token);
-                self.complete(SyntaxElement::Token(token));
-            }
+            // Reported once the whole file is read (see `finish`).
+            UnterminatedString => self.complete(SyntaxElement::Token(token)),
             BadHash => {
                 self.errors.push(
                     Diagnostic::new(
@@ -297,24 +308,25 @@ impl<'t> Reader<'t> {
         }
     }
 
-    /// Reports the string that is never closed: the suspect, or `token` itself.
-    fn unterminated_string(&mut self, token: Token) {
+    /// Reports the string that is never closed: the suspect, or the last string itself.
+    fn unterminated_string(&mut self, strings: UnclosedString) {
         let quote = |at: u32| TextRange::new(at as usize, at as usize + 1);
-        let diagnostic = match self.suspect {
-            Some(suspect) if suspect != token.range => Diagnostic::new(
+        let (suspect, last) = (strings.suspect, strings.last);
+        let diagnostic = match suspect {
+            suspect if suspect != last => Diagnostic::new(
                 codes::UNTERMINATED_STRING,
                 self.span(quote(suspect.start)),
                 "this string is probably never closed",
             )
             .with_label("the string starting here runs on over the code below it")
             .with_secondary(
-                self.span(quote(token.range.start)),
+                self.span(quote(last.start)),
                 "this quote then closes it, and opens a string that runs to the end of the file",
             )
             .with_help("add the closing `\"` at the end of this string's first line; write `\\\"` for a quote inside a string"),
             _ => Diagnostic::new(
                 codes::UNTERMINATED_STRING,
-                self.span(quote(token.range.start)),
+                self.span(quote(last.start)),
                 "this string is never closed",
             )
             .with_label("the string starting here runs to the end of the file")
@@ -567,10 +579,11 @@ impl<'t> Reader<'t> {
                 )),
             );
         }
-        if let Some(suspect) = self.suspect {
+        if let Some(strings) = self.suspect {
             // Every other error from there on follows from the string read as code and the
             // code read as a string.
-            let start = suspect.start;
+            let start = strings.suspect.start;
+            self.unterminated_string(strings);
             self.errors.retain(|e| {
                 e.code == codes::UNTERMINATED_STRING
                     || std::iter::once(e.span)
@@ -619,6 +632,17 @@ mod tests {
         assert_eq!(codes_of("(let [a 1) b)"), vec!["E0101", "E0102"]);
         assert_eq!(codes_of("(a '"), vec!["E0101", "E0110"]);
         assert_eq!(codes_of("(a #foo) \"x"), vec!["E0109", "E0104"]);
+    }
+
+    #[test]
+    fn a_string_left_open_is_reported_even_past_the_depth_limit() {
+        // Found by the `formatter` fuzz target: the string was only reported when its token
+        // was read normally, and errors after the suspect were dropped: a file that never
+        // closed its forms checked clean.
+        let deep = format!("(\"\"\n{}\"", "[".repeat(300));
+        assert_eq!(codes_of(&deep), vec!["E0112", "E0104"]);
+        let suspect = format!("(#;(\"\n(\") {}\"", "[".repeat(300));
+        assert_eq!(codes_of(&suspect), vec!["E0104"]);
     }
 
     #[test]
