@@ -225,3 +225,43 @@ fn formatting_moves_a_long_cond_or_match_result_to_its_own_line() {
         "{edits}"
     );
 }
+
+#[test]
+fn semantic_tokens_call_numbers_only_what_the_reader_reads_as_numbers() {
+    // `.5` (a symbol) and `0x1F` (a read error) used to be shown as numbers.
+    let text = "(def a .5)\n(def b 0x1F)\n(def c -1.5e3)\n";
+    let (mut client, caps) = Client::start();
+    let legend = caps["semanticTokensProvider"]["legend"]["tokenTypes"]
+        .as_array()
+        .expect("a legend")
+        .clone();
+    let number = legend
+        .iter()
+        .position(|t| t == "number")
+        .expect("numbers in the legend") as u64;
+    client.open(URI, text);
+    let tokens = client.request_ok(
+        "textDocument/semanticTokens/full",
+        json!({"textDocument": {"uri": URI}}),
+    );
+    let data: Vec<u64> = tokens["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|v| v.as_u64().expect("a number"))
+        .collect();
+    let (mut line, mut start) = (0, 0);
+    let mut numbers = Vec::new();
+    for t in data.chunks(5) {
+        if t[0] > 0 {
+            line += t[0];
+            start = t[1];
+        } else {
+            start += t[1];
+        }
+        if t[3] == number {
+            numbers.push((line, start, t[2]));
+        }
+    }
+    assert_eq!(numbers, vec![(2, 7, 6)]);
+}
