@@ -144,7 +144,7 @@ fn shifted(ranges: &[TextRange], new_len: usize, offset: usize) -> usize {
     ranges
         .iter()
         .take_while(|r| r.end as usize <= offset)
-        .fold(offset, |at, r| at + new_len - r.len() as usize)
+        .fold(offset, |at, r| at + new_len - r.len())
 }
 
 /// "line 3", or "line 3 of lib.lisp" for another file.
