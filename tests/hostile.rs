@@ -553,3 +553,27 @@ fn checking_is_linear_in_states_and_gotos() {
     let ran = duet_in(dir.path(), &["check", "big.lisp"], MINUTE);
     assert_eq!(ran.stderr, "checked 1 file: no problems\n");
 }
+
+#[test]
+fn a_missing_paren_inside_a_workflow_is_found_from_the_indentation() {
+    // The `(action` left open used to swallow the rest of the workflow: the error pointed at
+    // the end of the file, with `goto` reported inside `action` and state `b` lost.
+    let (dir, _) = file(
+        "w.lisp",
+        "(workflow w\n  (roles (planner :agent-kind \"echo\"))\n  (state a\n    (action (log \"x\")\n    (goto b))\n  (state b\n    (log planner)\n    (terminal)))\n",
+    );
+    let ran = duet_in(dir.path(), &["check", "w.lisp"], MINUTE);
+    assert_eq!(ran.status.code(), Some(2), "{}", ran.stderr);
+    assert!(
+        ran.stderr
+            .starts_with("[E0101] Error: `)` is probably missing here\n   ╭─[ w.lisp:4:22 ]"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr
+            .ends_with("checked 1 file: 1 error, 0 warnings\n"),
+        "{}",
+        ran.stderr
+    );
+}

@@ -36,7 +36,7 @@ codes! {
     NOT_UTF8 = "E0100" Error "not-utf8"
         "The file is not valid UTF-8. Duet source must be UTF-8; re-save the file with that encoding.";
     UNCLOSED_DELIMITER = "E0101" Error "unclosed-delimiter"
-        "An opening `(`, `[` or `{` has no matching closer. When a `(` starts a line at its first column inside an open form, that is taken as a new top-level form: the diagnostic points where the closer is probably missing, just before it, and the forms after it are read as written. Otherwise it points at the opener; add the closer where the form should end.";
+        "An opening `(`, `[` or `{` has no matching closer. When a `(` starts a line at or left of the column of a form opened on an earlier line and still open (at the first column: a new top-level form; further in: a sibling of the form above), the indentation says that form should have been closed: the diagnostic points where its closer is probably missing, just before that line, and the forms after it are read as written. Otherwise it points at the opener; add the closer where the form should end.";
     UNEXPECTED_CLOSER = "E0102" Error "unexpected-closing-delimiter"
         "A `)`, `]` or `}` closes nothing that is open. Remove it, or add the opener it was meant to close.";
     MISMATCHED_DELIMITER = "E0103" Error "mismatched-delimiter"

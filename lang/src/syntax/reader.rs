@@ -35,15 +35,16 @@ pub struct Parse {
 /// Reads `text` (the contents of `file`) into a lossless tree.
 ///
 /// When a form is still open at the end of the file, the text is read a second time,
-/// closing the open forms wherever a `(` starts a line at its first column (a top-level form,
-/// by the universal convention): the error is then reported where the closer is probably
-/// missing, and the forms after it read as they were meant, without a cascade of errors.
+/// closing open forms wherever a `(` starts a line at or left of their column (at the first
+/// column, a top-level form, by the universal convention; further in, a sibling of the form
+/// above): the error is then reported where the closers are probably missing, and the forms
+/// after it read as they were meant, without a cascade of errors.
 /// When the file ends inside a string, the string that most likely lacks its closing quote
 /// is reported, and no error after its start (see [`unclosed_string`]).
 pub fn read(file: FileId, text: &str) -> Parse {
     let tokens = lex(text);
     let suspect = unclosed_string(text, &tokens);
-    let parse = Reader::new(file, None, suspect).run(text, &tokens);
+    let parse = Reader::new(file, false, suspect).run(text, &tokens);
     let unclosed_at_end = parse.errors.iter().any(|e| {
         e.code == codes::UNCLOSED_DELIMITER
             && e.secondary
@@ -51,7 +52,7 @@ pub fn read(file: FileId, text: &str) -> Parse {
                 .any(|l| l.span.range == TextRange::empty(text.len()))
     });
     if suspect.is_none() && unclosed_at_end {
-        return Reader::new(file, Some(text), None).run(text, &tokens);
+        return Reader::new(file, true, None).run(text, &tokens);
     }
     parse
 }
@@ -90,6 +91,9 @@ struct Frame {
     kind: NodeKind,
     start: usize,
     children: Vec<SyntaxElement>,
+    /// The line and column of the opener (columns count bytes from the line's start).
+    line: usize,
+    column: usize,
 }
 
 impl Frame {
@@ -98,14 +102,16 @@ impl Frame {
             kind,
             start,
             children: Vec::new(),
+            line: 0,
+            column: 0,
         }
     }
 }
 
-struct Reader<'t> {
+struct Reader {
     file: FileId,
-    /// The text, when open forms are closed at a `(` in the first column of a line.
-    recover_at: Option<&'t str>,
+    /// Whether open forms are closed at a `(` that starts a line left of them.
+    recover: bool,
     /// The string reported as the one never closed, if the file ends inside a string.
     suspect: Option<UnclosedString>,
     /// Where the last token that is not whitespace or a comment ends.
@@ -114,6 +120,11 @@ struct Reader<'t> {
     /// reported (past [`MAX_RECOVERIES`]).
     recoveries: usize,
     first_unreported: Option<usize>,
+    /// The line being read (from 0), where it starts, and whether code precedes the
+    /// current token on it.
+    line: usize,
+    line_start: usize,
+    line_has_code: bool,
     stack: Vec<Frame>,
     errors: Vec<Diagnostic>,
     /// Delimited forms open right now.
@@ -146,15 +157,18 @@ fn closer_text(kind: TokenKind) -> &'static str {
     }
 }
 
-impl<'t> Reader<'t> {
-    fn new(file: FileId, recover_at: Option<&'t str>, suspect: Option<UnclosedString>) -> Self {
+impl Reader {
+    fn new(file: FileId, recover: bool, suspect: Option<UnclosedString>) -> Self {
         Reader {
             file,
-            recover_at,
+            recover,
             suspect,
             code_end: 0,
             recoveries: 0,
             first_unreported: None,
+            line: 0,
+            line_start: 0,
+            line_has_code: false,
             stack: vec![Frame::new(NodeKind::Root, 0)],
             errors: Vec::new(),
             depth: 0,
@@ -173,30 +187,55 @@ impl<'t> Reader<'t> {
                 self.overflowed(token);
                 continue;
             }
-            if token.kind == TokenKind::LParen {
-                self.recover_top_level(token);
+            if token.kind == TokenKind::LParen && !self.line_has_code {
+                self.recover_at_line_start(token);
             }
             self.token(token);
-            if !matches!(
+            let trivia = matches!(
                 token.kind,
                 TokenKind::Whitespace | TokenKind::LineComment | TokenKind::BlockComment
-            ) {
+            );
+            if !trivia {
                 self.code_end = token.range.end as usize;
+                self.line_has_code = true;
+            }
+            let slice = &text[token.range.as_range()];
+            if let Some(last) = slice.rfind('\n') {
+                self.line += slice.bytes().filter(|&b| b == b'\n').count();
+                self.line_start = token.range.start as usize + last + 1;
+                // The rest of a string's last line is code; after a comment, nothing is.
+                self.line_has_code = !trivia;
             }
         }
         self.finish(text.len())
     }
 
-    /// In recovery: a `(` at the start of a line while forms are open closes them all, with
-    /// one error at the end of the code before it, where the closers are probably missing.
-    fn recover_top_level(&mut self, token: Token) {
-        let Some(text) = self.recover_at else { return };
-        let start = token.range.start as usize;
-        let line_start = start == 0 || text.as_bytes()[start - 1] == b'\n';
-        if !line_start || self.stack.len() == 1 {
+    /// In recovery: a `(` that starts a line (after indentation) at or left of the column of
+    /// forms opened on earlier lines and still open closes them, as its indentation says they
+    /// should be, with one error at the end of the code before it, where the closers are
+    /// probably missing. At column 0 (a top-level form) that is every open form.
+    fn recover_at_line_start(&mut self, token: Token) {
+        if !self.recover {
             return;
         }
-        let open: Vec<usize> = (1..self.stack.len())
+        let start = token.range.start as usize;
+        let column = start - self.line_start;
+        // A quote or datum comment waiting for its form takes this one.
+        if self.stack.last().is_some_and(|f| f.kind.is_prefix()) {
+            return;
+        }
+        let mut first = self.stack.len();
+        while first > 1
+            && self.stack[first - 1].line < self.line
+            && self.stack[first - 1].column >= column
+            && !self.stack[first - 1].kind.is_prefix()
+        {
+            first -= 1;
+        }
+        if first == self.stack.len() {
+            return;
+        }
+        let open: Vec<usize> = (first..self.stack.len())
             .filter(|&i| self.stack[i].kind.closer().is_some())
             .collect();
         let closers: String = open
@@ -228,24 +267,21 @@ impl<'t> Reader<'t> {
                     format!("this `{}` is never closed", opener_text(kind)),
                 );
             }
+            let why = if column == 0 {
+                "a `(` at the start of a line begins a new top-level form"
+            } else {
+                "this form is indented like the open form above it, not inside it"
+            };
             self.errors.push(
                 diagnostic
-                    .with_secondary(
-                        self.span(token.range),
-                        "a `(` at the start of a line begins a new top-level form",
-                    )
+                    .with_secondary(self.span(token.range), why)
                     .with_help(format!(
                         "close the form above with `{closers}`, or indent this line if it belongs inside it",
                     )),
             );
         }
-        while self.stack.len() > 1 {
-            let i = self.stack.len() - 1;
-            if self.stack[i].kind.is_prefix() {
-                self.missing_form(i, start);
-            } else {
-                self.depth -= 1;
-            }
+        while self.stack.len() > first {
+            self.depth -= 1;
             let node = self.pop(start);
             self.complete(SyntaxElement::Node(node));
         }
@@ -300,7 +336,7 @@ impl<'t> Reader<'t> {
                     UnquoteSplicing => NodeKind::UnquoteSplicing,
                     _ => NodeKind::DatumComment,
                 };
-                let mut frame = Frame::new(kind, token.range.start as usize);
+                let mut frame = self.frame(kind, token.range.start as usize);
                 frame.children.push(SyntaxElement::Token(token));
                 self.stack.push(frame);
             }
@@ -350,9 +386,18 @@ impl<'t> Reader<'t> {
             return;
         }
         self.depth += 1;
-        let mut frame = Frame::new(kind, token.range.start as usize);
+        let mut frame = self.frame(kind, token.range.start as usize);
         frame.children.push(SyntaxElement::Token(token));
         self.stack.push(frame);
+    }
+
+    /// A frame opened at `start` on the current line.
+    fn frame(&self, kind: NodeKind, start: usize) -> Frame {
+        Frame {
+            line: self.line,
+            column: start - self.line_start,
+            ..Frame::new(kind, start)
+        }
     }
 
     /// Reports nesting past [`MAX_DEPTH`], once per file.
