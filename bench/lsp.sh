@@ -6,12 +6,15 @@
 # Uses the debug build by default, as the rest of the tooling here does; set PROFILE=release
 # to measure an optimised build (which is several times faster).
 #   bench/lsp.sh [LINES] [EDITS]
+# INPUT=FILE NEEDLE=WORD bench/lsp.sh measures FILE instead, breaking and fixing the last
+# character of the first WORD past its middle (bench/states.sh uses it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 lines=${1:-5000}
 edits=${2:-21}
 profile=${PROFILE:-debug}
 mkdir -p bench/out
+if [ -z "${INPUT:-}" ]; then
 # The generator stops mid-form at most sizes: keep whole blocks (they end at a blank line)
 # and pad with comment lines to exactly LINES lines.
 python3 bench/gen_check_input.py "$lines" | python3 -c '
@@ -23,16 +26,19 @@ while lines and lines[-1] != "":
 lines += [";; padding"] * (n - len(lines))
 print("\n".join(lines))
 ' "$lines" > "bench/out/lsp-$lines.lisp"
+  INPUT="bench/out/lsp-$lines.lisp"
+  NEEDLE="weight"
+fi
 if [ "$profile" = release ]; then
   cargo build --release --quiet --bin duet
 else
   cargo build --quiet --bin duet
 fi
 bin="${CARGO_TARGET_DIR:-target}/$profile/duet"
-python3 - "$bin" "bench/out/lsp-$lines.lisp" "$edits" "$profile" <<'PY'
+python3 - "$bin" "$INPUT" "$edits" "$profile" "$NEEDLE" <<'PY'
 import json, os, select, statistics, subprocess, sys, time
 
-binary, path, edits, profile = sys.argv[1], os.path.abspath(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+binary, path, edits, profile, needle = sys.argv[1], os.path.abspath(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
 text = open(path, encoding="utf-8").read()
 uri = "file://" + path
 server = subprocess.Popen([binary, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -81,15 +87,15 @@ open_ms = (time.perf_counter() - start) * 1000
 assert first == [], f"the generated program should check clean: {first[:3]}"
 
 # Alternately break and fix a name in the middle of the file: `(* weight n)` → `(* weigh n)`.
-line_no = next(i for i, l in enumerate(text.splitlines()) if i >= len(text.splitlines()) // 2 and "(* weight n)" in l)
-col = text.splitlines()[line_no].index("weight") + 5
+line_no = next(i for i, l in enumerate(text.splitlines()) if i >= len(text.splitlines()) // 2 and needle in l)
+col = text.splitlines()[line_no].index(needle) + len(needle) - 1
 times = []
 for k in range(edits):
     version = k + 2
     if k % 2 == 0:
         change = {"range": {"start": {"line": line_no, "character": col}, "end": {"line": line_no, "character": col + 1}}, "text": ""}
     else:
-        change = {"range": {"start": {"line": line_no, "character": col}, "end": {"line": line_no, "character": col}}, "text": "t"}
+        change = {"range": {"start": {"line": line_no, "character": col}, "end": {"line": line_no, "character": col}}, "text": needle[-1]}
     t = time.perf_counter()
     send({"jsonrpc": "2.0", "method": "textDocument/didChange",
           "params": {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}})

@@ -360,3 +360,220 @@ fn a_function_with_too_many_locals_is_an_error_not_a_panic() {
         tail(&ran.stderr)
     );
 }
+
+#[test]
+fn a_missing_paren_is_reported_where_it_is_missing_without_a_cascade() {
+    // Used to point only at the `(defn` far above, then add "`defn` can only appear at the
+    // top level" for every form after it.
+    let (dir, _) = file(
+        "p.lisp",
+        "(defn helper [x]\n  (let [y (* x 2)]\n    (+ y 1))\n\n(defn main []\n  (println (helper 2)))\n\n(defn later [z]\n  (+ z undefined-name))\n",
+    );
+    let ran = duet_in(dir.path(), &["check", "p.lisp"], MINUTE);
+    assert_eq!(ran.status.code(), Some(2), "{}", ran.stderr);
+    assert!(
+        ran.stderr
+            .starts_with("[E0101] Error: `)` is probably missing here\n   ╭─[ p.lisp:3:13 ]"),
+        "{}",
+        ran.stderr
+    );
+    assert!(!ran.stderr.contains("top level"), "{}", ran.stderr);
+    // The forms after it read as written: the real error in the last one is still found.
+    assert!(
+        ran.stderr.contains("unknown identifier `undefined-name`"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr
+            .ends_with("checked 1 file: 2 errors, 0 warnings\n"),
+        "{}",
+        ran.stderr
+    );
+}
+
+#[test]
+fn an_unterminated_string_is_one_error_at_its_opening_quote() {
+    // Used to give six errors, the real one last and on the wrong line.
+    let (dir, _) = file(
+        "s.lisp",
+        "(defn greet [name]\n  \"Greets someone.\"\n  (println \"hello, name))\n\n(defn part [x]\n  (str \"a\" x \"b\"))\n\n(greet \"world\")\n(println (part 1))\n",
+    );
+    let ran = duet_in(dir.path(), &["check", "s.lisp"], MINUTE);
+    assert_eq!(ran.status.code(), Some(2), "{}", ran.stderr);
+    assert!(
+        ran.stderr.starts_with(
+            "[E0104] Error: this string is probably never closed\n   ╭─[ s.lisp:3:12 ]"
+        ),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr
+            .ends_with("checked 1 file: 1 error, 0 warnings\n"),
+        "{}",
+        ran.stderr
+    );
+}
+
+#[test]
+fn an_error_inside_map_or_reduce_keeps_the_frame_that_called_it() {
+    // The call of `map` in tail position used to leave the caller's frame: the backtrace went
+    // from `std/prelude` straight to the top level, and the user's call was nowhere.
+    let (dir, _) = file(
+        "m.lisp",
+        "(defn half [x]\n  (/ 10 x))\n\n(defn run-all [xs]\n  (map half xs))\n\n(println (run-all [1 2 0]))\n",
+    );
+    let ran = duet_in(dir.path(), &["run", "m.lisp"], MINUTE);
+    assert_ne!(ran.status.code(), Some(0), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains(
+            "  half at m.lisp:2:3\n  %map-1 at std/prelude:17:30\n  run-all at m.lisp:5:3\n  <top level> at m.lisp:7:10\n"
+        ),
+        "{}",
+        ran.stderr
+    );
+    std::fs::write(
+        dir.path().join("r.lisp"),
+        "(defn total [xs]\n  (reduce + 0 xs))\n\n(println (total 5))\n",
+    )
+    .expect("write the program");
+    let ran = duet_in(dir.path(), &["run", "r.lisp"], MINUTE);
+    assert!(
+        ran.stderr
+            .contains("  total at r.lisp:2:3\n  <top level> at r.lisp:4:10\n"),
+        "{}",
+        ran.stderr
+    );
+}
+
+#[test]
+fn bare_names_in_a_pattern_and_waits_for_labels_nothing_makes_are_explained() {
+    // `id` and `reply` used to be four "unknown identifier" errors (here and where they are
+    // used) without a word about `?`; a misspelt label waited forever without a warning.
+    let (dir, _) = file(
+        "p.lisp",
+        "(workflow w\n  (roles (planner :agent-kind \"echo\"))\n  (state start\n    (assert (record agent-request \"r1\" \"Draft a plan\"))\n    (await (record agent-response id reply))\n    (log id reply)\n    (terminal)))\n",
+    );
+    let ran = duet_in(dir.path(), &["check", "p.lisp"], MINUTE);
+    assert_eq!(ran.status.code(), Some(2), "{}", ran.stderr);
+    for name in ["id", "reply"] {
+        assert!(
+            ran.stderr
+                .contains(&format!("unknown identifier `{name}` in a pattern"))
+                && ran.stderr.contains(&format!(
+                    "Help: write `?{name}` to bind the value to `{name}`"
+                )),
+            "{}",
+            ran.stderr
+        );
+    }
+    assert!(
+        ran.stderr
+            .ends_with("checked 1 file: 2 errors, 0 warnings\n"),
+        "{}",
+        ran.stderr
+    );
+
+    std::fs::write(
+        dir.path().join("l.lisp"),
+        "(workflow w\n  (roles (planner :agent-kind \"echo\"))\n  (state start\n    (assert (record agent-request \"r1\" \"Draft a plan\"))\n    (await (record agent-respnse ?id ?reply))\n    (log id reply)\n    (terminal)))\n",
+    )
+    .expect("write the program");
+    let ran = duet_in(dir.path(), &["check", "l.lisp"], MINUTE);
+    assert_eq!(ran.status.code(), Some(0), "{}", ran.stderr);
+    assert!(
+        ran.stderr.starts_with(
+            "[W0007] Warning: nothing makes a record labelled `agent-respnse`\n   ╭─[ l.lisp:5:12 ]"
+        ) && ran
+            .stderr
+            .contains("Help: did you mean one of `agent-response`, `agent-request`?"),
+        "{}",
+        ran.stderr
+    );
+    // Spelt right, it is answered by the agent: no warning.
+    std::fs::write(
+        dir.path().join("l.lisp"),
+        "(workflow w\n  (roles (planner :agent-kind \"echo\"))\n  (state start\n    (assert (record agent-request \"r1\" \"Draft a plan\"))\n    (await (record agent-response ?id ?reply))\n    (log id reply)\n    (terminal)))\n",
+    )
+    .expect("write the program");
+    let ran = duet_in(dir.path(), &["check", "l.lisp"], MINUTE);
+    assert_eq!(ran.stderr, "checked 1 file: no problems\n");
+}
+
+#[test]
+fn internal_builtins_cannot_be_called_by_programs() {
+    // `%to-list` and the prelude's `%map` used to be callable, and offered by completion.
+    let (dir, _) = file(
+        "i.lisp",
+        "(println (%to-list \"ab\"))\n(println (%sort-by-key [[2 :b] [1 :a]]))\n(defn %mine [] 1)\n(println (%mine))\n",
+    );
+    for command in ["check", "run"] {
+        let ran = duet_in(dir.path(), &[command, "i.lisp"], MINUTE);
+        assert_eq!(ran.status.code(), Some(2), "{}", ran.stderr);
+        assert!(
+            ran.stderr.contains("unknown identifier `%to-list`")
+                && ran.stderr.contains("Help: `%to-list` is internal to the standard library: names starting with `%` cannot be used by programs")
+                && ran.stderr.contains("unknown identifier `%sort-by-key`"),
+            "{}",
+            ran.stderr
+        );
+        // A program's own `%` name is its own.
+        assert!(!ran.stderr.contains("`%mine`"), "{}", ran.stderr);
+        assert!(
+            ran.stderr
+                .ends_with("checked 1 file: 2 errors, 0 warnings\n")
+                || command == "run",
+            "{}",
+            ran.stderr
+        );
+    }
+}
+
+#[test]
+fn checking_is_linear_in_states_and_gotos() {
+    // Each `goto` copied the list of states and each state was looked for among the earlier
+    // ones: 4,000 states took 4.8 s, so 40,000 would take minutes. Linear, they take about
+    // a second here; the watchdog of one minute only catches the quadratic version.
+    let n = 40_000;
+    let mut text = String::from("(workflow big\n");
+    for i in 0..n {
+        let next = if i + 1 < n {
+            format!("(goto s{})", i + 1)
+        } else {
+            "(terminal)".to_string()
+        };
+        text.push_str(&format!(
+            "  (state s{i}\n    (if (= 1 2) (goto s{}) {next}))\n",
+            (i * 7) % n
+        ));
+    }
+    text.push_str(")\n");
+    let (dir, _) = file("big.lisp", &text);
+    let ran = duet_in(dir.path(), &["check", "big.lisp"], MINUTE);
+    assert_eq!(ran.stderr, "checked 1 file: no problems\n");
+}
+
+#[test]
+fn a_missing_paren_inside_a_workflow_is_found_from_the_indentation() {
+    // The `(action` left open used to swallow the rest of the workflow: the error pointed at
+    // the end of the file, with `goto` reported inside `action` and state `b` lost.
+    let (dir, _) = file(
+        "w.lisp",
+        "(workflow w\n  (roles (planner :agent-kind \"echo\"))\n  (state a\n    (action (log \"x\")\n    (goto b))\n  (state b\n    (log planner)\n    (terminal)))\n",
+    );
+    let ran = duet_in(dir.path(), &["check", "w.lisp"], MINUTE);
+    assert_eq!(ran.status.code(), Some(2), "{}", ran.stderr);
+    assert!(
+        ran.stderr
+            .starts_with("[E0101] Error: `)` is probably missing here\n   ╭─[ w.lisp:4:22 ]"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr
+            .ends_with("checked 1 file: 1 error, 0 warnings\n"),
+        "{}",
+        ran.stderr
+    );
+}

@@ -70,33 +70,39 @@
 
 ;;;; Vocabulary
 
+;; BEGIN GENERATED VOCABULARY: `DUET_BLESS=1 cargo test --test editor_vocabulary`
 (defconst duet-special-forms
-  '("quote" "quasiquote" "if" "when" "unless" "cond" "case" "and" "or" "do"
-    "def" "defn" "fn" "let" "set!" "loop" "recur" "match" "try" "catch"
-    "finally" "throw" "error" "defmacro" "gensym" "import")
+  '("and" "case" "catch" "cond" "def" "defmacro" "defn" "do" "error" "finally"
+    "fn" "gensym" "if" "import" "isolated" "let" "loop" "match" "or"
+    "quasiquote" "quote" "recur" "set!" "throw" "try" "unless" "unquote"
+    "unquote-splicing" "when")
   "Core special forms of Duet.")
 
 (defconst duet-workflow-forms
-  '("workflow" "roles" "state" "enter" "action" "await" "goto" "terminal"
-    "assert" "retract" "send!" "on-asserted" "on-retracted" "on-message"
-    "spawn" "stop" "parallel" "race" "isolated" "capabilities" "record")
+  '("action" "assert" "await" "capabilities" "enter" "goto" "on-asserted"
+    "on-message" "on-retracted" "parallel" "race" "record" "retract" "roles"
+    "send!" "spawn" "state" "stop" "terminal" "workflow")
   "Workflow, dataspace and concurrency forms of Duet.")
 
 (defconst duet-effect-forms
-  '("prompt" "ask-user" "shell" "read-file" "write-file" "list-files"
-    "sleep" "sleep-until" "poll" "now" "random-int" "uuid"
-    "adopt" "attempt-value" "attempt-files" "attempt-diff")
+  '("ask-user" "list-files" "now" "poll" "prompt" "random-int" "read-file"
+    "shell" "sleep" "sleep-until" "uuid" "write-file")
   "Effects: forms whose result comes from outside and is journaled.")
 
 (defconst duet-builtins
-  '("+" "-" "*" "/" "mod" "quot" "abs" "min" "max" "inc" "dec" "not" "str"
-    "format" "count" "subs" "split" "join" "trim" "upper" "lower"
-    "starts-with?" "ends-with?" "includes?" "replace" "list" "vector"
-    "hash-map" "cons" "conj" "first" "rest" "nth" "empty?" "get" "assoc"
-    "dissoc" "keys" "vals" "contains?" "map" "filter" "reduce" "range"
-    "concat" "reverse" "sort" "sort-by" "apply" "label" "fields" "field"
-    "print" "println" "log" "json-encode" "json-decode" "type-of")
+  '("*" "+" "-" "/" "<" "<=" "=" "==" ">" ">=" "abs" "adopt" "apply" "assoc"
+    "attempt-diff" "attempt-files" "attempt-value" "boolean?" "concat" "conj"
+    "cons" "contains?" "conversation" "count" "dec" "dissoc" "empty?"
+    "ends-with?" "even?" "field" "fields" "filter" "first" "float?" "fn?"
+    "forget" "format" "get" "hash-map" "inc" "includes?" "int?" "join"
+    "json-decode" "json-encode" "keys" "keyword?" "label" "list" "list?" "log"
+    "lower" "map" "map?" "max" "min" "mod" "neg?" "nil?" "not" "nth" "number?"
+    "odd?" "pos?" "print" "println" "quot" "range" "record?" "reduce"
+    "replace" "rest" "reverse" "sort" "sort-by" "split" "starts-with?" "str"
+    "string?" "subs" "symbol?" "trim" "type-of" "upper" "vals" "vector"
+    "vector?" "zero?")
   "Functions of the Duet prelude.")
+;; END GENERATED VOCABULARY
 
 ;;;; Syntax
 
@@ -238,7 +244,7 @@ A multi-line `#;' datum comment is then always seen from its `#;'."
 (duet--put-indent 1 'let 'loop 'when 'unless 'if 'match 'case 'catch
                   'on-asserted 'on-retracted 'on-message 'def)
 (duet--put-indent 0 'do 'try 'finally 'cond 'enter 'action 'spawn
-                  'parallel 'race 'isolated 'roles 'capabilities)
+                  'parallel 'race 'roles 'capabilities)
 
 ;; Forms whose arguments after the special ones come in pairs.
 (dolist (sym '(cond case match))

@@ -36,13 +36,13 @@ codes! {
     NOT_UTF8 = "E0100" Error "not-utf8"
         "The file is not valid UTF-8. Duet source must be UTF-8; re-save the file with that encoding.";
     UNCLOSED_DELIMITER = "E0101" Error "unclosed-delimiter"
-        "An opening `(`, `[` or `{` has no matching closer. The diagnostic points at the opener; add the closer where the form should end.";
+        "An opening `(`, `[` or `{` has no matching closer. When a `(` starts a line at or left of the column of a form opened on an earlier line and still open (at the first column: a new top-level form; further in: a sibling of the form above), the indentation says that form should have been closed: the diagnostic points where its closer is probably missing, just before that line, and the forms after it are read as written. Otherwise it points at the opener; add the closer where the form should end.";
     UNEXPECTED_CLOSER = "E0102" Error "unexpected-closing-delimiter"
         "A `)`, `]` or `}` closes nothing that is open. Remove it, or add the opener it was meant to close.";
     MISMATCHED_DELIMITER = "E0103" Error "mismatched-delimiter"
         "A closer does not match the innermost open delimiter, e.g. `(let [a 1) …)`. Close the inner form first.";
     UNTERMINATED_STRING = "E0104" Error "unterminated-string"
-        "A string literal has no closing `\"`. Strings may span lines, so the missing quote can be far from where the string starts.";
+        "A string literal has no closing `\"`. Strings may span lines, so the quote that opens the string running to the end of the file is often the closing quote of an earlier string: the diagnostic points at the first string with a line inside it that starts with `(` (code, not text), and nothing after it is reported, since code was read as text there.";
     UNTERMINATED_COMMENT = "E0105" Error "unterminated-block-comment"
         "A `#|` block comment has no matching `|#`. Block comments nest, so every `#|` inside needs its own `|#`.";
     BAD_ESCAPE = "E0106" Error "bad-escape"
@@ -119,6 +119,10 @@ codes! {
         "A definition or local has the name of a builtin, which hides the builtin in its scope.";
     UNREACHABLE_CODE = "W0005" Warning "unreachable-code"
         "A form follows a `goto` or `terminal`, which leave the state at once, so it never runs.";
+    SHADOWS_NAME = "W0006" Warning "shadows-name"
+        "A workflow variable has the name of a role of the same workflow or of a global definition, or a role has the name of a global. Inside the workflow the name then means the variable (or the role): the role or global cannot be reached there, and a use meant for it silently reads the variable. Rename one of them.";
+    UNKNOWN_LABEL = "W0007" Warning "unknown-record-label"
+        "An `await` or `on-…` handler waits for a record whose label nothing makes: no `(record LABEL …)` in the program builds one, and the runtime only asserts `agent-response` and `agent-error` (an agent's answer). Such a wait can only end by its timeout; usually the label is misspelt.";
 }
 
 /// The code with id `id` (case-insensitive), if there is one.

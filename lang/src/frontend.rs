@@ -93,6 +93,7 @@ fn check_text(
 ) -> Checked {
     let (sources, module, mut diagnostics) = Expander::new(loader, host, env).run(name, text);
     diagnostics.extend(too_deep(&module));
+    after_unclosed_strings(&mut diagnostics);
     // Lints assume a well-formed module; after errors they would mostly repeat them.
     if !diagnostics.iter().any(Diagnostic::is_error) {
         diagnostics.extend(lint::lint(&module));
@@ -105,6 +106,22 @@ fn check_text(
         module,
         diagnostics,
     }
+}
+
+/// Drops what is reported after a string that is never closed, in its file: from there on
+/// code was read as text and text as code, so any other error there is a consequence.
+fn after_unclosed_strings(diagnostics: &mut Vec<Diagnostic>) {
+    let cuts: Vec<Span> = diagnostics
+        .iter()
+        .filter(|d| d.code == codes::UNTERMINATED_STRING)
+        .map(|d| d.span)
+        .collect();
+    diagnostics.retain(|d| {
+        d.code == codes::UNTERMINATED_STRING
+            || !cuts
+                .iter()
+                .any(|cut| d.span.file == cut.file && d.span.range.end > cut.range.start)
+    });
 }
 
 /// Code may nest at most this deeply: the compiler and the lints walk it by recursion. Only a

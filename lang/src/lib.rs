@@ -27,3 +27,4 @@ pub mod span;
 pub mod special_forms;
 pub mod stdlib;
 pub mod syntax;
+pub mod vocabulary;

@@ -2,9 +2,11 @@
 //! of the document, its line index, and an index of every name occurrence (declarations and
 //! references) that hover, go-to-definition, references, rename and semantic tokens share.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use duet_lang::core::{LocalId, Module};
+use duet_lang::expand::Loader;
 use duet_lang::frontend::{self, Checked, FsLoader, NoLoader};
 use duet_lang::span::{FileId, Span, TextRange};
 use duet_lang::syntax::reader;
@@ -81,12 +83,29 @@ impl Analysis {
     /// Analyses `text`, the contents of the document at `uri`. Imports resolve relative to
     /// the document's path for `file://` URIs; other documents cannot import files.
     pub fn new(uri: &Uri, text: &str) -> Self {
+        Self::with_overlay(uri, text, &BTreeMap::new())
+    }
+
+    /// Like [`Analysis::new`], with the imported files named in `overlay` (by the name the
+    /// analysis gives them) read as the text given there instead of from disk: how the
+    /// program would be after an edit of several files.
+    pub fn with_overlay(uri: &Uri, text: &str, overlay: &BTreeMap<String, String>) -> Self {
         let checked = match convert::uri_to_path(uri) {
             Some(path) => {
                 let name = path.to_string_lossy().into_owned();
-                frontend::check_source(&name, text, &mut FsLoader, None)
+                let mut loader = Overlay {
+                    inner: FsLoader,
+                    overlay,
+                };
+                frontend::check_source(&name, text, &mut loader, None)
             }
-            None => frontend::check_source(uri.as_str(), text, &mut NoLoader, None),
+            None => {
+                let mut loader = Overlay {
+                    inner: NoLoader,
+                    overlay,
+                };
+                frontend::check_source(uri.as_str(), text, &mut loader, None)
+            }
         };
         let tree = reader::read(MAIN, text).root;
         let index = LineIndex::new(text);
@@ -246,6 +265,20 @@ impl Analysis {
         name.unwrap_or_default()
     }
 
+    /// What `symbol` is, in words: "the role `planner`".
+    pub fn describe(&self, symbol: &Symbol) -> String {
+        let kind = match symbol {
+            Symbol::Local(_) => "local",
+            Symbol::Global(_) => "global",
+            Symbol::Builtin(_) => "builtin",
+            Symbol::Role { .. } => "role",
+            Symbol::WorkflowVar { .. } => "workflow variable",
+            Symbol::State { .. } => "state",
+            Symbol::Workflow(_) => "workflow",
+        };
+        format!("the {kind} `{}`", self.name(symbol))
+    }
+
     /// The workflow of the document whose form contains `offset`.
     pub fn workflow_at(&self, offset: usize) -> Option<usize> {
         self.module().workflows.iter().position(|w| {
@@ -253,6 +286,23 @@ impl Analysis {
                 && w.span.range.start as usize <= offset
                 && offset <= w.span.range.end as usize
         })
+    }
+}
+
+/// A loader that reads the files of `overlay` from there, and every other file as `inner`
+/// does.
+struct Overlay<'o, L> {
+    inner: L,
+    overlay: &'o BTreeMap<String, String>,
+}
+
+impl<L: Loader> Loader for Overlay<'_, L> {
+    fn load(&mut self, from: &str, path: &str) -> Result<(String, String), String> {
+        let (name, text) = self.inner.load(from, path)?;
+        match self.overlay.get(&name) {
+            Some(edited) => Ok((name, edited.clone())),
+            None => Ok((name, text)),
+        }
     }
 }
 

@@ -14,7 +14,7 @@
 
 use duet_lang::builtins::BUILTINS;
 use duet_lang::core::{DefinitionKind, LocalKind};
-use duet_lang::expand::ROLE_OPTIONS;
+use duet_lang::expand::{AGENT_KINDS, ROLE_OPTIONS, is_internal};
 use duet_lang::span::TextRange;
 use duet_lang::special_forms;
 use duet_lang::syntax::lexer::TokenKind;
@@ -58,6 +58,9 @@ pub fn completion(
             Some("prompt") => return Some(roles(a, &path, replace)),
             _ => {}
         }
+    }
+    if let Some(items) = role_declaration(a, &path, argument, prefix, replace) {
+        return Some(items);
     }
     if prefix.starts_with(':') {
         return Some(keywords(a, &path, replace, prefix_start));
@@ -121,7 +124,7 @@ pub fn completion(
         let doc = hover::lambda_of(module, &d.name).and_then(|l| l.doc.clone());
         add(&d.name, kind, Some(detail), doc, 2);
     }
-    for b in BUILTINS {
+    for b in BUILTINS.iter().filter(|b| !is_internal(b.name)) {
         add(
             b.name,
             CompletionItemKind::FUNCTION,
@@ -212,14 +215,32 @@ fn children_with_head<'t>(
 }
 
 /// The states of the enclosing workflow, read from the tree so that they are there even
-/// when the workflow does not check.
+/// when the workflow does not check. While a form above is left open (`(goto ` being typed),
+/// the states after it are read inside that form: every `(state NAME …)` list anywhere in
+/// the workflow counts, in source order, each name once.
 fn states(a: &Analysis, path: &[&SyntaxNode], replace: Range) -> Vec<CompletionItem> {
     let text = a.text();
     let Some(workflow) = enclosing_workflow(a, path) else {
         return Vec::new();
     };
-    children_with_head(workflow, text, "state")
-        .filter_map(|s| syntax::atom_text(syntax::form(s, 1)?, text))
+    let mut names: Vec<&str> = Vec::new();
+    let mut stack: Vec<&SyntaxNode> = vec![workflow];
+    while let Some(node) = stack.pop() {
+        let lists = node.forms().filter_map(|f| f.as_node());
+        let before = stack.len();
+        for list in lists {
+            if syntax::head(list, text) == Some("state")
+                && let Some(name) = syntax::form(list, 1).and_then(|n| syntax::atom_text(n, text))
+                && !names.contains(&name)
+            {
+                names.push(name);
+            }
+            stack.push(list);
+        }
+        stack[before..].reverse();
+    }
+    names
+        .into_iter()
         .enumerate()
         .map(|(i, name)| {
             let detail = if i == 0 { "state (start)" } else { "state" };
@@ -233,6 +254,72 @@ fn states(a: &Analysis, path: &[&SyntaxNode], replace: Range) -> Vec<CompletionI
             )
         })
         .collect()
+}
+
+/// Inside a role declaration `(NAME :option value …)` in `roles`: the options not given yet
+/// where an option goes, the agent kinds after `:agent-kind`, and nothing else (no generic
+/// names: role options are literals). `None` elsewhere.
+fn role_declaration(
+    a: &Analysis,
+    path: &[&SyntaxNode],
+    argument: usize,
+    prefix: &str,
+    replace: Range,
+) -> Option<Vec<CompletionItem>> {
+    let text = a.text();
+    let role = *path.last()?;
+    let roles = *path.get(path.len().checked_sub(2)?)?;
+    if role.kind != NodeKind::List
+        || syntax::head(roles, text) != Some("roles")
+        || enclosing_workflow(a, &path[..path.len() - 1]).is_none()
+        || argument == 0
+    {
+        return None;
+    }
+    let words: Vec<&str> = role
+        .forms()
+        .map(|f| text.get(f.range().as_range()).unwrap_or(""))
+        .collect();
+    if argument % 2 == 1 {
+        let given: Vec<&str> = words
+            .iter()
+            .skip(1)
+            .step_by(2)
+            .filter_map(|w| w.strip_prefix(':'))
+            .collect();
+        let items = ROLE_OPTIONS
+            .iter()
+            .filter(|o| !given.contains(o) || prefix.strip_prefix(':') == Some(**o))
+            .map(|o| {
+                item(
+                    &format!(":{o}"),
+                    CompletionItemKind::PROPERTY,
+                    None,
+                    None,
+                    0,
+                    replace,
+                )
+            })
+            .collect();
+        return Some(items);
+    }
+    let items = match words.get(argument - 1).copied() {
+        Some(":agent-kind") => AGENT_KINDS
+            .iter()
+            .map(|k| {
+                item(
+                    &format!("\"{k}\""),
+                    CompletionItemKind::ENUM_MEMBER,
+                    Some("agent kind".into()),
+                    None,
+                    0,
+                    replace,
+                )
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    Some(items)
 }
 
 /// The roles of the enclosing workflow, read from the tree.

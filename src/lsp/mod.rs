@@ -14,6 +14,7 @@ mod diagnostics;
 mod documents;
 mod formatting;
 mod hover;
+mod meaning;
 mod references;
 mod rename;
 mod semantic_tokens;

@@ -1,6 +1,7 @@
 //! Rename: locals, states, globals, roles, workflow variables and workflows, everywhere the
 //! analysis resolved them (the document and imported files on disk). Builtins, special forms
-//! and definitions from the standard library cannot be renamed.
+//! and definitions from the standard library cannot be renamed, and neither can anything be
+//! renamed in a way that changes what a name means (`meaning.rs`).
 //!
 //! Not seen: names inside calls to user macros, which are not expanded while checking, and
 //! files that import the document (the server only knows what the document imports).
@@ -9,10 +10,12 @@ use duet_lang::special_forms;
 use std::collections::HashMap;
 
 use duet_lang::builtins;
+use duet_lang::span::TextRange;
 use duet_lang::syntax::lexer::{self, TokenKind};
 use lsp_types::{PrepareRenameResponse, Range, TextEdit, Uri, WorkspaceEdit};
 
 use super::analysis::{Analysis, Occurrence, Symbol};
+use super::meaning;
 use super::syntax;
 
 /// Why a rename cannot happen, shown to the user.
@@ -51,6 +54,8 @@ pub fn rename(
     };
     check_name(new_name)?;
     check_collision(a, &symbol, new_name)?;
+    let old_name = a.name(&symbol);
+    let mut replaced = Vec::new();
     let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
     for o in a.occurrences_of(&symbol) {
         let Some(location) = a.location(o.span) else {
@@ -61,15 +66,19 @@ pub fn rename(
             ));
         };
         let mut range = location.range;
-        if a.slice(o.span).starts_with('?') && !a.name(&symbol).starts_with('?') {
+        let mut span = o.span;
+        if a.slice(o.span).starts_with('?') && !old_name.starts_with('?') {
             // A pattern binding `?x`: keep the `?`.
             range.start.character += 1;
+            span.range = TextRange::new(span.range.start as usize + 1, span.range.end as usize);
         }
+        replaced.push(span);
         changes.entry(location.uri).or_default().push(TextEdit {
             range,
             new_text: new_name.to_string(),
         });
     }
+    meaning::check(a, &replaced, &old_name, new_name)?;
     Ok(Some(WorkspaceEdit {
         changes: Some(changes),
         ..WorkspaceEdit::default()

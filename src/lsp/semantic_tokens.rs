@@ -148,9 +148,8 @@ fn literal(word: &str, head: bool) -> Option<(u32, u32)> {
     let mut chars = word.chars();
     let first = chars.next()?;
     let second = chars.next();
-    if first.is_ascii_digit()
-        || (matches!(first, '-' | '+' | '.') && second.is_some_and(|c| c.is_ascii_digit()))
-    {
+    // What the reader reads as a number: not `.5` (a symbol) nor `0x1F` (an error).
+    if duet_lang::syntax::datum::is_number(word) {
         return Some((NUMBER, 0));
     }
     if first == ':' && second.is_some() {

@@ -24,25 +24,33 @@ function! s:words(words) abort
   return '\%(' . join(map(copy(a:words), 'escape(v:val, ''\*/.~[]^$'')'), '\|') . '\)'
 endfunction
 
-let s:special_forms = ['quote', 'quasiquote', 'if', 'when', 'unless', 'cond',
-      \ 'case', 'and', 'or', 'do', 'def', 'defn', 'fn', 'let', 'set!', 'loop',
-      \ 'recur', 'match', 'try', 'catch', 'finally', 'throw', 'error',
-      \ 'defmacro', 'gensym', 'import']
-let s:workflow_forms = ['workflow', 'roles', 'state', 'enter', 'action',
-      \ 'await', 'goto', 'terminal', 'assert', 'retract', 'send!',
-      \ 'on-asserted', 'on-retracted', 'on-message', 'spawn', 'stop',
-      \ 'parallel', 'race', 'isolated', 'capabilities', 'record']
-let s:effects = ['prompt', 'ask-user', 'shell', 'read-file', 'write-file',
-      \ 'list-files', 'sleep', 'sleep-until', 'poll', 'now', 'random-int', 'uuid',
-      \ 'adopt', 'attempt-value', 'attempt-files', 'attempt-diff']
-let s:builtins = ['+', '-', '*', '/', 'mod', 'quot', 'abs', 'min', 'max',
-      \ 'inc', 'dec', 'not', 'str', 'format', 'count', 'subs', 'split', 'join',
-      \ 'trim', 'upper', 'lower', 'starts-with?', 'ends-with?', 'includes?',
-      \ 'replace', 'list', 'vector', 'hash-map', 'cons', 'conj', 'first', 'rest',
-      \ 'nth', 'empty?', 'get', 'assoc', 'dissoc', 'keys', 'vals', 'contains?',
-      \ 'map', 'filter', 'reduce', 'range', 'concat', 'reverse', 'sort',
-      \ 'sort-by', 'apply', 'label', 'fields', 'field', 'print', 'println',
-      \ 'log', 'json-encode', 'json-decode', 'type-of']
+" BEGIN GENERATED VOCABULARY: `DUET_BLESS=1 cargo test --test editor_vocabulary`
+let s:special_forms = ['and', 'case', 'catch', 'cond', 'def', 'defmacro',
+      \ 'defn', 'do', 'error', 'finally', 'fn', 'gensym', 'if', 'import',
+      \ 'isolated', 'let', 'loop', 'match', 'or', 'quasiquote', 'quote',
+      \ 'recur', 'set!', 'throw', 'try', 'unless', 'unquote',
+      \ 'unquote-splicing', 'when']
+let s:workflow_forms = ['action', 'assert', 'await', 'capabilities', 'enter',
+      \ 'goto', 'on-asserted', 'on-message', 'on-retracted', 'parallel',
+      \ 'race', 'record', 'retract', 'roles', 'send!', 'spawn', 'state',
+      \ 'stop', 'terminal', 'workflow']
+let s:effects = ['ask-user', 'list-files', 'now', 'poll', 'prompt',
+      \ 'random-int', 'read-file', 'shell', 'sleep', 'sleep-until', 'uuid',
+      \ 'write-file']
+let s:builtins = ['*', '+', '-', '/', '<', '<=', '=', '==', '>', '>=', 'abs',
+      \ 'adopt', 'apply', 'assoc', 'attempt-diff', 'attempt-files',
+      \ 'attempt-value', 'boolean?', 'concat', 'conj', 'cons', 'contains?',
+      \ 'conversation', 'count', 'dec', 'dissoc', 'empty?', 'ends-with?',
+      \ 'even?', 'field', 'fields', 'filter', 'first', 'float?', 'fn?',
+      \ 'forget', 'format', 'get', 'hash-map', 'inc', 'includes?', 'int?',
+      \ 'join', 'json-decode', 'json-encode', 'keys', 'keyword?', 'label',
+      \ 'list', 'list?', 'log', 'lower', 'map', 'map?', 'max', 'min', 'mod',
+      \ 'neg?', 'nil?', 'not', 'nth', 'number?', 'odd?', 'pos?', 'print',
+      \ 'println', 'quot', 'range', 'record?', 'reduce', 'replace', 'rest',
+      \ 'reverse', 'sort', 'sort-by', 'split', 'starts-with?', 'str',
+      \ 'string?', 'subs', 'symbol?', 'trim', 'type-of', 'upper', 'vals',
+      \ 'vector', 'vector?', 'zero?']
+" END GENERATED VOCABULARY
 
 " Symbols (so that the tail of a symbol is never read as something else).
 execute 'syntax match duetSymbol /' . s:start . s:sym . '\+/'

@@ -428,7 +428,13 @@ impl Compiler {
             self.expr(a, false);
         }
         let argc = args.len() as u8;
-        self.emit(if tail {
+        // A call of a builtin written in Duet (`map`, `reduce`, …) keeps the caller's frame,
+        // even in tail position: an error inside it then shows where the program called it,
+        // not only the prelude. Those builtins never call back in tail position, so no loop
+        // written as recursion goes through them and nothing grows without bound.
+        let into_prelude = matches!(callee.kind, ExprKind::Builtin(name)
+            if LISP_BUILTINS.iter().any(|(b, _)| *b == name));
+        self.emit(if tail && !into_prelude {
             Instr::TailCall(argc)
         } else {
             Instr::Call(argc)

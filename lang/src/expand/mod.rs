@@ -30,6 +30,13 @@ use crate::span::{FileId, Span};
 use crate::syntax::datum::Datum;
 use scope::{Binding, Scopes};
 
+/// Whether `name` is internal to the standard library (`%to-list`, `%map`, …): programs
+/// cannot refer to the builtins and prelude definitions so named, and editors do not offer
+/// them.
+pub fn is_internal(name: &str) -> bool {
+    name.starts_with('%')
+}
+
 /// Where imported source comes from.
 pub trait Loader {
     /// Reads the file that `path` names, as written in an `import` in the file `from`.
@@ -116,6 +123,8 @@ pub(crate) struct WorkflowScope {
     pub roles: Vec<String>,
     pub vars: Vec<String>,
     pub states: Vec<String>,
+    /// The index of each state by name, so that a `goto` costs no walk over the states.
+    pub state_index: BTreeMap<String, usize>,
 }
 
 /// Expands a program: the main file and everything it imports.
@@ -273,10 +282,21 @@ impl<'l, 'h> Expander<'l, 'h> {
                 return Some(Binding::Role(i));
             }
         }
-        if self.globals.contains_key(name) || self.env.globals.contains_key(name) {
+        if self.globals.contains_key(name) {
+            return Some(Binding::Global);
+        }
+        if is_internal(name) && !self.in_prelude() {
+            return None;
+        }
+        if self.env.globals.contains_key(name) {
             return Some(Binding::Global);
         }
         builtins::lookup(name).map(|b| Binding::Builtin(b.name))
+    }
+
+    /// True while the prelude itself is expanded: only it may use internal names.
+    fn in_prelude(&self) -> bool {
+        self.import_stack.last().map(String::as_str) == Some(crate::stdlib::PRELUDE_NAME)
     }
 
     /// Every name that could be meant here, for suggestions.
@@ -288,9 +308,20 @@ impl<'l, 'h> Expander<'l, 'h> {
         }
         names.extend(self.globals.keys().map(String::as_str));
         names.extend(self.macros.keys().map(String::as_str));
-        names.extend(self.env.globals.keys().map(String::as_str));
+        names.extend(
+            self.env
+                .globals
+                .keys()
+                .map(String::as_str)
+                .filter(|n| !is_internal(n)),
+        );
         names.extend(self.env.macros.keys().map(String::as_str));
-        names.extend(builtins::BUILTINS.iter().map(|b| b.name));
+        names.extend(
+            builtins::BUILTINS
+                .iter()
+                .map(|b| b.name)
+                .filter(|n| !is_internal(n)),
+        );
         names.extend(forms::SPECIAL_FORMS.iter().copied());
         names
     }
@@ -329,7 +360,13 @@ impl<'l, 'h> Expander<'l, 'h> {
     }
 
     pub(crate) fn unknown_identifier(&mut self, name: &str, span: Span) {
-        let help = if forms::SPECIAL_FORMS.contains(&name) || self.macro_named(name).is_some() {
+        let internal = is_internal(name)
+            && (builtins::lookup(name).is_some() || self.env.globals.contains_key(name));
+        let help = if internal {
+            Some(format!(
+                "`{name}` is internal to the standard library: names starting with `%` cannot be used by programs"
+            ))
+        } else if forms::SPECIAL_FORMS.contains(&name) || self.macro_named(name).is_some() {
             Some(format!(
                 "`{name}` is a special form or macro: call it as `({name} …)`"
             ))

@@ -37,6 +37,23 @@ impl Expander<'_, '_> {
                     PatternKind::Bind(self.bind_local(name, span, LocalKind::Pattern))
                 }
             }
+            DatumKind::Symbol(s) if self.resolve(s).is_none() && self.macro_named(s).is_none() => {
+                // Most likely meant to bind: say so, and bind it, so the uses after the
+                // pattern are not reported too.
+                self.error(
+                    Diagnostic::new(
+                        codes::UNKNOWN_IDENTIFIER,
+                        span,
+                        format!("unknown identifier `{s}` in a pattern"),
+                    )
+                    .with_label("a plain name matches the value of an existing variable")
+                    .with_help(format!(
+                        "write `?{s}` to bind the value to `{s}`, or `_` to match anything"
+                    )),
+                );
+                bound.push(s.to_string());
+                PatternKind::Bind(self.bind_local(s, span, LocalKind::Pattern))
+            }
             DatumKind::Symbol(s) => PatternKind::Value(Box::new(self.variable(s, span))),
             DatumKind::List(items) => match items.first().and_then(Datum::as_symbol) {
                 Some("quote") if items.len() == 2 => PatternKind::Literal(items[1].clone()),

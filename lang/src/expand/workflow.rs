@@ -1,6 +1,8 @@
 //! Workflow forms: `workflow`, `roles`, workflow variables,
 //! `capabilities`, `state` with `enter`/`action`/`await`, `goto` and `terminal`.
 
+use std::collections::BTreeMap;
+
 use super::scope;
 use super::{Expander, WorkflowScope};
 use crate::codes;
@@ -60,7 +62,7 @@ impl Expander<'_, '_> {
         let mut state_forms: Vec<(&Datum, String, Span)> = Vec::new();
         let mut var_forms: Vec<&Datum> = Vec::new();
         let mut capabilities = Vec::new();
-        let mut seen_states: Vec<(String, Span)> = Vec::new();
+        let mut seen_states: BTreeMap<String, Span> = BTreeMap::new();
 
         for part in parts {
             match part.head_symbol() {
@@ -112,7 +114,7 @@ impl Expander<'_, '_> {
                         continue;
                     };
                     let name_span = list[1].span;
-                    if let Some((_, previous)) = seen_states.iter().find(|(n, _)| n == sname) {
+                    if let Some(previous) = seen_states.get(sname) {
                         self.error(
                             Diagnostic::new(
                                 codes::DUPLICATE_STATE,
@@ -125,7 +127,10 @@ impl Expander<'_, '_> {
                         );
                         continue;
                     }
-                    seen_states.push((sname.to_string(), name_span));
+                    seen_states.insert(sname.to_string(), name_span);
+                    scope
+                        .state_index
+                        .insert(sname.to_string(), scope.states.len());
                     scope.states.push(sname.to_string());
                     state_forms.push((part, sname.to_string(), name_span));
                 }
@@ -204,8 +209,10 @@ impl Expander<'_, '_> {
             );
         }
 
+        let mut first_var: BTreeMap<&str, usize> = BTreeMap::new();
         for (i, var) in scope.vars.iter().enumerate() {
-            if scope.vars[..i].contains(var) {
+            let first = *first_var.entry(var.as_str()).or_insert(i);
+            if first != i {
                 let span = var_forms[i].span;
                 self.error(
                     Diagnostic::new(
@@ -214,15 +221,13 @@ impl Expander<'_, '_> {
                         format!("workflow variable `{var}` is defined twice"),
                     )
                     .with_label("defined again here")
-                    .with_secondary(
-                        var_forms[scope.vars[..i].iter().position(|v| v == var).unwrap_or(0)].span,
-                        "first defined here",
-                    )
+                    .with_secondary(var_forms[first].span, "first defined here")
                     .with_help("use `set!` to change its value"),
                 );
             }
         }
 
+        self.warn_workflow_shadows(&scope, &role_forms, &var_forms);
         self.workflow = Some(scope);
         let roles = role_forms.iter().map(|r| self.role(r)).collect();
         let vars = var_forms
@@ -261,6 +266,72 @@ impl Expander<'_, '_> {
             capabilities,
             states,
         })
+    }
+
+    /// Warns about a workflow variable named like a role of the workflow or a global, and a
+    /// role named like a global: inside the workflow the variable (or role) wins, so the
+    /// other cannot be reached there.
+    fn warn_workflow_shadows(
+        &mut self,
+        scope: &WorkflowScope,
+        role_forms: &[&Datum],
+        var_forms: &[&Datum],
+    ) {
+        let name_span = |form: &Datum| {
+            form.as_list()
+                .and_then(|l| l.get(1).map(|d| d.span))
+                .unwrap_or(form.span)
+        };
+        let role_name_span = |form: &Datum| {
+            form.as_list()
+                .and_then(|l| l.first().map(|d| d.span))
+                .unwrap_or(form.span)
+        };
+        let mut found = Vec::new();
+        for (var, form) in scope.vars.iter().zip(var_forms) {
+            if let Some(i) = scope.roles.iter().position(|r| r == var) {
+                found.push((
+                    name_span(form),
+                    format!("workflow variable `{var}` has the name of a role"),
+                    Some((role_name_span(role_forms[i]), format!("the role `{var}`"))),
+                ));
+            } else if let Some(global) = self.global_declared(var) {
+                found.push((
+                    name_span(form),
+                    format!("workflow variable `{var}` has the name of a global"),
+                    global.map(|span| (span, format!("the global `{var}`"))),
+                ));
+            }
+        }
+        for (role, form) in scope.roles.iter().zip(role_forms) {
+            if let Some(global) = self.global_declared(role) {
+                found.push((
+                    role_name_span(form),
+                    format!("role `{role}` has the name of a global"),
+                    global.map(|span| (span, format!("the global `{role}`"))),
+                ));
+            }
+        }
+        for (span, message, other) in found {
+            let mut diagnostic = Diagnostic::new(codes::SHADOWS_NAME, span, message)
+                .with_label("inside this workflow the name means this one")
+                .with_help("rename one of them: the other cannot be reached inside this workflow, and a use meant for it would silently read this one");
+            if let Some((other_span, what)) = other {
+                diagnostic = diagnostic
+                    .with_secondary(other_span, format!("{what}, hidden inside the workflow"));
+            }
+            self.error(diagnostic);
+        }
+    }
+
+    /// Whether `name` is a global: `Some(Some(span))` for one of this program's, with
+    /// where it is defined, `Some(None)` for one an earlier input defined.
+    fn global_declared(&self, name: &str) -> Option<Option<Span>> {
+        match self.globals.get(name) {
+            Some(info) => Some(Some(info.span)),
+            None if self.env.globals.contains_key(name) => Some(None),
+            None => None,
+        }
     }
 
     fn role(&mut self, form: &Datum) -> Role {
@@ -461,11 +532,6 @@ impl Expander<'_, '_> {
                 return Self::nil(form.span);
             }
         };
-        let states = self
-            .workflow
-            .as_ref()
-            .map(|w| w.states.clone())
-            .unwrap_or_default();
         let Some(name) = target.as_symbol() else {
             self.error(
                 Diagnostic::new(
@@ -478,7 +544,11 @@ impl Expander<'_, '_> {
             );
             return Self::nil(form.span);
         };
-        match states.iter().position(|s| s == name) {
+        let index = self
+            .workflow
+            .as_ref()
+            .and_then(|w| w.state_index.get(name).copied());
+        match index {
             Some(i) => {
                 let workflow = self.module.workflows.len();
                 self.module.references.push(Reference {
@@ -491,6 +561,11 @@ impl Expander<'_, '_> {
                 }
             }
             None => {
+                let states = self
+                    .workflow
+                    .as_ref()
+                    .map(|w| w.states.clone())
+                    .unwrap_or_default();
                 let help =
                     scope::did_you_mean(&scope::suggest(name, states.iter().map(String::as_str)))
                         .unwrap_or_else(|| {

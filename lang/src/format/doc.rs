@@ -63,6 +63,11 @@ pub enum BreakKind {
     /// A space if the text up to the next possible break still fits on the line, else a line
     /// break. Inside a flat group it is a space.
     Fill,
+    /// Before the second form of a `cond`/`case`/`match` pair: a space if that form, laid
+    /// out flat, still fits on the line (with what follows it up to the next possible break),
+    /// else a line break, so a long result moves to its own line instead of breaking the
+    /// test or itself. Inside a flat group it is a space.
+    Pair,
     /// Always a line break.
     Hard,
     /// Always a line break followed by one empty line.

@@ -117,6 +117,12 @@ impl<'d, 'a> Engine<'d, 'a> {
                 let room = self.width - self.column as isize - 1;
                 !self.fits(room, None, rest)
             }
+            BreakKind::Pair => {
+                // The next document (past zero-width marks), measured flat.
+                let room = self.width - self.column as isize - 1;
+                let next = rest.iter().rposition(|(_, d)| !matches!(d, Doc::Mark(_)));
+                next.is_some_and(|i| !self.fits(room, Some((Mode::Flat, rest[i].1)), &rest[..i]))
+            }
         };
         if !newline {
             self.out.push(' ');
@@ -212,7 +218,7 @@ impl<'d, 'a> Engine<'d, 'a> {
                     local.push((mode, doc));
                 }
                 Doc::Break(b) => match (b.kind, mode) {
-                    (BreakKind::Soft | BreakKind::Fill, Mode::Flat) => room -= 1,
+                    (BreakKind::Soft | BreakKind::Fill | BreakKind::Pair, Mode::Flat) => room -= 1,
                     _ => break true,
                 },
             }

@@ -128,6 +128,15 @@ mod tests {
         out
     }
 
+    #[test]
+    fn a_prefix_chain_broken_by_whitespace_formats_once() {
+        // Found by the `formatter` fuzz target: the chain was printed joined, but the lines
+        // after a comment in it were indented from its second half, and from its start the
+        // next time.
+        assert_eq!(fmt("``\n ``;c\n;d\nx\n"), "````;c\n;d\nx\n");
+        assert_eq!(fmt("' '\n x"), "''x\n");
+    }
+
     /// The language reference's seed program (`examples/ping-pong.lisp`), byte for byte.
     const SEED: &str = r#"(workflow ping-pong
   (roles

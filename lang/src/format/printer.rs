@@ -76,6 +76,9 @@ struct Shape {
     bindings: bool,
     /// A keyword argument and the value after it stay on one line (`:timeout "5m"`).
     glue: bool,
+    /// The second form of a pair moves to its own line when it does not fit after the
+    /// first ([`BreakKind::Pair`]): the pairs of `cond`, `case` and `match`.
+    pair_break: bool,
 }
 
 impl Shape {
@@ -89,6 +92,7 @@ impl Shape {
             quote: false,
             bindings: false,
             glue: false,
+            pair_break: false,
         }
     }
 
@@ -196,12 +200,14 @@ impl<'s> Printer<'s> {
     }
 
     /// `'x`, `` `x ``, `,x`, `,@x`: the prefix joined to its form. A chain of prefixes with
-    /// nothing between them (`''x`) is printed as one piece of text, without recursion, as
-    /// the reader does not limit how long such chains are.
+    /// nothing but whitespace between them (`''x`, `` ` `x ``) is printed as one piece of
+    /// text (joined, as it prints the next time), without recursion, as the reader does not
+    /// limit how long such chains are.
     fn prefixed(&mut self, node: &'s SyntaxNode, ctx: Ctx) -> Doc<'s> {
         let start = node.range.start as usize;
         let mut ctx = ctx;
         let mut node = node;
+        let mut joined: Option<String> = None;
         loop {
             if node.kind == NodeKind::Quote {
                 ctx = Ctx {
@@ -209,10 +215,26 @@ impl<'s> Printer<'s> {
                     bindings: false,
                 };
             }
-            match node.children.as_slice() {
-                [SyntaxElement::Token(_), SyntaxElement::Node(inner)]
+            let (prefix, rest) = match node.children.split_first() {
+                Some((SyntaxElement::Token(prefix), rest)) => (prefix, rest),
+                _ => break,
+            };
+            let blank = |e: &SyntaxElement| matches!(e, SyntaxElement::Token(t) if t.kind == TokenKind::Whitespace);
+            let inner = rest.iter().position(|e| !blank(e));
+            match inner.map(|i| (i, &rest[i])) {
+                Some((i, SyntaxElement::Node(inner)))
                     if inner.kind.is_prefix() && inner.kind != NodeKind::DatumComment =>
                 {
+                    if i > 0 || joined.is_some() {
+                        // Whitespace inside the chain: collect the prefixes one by one.
+                        let text = joined.get_or_insert_with(|| {
+                            self.text[start..prefix.range.start as usize]
+                                .chars()
+                                .filter(|c| !c.is_whitespace())
+                                .collect()
+                        });
+                        text.push_str(&self.text[prefix.range.as_range()]);
+                    }
                     node = inner;
                 }
                 _ => break,
@@ -221,8 +243,14 @@ impl<'s> Printer<'s> {
         let Some((prefix, rest)) = node.children.split_first() else {
             return Doc::nil();
         };
-        // The prefixes of the chain are adjacent in the source.
-        let prefix = &self.text[start..prefix.range().end as usize];
+        let prefix: Cow<'s, str> = match joined {
+            Some(mut text) => {
+                text.push_str(self.slice(prefix));
+                Cow::Owned(text)
+            }
+            // The prefixes of the chain are adjacent in the source.
+            None => Cow::Borrowed(&self.text[start..prefix.range().end as usize]),
+        };
         let Items { items, .. } = trivia::items(rest, self.text);
         let mark = self.mark();
         let indent = Indent::Mark { mark, delta: 0 };
@@ -412,6 +440,7 @@ impl<'s> Printer<'s> {
             quote: false,
             bindings: false,
             glue: false,
+            pair_break: false,
         };
         match head.and_then(rules::rule) {
             Some(Rule::Inner(header)) => {
@@ -434,6 +463,7 @@ impl<'s> Printer<'s> {
                     hang: args,
                     pairs_from: pairs.then_some(args + 1),
                     bindings,
+                    pair_break: pairs,
                     ..special
                 };
                 // cljfmt's block rule: when the user put more than `args` arguments on the
@@ -542,7 +572,11 @@ fn separator(shape: &Shape, marks: Marks, k: usize, preserve: bool, glued: bool)
         && k >= p
     {
         if shape.pair_second(k) {
-            return Doc::space();
+            return if shape.pair_break {
+                Doc::brk(BreakKind::Pair, indent)
+            } else {
+                Doc::space()
+            };
         }
         let kind = if preserve {
             BreakKind::Hard

@@ -1,8 +1,11 @@
 //! Lints over the expanded module: unused bindings, unreachable code and the workflow
 //! state graph. Errors found while expanding come from the expander; these are warnings.
 
+mod labels;
 pub mod walk;
 mod workflow;
+
+pub use labels::RUNTIME_LABELS;
 
 use crate::codes;
 use crate::core::{Expr, ExprKind, LocalKind, Module};
@@ -12,9 +15,11 @@ use crate::diagnostic::Diagnostic;
 pub fn lint(module: &Module) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     unused_locals(module, &mut out);
-    for expr in all_exprs(module) {
+    let roots: Vec<&Expr> = all_exprs(module).collect();
+    for expr in &roots {
         unreachable_code(expr, &mut out);
     }
+    labels::unknown_labels(&roots, &mut out);
     for wf in &module.workflows {
         for state in &wf.states {
             unreachable_in(&state.body, &mut out);

@@ -41,14 +41,20 @@ pub fn state_graph(wf: &Workflow, out: &mut Vec<Diagnostic>) {
         }
     }
 
+    // Backwards from the states that finish, over the reversed edges: linear in states and
+    // gotos.
+    let mut predecessors: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, next) in successors.iter().enumerate() {
+        for &j in next {
+            predecessors[j].push(i);
+        }
+    }
     let mut can_finish = finishes.clone();
-    let mut changed = true;
-    while changed {
-        changed = false;
-        for i in 0..n {
-            if !can_finish[i] && successors[i].iter().any(|&j| can_finish[j]) {
-                can_finish[i] = true;
-                changed = true;
+    let mut stack: Vec<usize> = (0..n).filter(|&i| finishes[i]).collect();
+    while let Some(j) = stack.pop() {
+        for &i in &predecessors[j] {
+            if !std::mem::replace(&mut can_finish[i], true) {
+                stack.push(i);
             }
         }
     }

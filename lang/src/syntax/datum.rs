@@ -490,6 +490,13 @@ pub(crate) fn hidden_character(c: char) -> Option<&'static str> {
     })
 }
 
+/// Whether the atom `text` reads as a number (`42`, `-0.5`, `1e9`); `.5` (a symbol) and
+/// `0x1F` (an error) do not.
+pub fn is_number(text: &str) -> bool {
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    unsigned.starts_with(|c: char| c.is_ascii_digit()) && parse_number(text).is_ok()
+}
+
 /// Parses an atom that starts like a number; the error says what is wrong with it.
 fn parse_number(text: &str) -> Result<DatumKind, &'static str> {
     let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
