@@ -68,13 +68,6 @@ enum Command {
 const STACK_BYTES: usize = 1 << 30;
 
 fn main() -> ExitCode {
-    // Like any Unix tool, end quietly when the reader of standard output goes away
-    // (`duet runs | head`) instead of failing to print. A run cut short so is interrupted
-    // at a turn boundary of its journal and resumes.
-    // SAFETY: setting a signal's disposition to the default before any thread starts.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
     // The main thread's stack is whatever the system gives (often 8 MiB); run on our own.
     match std::thread::Builder::new()
         .name("main".into())
@@ -99,6 +92,16 @@ fn command() -> ExitCode {
             };
         }
     };
+    if only_reports(&cli.command) {
+        // Like any Unix tool, a command that only reports ends quietly when the reader of
+        // its standard output goes away (`duet runs | head`) instead of failing to print.
+        // Commands that run agents and commands keep SIGPIPE ignored: a tool that exits
+        // without reading its prompt must not end duet.
+        // SAFETY: sets a signal's disposition; no other thread of ours handles signals.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     match cli.command {
         Command::Check(args) => commands::check::run(&args),
         Command::Fmt(args) => commands::fmt::run(&args),
@@ -121,4 +124,20 @@ fn command() -> ExitCode {
         Command::Rm(args) => commands::runs::rm(&args),
         Command::Gc(args) => commands::runs::gc(&args),
     }
+}
+
+/// Whether `command` only reads and reports: it starts no process and writes to no pipe but
+/// its own output.
+fn only_reports(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Check(_)
+            | Command::Runs(_)
+            | Command::Status(_)
+            | Command::History(_)
+            | Command::Replay(_)
+            | Command::Branches(_)
+            | Command::Diff(_)
+            | Command::Blame(_)
+    )
 }

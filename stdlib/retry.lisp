@@ -12,11 +12,20 @@
         ms (fn [d]
              (if (= (type-of d) :int)
                d
-               (let [units [["ms" 1] ["s" 1000] ["m" 60000] ["h" 3600000] ["d" 86400000]]
-                     unit (first (filter (fn [u] (ends-with? d (nth u 0))) units))]
+               (let [units [["ms" 1]
+                            ["s" 1000]
+                            ["m" 60000]
+                            ["h" 3600000]
+                            ["d" 86400000]]
+                     unit (first (filter (fn [u] (ends-with? d (nth u 0)))
+                                         units))]
                  (if (nil? unit)
-                   (throw (error (str "`retry`: " d " is not a duration like \"500ms\" or \"30s\"")))
-                   (* (json-decode (subs d 0 (- (count d) (count (nth unit 0)))))
+                   (throw (error (str "`retry`: "
+                                      d
+                                      " is not a duration like \"500ms\" or \"30s\"")))
+                   (* (json-decode (subs d
+                                         0
+                                         (- (count d) (count (nth unit 0)))))
                       (nth unit 1))))))
         most (ms (get opts :max-backoff "60s"))]
     (loop [left attempts

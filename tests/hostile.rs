@@ -428,7 +428,7 @@ fn an_error_inside_map_or_reduce_keeps_the_frame_that_called_it() {
     assert_ne!(ran.status.code(), Some(0), "{}", ran.stderr);
     assert!(
         ran.stderr.contains(
-            "  half at m.lisp:2:3\n  %map-1 at std/prelude:17:30\n  run-all at m.lisp:5:3\n  <top level> at m.lisp:7:10\n"
+            "  half at m.lisp:2:3\n  %map-1 at std/prelude:15:3\n  run-all at m.lisp:5:3\n  <top level> at m.lisp:7:10\n"
         ),
         "{}",
         ran.stderr

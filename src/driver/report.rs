@@ -58,7 +58,9 @@ pub fn workflow_failure(message: &str, trace: &[TracePoint], color: bool) -> Str
         message: message.to_string(),
         backtrace,
     };
-    let title = super::visible::escaped(message);
+    // The message may quote an agent or a command: one line, so nothing it says can pass
+    // for a line of duet's own.
+    let title = super::visible::one_line(message);
     runtime_error(&title, &error, &program, &files, color)
 }
 

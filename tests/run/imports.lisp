@@ -9,5 +9,7 @@
                     (if (< attempts 3)
                       (throw (error "not yet"))
                       (str "done after " attempts)))
-                  :backoff "1ms"))
-(println (try (retry 2 (fn [] (throw (error "always"))) :backoff 1) (catch e (field e 1))))
+                :backoff "1ms"))
+(println (try
+           (retry 2 (fn [] (throw (error "always"))) :backoff 1)
+           (catch e (field e 1))))
