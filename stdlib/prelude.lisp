@@ -24,16 +24,16 @@
                (cons (apply f (%map-1 first lists)) acc))))))
 
 (defn %filter [pred coll]
-  (%iterate :filter pred (%to-list coll) () false nil))
+  (%iterate :filter pred (%to-list coll "filter") () false nil))
 
 (defn %fold [f acc xs]
   (%iterate :fold f xs acc false nil))
 
 (defn %reduce [f x & more]
   (if (empty? more)
-    (let [xs (%to-list x)]
+    (let [xs (%to-list x "reduce")]
       (if (empty? xs) (f) (%fold f (first xs) (rest xs))))
-    (%fold f x (%to-list (first more)))))
+    (%fold f x (%to-list (first more) "reduce"))))
 
 (defn %sort-by [keyfn coll]
-  (%sort-by-key (%map-1 (fn [x] [(keyfn x) x]) coll)))
+  (%sort-by-key (%map-1 (fn [x] [(keyfn x) x]) (%to-list coll "sort-by"))))

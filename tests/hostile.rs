@@ -445,6 +445,15 @@ fn an_error_inside_map_or_reduce_keeps_the_frame_that_called_it() {
         "{}",
         ran.stderr
     );
+    // The source line shown is the program's call, not the prelude's, and the message names
+    // the function the program called.
+    assert!(
+        ran.stderr.starts_with(
+            "Error: `reduce` expects a collection, got int 5 [type]\n   ╭─[ r.lisp:2:3 ]"
+        ) && ran.stderr.contains("raised in `%reduce`, called here"),
+        "{}",
+        ran.stderr
+    );
 }
 
 #[test]

@@ -77,10 +77,10 @@ pub const BUILTINS: &[Builtin] = &[
     ),
     f(
         "%to-list",
-        "[coll]",
+        "[coll who?]",
         1,
-        n(1),
-        "Internal: the elements of a collection or the characters of a string, as a list.",
+        n(2),
+        "Internal: the elements of a collection or the characters of a string, as a list; `who` names the function asking, for the error when `coll` is none.",
     ),
     f(
         "*",

@@ -79,13 +79,28 @@ fn runtime_error(
         let (line, col) = file.line_col(span.start as usize);
         Some((name.clone(), line, col))
     };
-    let snippet = error.backtrace.first().and_then(|top| {
-        let file = files.get(program.files.get(top.span.file as usize)?)?;
+    // The source line shown is the user's: an error raised inside the standard library
+    // (`(map 5 xs)` fails in `std/prelude`) is shown at the program's call that led there.
+    let user = |frame: &&TraceFrame| {
+        program
+            .files
+            .get(frame.span.file as usize)
+            .is_some_and(|name| !name.starts_with("std/"))
+    };
+    let shown = error.backtrace.iter().find(user);
+    let label = match (shown, error.backtrace.first()) {
+        (Some(shown), Some(top)) if shown != top => {
+            format!("raised in `{}`, called here", top.function)
+        }
+        _ => "raised here".to_string(),
+    };
+    let snippet = shown.or(error.backtrace.first()).and_then(|frame| {
+        let file = files.get(program.files.get(frame.span.file as usize)?)?;
         Some(render::snippet(
             file,
-            top.span.start as usize..top.span.end as usize,
+            frame.span.start as usize..frame.span.end as usize,
             title,
-            "raised here",
+            &label,
             color,
         ))
     });

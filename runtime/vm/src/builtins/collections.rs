@@ -512,7 +512,11 @@ pub fn to_list(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     if list_len(cx.ctx, args[0]).is_some() {
         return Ok(args[0]);
     }
-    let items = elements(cx, "map", args[0])?;
+    let who = match args.get(1) {
+        Some(&who) => cx.ctx.as_str(who).unwrap_or("map").to_string(),
+        None => "map".to_string(),
+    };
+    let items = elements(cx, &who, args[0])?;
     Ok(cx.ctx.list(items.into_iter()))
 }
 
