@@ -1,6 +1,7 @@
 //! Lints over the expanded module: unused bindings, unreachable code and the workflow
 //! state graph. Errors found while expanding come from the expander; these are warnings.
 
+mod durations;
 mod labels;
 pub mod walk;
 mod workflow;
@@ -20,6 +21,7 @@ pub fn lint(module: &Module) -> Vec<Diagnostic> {
         unreachable_code(expr, &mut out);
     }
     labels::unknown_labels(&roots, &mut out);
+    durations::literal_durations(&roots, &mut out);
     for wf in &module.workflows {
         for state in &wf.states {
             unreachable_in(&state.body, &mut out);
