@@ -170,6 +170,11 @@ fn tab_completes_names() {
     r.session.send("\t").expect("Tab");
     r.more(" \"completed\")");
     r.expect("completed");
+    // The standard library's internal names are not offered: `%map-` stays as typed.
+    r.keys("(%map-");
+    r.session.send("\t").expect("Tab");
+    r.more(" inc [1])");
+    r.expect("unknown identifier `%map-`");
     r.quit();
 }
 

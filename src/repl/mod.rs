@@ -56,11 +56,17 @@ struct Repl {
 impl Repl {
     /// Names to complete: the session's globals, the builtins and the special forms.
     fn names(&self) -> Vec<String> {
-        let mut names = self.session.globals();
+        // The standard library's internal names (`%map-1`) are not the program's to use.
+        let mut names: Vec<String> = self
+            .session
+            .globals()
+            .into_iter()
+            .filter(|name| !duet_lang::expand::is_internal(name))
+            .collect();
         names.extend(
             duet_lang::builtins::BUILTINS
                 .iter()
-                .filter(|b| !b.name.starts_with('%'))
+                .filter(|b| !duet_lang::expand::is_internal(b.name))
                 .map(|b| b.name.to_string()),
         );
         names.extend(
