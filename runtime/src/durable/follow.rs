@@ -15,6 +15,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
+use std::future::Future;
 use std::task::Poll;
 
 use duet_store::Status;
@@ -27,7 +28,7 @@ use super::clock::Clock;
 use super::cursor::Cursor;
 use super::error::EngineError;
 use super::events::{EventKind, RunEvent};
-use super::{Ports, Poser, Stopped};
+use super::{Ports, Poser, StopSignal, Stopped};
 use crate::agents::{Note, Notes, Policy};
 use crate::effects::{self, Effect, EffectValue, Failure, Workspace};
 use crate::workflow::entity::{Addressee, ExternalRequest};
@@ -68,6 +69,8 @@ struct Follower<'s, 'p, 'q> {
     notes: UnboundedSender<(Key, EventKind)>,
     noted: UnboundedReceiver<(Key, EventKind)>,
     ports: &'q mut Ports<'p>,
+    /// Stops following when given.
+    stop: StopSignal,
 }
 
 /// What the follow loop waits for while effects run.
@@ -76,6 +79,8 @@ enum Next {
     Note(Key, EventKind),
     /// An effect finished (or was aborted); `None` when none runs.
     Done(Option<Result<Performed, tokio::task::JoinError>>),
+    /// Following was told to stop.
+    Stop,
 }
 
 /// Drives `run` from the cursor's turn: `pending` are requests made before and still
@@ -88,6 +93,7 @@ pub(crate) fn follow(
     answer: Option<String>,
     files: FileHistory,
     ports: &mut Ports,
+    stop: &StopSignal,
 ) -> Result<Stopped, EngineError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -113,6 +119,7 @@ pub(crate) fn follow(
         notes,
         noted,
         ports,
+        stop: stop.clone(),
     };
     follower.go(&runtime, pending)
 }
@@ -217,6 +224,11 @@ impl Follower<'_, '_, '_> {
                     continue;
                 }
                 Next::Done(None) => continue,
+                Next::Stop => {
+                    // Aborting a task kills its process; the journal has every result so far.
+                    self.tasks.abort_all();
+                    return Ok(Stopped::Waiting);
+                }
                 Next::Done(Some(done)) => done,
             };
             let (request, result) = match done {
@@ -307,7 +319,13 @@ impl Follower<'_, '_, '_> {
     /// first: a call's pieces are all reported before its reply enters the run.
     fn next(&mut self, runtime: &tokio::runtime::Runtime) -> Next {
         let (tasks, noted) = (&mut self.tasks, &mut self.noted);
+        let stop = self.stop.0.clone();
+        let stopped = stop.notified();
+        let mut stopped = std::pin::pin!(stopped);
         runtime.block_on(std::future::poll_fn(|cx| {
+            if stopped.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Next::Stop);
+            }
             if let Poll::Ready(Some((k, event))) = noted.poll_recv(cx) {
                 return Poll::Ready(Next::Note(k, event));
             }
@@ -584,7 +602,7 @@ impl Follower<'_, '_, '_> {
             _ => None,
         });
         if let Some((question, options)) = question {
-            let reason = format!("an answer to: {question}");
+            let reason = format!("{}{question}", super::ANSWER_REASON);
             self.cursor.set_status(Status::Waiting { reason })?;
             self.emit(EventKind::Question { question, options });
             return Ok(Stopped::Waiting);
