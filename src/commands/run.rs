@@ -158,6 +158,17 @@ pub fn run(args: &RunArgs) -> ExitCode {
     ExitCode::from(outcome.exit_code())
 }
 
+/// Whether `duet run` of these arguments runs a workflow durably in the store (a file that
+/// checks and defines one): only such runs go to a daemon; a script touches no store.
+pub fn durable(args: &RunArgs) -> bool {
+    let Ok(bytes) = duet_lang::frontend::read_source(&args.file) else {
+        return false;
+    };
+    let mut session = duet::driver::Session::new(Limits::default());
+    let checked = session.check(&args.file.to_string_lossy(), &bytes, &mut FsLoader);
+    !checked.has_errors() && !checked.module.workflows.is_empty()
+}
+
 /// `--budget-usd USD` in micro-dollars, or why it is not an amount.
 pub fn microusd(usd: f64) -> Result<u64, String> {
     if usd.is_finite() && usd >= 0.0 {

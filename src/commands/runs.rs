@@ -40,6 +40,9 @@ pub struct RunIdArgs {
 }
 
 pub(super) fn open(args: &StoreArgs) -> Result<Store, ExitCode> {
+    if let Some(store) = duet::driver::served::store() {
+        return Ok(store);
+    }
     let dir = store_dir(args.store.as_deref());
     if !dir.exists() {
         output::error(&format!(
