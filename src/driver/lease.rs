@@ -1,8 +1,10 @@
 //! Which process follows which runs: each follower (the daemon, or a `duet run`/`resume`
 //! following one run in the foreground) keeps a lease file `STORE/followers/PID.json`
-//! listing its runs, renewed every [`RENEW`] and good for [`TERM`]. A run whose lease ran
-//! out, or whose holder is gone, has no follower, whatever its status says: `duet status`
-//! says so and how to continue it.
+//! listing its runs, renewed every [`RENEW`] and good for [`TERM`]. A follower holds the
+//! store's lock, so a lease is live only when held by the process reading it — the daemon
+//! answering `duet status`, or the command itself — and renewed in time: a run whose lease
+//! ran out, or whose holder let go of the store (it was killed), has no follower, whatever
+//! its status says, and `duet status` says so and how to continue it.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -127,7 +129,7 @@ impl Drop for Lease {
 /// Who follows a run, as its lease says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Follower {
-    /// A live process holds a lease on it.
+    /// The process holding the store holds a lease on it.
     Live(Record),
     /// The last lease on it ran out, or its holder is gone: nobody follows it.
     Gone(Record),
@@ -152,7 +154,7 @@ pub fn follower(dir: &Path, id: RunId, now: u64) -> Follower {
     // A live lease says most, else the newest; ties by pid keep the answer the same.
     records.sort_by_key(|r| (r.renewed_at, r.pid));
     for record in records.into_iter().rev() {
-        if record.expires_at > now && alive(record.pid) {
+        if record.expires_at > now && record.pid == std::process::id() {
             return Follower::Live(record);
         }
         if found == Follower::None {
@@ -160,14 +162,4 @@ pub fn follower(dir: &Path, id: RunId, now: u64) -> Follower {
         }
     }
     found
-}
-
-/// Whether process `pid` exists.
-fn alive(pid: u32) -> bool {
-    let Ok(pid) = libc::pid_t::try_from(pid) else {
-        return false;
-    };
-    // SAFETY: signal 0 only checks that the process exists and may be signalled.
-    let found = unsafe { libc::kill(pid, 0) };
-    found == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
