@@ -295,7 +295,9 @@ pub fn switch(args: &SwitchArgs) -> ExitCode {
         }
         errln!(
             "run: {run} switched from branch {} to {}, at turn {}",
-            switched.from, switched.to, switched.turn
+            switched.from,
+            switched.to,
+            switched.turn
         );
         errln!(
             "  `duet resume {run}` continues it from turn {}",

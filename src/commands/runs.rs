@@ -662,7 +662,9 @@ pub fn fork(args: &ForkArgs) -> ExitCode {
         let forked = durable::fork(store, run, args.at, args.name.as_deref(), &SystemClock)?;
         errln!(
             "run: {run} forked branch {} from {} at turn {}; it is now the run's current branch",
-            forked.name, forked.from, forked.turn
+            forked.name,
+            forked.from,
+            forked.turn
         );
         errln!(
             "  `duet resume {run}` continues it from turn {}",

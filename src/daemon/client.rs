@@ -45,7 +45,10 @@ pub fn command(mut stream: UnixStream, dir: &Path, args: Vec<String>) -> ExitCod
         stdout_terminal: output::stdout_terminal(),
     };
     if let Err(e) = protocol::send(&mut stream, &request) {
-        output::error(&format!("cannot reach the daemon of {}: {e}", dir.display()));
+        output::error(&format!(
+            "cannot reach the daemon of {}: {e}",
+            dir.display()
+        ));
         return ExitCode::from(1);
     }
     // Ctrl-C stops following; the replies are read on a thread so it is seen at once.

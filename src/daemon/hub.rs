@@ -22,7 +22,6 @@ use duet_runtime::durable::{
 use duet_runtime::workflow::Ending;
 use duet_store::{RunId, Status, Store};
 
-
 /// The stack of a follower thread: a run's VM recurses as the command's main thread does,
 /// and only the pages used are touched.
 const FOLLOWER_STACK: usize = 256 << 20;
@@ -142,7 +141,13 @@ impl Hub {
     }
 
     /// The body of a follower thread.
-    fn follow_thread(self: Arc<Self>, id: RunId, how: Resumption, changes: Changes, stop: StopSignal) {
+    fn follow_thread(
+        self: Arc<Self>,
+        id: RunId,
+        how: Resumption,
+        changes: Changes,
+        stop: StopSignal,
+    ) {
         // A run taken up or started is running (an answer first checks there is a question).
         if !matches!(how, Resumption::Answer(_)) {
             let now = duet_runtime::effects::now_ms().max(0) as u64;
@@ -263,7 +268,8 @@ impl Host for Hosting {
     }
 
     fn start(&self, id: RunId) -> Result<(), String> {
-        self.0.begin(id, Resumption::Start, Changes::default(), None)
+        self.0
+            .begin(id, Resumption::Start, Changes::default(), None)
     }
 
     fn attach(&self, id: RunId, report: &mut Reporter) -> Option<Exit> {

@@ -80,7 +80,9 @@ pub fn send(to: &mut impl Write, value: &impl Serialize) -> std::io::Result<()> 
 }
 
 /// Reads one line as a `T`; `None` at the end of the stream.
-pub fn receive<T: for<'de> Deserialize<'de>>(from: &mut impl BufRead) -> std::io::Result<Option<T>> {
+pub fn receive<T: for<'de> Deserialize<'de>>(
+    from: &mut impl BufRead,
+) -> std::io::Result<Option<T>> {
     let mut line = String::new();
     if from.read_line(&mut line)? == 0 {
         return Ok(None);

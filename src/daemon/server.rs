@@ -74,7 +74,11 @@ impl Connection {
 impl Sink for Connection {
     fn write(&self, err: bool, text: &[u8]) -> std::io::Result<()> {
         let text = String::from_utf8_lossy(text).into_owned();
-        self.reply(&if err { Reply::Err { text } } else { Reply::Out { text } })
+        self.reply(&if err {
+            Reply::Err { text }
+        } else {
+            Reply::Out { text }
+        })
     }
 
     fn color(&self) -> bool {

@@ -19,8 +19,7 @@ pub trait Host: Send + Sync {
     /// Follows run `id` in the daemon, continuing it `how` after making `changes`, and
     /// reports its events to `report` until it ends or waits (or the client goes away:
     /// the run goes on). The outcome, as `duet run` exits.
-    fn follow(&self, id: RunId, how: Resumption, changes: Changes, report: &mut Reporter)
-    -> Exit;
+    fn follow(&self, id: RunId, how: Resumption, changes: Changes, report: &mut Reporter) -> Exit;
     /// Starts following run `id` in the daemon without reporting it (`duet run --detach`).
     fn start(&self, id: RunId) -> Result<(), String>;
     /// Reports run `id`'s events from where they are until it ends or waits (`duet attach`);

@@ -5,7 +5,9 @@
 use std::sync::Arc;
 
 use duet_lang::frontend::Checked;
-use duet_runtime::durable::{self, EventKind, NewRun, Observer, Ports, Resumption, Stopped, SystemClock};
+use duet_runtime::durable::{
+    self, EventKind, NewRun, Observer, Ports, Resumption, Stopped, SystemClock,
+};
 use duet_runtime::effects::{Capabilities, Capability, Workspace};
 use duet_runtime::workflow::roles;
 

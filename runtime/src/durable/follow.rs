@@ -14,8 +14,8 @@
 //! `retry` events; they are never journaled (only the call's whole reply is).
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::Arc;
 use std::future::Future;
+use std::sync::Arc;
 use std::task::Poll;
 
 use duet_store::Status;
@@ -85,6 +85,8 @@ enum Next {
 
 /// Drives `run` from the cursor's turn: `pending` are requests made before and still
 /// unanswered; `answer` answers the first question asked.
+// The one caller, `follow_until`, hands over what it restored; a struct would only name it twice.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn follow(
     cursor: Cursor,
     run: WorkflowRun,
