@@ -34,7 +34,10 @@ impl Daemon {
         unsafe { libc::kill(self.pid, libc::SIGKILL) };
         let deadline = Instant::now() + Duration::from_secs(10);
         while duet_store::holder(&self.dir.join(".duet")).is_some() {
-            assert!(Instant::now() < deadline, "the killed daemon let go of the store");
+            assert!(
+                Instant::now() < deadline,
+                "the killed daemon let go of the store"
+            );
             std::thread::sleep(Duration::from_millis(10));
         }
     }
@@ -142,7 +145,12 @@ fn a_daemon_follows_many_runs_while_other_commands_answer() {
     assert_eq!(refused.status.code(), Some(2));
     assert!(text(&refused.stderr).contains("not one of the answers"));
     let answered = duet(&dir, &["answer", &question, "red"]);
-    assert_eq!(answered.status.code(), Some(0), "{}", text(&answered.stderr));
+    assert_eq!(
+        answered.status.code(),
+        Some(0),
+        "{}",
+        text(&answered.stderr)
+    );
     assert_eq!(text(&answered.stdout), "got red\n");
     for n in 1..=runs {
         wait_for(&dir, &format!("r{n}"), "completed");
@@ -199,13 +207,22 @@ fn a_daemon_killed_mid_run_loses_nothing_and_the_next_takes_its_runs_up() {
         let run = format!("r{n}");
         wait_for(&dir, &run, "completed");
         replays(&dir, &run);
-        assert_eq!(turns(&run), turns("r5"), "{run} has the turns of an uninterrupted run");
+        assert_eq!(
+            turns(&run),
+            turns("r5"),
+            "{run} has the turns of an uninterrupted run"
+        );
     }
     let log = std::fs::read_to_string(dir.join(".duet/logs/daemon.log")).expect("its log");
     for n in 1..=4 {
-        assert!(log.contains(&format!("taking up run r{n} (running)")), "{log}");
         assert!(
-            log.contains(&format!(r#"run r{n}: {{"event":"output","text":"woke up\n""#)),
+            log.contains(&format!("taking up run r{n} (running)")),
+            "{log}"
+        );
+        assert!(
+            log.contains(&format!(
+                r#"run r{n}: {{"event":"output","text":"woke up\n""#
+            )),
             "{log}"
         );
     }
@@ -233,7 +250,12 @@ fn ctrl_c_detaches_and_attach_follows_the_rest() {
         text(&out.stderr)
     );
     let attached = duet(&dir, &["attach", "r1"]);
-    assert_eq!(attached.status.code(), Some(0), "{}", text(&attached.stderr));
+    assert_eq!(
+        attached.status.code(),
+        Some(0),
+        "{}",
+        text(&attached.stderr)
+    );
     assert_eq!(text(&attached.stdout), "woke up\n");
     assert!(text(&attached.stderr).ends_with("run: r1 completed\n"));
     // Attaching to a run that has ended says so.
