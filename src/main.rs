@@ -2,6 +2,7 @@
 //! server. Each subcommand lives in its own module under `commands/`.
 
 mod commands;
+mod daemon;
 mod lsp;
 mod output;
 mod repl;
@@ -13,7 +14,7 @@ use clap::{Parser, Subcommand};
 /// Duet: a Lisp workflow language for orchestrating LLM agents.
 #[derive(Parser)]
 #[command(name = "duet", version, about, long_about = None, propagate_version = true)]
-struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
 }
@@ -60,12 +61,50 @@ enum Command {
     Gc(commands::runs::StoreArgs),
     /// Look after the store: `check` every record, `salvage` what can be read into a new one.
     Store(commands::store::StoreCommand),
+    /// The long-running service that holds the store: `start`, `stop`, `status`.
+    Daemon(commands::daemon::DaemonCommand),
+    /// Follow a run the daemon runs, from where it is, until it ends or waits.
+    Attach(commands::attach::AttachArgs),
+    /// End a run as cancelled, stopping what it started.
+    Stop(commands::attach::StopArgs),
+}
+
+impl Command {
+    /// Whether a daemon serving the store runs this command (every command that reads or
+    /// changes runs in the store).
+    fn served(&self) -> bool {
+        match self {
+            Command::Run(args) => commands::run::durable(args),
+            Command::Runs(_)
+            | Command::Status(_)
+            | Command::Resume(_)
+            | Command::Answer(_)
+            | Command::History(_)
+            | Command::Replay(_)
+            | Command::Back(_)
+            | Command::Fork(_)
+            | Command::Branches(_)
+            | Command::Switch(_)
+            | Command::Diff(_)
+            | Command::Rm(_)
+            | Command::Gc(_)
+            | Command::Attach(_)
+            | Command::Stop(_) => true,
+            Command::Check(_)
+            | Command::Fmt(_)
+            | Command::Repl
+            | Command::Blame(_)
+            | Command::Lsp(_)
+            | Command::Store(_)
+            | Command::Daemon(_) => false,
+        }
+    }
 }
 
 /// The stack the command runs on. Code is compiled and checked by recursion over its tree,
 /// which a `cond` of 100,000 clauses makes 100,000 levels deep (the checker refuses deeper
 /// code); only the pages used are ever touched.
-const STACK_BYTES: usize = 1 << 30;
+pub(crate) const STACK_BYTES: usize = 1 << 30;
 
 fn main() -> ExitCode {
     // The main thread's stack is whatever the system gives (often 8 MiB); run on our own.
@@ -102,7 +141,37 @@ fn command() -> ExitCode {
             libc::signal(libc::SIGPIPE, libc::SIG_DFL);
         }
     }
-    match cli.command {
+    if cli.command.served() {
+        let dir = daemon::client::store_of_command_line();
+        if let Some(stream) = daemon::client::connect(&dir) {
+            return daemon::client::command(stream, &dir, daemon::client::args());
+        }
+    }
+    dispatch(cli.command)
+}
+
+/// Runs the command `args` (the words after `duet`) for a client of the daemon, on the
+/// daemon's thread serving it; its exit status.
+pub(crate) fn served_command(args: Vec<String>) -> u8 {
+    let cli = match Cli::try_parse_from(std::iter::once("duet".to_string()).chain(args)) {
+        Ok(cli) => cli,
+        Err(e) => {
+            output::write(true, &e.render().to_string());
+            return 2;
+        }
+    };
+    if !cli.command.served() {
+        output::error("the daemon does not run this command; run it without the daemon");
+        return 2;
+    }
+    let code = dispatch(cli.command);
+    (0..=u8::MAX)
+        .find(|n| ExitCode::from(*n) == code)
+        .unwrap_or(1)
+}
+
+fn dispatch(command: Command) -> ExitCode {
+    match command {
         Command::Check(args) => commands::check::run(&args),
         Command::Fmt(args) => commands::fmt::run(&args),
         Command::Run(args) => commands::run::run(&args),
@@ -123,6 +192,9 @@ fn command() -> ExitCode {
         Command::Store(args) => commands::store::run(&args),
         Command::Rm(args) => commands::runs::rm(&args),
         Command::Gc(args) => commands::runs::gc(&args),
+        Command::Daemon(args) => commands::daemon::run(&args),
+        Command::Attach(args) => commands::attach::attach(&args),
+        Command::Stop(args) => commands::attach::stop(&args),
     }
 }
 

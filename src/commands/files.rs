@@ -1,7 +1,6 @@
 //! `duet diff`, `blame`, `branches` and `switch`: a run's workspace files as its checkpoints
 //! recorded them, and its branches.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -13,7 +12,7 @@ use duet_store::Origin;
 use serde::Serialize;
 
 use super::runs::{StoreArgs, counted, json_line, open, report_files, with_run};
-use crate::output;
+use crate::output::{self, errln, outln};
 
 /// Arguments of `duet diff`.
 #[derive(Debug, Args)]
@@ -58,7 +57,7 @@ pub fn diff(args: &DiffArgs) -> ExitCode {
                     "run": run.to_string(), "from": null, "to": null, "files": [], "patch": ""
                 }));
             }
-            eprintln!(
+            errln!(
                 "diff: run {run} has no checkpoint on its current branch: nothing it did could \
                  change the workspace's files"
             );
@@ -111,16 +110,16 @@ pub fn diff(args: &DiffArgs) -> ExitCode {
                 from.as_ref().map_or(0, |f| f.turn)
             ),
         };
-        eprintln!(
+        errln!(
             "diff: run {run} branch {}, {what}: {} changed",
             diff.branch,
             counted(diff.files.len() as u64, "file")
         );
         // The files' text is data; on a terminal, its control characters are shown escaped.
-        if std::io::stdout().is_terminal() {
-            print!("{}", escaped(&diff.patch));
+        if output::stdout_terminal() {
+            output::write(false, &escaped(&diff.patch));
         } else {
-            print!("{}", diff.patch);
+            output::write(false, &diff.patch);
         }
         Ok(Exit::Done)
     })
@@ -195,7 +194,7 @@ pub fn blame(args: &BlameArgs) -> ExitCode {
     let width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
     let digits = blame.lines.len().to_string().len();
     for (line, label) in blame.lines.iter().zip(&labels) {
-        println!(
+        outln!(
             "{label:<width$}  {:>digits$}  {}",
             line.number,
             one_line(&line.text)
@@ -261,7 +260,7 @@ pub fn branches(args: &BranchesArgs) -> ExitCode {
                 ),
                 (Some(p), _) => format!("fork point {} turn {}", p.branch, p.turn),
             };
-            println!(
+            outln!(
                 "{} {:<width$}  head turn {:<4} {from}",
                 if is_current { "*" } else { " " },
                 branch.name,
@@ -288,17 +287,19 @@ pub fn switch(args: &SwitchArgs) -> ExitCode {
     with_run(&args.store, &args.run, |store, run| {
         let switched = durable::switch(store, run, &args.branch, &SystemClock)?;
         if switched.from == switched.to {
-            eprintln!(
+            errln!(
                 "run: {run} is on branch {} already; nothing changed",
                 switched.to
             );
             return Ok(Exit::Done);
         }
-        eprintln!(
+        errln!(
             "run: {run} switched from branch {} to {}, at turn {}",
-            switched.from, switched.to, switched.turn
+            switched.from,
+            switched.to,
+            switched.turn
         );
-        eprintln!(
+        errln!(
             "  `duet resume {run}` continues it from turn {}",
             switched.turn
         );

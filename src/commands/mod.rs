@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
+pub mod attach;
 pub mod check;
+pub mod daemon;
 pub mod files;
 pub mod fmt;
 pub mod lsp;

@@ -57,7 +57,11 @@ pub struct RunArgs {
 }
 
 /// The store directory: `--store`, else `$DUET_STORE`, else `.duet` in the current directory.
+/// A command the daemon serves works in the daemon's store.
 pub fn store_dir(given: Option<&std::path::Path>) -> std::path::PathBuf {
+    if let Some(store) = duet::driver::served::store() {
+        return store.dir().to_path_buf();
+    }
     given
         .map(std::path::Path::to_path_buf)
         .or_else(|| std::env::var_os("DUET_STORE").map(std::path::PathBuf::from))
@@ -69,8 +73,9 @@ pub fn store_dir(given: Option<&std::path::Path>) -> std::path::PathBuf {
 /// Runs `duet run`. Exit status: 0 done, 1 the program failed, 2 it could not be read or
 /// checked (nothing ran).
 pub fn run(args: &RunArgs) -> ExitCode {
-    let name = args.file.to_string_lossy().into_owned();
-    let bytes = match duet_lang::frontend::read_source(&args.file) {
+    let file = duet::driver::served::path(&args.file);
+    let name = file.to_string_lossy().into_owned();
+    let bytes = match duet_lang::frontend::read_source(&file) {
         Ok(bytes) => bytes,
         Err(message) => {
             output::error(&message);
@@ -94,7 +99,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
     }
     let store = store_dir(args.store.as_deref());
     // The store is never part of the workspace, wherever it lies (`.duet` by default).
-    let workspace = match std::env::current_dir().and_then(Workspace::new) {
+    let workspace = match duet::driver::served::current_dir().and_then(Workspace::new) {
         Ok(w) => w.with_forbidden(&store),
         Err(e) => {
             output::error(&format!(
@@ -127,8 +132,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut out = std::io::BufWriter::new(output::stdout());
     let outcome = script::run(
         &name,
         &bytes,
@@ -144,7 +148,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
         },
         &mut FsLoader,
         &mut out,
-        &mut std::io::stderr(),
+        &mut output::stderr(),
         output::stderr_color(),
     );
     if let Err(e) = out.flush() {
@@ -152,6 +156,17 @@ pub fn run(args: &RunArgs) -> ExitCode {
         return ExitCode::from(1);
     }
     ExitCode::from(outcome.exit_code())
+}
+
+/// Whether `duet run` of these arguments runs a workflow durably in the store (a file that
+/// checks and defines one): only such runs go to a daemon; a script touches no store.
+pub fn durable(args: &RunArgs) -> bool {
+    let Ok(bytes) = duet_lang::frontend::read_source(&args.file) else {
+        return false;
+    };
+    let mut session = duet::driver::Session::new(Limits::default());
+    let checked = session.check(&args.file.to_string_lossy(), &bytes, &mut FsLoader);
+    !checked.has_errors() && !checked.module.workflows.is_empty()
 }
 
 /// `--budget-usd USD` in micro-dollars, or why it is not an amount.

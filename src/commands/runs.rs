@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use duet::driver::events::Reporter;
+use duet::driver::lease::{self, Follower};
 use duet::driver::script::Exit;
 use duet::driver::store::{self, STORE_PATIENCE};
 use duet::driver::terminal::Terminal;
@@ -16,7 +17,7 @@ use duet_store::{RunId, Status, Store};
 use serde::Serialize;
 
 use super::run::store_dir;
-use crate::output;
+use crate::output::{self, errln, outln};
 
 /// Where the store is.
 #[derive(Debug, Args)]
@@ -39,6 +40,9 @@ pub struct RunIdArgs {
 }
 
 pub(super) fn open(args: &StoreArgs) -> Result<Store, ExitCode> {
+    if let Some(store) = duet::driver::served::store() {
+        return Ok(store);
+    }
     let dir = store_dir(args.store.as_deref());
     if !dir.exists() {
         output::error(&format!(
@@ -75,20 +79,35 @@ pub(super) fn with_run(
 }
 
 /// A run's status on one line, its reason or error made visible (they hold text from the
-/// run: a question, a reply, a message).
+/// run: a question, a reply, a message), with who follows it.
 ///
-/// A run recorded as running is followed by the process that holds the store; a command that
-/// could open the store holds it itself, so such a run's follower is gone (killed, or the
-/// machine stopped), and the status says so and how to continue it.
-fn describe(status: &Status) -> String {
+/// A run recorded as running is followed by the process whose lease names it ([`lease`]);
+/// without a live lease its follower is gone (killed, or the machine stopped), and the
+/// status says so and how to continue it.
+///
+/// [`lease`]: duet::driver::lease
+fn describe(status: &Status, follower: &Follower) -> String {
     use duet::driver::visible::one_line;
-    match status {
-        Status::Running => {
-            "interrupted: it was running when the process following it stopped; `duet resume` \
-             continues it"
-                .into()
+    let by = match follower {
+        Follower::Live(lease) if lease.kind == "daemon" => {
+            format!(" (followed by the daemon, pid {})", lease.pid)
         }
-        Status::Waiting { reason } => format!("waiting: {}", one_line(reason)),
+        Follower::Live(lease) => format!(" (followed by pid {})", lease.pid),
+        _ => String::new(),
+    };
+    match status {
+        Status::Running if !by.is_empty() => format!("running{by}"),
+        Status::Running => {
+            let who = match follower {
+                Follower::Gone(lease) => format!(" (pid {})", lease.pid),
+                _ => String::new(),
+            };
+            format!(
+                "interrupted: it was running when the process following it{who} stopped; \
+                 `duet resume` or `duet daemon start` continues it"
+            )
+        }
+        Status::Waiting { reason } => format!("waiting: {}{by}", one_line(reason)),
         Status::Completed => "completed".into(),
         Status::Failed { error } => format!("failed: {}", one_line(error)),
         Status::Cancelled => "cancelled".into(),
@@ -134,7 +153,7 @@ impl<'a> RunJson<'a> {
 
 /// Prints `value` as one line of JSON.
 pub(super) fn json_line(value: &impl Serialize) {
-    println!("{}", serde_json::to_string(value).expect("records encode"));
+    outln!("{}", serde_json::to_string(value).expect("records encode"));
 }
 
 /// `duet runs`: one run a line, starting with its id.
@@ -143,13 +162,20 @@ pub fn list(args: &ListArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
+    let now = duet_runtime::effects::now_ms().max(0) as u64;
     match store.runs() {
         Ok(runs) => {
             for run in &runs {
                 if args.json {
                     json_line(&RunJson::of(run, None));
                 } else {
-                    println!("{}\t{}\t{}", run.id, run.workflow, describe(&run.status));
+                    let follower = lease::follower(store.dir(), run.id, now);
+                    outln!(
+                        "{}\t{}\t{}",
+                        run.id,
+                        run.workflow,
+                        describe(&run.status, &follower)
+                    );
                 }
             }
             ExitCode::SUCCESS
@@ -186,24 +212,26 @@ pub fn status(args: &RunIdArgs) -> ExitCode {
         }
         json_line(&value);
     } else {
-        println!("run {}", run.id);
-        println!("workflow {}", run.workflow);
-        println!("status {}", describe(&run.status));
-        println!("branch {}", run.current_branch);
+        outln!("run {}", run.id);
+        outln!("workflow {}", run.workflow);
+        let now = duet_runtime::effects::now_ms().max(0) as u64;
+        let follower = lease::follower(store.dir(), id, now);
+        outln!("status {}", describe(&run.status, &follower));
+        outln!("branch {}", run.current_branch);
     }
     match turns {
         Ok(turns) => {
             if !args.json {
-                println!("turns {}", turns.len());
+                outln!("turns {}", turns.len());
                 for line in spending.iter().flat_map(super::spending::lines) {
-                    println!("{line}");
+                    outln!("{line}");
                 }
             }
             ExitCode::SUCCESS
         }
         Err(partial) => {
             if !args.json {
-                println!("turns {} readable, then damage", partial.turns.len());
+                outln!("turns {} readable, then damage", partial.turns.len());
             }
             output::error(&partial.error.to_string());
             ExitCode::from(1)
@@ -290,8 +318,7 @@ fn followed(
             return ExitCode::from(2);
         }
     };
-    let stdout = std::io::stdout();
-    let (mut out, mut err) = (stdout.lock(), std::io::stderr());
+    let (mut out, mut err) = (output::stdout(), output::stderr());
     let mut report = Reporter::new(json, &mut out, &mut err);
     let store = match store::open(dir, patience) {
         Ok(store) => store,
@@ -311,7 +338,7 @@ fn followed(
         let reloaded = super::reload::compile(&store, id, &mut report)
             .and_then(|code| super::reload::continue_in(&store, id, code, &mut report));
         match reloaded {
-            Ok(reloaded) if !json => eprintln!("{}", super::reload::said(id, &reloaded)),
+            Ok(reloaded) if !json => errln!("{}", super::reload::said(id, &reloaded)),
             Ok(_) => {}
             Err(refused) => return ExitCode::from(refused.exit_code()),
         }
@@ -341,6 +368,11 @@ fn followed(
         grant,
         budget_microusd,
     };
+    if let Some(host) = duet::driver::served::host() {
+        drop(ports);
+        return ExitCode::from(host.follow(id, how, changes, &mut report).exit_code());
+    }
+    let _lease = duet::driver::lease::hold(dir, id);
     let result = durable::follow_with(&store, id, how, &changes, &mut ports);
     ExitCode::from(workflow_outcome(result, &mut report).exit_code())
 }
@@ -475,7 +507,7 @@ pub fn history(args: &HistoryArgs) -> ExitCode {
             },
             Err(e) => format!("(unreadable: {e})"),
         };
-        println!("{}\t{}\t{summary}", turn.turn, local_time(turn.at));
+        outln!("{}\t{}\t{summary}", turn.turn, local_time(turn.at));
     }
     match damage {
         Some(e) => {
@@ -545,7 +577,7 @@ pub fn replay(args: &ReplayArgs) -> ExitCode {
     with_run(&args.store, &args.run, |store, run| {
         match durable::replay(store, run, args.branch.as_deref()) {
             Ok(verified) => {
-                eprintln!(
+                errln!(
                     "replay: {run} branch {}: every turn reproduces ({}, {} identical)",
                     verified.branch,
                     counted(verified.turns, "turn"),
@@ -555,7 +587,7 @@ pub fn replay(args: &ReplayArgs) -> ExitCode {
             }
             Err(durable::ReplayError::Engine(e)) => Err(e),
             Err(diverged) => {
-                eprintln!("replay: {diverged}");
+                errln!("replay: {diverged}");
                 Ok(Exit::Failed)
             }
         }
@@ -580,14 +612,14 @@ pub fn back(args: &BackArgs) -> ExitCode {
         let moved = durable::back(store, run, args.count, &SystemClock)?;
         let (branch, turn) = (&moved.branch, moved.turn);
         match &moved.abandoned {
-            None => eprintln!("run: {run} branch {branch} did not move (0 turns back)"),
+            None => errln!("run: {run} branch {branch} did not move (0 turns back)"),
             Some(abandoned) => {
-                eprintln!(
+                errln!(
                     "run: {run} branch {branch} moved back to turn {turn}; the {} turns after it \
                      are kept on branch {abandoned}",
                     args.count
                 );
-                eprintln!("  `duet resume {run}` continues from turn {turn}");
+                errln!("  `duet resume {run}` continues from turn {turn}");
             }
         }
         report_files(moved.files.as_ref(), turn);
@@ -617,8 +649,7 @@ pub struct ForkArgs {
 /// `duet fork RUN --at TURN`: a new branch from that turn, made the run's current branch.
 pub fn fork(args: &ForkArgs) -> ExitCode {
     with_run(&args.store, &args.run, |store, run| {
-        let stdout = std::io::stdout();
-        let (mut out, mut err) = (stdout.lock(), std::io::stderr());
+        let (mut out, mut err) = (output::stdout(), output::stderr());
         let mut report = Reporter::new(false, &mut out, &mut err);
         // The file is compiled first: one that does not check changes nothing.
         let code = match args.reload {
@@ -629,20 +660,22 @@ pub fn fork(args: &ForkArgs) -> ExitCode {
             false => None,
         };
         let forked = durable::fork(store, run, args.at, args.name.as_deref(), &SystemClock)?;
-        eprintln!(
+        errln!(
             "run: {run} forked branch {} from {} at turn {}; it is now the run's current branch",
-            forked.name, forked.from, forked.turn
+            forked.name,
+            forked.from,
+            forked.turn
         );
-        eprintln!(
+        errln!(
             "  `duet resume {run}` continues it from turn {}",
             forked.turn
         );
         report_files(forked.files.as_ref(), forked.turn);
         if let Some(code) = code {
             match super::reload::continue_in(store, run, code, &mut report) {
-                Ok(reloaded) => eprintln!("{}", super::reload::said(run, &reloaded)),
+                Ok(reloaded) => errln!("{}", super::reload::said(run, &reloaded)),
                 Err(refused) => {
-                    eprintln!(
+                    errln!(
                         "  branch {} was forked and stays in the code the run had",
                         forked.name
                     );
@@ -679,7 +712,7 @@ pub struct RmArgs {
 pub fn rm(args: &RmArgs) -> ExitCode {
     with_run(&args.store, &args.run, |store, run| {
         let removed = durable::remove(store, run, args.force)?;
-        eprintln!(
+        errln!(
             "run: {run} removed ({}, {}, {}); `duet gc` frees what only it used",
             counted(removed.turns, "turn"),
             counted(removed.snapshots, "snapshot"),
@@ -697,7 +730,7 @@ pub fn gc(args: &StoreArgs) -> ExitCode {
     };
     match durable::collect(&store) {
         Ok(collected) => {
-            eprintln!(
+            errln!(
                 "gc: {} removed ({} bytes), {} still referred to",
                 counted(collected.blobs, "blob"),
                 collected.bytes,
@@ -718,7 +751,7 @@ pub(super) fn report_files(files: Option<&durable::FilesMoved>, turn: u64) {
         return;
     };
     if let Some(person) = &files.person {
-        eprintln!(
+        errln!(
             "  {} changed outside duet since the last checkpoint: kept as checkpoint {} (turn {} \
              of branch {}; `duet switch` to it brings them back)",
             counted(person.files.len() as u64, "file"),
@@ -728,8 +761,8 @@ pub(super) fn report_files(files: Option<&durable::FilesMoved>, turn: u64) {
         );
     }
     match files.restored.len() {
-        0 => eprintln!("  the workspace's files are already as they were at turn {turn}"),
-        n => eprintln!(
+        0 => errln!("  the workspace's files are already as they were at turn {turn}"),
+        n => errln!(
             "  {n} workspace {} put back as at turn {turn}: {}",
             if n == 1 { "file" } else { "files" },
             duet::driver::visible::one_line(&files.restored.join(", "))

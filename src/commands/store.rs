@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use duet::driver::store::{STORE_PATIENCE, open};
 
 use super::run::store_dir;
-use crate::output;
+use crate::output::{self, errln, outln};
 
 /// Arguments of `duet store`.
 #[derive(Debug, Args)]
@@ -46,7 +46,7 @@ fn check(dir: &std::path::Path) -> ExitCode {
         Ok(store) => store,
         Err(e) => {
             output::error(&e);
-            eprintln!(
+            errln!(
                 "  `duet store salvage NEW-DIR --store {}` copies what can still be read",
                 dir.display()
             );
@@ -55,7 +55,7 @@ fn check(dir: &std::path::Path) -> ExitCode {
     };
     match store.check() {
         Ok(report) if report.problems.is_empty() => {
-            println!(
+            outln!(
                 "store {}: {} records, all intact",
                 dir.display(),
                 report.records
@@ -64,7 +64,7 @@ fn check(dir: &std::path::Path) -> ExitCode {
         }
         Ok(report) => {
             for problem in &report.problems {
-                println!("{problem}");
+                outln!("{problem}");
             }
             output::error(&format!(
                 "the store {} has {} damaged records of {}; `duet store salvage NEW-DIR` copies \
@@ -95,14 +95,14 @@ fn salvage(dir: &std::path::Path, dest: &std::path::Path) -> ExitCode {
     match result {
         Ok(report) => {
             if let Some(why) = &report.recovered_from {
-                eprintln!(
+                errln!(
                     "note: the store could not be opened as it is ({why}); what fjall could recover of a copy was read"
                 );
             }
             for problem in &report.lost {
-                println!("lost: {problem}");
+                outln!("lost: {problem}");
             }
-            eprintln!(
+            errln!(
                 "salvage: {} records copied into {}, {} lost; the store {} is unchanged",
                 report.copied,
                 dest.display(),

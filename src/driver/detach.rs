@@ -20,6 +20,11 @@ pub fn log_path(dir: &Path, id: RunId) -> PathBuf {
     dir.join("logs").join(format!("{id}.log"))
 }
 
+/// Where the daemon of the store in `dir` writes its log.
+pub fn daemon_log(dir: &Path) -> PathBuf {
+    dir.join("logs").join("daemon.log")
+}
+
 /// Starts `duet resume ID` on the store in `dir` in the background. The store must be
 /// closed by now: the background process takes its lock.
 pub(super) fn hand_over(dir: &Path, id: RunId, report: &mut Reporter) -> Exit {

@@ -1,14 +1,17 @@
 //! Running programs from the command line: scripts and workflows ([`script`]), the store
 //! they run in ([`store`]), their events rendered for people or as JSON ([`events`]), the
 //! questions and grants asked at the terminal ([`terminal`]), runtime errors with their
-//! source ([`report`]), `--detach` ([`detach`]), and text from the run made harmless for a
-//! terminal ([`visible`]).
+//! source ([`report`]), `--detach` ([`detach`]), text from the run made harmless for a
+//! terminal ([`visible`]), who follows which run ([`lease`]), and commands the daemon runs
+//! for a client ([`served`]).
 
 pub mod detach;
 pub mod events;
+pub mod lease;
 pub mod reload;
 pub mod report;
 pub mod script;
+pub mod served;
 pub mod store;
 pub mod terminal;
 pub mod visible;

@@ -12,7 +12,12 @@ pub const STORE_PATIENCE: Duration = Duration::from_secs(2);
 
 /// Opens the store at `dir`, waiting up to `patience` for another process to let go of it;
 /// the error says which store and why.
+///
+/// In a command the daemon serves, the store is the one the daemon holds.
 pub fn open(dir: &Path, patience: Duration) -> Result<Store, String> {
+    if let Some(store) = super::served::store() {
+        return Ok(store);
+    }
     Store::open_patiently(dir, patience)
         .map_err(|e| format!("cannot open the store {}: {e}", dir.display()))
 }

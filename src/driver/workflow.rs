@@ -5,7 +5,9 @@
 use std::sync::Arc;
 
 use duet_lang::frontend::Checked;
-use duet_runtime::durable::{self, EventKind, NewRun, Ports, Resumption, Stopped, SystemClock};
+use duet_runtime::durable::{
+    self, EventKind, NewRun, Observer, Ports, Resumption, Stopped, SystemClock,
+};
 use duet_runtime::effects::{Capabilities, Capability, Workspace};
 use duet_runtime::workflow::roles;
 
@@ -63,7 +65,7 @@ pub fn run(
     let compiled = session.compile_workflow(checked, index);
     let (mut capabilities, workspace) = match setup.effects {
         Some(effects) => effects,
-        None => match std::env::current_dir().and_then(Workspace::new) {
+        None => match super::served::current_dir().and_then(Workspace::new) {
             Ok(w) => (Capabilities::default(), w.with_forbidden(&setup.store)),
             Err(e) => {
                 report.error(format!(
@@ -110,6 +112,30 @@ pub fn run(
             return Exit::Failed;
         }
     };
+    if let Some(host) = super::served::host() {
+        // The daemon follows the run; this command reports it, or with `--detach` not.
+        if !setup.detach {
+            return host.follow(id, Resumption::Start, durable::Changes::default(), report);
+        }
+        return match host.start(id) {
+            Ok(()) => {
+                report.event(durable::RunEvent {
+                    kind: EventKind::Detached {
+                        pid: std::process::id(),
+                        log: super::detach::daemon_log(dir).display().to_string(),
+                    },
+                    run: Some(id.to_string()),
+                    turn: None,
+                    at: duet_runtime::effects::now_ms(),
+                });
+                Exit::Waiting
+            }
+            Err(e) => {
+                report.error(e);
+                Exit::Failed
+            }
+        };
+    }
     if setup.detach {
         let reason = "starting in the background".to_string();
         if let Err(e) = durable::mark_waiting(&store, id, reason, clock.as_ref()) {
@@ -120,10 +146,9 @@ pub fn run(
         drop(store);
         return super::detach::hand_over(dir, id, report);
     }
-    outcome(
-        durable::follow(&store, id, Resumption::Start, &mut ports),
-        report,
-    )
+    let _lease = super::lease::hold(dir, id);
+    let followed = durable::follow(&store, id, Resumption::Start, &mut ports);
+    outcome(followed, report)
 }
 
 /// The exit outcome of following a run; an engine error is reported.

@@ -14,6 +14,7 @@
 //! `retry` events; they are never journaled (only the call's whole reply is).
 
 use std::collections::{BTreeMap, VecDeque};
+use std::future::Future;
 use std::sync::Arc;
 use std::task::Poll;
 
@@ -27,7 +28,7 @@ use super::clock::Clock;
 use super::cursor::Cursor;
 use super::error::EngineError;
 use super::events::{EventKind, RunEvent};
-use super::{Ports, Poser, Stopped};
+use super::{Ports, Poser, StopSignal, Stopped};
 use crate::agents::usage::Prices;
 use crate::agents::{Note, Notes, Policy};
 use crate::effects::{self, Effect, EffectValue, Failure, Workspace};
@@ -71,6 +72,8 @@ struct Follower<'s, 'p, 'q> {
     notes: UnboundedSender<(Key, EventKind)>,
     noted: UnboundedReceiver<(Key, EventKind)>,
     ports: &'q mut Ports<'p>,
+    /// Stops following when given.
+    stop: StopSignal,
 }
 
 /// What the follow loop waits for while effects run.
@@ -79,10 +82,14 @@ enum Next {
     Note(Key, EventKind),
     /// An effect finished (or was aborted); `None` when none runs.
     Done(Option<Result<Performed, tokio::task::JoinError>>),
+    /// Following was told to stop.
+    Stop,
 }
 
 /// Drives `run` from the cursor's turn: `pending` are requests made before and still
 /// unanswered; `answer` answers the first question asked.
+// The one caller, `follow_until`, hands over what it restored; a struct would only name it twice.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn follow(
     cursor: Cursor,
     run: WorkflowRun,
@@ -91,6 +98,7 @@ pub(crate) fn follow(
     answer: Option<String>,
     files: FileHistory,
     ports: &mut Ports,
+    stop: &StopSignal,
 ) -> Result<Stopped, EngineError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -131,6 +139,7 @@ pub(crate) fn follow(
         noted,
         ports,
         prices: Arc::new(prices),
+        stop: stop.clone(),
     };
     if let Some(message) = unpriced {
         follower.emit(EventKind::Error { message });
@@ -270,6 +279,11 @@ impl Follower<'_, '_, '_> {
                     continue;
                 }
                 Next::Done(None) => continue,
+                Next::Stop => {
+                    // Aborting a task kills its process; the journal has every result so far.
+                    self.tasks.abort_all();
+                    return Ok(Stopped::Waiting);
+                }
                 Next::Done(Some(done)) => done,
             };
             let (request, result) = match done {
@@ -360,7 +374,13 @@ impl Follower<'_, '_, '_> {
     /// first: a call's pieces are all reported before its reply enters the run.
     fn next(&mut self, runtime: &tokio::runtime::Runtime) -> Next {
         let (tasks, noted) = (&mut self.tasks, &mut self.noted);
+        let stop = self.stop.0.clone();
+        let stopped = stop.notified();
+        let mut stopped = std::pin::pin!(stopped);
         runtime.block_on(std::future::poll_fn(|cx| {
+            if stopped.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Next::Stop);
+            }
             if let Poll::Ready(Some((k, event))) = noted.poll_recv(cx) {
                 return Poll::Ready(Next::Note(k, event));
             }
@@ -643,7 +663,7 @@ impl Follower<'_, '_, '_> {
             _ => None,
         });
         if let Some((question, options)) = question {
-            let reason = format!("an answer to: {question}");
+            let reason = format!("{}{question}", super::ANSWER_REASON);
             self.cursor.set_status(Status::Waiting { reason })?;
             self.emit(EventKind::Question { question, options });
             return Ok(Stopped::Waiting);

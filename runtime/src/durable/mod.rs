@@ -118,6 +118,26 @@ pub enum Resumption {
     Answer(String),
 }
 
+/// Tells a follower ([`follow_until`]) to stop; clones share one signal.
+#[derive(Debug, Clone, Default)]
+pub struct StopSignal(Arc<tokio::sync::Notify>);
+
+impl StopSignal {
+    /// Stops the follower (now, or at its first wait if it has not reached one yet).
+    pub fn stop(&self) {
+        self.0.notify_one();
+    }
+}
+
+/// The reason a run waiting for a person's answer gives (`an answer to: QUESTION`).
+pub const ANSWER_REASON: &str = "an answer to: ";
+
+/// Whether a run with `status` waits for a person to answer its question (`duet answer`),
+/// and so has nothing to follow until then.
+pub fn waits_for_person(status: &Status) -> bool {
+    matches!(status, Status::Waiting { reason } if reason.starts_with(ANSWER_REASON))
+}
+
 /// Where following a run stopped.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Stopped {
@@ -217,6 +237,22 @@ pub fn follow_with(
     how: Resumption,
     changes: &Changes,
     ports: &mut Ports,
+) -> Result<Stopped, EngineError> {
+    follow_until(store, id, how, changes, ports, &StopSignal::default())
+}
+
+/// Like [`follow_with`], until `stop` is given: then what the run started is stopped (its
+/// effects' tasks aborted, their processes killed) and following returns
+/// [`Stopped::Waiting`] with the run's status unchanged, so it continues from its journal
+/// later (the daemon stopping, `duet stop`). A stop given before following began stops it
+/// at its first wait.
+pub fn follow_until(
+    store: &Store,
+    id: RunId,
+    how: Resumption,
+    changes: &Changes,
+    ports: &mut Ports,
+    stop: &StopSignal,
 ) -> Result<Stopped, EngineError> {
     let record = store.run(id).map_err(|e| EngineError::store(id, e))?;
     let ended = match &record.status {
@@ -329,6 +365,7 @@ pub fn follow_with(
         answer,
         files,
         ports,
+        stop,
     )
 }
 

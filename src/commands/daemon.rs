@@ -1,0 +1,192 @@
+//! `duet daemon start [--foreground]`, `duet daemon stop`, `duet daemon status`: the
+//! long-running service that holds a store (see `docs/daemon.md`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use clap::{Args, Subcommand};
+
+use super::run::store_dir;
+use crate::daemon::protocol::Reply;
+use crate::daemon::{client, server};
+use crate::output;
+
+/// How long `duet daemon start` waits for the daemon to be ready.
+const READY_PATIENCE: Duration = Duration::from_secs(20);
+
+/// Arguments of `duet daemon`.
+#[derive(Debug, Args)]
+pub struct DaemonCommand {
+    #[command(subcommand)]
+    action: DaemonAction,
+    /// The store (default: `$DUET_STORE`, else `.duet` here).
+    #[arg(long, value_name = "DIR", global = true)]
+    store: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum DaemonAction {
+    /// Start the daemon for the store; returns once it is ready.
+    Start {
+        /// Stay in the terminal instead of going to the background.
+        #[arg(long)]
+        foreground: bool,
+    },
+    /// Stop it, leaving every run resumable.
+    Stop,
+    /// Whether one runs, its process id, and the runs it follows (exit 3: none runs).
+    Status,
+}
+
+/// Runs `duet daemon …`.
+pub fn run(args: &DaemonCommand) -> ExitCode {
+    let dir = store_dir(args.store.as_deref());
+    match args.action {
+        DaemonAction::Start { foreground: true } => foreground(&dir),
+        DaemonAction::Start { foreground: false } => start(&dir),
+        DaemonAction::Stop => stop(&dir),
+        DaemonAction::Status => status(&dir),
+    }
+}
+
+fn foreground(dir: &Path) -> ExitCode {
+    let served = server::serve(dir, |dir| {
+        eprintln!(
+            "daemon: pid {} serves {}; `duet daemon stop` stops it",
+            std::process::id(),
+            dir.display()
+        );
+    });
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            output::error(&format!("the daemon cannot start: {e}"));
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn start(dir: &Path) -> ExitCode {
+    if let Some(Reply::Daemon { pid, store, .. }) = client::status(dir) {
+        eprintln!("daemon: pid {pid} already serves {}", store.display());
+        return ExitCode::SUCCESS;
+    }
+    let started = spawn(dir).and_then(|child| ready(dir, child));
+    match started {
+        Ok((pid, store)) => {
+            eprintln!(
+                "daemon: pid {pid} serves {}; its log is {}; `duet daemon stop` stops it",
+                store.display(),
+                duet::driver::detach::daemon_log(&store).display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            output::error(&format!("the daemon did not start: {e}"));
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Starts `duet daemon start --foreground` in the background, in a process group of its
+/// own (the terminal's Ctrl-C does not reach it), its output going to the daemon's log.
+fn spawn(dir: &Path) -> Result<std::process::Child, String> {
+    let dir = std::path::absolute(dir).map_err(|e| e.to_string())?;
+    duet_store::private_dir(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let log = duet::driver::detach::daemon_log(&dir);
+    if let Some(parent) = log.parent() {
+        duet_store::private_dir(parent)
+            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    }
+    let file = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .mode(duet::driver::detach::LOG_MODE)
+            .open(&log)
+            .map_err(|e| format!("cannot open {}: {e}", log.display()))?
+    };
+    let err = file.try_clone().map_err(|e| e.to_string())?;
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find duet itself: {e}"))?;
+    use std::os::unix::process::CommandExt;
+    Command::new(exe)
+        .args(["daemon", "start", "--foreground", "--store"])
+        .arg(&dir)
+        .stdin(Stdio::null())
+        .stdout(file)
+        .stderr(err)
+        .env("NO_COLOR", "1")
+        .process_group(0)
+        .spawn()
+        .map_err(|e| e.to_string())
+}
+
+/// Waits until the daemon answers on its socket; its pid and store. A daemon that exits
+/// first failed: its log says why.
+fn ready(dir: &Path, mut child: std::process::Child) -> Result<(u32, PathBuf), String> {
+    let deadline = Instant::now() + READY_PATIENCE;
+    loop {
+        if let Some(Reply::Daemon { pid, store, .. }) = client::status(dir) {
+            return Ok((pid, store));
+        }
+        if let Ok(Some(exit)) = child.try_wait() {
+            let log = duet::driver::detach::daemon_log(dir);
+            let why = std::fs::read_to_string(&log)
+                .ok()
+                .and_then(|text| text.lines().last().map(str::to_string))
+                .unwrap_or_default();
+            return Err(format!("it exited ({exit}): {why}"));
+        }
+        if Instant::now() > deadline {
+            return Err(format!(
+                "it was not ready after {} s; {} may say why",
+                READY_PATIENCE.as_secs(),
+                duet::driver::detach::daemon_log(dir).display()
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn stop(dir: &Path) -> ExitCode {
+    match client::shutdown(dir) {
+        Ok(true) => {
+            eprintln!(
+                "daemon: stopped; every run it followed is left to continue (`duet daemon start` \
+                 takes them up)"
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(false) => {
+            eprintln!("daemon: none serves {}", dir.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            output::error(&e);
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn status(dir: &Path) -> ExitCode {
+    match client::status(dir) {
+        Some(Reply::Daemon {
+            pid,
+            store,
+            since,
+            following,
+        }) => {
+            println!("daemon pid {pid}");
+            println!("store {}", store.display());
+            println!("since {since}");
+            println!("following {}", following.join(" "));
+            ExitCode::SUCCESS
+        }
+        _ => {
+            println!("no daemon serves {}", dir.display());
+            ExitCode::from(3)
+        }
+    }
+}

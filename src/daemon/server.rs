@@ -1,0 +1,272 @@
+//! The daemon's server: it holds the store, takes up the runs left active, and serves
+//! clients on the socket, each connection on a thread of its own. A command it serves runs
+//! the same code as without a daemon ([`duet::driver::served`]), its output sent back as
+//! replies ([`crate::output::Sink`]).
+
+use std::cell::RefCell;
+use std::io::BufReader;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Sender, channel};
+use std::sync::{Arc, Mutex};
+
+use duet::driver::lease::Lease;
+use duet::driver::served::{self, Served};
+use duet_store::RunId;
+
+use super::hub::Hub;
+use super::protocol::{self, Reply, Request};
+use crate::output::{self, Sink};
+
+/// The mode of the socket: its owner's alone.
+const SOCKET_MODE: u32 = 0o600;
+
+/// A client's connection, as the served command's console.
+struct Connection {
+    stream: Mutex<UnixStream>,
+    gone: AtomicBool,
+    color: bool,
+    stdout_terminal: bool,
+}
+
+impl Connection {
+    fn reply(&self, reply: &Reply) -> std::io::Result<()> {
+        let mut stream = self.stream.lock().unwrap_or_else(|e| e.into_inner());
+        let sent = protocol::send(&mut *stream, reply);
+        if sent.is_err() {
+            self.gone.store(true, Ordering::SeqCst);
+        }
+        sent
+    }
+
+    /// Whether the client has closed its end (Ctrl-C, or it was killed).
+    fn closed(&self) -> bool {
+        if self.gone.load(Ordering::SeqCst) {
+            return true;
+        }
+        let stream = self.stream.lock().unwrap_or_else(|e| e.into_inner());
+        let mut byte = 0u8;
+        use std::os::fd::AsRawFd;
+        // SAFETY: reads at most one byte into `byte`, leaving it in the socket (MSG_PEEK),
+        // without waiting (MSG_DONTWAIT).
+        let peeked = unsafe {
+            libc::recv(
+                stream.as_raw_fd(),
+                (&raw mut byte).cast(),
+                1,
+                libc::MSG_PEEK | libc::MSG_DONTWAIT,
+            )
+        };
+        let would_block = peeked < 0
+            && matches!(
+                std::io::Error::last_os_error().raw_os_error(),
+                Some(libc::EAGAIN | libc::EINTR)
+            );
+        let gone = peeked == 0 || (peeked < 0 && !would_block);
+        if gone {
+            self.gone.store(true, Ordering::SeqCst);
+        }
+        gone
+    }
+}
+
+impl Sink for Connection {
+    fn write(&self, err: bool, text: &[u8]) -> std::io::Result<()> {
+        let text = String::from_utf8_lossy(text).into_owned();
+        self.reply(&if err {
+            Reply::Err { text }
+        } else {
+            Reply::Out { text }
+        })
+    }
+
+    fn color(&self) -> bool {
+        self.color
+    }
+
+    fn stdout_terminal(&self) -> bool {
+        self.stdout_terminal
+    }
+}
+
+thread_local! {
+    static CONNECTION: RefCell<Option<Arc<Connection>>> = const { RefCell::new(None) };
+}
+
+/// Tells this thread's client that its command now follows run `id`.
+pub(super) fn following(id: RunId) {
+    CONNECTION.with(|c| {
+        if let Some(connection) = c.borrow().as_ref() {
+            let _ = connection.reply(&Reply::Following {
+                run: id.to_string(),
+            });
+        }
+    });
+}
+
+/// Whether this thread's client has gone.
+pub(super) fn client_gone() -> bool {
+    CONNECTION.with(|c| c.borrow().as_ref().is_some_and(|c| c.closed()))
+}
+
+/// Where the socket of the store in `dir` is.
+pub fn socket_path(dir: &Path) -> PathBuf {
+    dir.join(protocol::SOCKET)
+}
+
+/// The running daemon: what its connections share.
+struct Daemon {
+    hub: Arc<Hub>,
+    dir: PathBuf,
+    since: u64,
+    /// Where a shutdown request hands its connection, to be answered once all is stopped.
+    shutdown: Mutex<Sender<Arc<Connection>>>,
+}
+
+/// Serves the store in `dir` until told to stop: called by `duet daemon start --foreground`.
+/// `ready` is called once the socket takes connections. An error says why it cannot serve.
+pub fn serve(dir: &Path, ready: impl FnOnce(&Path)) -> Result<(), String> {
+    let store = duet::driver::store::open(dir, duet::driver::store::STORE_PATIENCE)?;
+    let dir = store.dir().to_path_buf();
+    let log_path = duet::driver::detach::daemon_log(&dir);
+    let log = open_log(&log_path)?;
+    let lease = Lease::take(&dir, "daemon")
+        .map_err(|e| format!("cannot write the daemon's lease in {}: {e}", dir.display()))?;
+    let hub = Hub::new(store, lease, log);
+    hub.log(&format!(
+        "daemon pid {} serving {}",
+        std::process::id(),
+        dir.display()
+    ));
+    let socket = socket_path(&dir);
+    // A socket left by a daemon that died: the store's lock says none serves it now.
+    let _ = std::fs::remove_file(&socket);
+    let listener = UnixListener::bind(&socket)
+        .map_err(|e| format!("cannot listen on {}: {e}", socket.display()))?;
+    duet::driver::store::tighten(&socket, SOCKET_MODE)
+        .map_err(|e| format!("cannot make {} private: {e}", socket.display()))?;
+    let taken = hub.take_up()?;
+    hub.log(&format!("took up {taken} unfinished runs"));
+    let (shutdown, stopping) = channel();
+    let daemon = Arc::new(Daemon {
+        hub: hub.clone(),
+        dir: dir.clone(),
+        since: duet_runtime::effects::now_ms().max(0) as u64,
+        shutdown: Mutex::new(shutdown),
+    });
+    {
+        let daemon = daemon.clone();
+        std::thread::Builder::new()
+            .name("accept".into())
+            .spawn(move || {
+                for stream in listener.incoming().flatten() {
+                    let daemon = daemon.clone();
+                    let _ = std::thread::Builder::new()
+                        .name("client".into())
+                        .stack_size(crate::STACK_BYTES)
+                        .spawn(move || daemon.connection(stream));
+                }
+            })
+            .map_err(|e| format!("cannot start the daemon's listener: {e}"))?;
+    }
+    ready(&dir);
+    // Until a client asks it to stop.
+    let asker = stopping
+        .recv()
+        .map_err(|_| "the daemon's listener stopped".to_string())?;
+    hub.log("stopping: every run is left as it is, to be continued");
+    let _ = std::fs::remove_file(&socket);
+    hub.stop_all();
+    hub.log("stopped");
+    let _ = asker.reply(&Reply::Exit { code: 0 });
+    Ok(())
+}
+
+fn open_log(path: &Path) -> Result<std::fs::File, String> {
+    if let Some(parent) = path.parent() {
+        duet_store::private_dir(parent)
+            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    }
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(duet::driver::detach::LOG_MODE)
+        .open(path)
+        .map_err(|e| format!("cannot open the daemon's log {}: {e}", path.display()))
+}
+
+impl Daemon {
+    /// Serves one client: one request, then its replies.
+    fn connection(&self, stream: UnixStream) {
+        let Ok(reading) = stream.try_clone() else {
+            return;
+        };
+        let mut reader = BufReader::new(reading);
+        let request = match protocol::receive::<Request>(&mut reader) {
+            Ok(Some(request)) => request,
+            Ok(None) => return,
+            Err(e) => {
+                let connection = connection(stream, false, false);
+                let _ = connection.reply(&Reply::Err {
+                    text: format!("error: the daemon could not read the request: {e}\n"),
+                });
+                let _ = connection.reply(&Reply::Exit { code: 2 });
+                return;
+            }
+        };
+        match request {
+            Request::Status => {
+                let _ = protocol::send(
+                    &mut &stream,
+                    &Reply::Daemon {
+                        pid: std::process::id(),
+                        store: self.dir.clone(),
+                        since: self.since,
+                        following: self.hub.following().iter().map(|r| r.to_string()).collect(),
+                    },
+                );
+            }
+            Request::Shutdown => {
+                let connection = connection(stream, false, false);
+                let sender = self.shutdown.lock().unwrap_or_else(|e| e.into_inner());
+                let _ = sender.send(connection);
+            }
+            Request::Command {
+                args,
+                cwd,
+                color,
+                stdout_terminal,
+            } => {
+                let connection = connection(stream, color, stdout_terminal);
+                let code = self.command(args, cwd, connection.clone());
+                let _ = connection.reply(&Reply::Exit { code });
+            }
+        }
+    }
+
+    /// Runs the command `args` for a client in `cwd`; its exit status.
+    fn command(&self, args: Vec<String>, cwd: PathBuf, connection: Arc<Connection>) -> u8 {
+        let served = Served {
+            store: self.hub.store().clone(),
+            cwd,
+            host: Arc::new(super::hub::Hosting(self.hub.clone())),
+        };
+        CONNECTION.with(|c| *c.borrow_mut() = Some(connection.clone()));
+        let code = output::redirect(connection, || {
+            served::serve(served, || crate::served_command(args))
+        });
+        CONNECTION.with(|c| c.borrow_mut().take());
+        code
+    }
+}
+
+fn connection(stream: UnixStream, color: bool, stdout_terminal: bool) -> Arc<Connection> {
+    Arc::new(Connection {
+        stream: Mutex::new(stream),
+        gone: AtomicBool::new(false),
+        color,
+        stdout_terminal,
+    })
+}
