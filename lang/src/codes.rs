@@ -82,10 +82,10 @@ codes! {
         "A macro raised an error or produced something that is not code while it was being expanded.";
     MACRO_LIMIT = "E0209" Error "macro-expansion-limit"
         "Macro expansion went past a limit: macro calls nested more than 256 deep (usually a macro that expands into a call of itself without a base case), code nested more than 1,000 deep once macros are expanded, or more than 1,000,000 forms produced by the macros of one program. Give the recursion a base case, or build the repetition at run time with `loop` or `map` instead of in the expansion.";
-    BAD_DURATION = "E0211" Error "bad-duration"
-        "A duration written in the program does not read: `sleep`, a `:timeout` of `prompt`, `shell` or `await`, and `poll`'s `:every` and `:timeout` take text like \"500ms\", \"30s\", \"5m\", \"6h\" or \"14d\", or a whole number of milliseconds. Caught when the program is checked, not when the run reaches it.";
     TOO_MANY_LOCALS = "E0210" Error "too-many-locals"
         "A function (or a file's top level) binds more than 60,000 local variables, more than a call frame can address. Split it into smaller functions, or keep the values in a vector or map.";
+    BAD_DURATION = "E0211" Error "bad-duration"
+        "A duration written in the program does not read: `sleep`, a `:timeout` of `prompt`, `shell` or `await`, and `poll`'s `:every` and `:timeout` take text like \"500ms\", \"30s\", \"5m\", \"6h\" or \"14d\", or a whole number of milliseconds. Caught when the program is checked, not when the run reaches it.";
 
     UNKNOWN_IDENTIFIER = "E0301" Error "unknown-identifier"
         "A name is used that is not defined here: not a local, a global, a role or a builtin.";
