@@ -6,10 +6,9 @@
 //! of pairs), so a snapshot holds no trace of the sharing or of the map's hash index, and
 //! restoring one gives a collection equal in every observable way.
 
-use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
-use imbl::shared_ptr::DefaultSharedPtr;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::value::Value;
@@ -106,64 +105,71 @@ impl<'de> Deserialize<'de> for PVec {
     }
 }
 
-/// A hasher that passes on the 64-bit key hash it is given: the index's keys are already
-/// hashes ([`crate::equal::key_hash`]).
+/// Where entries are, by key hash, for a map and every map that grew from it by `assoc` and
+/// `dissoc`: one index they share and only add to, instead of a persistent one per version
+/// (copying and dropping a path of a hash trie on every `assoc` was most of its cost).
+///
+/// A position never changes its key within a family of versions except by becoming a hole,
+/// so a version finds its keys among the positions the index gives for their hash: those
+/// below its length whose entry, in that version, is a key equal to the one looked for. The
+/// positions other versions added are skipped the same way. The first position for each
+/// hash is a plain `u32`; the others (keys whose hashes are equal, or other versions' keys)
+/// are in `more`. Nothing iterates the tables, so their order cannot show.
 #[derive(Default)]
-pub struct PassHasher(u64);
+struct Shared {
+    first: FxHashMap<u64, u32>,
+    more: FxHashMap<u64, Vec<u32>>,
+    /// How many positions it holds.
+    pairs: usize,
+}
 
-impl Hasher for PassHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
+impl Shared {
+    /// An index of `entries`.
+    fn of(entries: &imbl::Vector<Option<(Value, Value)>>, hash: &dyn Fn(Value) -> u64) -> Self {
+        let mut index = Shared::default();
+        for (i, entry) in entries.iter().enumerate() {
+            if let Some((k, _)) = entry {
+                index.insert(hash(*k), i as u32);
+            }
         }
+        index
     }
 
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
+    /// The positions recorded for hash `h`.
+    fn positions(&self, h: u64) -> (Option<u32>, &[u32]) {
+        let first = self.first.get(&h).copied();
+        let more = match first {
+            Some(_) => self.more.get(&h).map_or(&[][..], Vec::as_slice),
+            None => &[],
+        };
+        (first, more)
+    }
+
+    /// Records an entry with hash `h` at `position` (once).
+    fn insert(&mut self, h: u64, position: u32) {
+        match self.first.get(&h) {
+            None => {
+                self.first.insert(h, position);
+            }
+            Some(&p) if p == position => return,
+            Some(_) => {
+                let more = self.more.entry(h).or_default();
+                if more.contains(&position) {
+                    return;
+                }
+                more.push(position);
+            }
+        }
+        self.pairs += 1;
     }
 }
 
-/// Entry positions by key hash.
-type Index = imbl::GenericHashMap<u64, Bucket, BuildHasherDefault<PassHasher>, DefaultSharedPtr>;
+/// The index a family of versions shares.
+type Index = Arc<Mutex<Shared>>;
 
-/// The positions of the entries whose keys share one hash (almost always one).
-#[derive(Clone, Debug, PartialEq)]
-enum Bucket {
-    One(u32),
-    Many(Vec<u32>),
-}
-
-impl Bucket {
-    fn positions(&self) -> &[u32] {
-        match self {
-            Bucket::One(p) => std::slice::from_ref(p),
-            Bucket::Many(ps) => ps,
-        }
-    }
-
-    fn with(&self, position: u32) -> Bucket {
-        let mut ps = self.positions().to_vec();
-        ps.push(position);
-        Bucket::Many(ps)
-    }
-
-    fn without(&self, position: u32) -> Option<Bucket> {
-        let ps: Vec<u32> = self
-            .positions()
-            .iter()
-            .copied()
-            .filter(|&p| p != position)
-            .collect();
-        match ps[..] {
-            [] => None,
-            [p] => Some(Bucket::One(p)),
-            _ => Some(Bucket::Many(ps)),
-        }
-    }
+fn lock(index: &Index) -> MutexGuard<'_, Shared> {
+    // Nothing panics while holding it; if something did, the tables are still consistent.
+    index.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Maps of at most this many entries are searched key by key, without an index.
@@ -222,20 +228,9 @@ impl PMap {
     }
 
     fn index(&self, hash: &dyn Fn(Value) -> u64) -> &Index {
-        self.0.index.get_or_init(|| {
-            let mut index = Index::default();
-            for (i, entry) in self.0.entries.iter().enumerate() {
-                if let Some((k, _)) = entry {
-                    let h = hash(*k);
-                    let bucket = match index.get(&h) {
-                        Some(b) => b.with(i as u32),
-                        None => Bucket::One(i as u32),
-                    };
-                    index.insert(h, bucket);
-                }
-            }
-            index
-        })
+        self.0
+            .index
+            .get_or_init(|| Arc::new(Mutex::new(Shared::of(&self.0.entries, hash))))
     }
 
     /// The position of `key`'s entry and how many keys were compared to find out; `hash`
@@ -258,20 +253,29 @@ impl PMap {
             }
             return (None, looked);
         }
-        let Some(bucket) = self.index(hash).get(&hash(key)) else {
-            return (None, 1);
+        let h = hash(key);
+        let len = self.0.entries.len();
+        let index = lock(self.index(hash));
+        let (first, more) = index.positions(h);
+        // This version's entries among the positions (others' are skipped).
+        let key_at = |p: u32| match self.0.entries.get(p as usize) {
+            Some(Some((k, _))) if (p as usize) < len => Some(*k),
+            _ => None,
         };
-        let ps = bucket.positions();
-        let found = ps
-            .iter()
-            .position(|&p| match self.0.entries.get(p as usize) {
-                Some(Some((k, _))) => eq(*k, key),
-                _ => false,
-            });
-        (
-            found.map(|i| ps[i] as usize),
-            found.map_or(ps.len(), |i| i + 1).max(1),
-        )
+        let candidates = first.into_iter().chain(more.iter().copied());
+        let found = candidates
+            .clone()
+            .find(|&p| key_at(p).is_some_and(|k| eq(k, key)));
+        if more.is_empty() {
+            return (found.map(|p| p as usize), 1);
+        }
+        // Keys compared: this version's keys with the same hash, up to the one found, as a
+        // search of only this version's entries would have compared.
+        let looked = candidates
+            .filter(|&p| found.is_none_or(|f| p <= f))
+            .filter(|&p| key_at(p).is_some_and(|k| hash(k) == h))
+            .count();
+        (found.map(|p| p as usize), looked.max(1))
     }
 
     /// The value of the entry at `position` (from [`PMap::find`]).
@@ -314,36 +318,38 @@ impl PMap {
         inner.len += 1;
         if inner.entries.len() > SMALL_MAP {
             // Keep the index up to date (building it if this map never needed one).
-            let old = self.index(hash);
-            let h = hash(key);
-            let bucket = match old.get(&h) {
-                Some(b) => b.with(p),
-                None => Bucket::One(p),
-            };
-            let _ = inner.index.set(old.update(h, bucket));
+            let index = self.index(hash);
+            let mut shared = lock(index);
+            if shared.pairs > 2 * inner.entries.len() + 64 {
+                // Mostly other versions' keys: this one starts an index of its own.
+                drop(shared);
+                let _ = inner
+                    .index
+                    .set(Arc::new(Mutex::new(Shared::of(&inner.entries, hash))));
+            } else {
+                shared.insert(hash(key), p);
+                drop(shared);
+                let _ = inner.index.set(index.clone());
+            }
         }
         PMap(Box::new(inner))
     }
 
     /// A new version without the entry at `position` (from [`PMap::find`]).
-    pub fn without(&self, position: usize, hash: &dyn Fn(Value) -> u64) -> PMap {
+    pub fn without(&self, position: usize) -> PMap {
         let mut inner = MapInner {
             entries: self.0.entries.clone(),
             len: self.0.len - 1,
             index: OnceLock::new(),
         };
-        let removed = inner.entries.set(position, None);
+        inner.entries.set(position, None);
         let holes = inner.entries.len() - inner.len;
         if holes > inner.len.max(SMALL_MAP) {
             // More holes than entries: compact (the index is rebuilt when next needed).
             inner.entries = inner.entries.iter().flatten().copied().map(Some).collect();
-        } else if let (Some(index), Some((k, _))) = (self.0.index.get(), removed) {
-            let h = hash(k);
-            let index = match index.get(&h).and_then(|b| b.without(position as u32)) {
-                Some(bucket) => index.update(h, bucket),
-                None => index.without(&h),
-            };
-            let _ = inner.index.set(index);
+        } else if let Some(index) = self.0.index.get() {
+            // The hole is skipped where the index points at it.
+            let _ = inner.index.set(index.clone());
         }
         PMap(Box::new(inner))
     }
@@ -443,7 +449,7 @@ mod tests {
         assert_eq!(get(&versions[10], 10), None);
         for k in 0..30 {
             let (p, _) = m.find(Value::Int(k), &hash, &eq);
-            m = m.without(p.expect("present"), &hash);
+            m = m.without(p.expect("present"));
             assert_eq!(get(&m, k), None);
         }
         let keys: Vec<Value> = m.iter().map(|(k, _)| *k).collect();
@@ -454,6 +460,83 @@ mod tests {
         let m = set(&m, 100, 1);
         assert_eq!(m.iter().last(), Some(&(Value::Int(100), Value::Int(1))));
         assert_eq!(versions[39].len(), 39);
+    }
+
+    /// What `find` answers for key `k`: the value and the keys compared.
+    fn lookup(m: &PMap, k: i64) -> (Option<Value>, usize) {
+        let (p, looked) = m.find(Value::Int(k), &hash, &eq);
+        (p.map(|p| m.value_at(p)), looked)
+    }
+
+    #[test]
+    fn versions_that_branch_from_one_map_find_only_their_own_keys() {
+        let mut base = PMap::new();
+        for k in 0..20 {
+            base = set(&base, k, k);
+        }
+        // Two versions append different keys at the same position; a third removes one.
+        let left = set(&set(&base, 100, 1), 103, 2);
+        let right = set(&set(&base, 200, 3), 100, 4);
+        let (p, _) = left.find(Value::Int(4), &hash, &eq);
+        let holed = left.without(p.expect("present"));
+        for (m, present, absent) in [
+            (&base, vec![(4, 4)], vec![100, 103, 200]),
+            (&left, vec![(100, 1), (103, 2), (4, 4)], vec![200]),
+            (&right, vec![(200, 3), (100, 4)], vec![103]),
+            (&holed, vec![(100, 1), (7, 7)], vec![4, 200]),
+        ] {
+            // The same answers, keys compared included, as the same map built afresh (as a
+            // restored snapshot builds it), so the step count does not depend on history.
+            let fresh = PMap::from_distinct(m.to_vec());
+            for (k, v) in present {
+                assert_eq!(lookup(m, k).0, Some(Value::Int(v)), "key {k}");
+            }
+            for k in absent {
+                assert_eq!(lookup(m, k).0, None, "key {k}");
+            }
+            for k in (0..20).chain([100, 103, 200, 300]) {
+                assert_eq!(lookup(m, k), lookup(&fresh, k), "key {k}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_version_among_many_discarded_siblings_gets_an_index_of_its_own() {
+        // Distinct hashes, so every sibling adds a position to the shared index.
+        let distinct = |v: Value| match v {
+            Value::Int(i) => i as u64,
+            _ => 0,
+        };
+        let set = |m: &PMap, k: i64, v: i64| {
+            let (p, _) = m.find(Value::Int(k), &distinct, &eq);
+            m.with(p, Value::Int(k), Value::Int(v), &distinct)
+        };
+        let get = |m: &PMap, k: i64| {
+            m.find(Value::Int(k), &distinct, &eq)
+                .0
+                .map(|p| m.value_at(p))
+        };
+        let mut base = PMap::new();
+        for k in 0..20 {
+            base = set(&base, k, k);
+        }
+        for k in 1000..1500 {
+            let _ = set(&base, k, k);
+        }
+        // The shared index grows until it holds mostly other versions' keys, then stops.
+        let shared = lock(base.0.index.get().expect("an index")).pairs;
+        assert!(
+            (100..=2 * 21 + 64 + 1).contains(&shared),
+            "{shared} positions"
+        );
+        let child = set(&base, 7, 70);
+        let grown = set(&child, 5000, 1);
+        assert_eq!(get(&grown, 5000), Some(Value::Int(1)));
+        assert_eq!(get(&grown, 1200), None);
+        assert_eq!(get(&grown, 7), Some(Value::Int(70)));
+        assert_eq!(get(&base, 7), Some(Value::Int(7)));
+        let own = lock(grown.0.index.get().expect("an index")).pairs;
+        assert_eq!(own, 21, "positions in the new version's index");
     }
 
     #[test]
