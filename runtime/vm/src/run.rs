@@ -189,7 +189,7 @@ impl Interp<'_> {
                 } else {
                     check!(numbers::compare2(&mut self.cx(), $op, a, b)).is_some_and($test)
                 };
-                self.fiber.stack.push(Value::Bool(result));
+                branch_on!(result);
             }};
         }
         macro_rules! suspend {
@@ -198,6 +198,24 @@ impl Interp<'_> {
                 save!();
                 self.fiber.pending = Some(request.clone());
                 return Step::Request(request);
+            }};
+        }
+
+        // Pushes a test's result, or, when a `JumpIfFalse` follows, takes that branch at once
+        // (one dispatch and no push or pop). Under an instruction limit it counts as the two
+        // instructions it is, and only when both fit, so a run still pauses between them.
+        macro_rules! branch_on {
+            ($result:expr) => {{
+                let result: bool = $result;
+                match code.get(pc) {
+                    Some(&Instr::JumpIfFalse(t)) if !LIMITED || limit > 0 => {
+                        if LIMITED {
+                            limit -= 1;
+                        }
+                        pc = if result { pc + 1 } else { t as usize };
+                    }
+                    _ => self.fiber.stack.push(Value::Bool(result)),
+                }
             }};
         }
 
@@ -491,7 +509,7 @@ impl Interp<'_> {
                         Instr::GeLI(..) => ordering.is_ge(),
                         _ => ordering.is_eq(),
                     });
-                    self.fiber.stack.push(Value::Bool(result));
+                    branch_on!(result);
                 }
                 Instr::Mul => binary!(numbers::mul2),
                 Instr::Lt => compare!("<", |o: std::cmp::Ordering| o.is_lt()),
@@ -509,7 +527,7 @@ impl Interp<'_> {
                         self.ctx.charge(work);
                         same
                     };
-                    self.fiber.stack.push(Value::Bool(same));
+                    branch_on!(same);
                 }
                 Instr::First | Instr::Rest | Instr::IsEmpty => {
                     let coll = *stack.last().expect("an operand");
