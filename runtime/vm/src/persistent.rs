@@ -13,9 +13,170 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::value::Value;
 
-/// A persistent vector of values. Boxed so that it does not make every heap object larger.
-#[derive(Clone, Default, PartialEq)]
-pub struct PVec(Box<imbl::Vector<Value>>);
+/// The most elements a sequence's shared tail holds before they move into its body.
+pub const TAIL: usize = 32;
+
+/// A tail buffer: slots filled once, in order, by the versions that share it.
+type Tail<T> = [OnceLock<T>; TAIL];
+
+fn new_tail<T>() -> Arc<Tail<T>> {
+    Arc::new(std::array::from_fn(|_| OnceLock::new()))
+}
+
+/// A persistent sequence: a persistent RRB vector (imbl's), the body, and a tail of up to
+/// [`TAIL`] more elements in a buffer that versions grown from one another share. A version
+/// appends by filling the buffer's next slot; when another version filled it first, it
+/// copies its own part of the tail (at most [`TAIL`] elements) into a new buffer. So building
+/// a sequence one element at a time copies nothing but what versions branching off need,
+/// where appending to a shared imbl vector copies a 64-element chunk every time. Slots are
+/// filled once and never change, so each version sees exactly its own elements.
+#[derive(Clone)]
+struct Seq<T: Clone> {
+    body: imbl::Vector<T>,
+    /// None until something is appended (most collections are built whole, never grown).
+    tail: Option<Arc<Tail<T>>>,
+    /// How many of the tail buffer's slots are this version's.
+    tail_len: usize,
+}
+
+impl<T: Clone> Default for Seq<T> {
+    fn default() -> Self {
+        Seq {
+            body: imbl::Vector::new(),
+            tail: None,
+            tail_len: 0,
+        }
+    }
+}
+
+impl<T: Clone> Seq<T> {
+    #[inline]
+    fn len(&self) -> usize {
+        self.body.len() + self.tail_len
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> Option<&T> {
+        let body = self.body.len();
+        if i < body {
+            return self.body.get(i);
+        }
+        let i = i - body;
+        match &self.tail {
+            Some(tail) if i < self.tail_len => tail[i].get(),
+            _ => None,
+        }
+    }
+
+    fn iter(&self) -> SeqIter<impl DoubleEndedIterator<Item = &T>> {
+        let tail = self
+            .tail
+            .as_deref()
+            .map_or(&[][..], |t| &t[..self.tail_len]);
+        let tail = tail.iter().filter_map(OnceLock::get);
+        SeqIter {
+            inner: self.body.iter().chain(tail),
+            left: self.len(),
+        }
+    }
+
+    fn push_back(&mut self, value: T) {
+        let tail = self.tail.get_or_insert_with(new_tail);
+        if self.tail_len < TAIL {
+            match tail[self.tail_len].set(value) {
+                Ok(()) => self.tail_len += 1,
+                Err(value) => {
+                    // Another version filled this slot: copy this version's part.
+                    let fresh = new_tail();
+                    for (slot, x) in fresh.iter().zip(self.tail_values()) {
+                        let _ = slot.set(x);
+                    }
+                    let _ = fresh[self.tail_len].set(value);
+                    self.tail = Some(fresh);
+                    self.tail_len += 1;
+                }
+            }
+            return;
+        }
+        for x in self.tail_values() {
+            self.body.push_back(x);
+        }
+        let fresh = new_tail();
+        let _ = fresh[0].set(value);
+        self.tail = Some(fresh);
+        self.tail_len = 1;
+    }
+
+    /// This version's tail elements.
+    fn tail_values(&self) -> Vec<T> {
+        let tail = self
+            .tail
+            .as_deref()
+            .map_or(&[][..], |t| &t[..self.tail_len]);
+        tail.iter().filter_map(OnceLock::get).cloned().collect()
+    }
+
+    /// Replaces element `i`, when there is one.
+    fn set(&mut self, i: usize, value: T) {
+        let body = self.body.len();
+        if i < body {
+            self.body.set(i, value);
+            return;
+        }
+        if i - body >= self.tail_len {
+            return;
+        }
+        let fresh = new_tail();
+        for (j, (slot, x)) in fresh.iter().zip(self.tail_values()).enumerate() {
+            let _ = slot.set(if j == i - body { value.clone() } else { x });
+        }
+        self.tail = Some(fresh);
+    }
+}
+
+impl<T: Clone> FromIterator<T> for Seq<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        Seq {
+            body: iter.into_iter().collect(),
+            ..Seq::default()
+        }
+    }
+}
+
+/// A sequence's elements: its body's, then its tail's, with their number known.
+struct SeqIter<I> {
+    inner: I,
+    left: usize,
+}
+
+impl<I: Iterator> Iterator for SeqIter<I> {
+    type Item = I::Item;
+
+    fn next(&mut self) -> Option<I::Item> {
+        let v = self.inner.next()?;
+        self.left -= 1;
+        Some(v)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl<I: DoubleEndedIterator> DoubleEndedIterator for SeqIter<I> {
+    fn next_back(&mut self) -> Option<I::Item> {
+        let v = self.inner.next_back()?;
+        self.left -= 1;
+        Some(v)
+    }
+}
+
+impl<I: Iterator> ExactSizeIterator for SeqIter<I> {}
+
+/// A persistent vector of values ([`Seq`]). Boxed so that it does not make every heap object
+/// larger.
+#[derive(Clone, Default)]
+pub struct PVec(Box<Seq<Value>>);
 
 impl PVec {
     /// An empty vector.
@@ -31,7 +192,7 @@ impl PVec {
 
     /// Whether it has no elements.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.len() == 0
     }
 
     /// The element at `i`.
@@ -42,7 +203,7 @@ impl PVec {
 
     /// The first element.
     pub fn first(&self) -> Option<Value> {
-        self.0.front().copied()
+        self.get(0)
     }
 
     /// The elements in order.
@@ -54,17 +215,19 @@ impl PVec {
     pub fn pushed(&self, values: &[Value]) -> PVec {
         let mut v = self.clone();
         for &x in values {
-            v.0.push_back(x);
+            v.push(x);
         }
         v
     }
 
     /// A new version with element `i` (which must exist) replaced by `value`.
     pub fn with(&self, i: usize, value: Value) -> PVec {
-        PVec(Box::new(self.0.update(i, value)))
+        let mut v = self.clone();
+        v.0.set(i, value);
+        v
     }
 
-    /// Appends in place (for building a vector that nothing else shares yet).
+    /// Appends `value` to this version (other versions are unaffected).
     pub fn push(&mut self, value: Value) {
         self.0.push_back(value);
     }
@@ -72,6 +235,12 @@ impl PVec {
     /// The elements as a plain vector.
     pub fn to_vec(&self) -> Vec<Value> {
         self.iter().collect()
+    }
+}
+
+impl PartialEq for PVec {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
     }
 }
 
@@ -89,13 +258,13 @@ impl FromIterator<Value> for PVec {
 
 impl std::fmt::Debug for PVec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.0.iter()).finish()
+        f.debug_list().entries(self.iter()).finish()
     }
 }
 
 impl Serialize for PVec {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter())
+        s.collect_seq(self.iter())
     }
 }
 
@@ -125,7 +294,7 @@ struct Shared {
 
 impl Shared {
     /// An index of `entries`.
-    fn of(entries: &imbl::Vector<Option<(Value, Value)>>, hash: &dyn Fn(Value) -> u64) -> Self {
+    fn of(entries: &Seq<Option<(Value, Value)>>, hash: &dyn Fn(Value) -> u64) -> Self {
         let mut index = Shared::default();
         for (i, entry) in entries.iter().enumerate() {
             if let Some((k, _)) = entry {
@@ -185,7 +354,7 @@ pub struct PMap(Box<MapInner>);
 
 #[derive(Clone, Default)]
 struct MapInner {
-    entries: imbl::Vector<Option<(Value, Value)>>,
+    entries: Seq<Option<(Value, Value)>>,
     len: usize,
     index: OnceLock<Index>,
 }
@@ -198,7 +367,7 @@ impl PMap {
 
     /// A map of `pairs`, whose keys must be distinct.
     pub fn from_distinct(pairs: impl IntoIterator<Item = (Value, Value)>) -> Self {
-        let entries: imbl::Vector<_> = pairs.into_iter().map(Some).collect();
+        let entries: Seq<_> = pairs.into_iter().map(Some).collect();
         PMap(Box::new(MapInner {
             len: entries.len(),
             entries,
@@ -254,12 +423,11 @@ impl PMap {
             return (None, looked);
         }
         let h = hash(key);
-        let len = self.0.entries.len();
         let index = lock(self.index(hash));
         let (first, more) = index.positions(h);
         // This version's entries among the positions (others' are skipped).
         let key_at = |p: u32| match self.0.entries.get(p as usize) {
-            Some(Some((k, _))) if (p as usize) < len => Some(*k),
+            Some(Some((k, _))) => Some(*k),
             _ => None,
         };
         let candidates = first.into_iter().chain(more.iter().copied());
@@ -537,6 +705,48 @@ mod tests {
         assert_eq!(get(&base, 7), Some(Value::Int(7)));
         let own = lock(grown.0.index.get().expect("an index")).pairs;
         assert_eq!(own, 21, "positions in the new version's index");
+    }
+
+    fn ints(v: &PVec) -> Vec<i64> {
+        v.iter()
+            .map(|x| match x {
+                Value::Int(i) => i,
+                other => panic!("not an integer: {other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn vectors_that_branch_from_one_version_keep_their_own_elements() {
+        let mut v = PVec::new();
+        let mut versions = Vec::new();
+        for i in 0..100 {
+            versions.push(v.clone());
+            v = v.pushed(&[Value::Int(i)]);
+        }
+        // Versions that append to an older version, in the body and in the tail.
+        let left = versions[70].pushed(&[Value::Int(-1), Value::Int(-2)]);
+        let right = versions[70].pushed(&[Value::Int(-3)]);
+        let early = versions[10].with(3, Value::Int(-4));
+        let late = v.with(97, Value::Int(-5)).pushed(&[Value::Int(-6)]);
+        assert_eq!(ints(&v), (0..100).collect::<Vec<_>>());
+        for (i, old) in versions.iter().enumerate() {
+            assert_eq!(ints(old), (0..i as i64).collect::<Vec<_>>());
+        }
+        let prefix =
+            |n: i64, extra: &[i64]| (0..n).chain(extra.iter().copied()).collect::<Vec<_>>();
+        assert_eq!(ints(&left), prefix(70, &[-1, -2]));
+        assert_eq!(ints(&right), prefix(70, &[-3]));
+        let mut expected = prefix(10, &[]);
+        expected[3] = -4;
+        assert_eq!(ints(&early), expected);
+        let mut expected = prefix(100, &[-6]);
+        expected[97] = -5;
+        assert_eq!(ints(&late), expected);
+        assert_eq!(left.get(71), Some(Value::Int(-2)));
+        assert_eq!(left.get(72), None);
+        assert_eq!(v.iter().next_back(), Some(Value::Int(99)));
+        assert_eq!(v.iter().len(), 100);
     }
 
     #[test]
