@@ -856,8 +856,9 @@ impl Interp<'_> {
                 continue;
             }
             self.ctx.charge(1);
-            self.fiber.stack.truncate(start);
+            self.fiber.stack.truncate(start + 6);
             if !matches!(list, Value::Obj(_)) {
+                self.fiber.stack.truncate(start);
                 let value = match kind {
                     Iterate::Fold => acc,
                     Iterate::Map | Iterate::Filter => {
@@ -867,7 +868,39 @@ impl Interp<'_> {
                 self.fiber.stack.push(value);
                 return Ok(Entered::Value);
             }
+            if let Value::Builtin(b) = f
+                && !self.table[b as usize].is_apply
+                && !self.table[b as usize].is_iterate
+            {
+                // A builtin: call it in place. The state stays where the arguments are (so a
+                // collection inside the call keeps it), as it would for a closure.
+                self.fiber.stack[start + 2..start + 6].copy_from_slice(&[
+                    list,
+                    acc,
+                    Value::Bool(true),
+                    Value::Nil,
+                ]);
+                if kind == Iterate::Fold {
+                    self.fiber.stack.push(acc);
+                }
+                self.fiber.stack.push(head);
+                match self.call_builtin(b, start + 6) {
+                    Ok(_) => {
+                        result = Some(pop!(self.fiber.stack));
+                        continue;
+                    }
+                    Err(Flow::Request(r)) => {
+                        // Wait as a closure's call would: the state, then the answer.
+                        self.fiber.stack.truncate(start + 4);
+                        self.fiber.stack.push(Value::Bool(true));
+                        self.again = true;
+                        return Err(Flow::Request(r));
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
             // The state, as the arguments this instruction runs again with, then the call.
+            self.fiber.stack.truncate(start);
             self.fiber
                 .stack
                 .extend_from_slice(&[kind_value, f, list, acc, Value::Bool(true), f]);
