@@ -6,17 +6,177 @@
 //! of pairs), so a snapshot holds no trace of the sharing or of the map's hash index, and
 //! restoring one gives a collection equal in every observable way.
 
-use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
-use imbl::shared_ptr::DefaultSharedPtr;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::value::Value;
 
-/// A persistent vector of values. Boxed so that it does not make every heap object larger.
-#[derive(Clone, Default, PartialEq)]
-pub struct PVec(Box<imbl::Vector<Value>>);
+/// The most elements a sequence's shared tail holds before they move into its body.
+pub const TAIL: usize = 32;
+
+/// A tail buffer: slots filled once, in order, by the versions that share it.
+type Tail<T> = [OnceLock<T>; TAIL];
+
+fn new_tail<T>() -> Arc<Tail<T>> {
+    Arc::new(std::array::from_fn(|_| OnceLock::new()))
+}
+
+/// A persistent sequence: a persistent RRB vector (imbl's), the body, and a tail of up to
+/// [`TAIL`] more elements in a buffer that versions grown from one another share. A version
+/// appends by filling the buffer's next slot; when another version filled it first, it
+/// copies its own part of the tail (at most [`TAIL`] elements) into a new buffer. So building
+/// a sequence one element at a time copies nothing but what versions branching off need,
+/// where appending to a shared imbl vector copies a 64-element chunk every time. Slots are
+/// filled once and never change, so each version sees exactly its own elements.
+#[derive(Clone)]
+struct Seq<T: Clone> {
+    body: imbl::Vector<T>,
+    /// None until something is appended (most collections are built whole, never grown).
+    tail: Option<Arc<Tail<T>>>,
+    /// How many of the tail buffer's slots are this version's.
+    tail_len: usize,
+}
+
+impl<T: Clone> Default for Seq<T> {
+    fn default() -> Self {
+        Seq {
+            body: imbl::Vector::new(),
+            tail: None,
+            tail_len: 0,
+        }
+    }
+}
+
+impl<T: Clone> Seq<T> {
+    #[inline]
+    fn len(&self) -> usize {
+        self.body.len() + self.tail_len
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> Option<&T> {
+        let body = self.body.len();
+        if i < body {
+            return self.body.get(i);
+        }
+        let i = i - body;
+        match &self.tail {
+            Some(tail) if i < self.tail_len => tail[i].get(),
+            _ => None,
+        }
+    }
+
+    fn iter(&self) -> SeqIter<impl DoubleEndedIterator<Item = &T>> {
+        let tail = self
+            .tail
+            .as_deref()
+            .map_or(&[][..], |t| &t[..self.tail_len]);
+        let tail = tail.iter().filter_map(OnceLock::get);
+        SeqIter {
+            inner: self.body.iter().chain(tail),
+            left: self.len(),
+        }
+    }
+
+    fn push_back(&mut self, value: T) {
+        let tail = self.tail.get_or_insert_with(new_tail);
+        if self.tail_len < TAIL {
+            match tail[self.tail_len].set(value) {
+                Ok(()) => self.tail_len += 1,
+                Err(value) => {
+                    // Another version filled this slot: copy this version's part.
+                    let fresh = new_tail();
+                    for (slot, x) in fresh.iter().zip(self.tail_values()) {
+                        let _ = slot.set(x);
+                    }
+                    let _ = fresh[self.tail_len].set(value);
+                    self.tail = Some(fresh);
+                    self.tail_len += 1;
+                }
+            }
+            return;
+        }
+        for x in self.tail_values() {
+            self.body.push_back(x);
+        }
+        let fresh = new_tail();
+        let _ = fresh[0].set(value);
+        self.tail = Some(fresh);
+        self.tail_len = 1;
+    }
+
+    /// This version's tail elements.
+    fn tail_values(&self) -> Vec<T> {
+        let tail = self
+            .tail
+            .as_deref()
+            .map_or(&[][..], |t| &t[..self.tail_len]);
+        tail.iter().filter_map(OnceLock::get).cloned().collect()
+    }
+
+    /// Replaces element `i`, when there is one.
+    fn set(&mut self, i: usize, value: T) {
+        let body = self.body.len();
+        if i < body {
+            self.body.set(i, value);
+            return;
+        }
+        if i - body >= self.tail_len {
+            return;
+        }
+        let fresh = new_tail();
+        for (j, (slot, x)) in fresh.iter().zip(self.tail_values()).enumerate() {
+            let _ = slot.set(if j == i - body { value.clone() } else { x });
+        }
+        self.tail = Some(fresh);
+    }
+}
+
+impl<T: Clone> FromIterator<T> for Seq<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        Seq {
+            body: iter.into_iter().collect(),
+            ..Seq::default()
+        }
+    }
+}
+
+/// A sequence's elements: its body's, then its tail's, with their number known.
+struct SeqIter<I> {
+    inner: I,
+    left: usize,
+}
+
+impl<I: Iterator> Iterator for SeqIter<I> {
+    type Item = I::Item;
+
+    fn next(&mut self) -> Option<I::Item> {
+        let v = self.inner.next()?;
+        self.left -= 1;
+        Some(v)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl<I: DoubleEndedIterator> DoubleEndedIterator for SeqIter<I> {
+    fn next_back(&mut self) -> Option<I::Item> {
+        let v = self.inner.next_back()?;
+        self.left -= 1;
+        Some(v)
+    }
+}
+
+impl<I: Iterator> ExactSizeIterator for SeqIter<I> {}
+
+/// A persistent vector of values ([`Seq`]). Boxed so that it does not make every heap object
+/// larger.
+#[derive(Clone, Default)]
+pub struct PVec(Box<Seq<Value>>);
 
 impl PVec {
     /// An empty vector.
@@ -32,7 +192,7 @@ impl PVec {
 
     /// Whether it has no elements.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.len() == 0
     }
 
     /// The element at `i`.
@@ -43,7 +203,7 @@ impl PVec {
 
     /// The first element.
     pub fn first(&self) -> Option<Value> {
-        self.0.front().copied()
+        self.get(0)
     }
 
     /// The elements in order.
@@ -55,17 +215,19 @@ impl PVec {
     pub fn pushed(&self, values: &[Value]) -> PVec {
         let mut v = self.clone();
         for &x in values {
-            v.0.push_back(x);
+            v.push(x);
         }
         v
     }
 
     /// A new version with element `i` (which must exist) replaced by `value`.
     pub fn with(&self, i: usize, value: Value) -> PVec {
-        PVec(Box::new(self.0.update(i, value)))
+        let mut v = self.clone();
+        v.0.set(i, value);
+        v
     }
 
-    /// Appends in place (for building a vector that nothing else shares yet).
+    /// Appends `value` to this version (other versions are unaffected).
     pub fn push(&mut self, value: Value) {
         self.0.push_back(value);
     }
@@ -73,6 +235,12 @@ impl PVec {
     /// The elements as a plain vector.
     pub fn to_vec(&self) -> Vec<Value> {
         self.iter().collect()
+    }
+}
+
+impl PartialEq for PVec {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
     }
 }
 
@@ -90,13 +258,13 @@ impl FromIterator<Value> for PVec {
 
 impl std::fmt::Debug for PVec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.0.iter()).finish()
+        f.debug_list().entries(self.iter()).finish()
     }
 }
 
 impl Serialize for PVec {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter())
+        s.collect_seq(self.iter())
     }
 }
 
@@ -106,64 +274,71 @@ impl<'de> Deserialize<'de> for PVec {
     }
 }
 
-/// A hasher that passes on the 64-bit key hash it is given: the index's keys are already
-/// hashes ([`crate::equal::key_hash`]).
+/// Where entries are, by key hash, for a map and every map that grew from it by `assoc` and
+/// `dissoc`: one index they share and only add to, instead of a persistent one per version
+/// (copying and dropping a path of a hash trie on every `assoc` was most of its cost).
+///
+/// A position never changes its key within a family of versions except by becoming a hole,
+/// so a version finds its keys among the positions the index gives for their hash: those
+/// below its length whose entry, in that version, is a key equal to the one looked for. The
+/// positions other versions added are skipped the same way. The first position for each
+/// hash is a plain `u32`; the others (keys whose hashes are equal, or other versions' keys)
+/// are in `more`. Nothing iterates the tables, so their order cannot show.
 #[derive(Default)]
-pub struct PassHasher(u64);
+struct Shared {
+    first: FxHashMap<u64, u32>,
+    more: FxHashMap<u64, Vec<u32>>,
+    /// How many positions it holds.
+    pairs: usize,
+}
 
-impl Hasher for PassHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
+impl Shared {
+    /// An index of `entries`.
+    fn of(entries: &Seq<Option<(Value, Value)>>, hash: &dyn Fn(Value) -> u64) -> Self {
+        let mut index = Shared::default();
+        for (i, entry) in entries.iter().enumerate() {
+            if let Some((k, _)) = entry {
+                index.insert(hash(*k), i as u32);
+            }
         }
+        index
     }
 
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
+    /// The positions recorded for hash `h`.
+    fn positions(&self, h: u64) -> (Option<u32>, &[u32]) {
+        let first = self.first.get(&h).copied();
+        let more = match first {
+            Some(_) => self.more.get(&h).map_or(&[][..], Vec::as_slice),
+            None => &[],
+        };
+        (first, more)
+    }
+
+    /// Records an entry with hash `h` at `position` (once).
+    fn insert(&mut self, h: u64, position: u32) {
+        match self.first.get(&h) {
+            None => {
+                self.first.insert(h, position);
+            }
+            Some(&p) if p == position => return,
+            Some(_) => {
+                let more = self.more.entry(h).or_default();
+                if more.contains(&position) {
+                    return;
+                }
+                more.push(position);
+            }
+        }
+        self.pairs += 1;
     }
 }
 
-/// Entry positions by key hash.
-type Index = imbl::GenericHashMap<u64, Bucket, BuildHasherDefault<PassHasher>, DefaultSharedPtr>;
+/// The index a family of versions shares.
+type Index = Arc<Mutex<Shared>>;
 
-/// The positions of the entries whose keys share one hash (almost always one).
-#[derive(Clone, Debug, PartialEq)]
-enum Bucket {
-    One(u32),
-    Many(Vec<u32>),
-}
-
-impl Bucket {
-    fn positions(&self) -> &[u32] {
-        match self {
-            Bucket::One(p) => std::slice::from_ref(p),
-            Bucket::Many(ps) => ps,
-        }
-    }
-
-    fn with(&self, position: u32) -> Bucket {
-        let mut ps = self.positions().to_vec();
-        ps.push(position);
-        Bucket::Many(ps)
-    }
-
-    fn without(&self, position: u32) -> Option<Bucket> {
-        let ps: Vec<u32> = self
-            .positions()
-            .iter()
-            .copied()
-            .filter(|&p| p != position)
-            .collect();
-        match ps[..] {
-            [] => None,
-            [p] => Some(Bucket::One(p)),
-            _ => Some(Bucket::Many(ps)),
-        }
-    }
+fn lock(index: &Index) -> MutexGuard<'_, Shared> {
+    // Nothing panics while holding it; if something did, the tables are still consistent.
+    index.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Maps of at most this many entries are searched key by key, without an index.
@@ -179,7 +354,7 @@ pub struct PMap(Box<MapInner>);
 
 #[derive(Clone, Default)]
 struct MapInner {
-    entries: imbl::Vector<Option<(Value, Value)>>,
+    entries: Seq<Option<(Value, Value)>>,
     len: usize,
     index: OnceLock<Index>,
 }
@@ -192,7 +367,7 @@ impl PMap {
 
     /// A map of `pairs`, whose keys must be distinct.
     pub fn from_distinct(pairs: impl IntoIterator<Item = (Value, Value)>) -> Self {
-        let entries: imbl::Vector<_> = pairs.into_iter().map(Some).collect();
+        let entries: Seq<_> = pairs.into_iter().map(Some).collect();
         PMap(Box::new(MapInner {
             len: entries.len(),
             entries,
@@ -222,20 +397,9 @@ impl PMap {
     }
 
     fn index(&self, hash: &dyn Fn(Value) -> u64) -> &Index {
-        self.0.index.get_or_init(|| {
-            let mut index = Index::default();
-            for (i, entry) in self.0.entries.iter().enumerate() {
-                if let Some((k, _)) = entry {
-                    let h = hash(*k);
-                    let bucket = match index.get(&h) {
-                        Some(b) => b.with(i as u32),
-                        None => Bucket::One(i as u32),
-                    };
-                    index.insert(h, bucket);
-                }
-            }
-            index
-        })
+        self.0
+            .index
+            .get_or_init(|| Arc::new(Mutex::new(Shared::of(&self.0.entries, hash))))
     }
 
     /// The position of `key`'s entry and how many keys were compared to find out; `hash`
@@ -258,20 +422,28 @@ impl PMap {
             }
             return (None, looked);
         }
-        let Some(bucket) = self.index(hash).get(&hash(key)) else {
-            return (None, 1);
+        let h = hash(key);
+        let index = lock(self.index(hash));
+        let (first, more) = index.positions(h);
+        // This version's entries among the positions (others' are skipped).
+        let key_at = |p: u32| match self.0.entries.get(p as usize) {
+            Some(Some((k, _))) => Some(*k),
+            _ => None,
         };
-        let ps = bucket.positions();
-        let found = ps
-            .iter()
-            .position(|&p| match self.0.entries.get(p as usize) {
-                Some(Some((k, _))) => eq(*k, key),
-                _ => false,
-            });
-        (
-            found.map(|i| ps[i] as usize),
-            found.map_or(ps.len(), |i| i + 1).max(1),
-        )
+        let candidates = first.into_iter().chain(more.iter().copied());
+        let found = candidates
+            .clone()
+            .find(|&p| key_at(p).is_some_and(|k| eq(k, key)));
+        if more.is_empty() {
+            return (found.map(|p| p as usize), 1);
+        }
+        // Keys compared: this version's keys with the same hash, up to the one found, as a
+        // search of only this version's entries would have compared.
+        let looked = candidates
+            .filter(|&p| found.is_none_or(|f| p <= f))
+            .filter(|&p| key_at(p).is_some_and(|k| hash(k) == h))
+            .count();
+        (found.map(|p| p as usize), looked.max(1))
     }
 
     /// The value of the entry at `position` (from [`PMap::find`]).
@@ -314,36 +486,38 @@ impl PMap {
         inner.len += 1;
         if inner.entries.len() > SMALL_MAP {
             // Keep the index up to date (building it if this map never needed one).
-            let old = self.index(hash);
-            let h = hash(key);
-            let bucket = match old.get(&h) {
-                Some(b) => b.with(p),
-                None => Bucket::One(p),
-            };
-            let _ = inner.index.set(old.update(h, bucket));
+            let index = self.index(hash);
+            let mut shared = lock(index);
+            if shared.pairs > 2 * inner.entries.len() + 64 {
+                // Mostly other versions' keys: this one starts an index of its own.
+                drop(shared);
+                let _ = inner
+                    .index
+                    .set(Arc::new(Mutex::new(Shared::of(&inner.entries, hash))));
+            } else {
+                shared.insert(hash(key), p);
+                drop(shared);
+                let _ = inner.index.set(index.clone());
+            }
         }
         PMap(Box::new(inner))
     }
 
     /// A new version without the entry at `position` (from [`PMap::find`]).
-    pub fn without(&self, position: usize, hash: &dyn Fn(Value) -> u64) -> PMap {
+    pub fn without(&self, position: usize) -> PMap {
         let mut inner = MapInner {
             entries: self.0.entries.clone(),
             len: self.0.len - 1,
             index: OnceLock::new(),
         };
-        let removed = inner.entries.set(position, None);
+        inner.entries.set(position, None);
         let holes = inner.entries.len() - inner.len;
         if holes > inner.len.max(SMALL_MAP) {
             // More holes than entries: compact (the index is rebuilt when next needed).
             inner.entries = inner.entries.iter().flatten().copied().map(Some).collect();
-        } else if let (Some(index), Some((k, _))) = (self.0.index.get(), removed) {
-            let h = hash(k);
-            let index = match index.get(&h).and_then(|b| b.without(position as u32)) {
-                Some(bucket) => index.update(h, bucket),
-                None => index.without(&h),
-            };
-            let _ = inner.index.set(index);
+        } else if let Some(index) = self.0.index.get() {
+            // The hole is skipped where the index points at it.
+            let _ = inner.index.set(index.clone());
         }
         PMap(Box::new(inner))
     }
@@ -443,7 +617,7 @@ mod tests {
         assert_eq!(get(&versions[10], 10), None);
         for k in 0..30 {
             let (p, _) = m.find(Value::Int(k), &hash, &eq);
-            m = m.without(p.expect("present"), &hash);
+            m = m.without(p.expect("present"));
             assert_eq!(get(&m, k), None);
         }
         let keys: Vec<Value> = m.iter().map(|(k, _)| *k).collect();
@@ -454,6 +628,125 @@ mod tests {
         let m = set(&m, 100, 1);
         assert_eq!(m.iter().last(), Some(&(Value::Int(100), Value::Int(1))));
         assert_eq!(versions[39].len(), 39);
+    }
+
+    /// What `find` answers for key `k`: the value and the keys compared.
+    fn lookup(m: &PMap, k: i64) -> (Option<Value>, usize) {
+        let (p, looked) = m.find(Value::Int(k), &hash, &eq);
+        (p.map(|p| m.value_at(p)), looked)
+    }
+
+    #[test]
+    fn versions_that_branch_from_one_map_find_only_their_own_keys() {
+        let mut base = PMap::new();
+        for k in 0..20 {
+            base = set(&base, k, k);
+        }
+        // Two versions append different keys at the same position; a third removes one.
+        let left = set(&set(&base, 100, 1), 103, 2);
+        let right = set(&set(&base, 200, 3), 100, 4);
+        let (p, _) = left.find(Value::Int(4), &hash, &eq);
+        let holed = left.without(p.expect("present"));
+        for (m, present, absent) in [
+            (&base, vec![(4, 4)], vec![100, 103, 200]),
+            (&left, vec![(100, 1), (103, 2), (4, 4)], vec![200]),
+            (&right, vec![(200, 3), (100, 4)], vec![103]),
+            (&holed, vec![(100, 1), (7, 7)], vec![4, 200]),
+        ] {
+            // The same answers, keys compared included, as the same map built afresh (as a
+            // restored snapshot builds it), so the step count does not depend on history.
+            let fresh = PMap::from_distinct(m.to_vec());
+            for (k, v) in present {
+                assert_eq!(lookup(m, k).0, Some(Value::Int(v)), "key {k}");
+            }
+            for k in absent {
+                assert_eq!(lookup(m, k).0, None, "key {k}");
+            }
+            for k in (0..20).chain([100, 103, 200, 300]) {
+                assert_eq!(lookup(m, k), lookup(&fresh, k), "key {k}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_version_among_many_discarded_siblings_gets_an_index_of_its_own() {
+        // Distinct hashes, so every sibling adds a position to the shared index.
+        let distinct = |v: Value| match v {
+            Value::Int(i) => i as u64,
+            _ => 0,
+        };
+        let set = |m: &PMap, k: i64, v: i64| {
+            let (p, _) = m.find(Value::Int(k), &distinct, &eq);
+            m.with(p, Value::Int(k), Value::Int(v), &distinct)
+        };
+        let get = |m: &PMap, k: i64| {
+            m.find(Value::Int(k), &distinct, &eq)
+                .0
+                .map(|p| m.value_at(p))
+        };
+        let mut base = PMap::new();
+        for k in 0..20 {
+            base = set(&base, k, k);
+        }
+        for k in 1000..1500 {
+            let _ = set(&base, k, k);
+        }
+        // The shared index grows until it holds mostly other versions' keys, then stops.
+        let shared = lock(base.0.index.get().expect("an index")).pairs;
+        assert!(
+            (100..=2 * 21 + 64 + 1).contains(&shared),
+            "{shared} positions"
+        );
+        let child = set(&base, 7, 70);
+        let grown = set(&child, 5000, 1);
+        assert_eq!(get(&grown, 5000), Some(Value::Int(1)));
+        assert_eq!(get(&grown, 1200), None);
+        assert_eq!(get(&grown, 7), Some(Value::Int(70)));
+        assert_eq!(get(&base, 7), Some(Value::Int(7)));
+        let own = lock(grown.0.index.get().expect("an index")).pairs;
+        assert_eq!(own, 21, "positions in the new version's index");
+    }
+
+    fn ints(v: &PVec) -> Vec<i64> {
+        v.iter()
+            .map(|x| match x {
+                Value::Int(i) => i,
+                other => panic!("not an integer: {other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn vectors_that_branch_from_one_version_keep_their_own_elements() {
+        let mut v = PVec::new();
+        let mut versions = Vec::new();
+        for i in 0..100 {
+            versions.push(v.clone());
+            v = v.pushed(&[Value::Int(i)]);
+        }
+        // Versions that append to an older version, in the body and in the tail.
+        let left = versions[70].pushed(&[Value::Int(-1), Value::Int(-2)]);
+        let right = versions[70].pushed(&[Value::Int(-3)]);
+        let early = versions[10].with(3, Value::Int(-4));
+        let late = v.with(97, Value::Int(-5)).pushed(&[Value::Int(-6)]);
+        assert_eq!(ints(&v), (0..100).collect::<Vec<_>>());
+        for (i, old) in versions.iter().enumerate() {
+            assert_eq!(ints(old), (0..i as i64).collect::<Vec<_>>());
+        }
+        let prefix =
+            |n: i64, extra: &[i64]| (0..n).chain(extra.iter().copied()).collect::<Vec<_>>();
+        assert_eq!(ints(&left), prefix(70, &[-1, -2]));
+        assert_eq!(ints(&right), prefix(70, &[-3]));
+        let mut expected = prefix(10, &[]);
+        expected[3] = -4;
+        assert_eq!(ints(&early), expected);
+        let mut expected = prefix(100, &[-6]);
+        expected[97] = -5;
+        assert_eq!(ints(&late), expected);
+        assert_eq!(left.get(71), Some(Value::Int(-2)));
+        assert_eq!(left.get(72), None);
+        assert_eq!(v.iter().next_back(), Some(Value::Int(99)));
+        assert_eq!(v.iter().len(), 100);
     }
 
     #[test]

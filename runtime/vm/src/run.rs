@@ -189,7 +189,7 @@ impl Interp<'_> {
                 } else {
                     check!(numbers::compare2(&mut self.cx(), $op, a, b)).is_some_and($test)
                 };
-                self.fiber.stack.push(Value::Bool(result));
+                branch_on!(result);
             }};
         }
         macro_rules! suspend {
@@ -198,6 +198,24 @@ impl Interp<'_> {
                 save!();
                 self.fiber.pending = Some(request.clone());
                 return Step::Request(request);
+            }};
+        }
+
+        // Pushes a test's result, or, when a `JumpIfFalse` follows, takes that branch at once
+        // (one dispatch and no push or pop). Under an instruction limit it counts as the two
+        // instructions it is, and only when both fit, so a run still pauses between them.
+        macro_rules! branch_on {
+            ($result:expr) => {{
+                let result: bool = $result;
+                match code.get(pc) {
+                    Some(&Instr::JumpIfFalse(t)) if !LIMITED || limit > 0 => {
+                        if LIMITED {
+                            limit -= 1;
+                        }
+                        pc = if result { pc + 1 } else { t as usize };
+                    }
+                    _ => self.fiber.stack.push(Value::Bool(result)),
+                }
             }};
         }
 
@@ -491,7 +509,7 @@ impl Interp<'_> {
                         Instr::GeLI(..) => ordering.is_ge(),
                         _ => ordering.is_eq(),
                     });
-                    self.fiber.stack.push(Value::Bool(result));
+                    branch_on!(result);
                 }
                 Instr::Mul => binary!(numbers::mul2),
                 Instr::Lt => compare!("<", |o: std::cmp::Ordering| o.is_lt()),
@@ -509,7 +527,7 @@ impl Interp<'_> {
                         self.ctx.charge(work);
                         same
                     };
-                    self.fiber.stack.push(Value::Bool(same));
+                    branch_on!(same);
                 }
                 Instr::First | Instr::Rest | Instr::IsEmpty => {
                     let coll = *stack.last().expect("an operand");
@@ -838,8 +856,9 @@ impl Interp<'_> {
                 continue;
             }
             self.ctx.charge(1);
-            self.fiber.stack.truncate(start);
+            self.fiber.stack.truncate(start + 6);
             if !matches!(list, Value::Obj(_)) {
+                self.fiber.stack.truncate(start);
                 let value = match kind {
                     Iterate::Fold => acc,
                     Iterate::Map | Iterate::Filter => {
@@ -849,7 +868,39 @@ impl Interp<'_> {
                 self.fiber.stack.push(value);
                 return Ok(Entered::Value);
             }
+            if let Value::Builtin(b) = f
+                && !self.table[b as usize].is_apply
+                && !self.table[b as usize].is_iterate
+            {
+                // A builtin: call it in place. The state stays where the arguments are (so a
+                // collection inside the call keeps it), as it would for a closure.
+                self.fiber.stack[start + 2..start + 6].copy_from_slice(&[
+                    list,
+                    acc,
+                    Value::Bool(true),
+                    Value::Nil,
+                ]);
+                if kind == Iterate::Fold {
+                    self.fiber.stack.push(acc);
+                }
+                self.fiber.stack.push(head);
+                match self.call_builtin(b, start + 6) {
+                    Ok(_) => {
+                        result = Some(pop!(self.fiber.stack));
+                        continue;
+                    }
+                    Err(Flow::Request(r)) => {
+                        // Wait as a closure's call would: the state, then the answer.
+                        self.fiber.stack.truncate(start + 4);
+                        self.fiber.stack.push(Value::Bool(true));
+                        self.again = true;
+                        return Err(Flow::Request(r));
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
             // The state, as the arguments this instruction runs again with, then the call.
+            self.fiber.stack.truncate(start);
             self.fiber
                 .stack
                 .extend_from_slice(&[kind_value, f, list, acc, Value::Bool(true), f]);

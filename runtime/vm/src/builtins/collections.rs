@@ -355,7 +355,7 @@ pub fn dissoc(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
         let ctx = &*cx.ctx;
         let (found, looked) = map.find(key, &|v| key_hash(ctx, v), &|k, d| equal(ctx, k, d));
         if let Some(p) = found {
-            map = map.without(p, &|v| key_hash(ctx, v));
+            map = map.without(p);
         }
         cx.ctx.charge(looked as u64);
     }

@@ -28,8 +28,16 @@ pub fn display_into(
             }
             fits
         }
-        None if v == Value::Nil && nil_empty => true,
-        None => print::write_limited(cx.ctx, cx.program, v, out, room),
+        None => match v {
+            Value::Nil if nil_empty => true,
+            // Integers are the commonest piece: written straight in, without the printer.
+            Value::Int(i) if out.len() + 20 <= room => {
+                use std::fmt::Write;
+                let _ = write!(out, "{i}");
+                true
+            }
+            _ => print::write_limited(cx.ctx, cx.program, v, out, room),
+        },
     };
     if fits {
         return Ok(());
