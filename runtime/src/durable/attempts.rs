@@ -103,7 +103,13 @@ impl Worktrees {
     /// whose HEAD is checkpoint `base`.
     pub(crate) fn make(&self, attempt: u64, files: &str, base: &str) -> Result<(), Failure> {
         let path = self.path(attempt).ok_or_else(no_git)?;
-        let _ = std::fs::remove_dir_all(&path);
+        discard(&path);
+        if path.exists() {
+            return Err(failed(
+                attempt,
+                &format!("the old copy at {} cannot be removed", path.display()),
+            ));
+        }
         std::fs::create_dir_all(&path).map_err(|e| failed(attempt, &e.to_string()))?;
         let (checkpoints, _) = self.repository(attempt)?;
         let made = (|| -> Result<(), CheckpointError> {
@@ -215,7 +221,7 @@ impl Worktrees {
                 .and_then(|n| n.parse::<u64>().ok())
                 .is_some_and(|id| live.contains_key(&id));
             if !wanted {
-                let _ = std::fs::remove_dir_all(entry.path());
+                discard(&entry.path());
             }
         }
         self.pending.retain(|id, _| live.contains_key(id));
@@ -232,9 +238,32 @@ impl Worktrees {
 /// Removes every copy of run `run`'s attempts in the store at `store`.
 pub(crate) fn remove_copies(store: &Path, run: RunId) {
     let dir = store.join(WORKTREES);
-    let _ = std::fs::remove_dir_all(dir.join(run.to_string()));
+    discard(&dir.join(run.to_string()));
     // The directory of all runs' copies goes too once empty.
     let _ = std::fs::remove_dir(dir);
+}
+
+/// Removes the directory at `path`. A process no one follows any more (an agent a killed
+/// duet left running) may still be writing into it, which can make a removal fail half
+/// way and leave a directory whose files are gone but whose git index still lists them —
+/// a copy made there would miss files. So it is first renamed aside, which frees `path` at
+/// once for a fresh copy, and removed from there.
+fn discard(path: &Path) {
+    static DISCARDED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    if !path.exists() {
+        return;
+    }
+    let n = DISCARDED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("copy");
+    let aside = path.with_file_name(format!(".discarded-{name}-{}-{n}", std::process::id()));
+    match std::fs::rename(path, &aside) {
+        Ok(()) => {
+            let _ = std::fs::remove_dir_all(&aside);
+        }
+        Err(_) => {
+            let _ = std::fs::remove_dir_all(path);
+        }
+    }
 }
 
 impl Drop for Worktrees {
