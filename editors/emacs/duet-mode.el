@@ -73,34 +73,33 @@
 ;; BEGIN GENERATED VOCABULARY: `DUET_BLESS=1 cargo test --test editor_vocabulary`
 (defconst duet-special-forms
   '("and" "case" "catch" "cond" "def" "defmacro" "defn" "do" "error" "finally"
-    "fn" "gensym" "if" "import" "isolated" "let" "loop" "match" "or"
-    "quasiquote" "quote" "recur" "set!" "throw" "try" "unless" "unquote"
-    "unquote-splicing" "when")
+    "fn" "gensym" "if" "import" "let" "loop" "match" "or" "quasiquote" "quote"
+    "recur" "set!" "throw" "try" "unless" "unquote" "unquote-splicing" "when")
   "Core special forms of Duet.")
 
 (defconst duet-workflow-forms
-  '("action" "assert" "await" "capabilities" "enter" "goto" "on-asserted"
-    "on-message" "on-retracted" "parallel" "race" "record" "retract" "roles"
-    "send!" "spawn" "state" "stop" "terminal" "workflow")
+  '("action" "assert" "await" "capabilities" "enter" "goto" "isolated"
+    "on-asserted" "on-message" "on-retracted" "parallel" "race" "record"
+    "retract" "roles" "send!" "spawn" "state" "stop" "terminal" "workflow")
   "Workflow, dataspace and concurrency forms of Duet.")
 
 (defconst duet-effect-forms
-  '("ask-user" "list-files" "now" "poll" "prompt" "random-int" "read-file"
-    "shell" "sleep" "sleep-until" "uuid" "write-file")
+  '("adopt" "ask-user" "attempt-diff" "list-files" "now" "poll" "prompt"
+    "random-int" "read-file" "shell" "sleep" "sleep-until" "uuid"
+    "write-file")
   "Effects: forms whose result comes from outside and is journaled.")
 
 (defconst duet-builtins
-  '("*" "+" "-" "/" "<" "<=" "=" "==" ">" ">=" "abs" "adopt" "apply" "assoc"
-    "attempt-diff" "attempt-files" "attempt-value" "boolean?" "concat" "conj"
-    "cons" "contains?" "conversation" "count" "dec" "dissoc" "empty?"
-    "ends-with?" "even?" "field" "fields" "filter" "first" "float?" "fn?"
-    "forget" "format" "get" "hash-map" "inc" "includes?" "int?" "join"
-    "json-decode" "json-encode" "keys" "keyword?" "label" "list" "list?" "log"
-    "lower" "map" "map?" "max" "min" "mod" "neg?" "nil?" "not" "nth" "number?"
-    "odd?" "pos?" "print" "println" "quot" "range" "record?" "reduce"
-    "replace" "rest" "reverse" "sort" "sort-by" "split" "starts-with?" "str"
-    "string?" "subs" "symbol?" "trim" "type-of" "upper" "vals" "vector"
-    "vector?" "zero?")
+  '("*" "+" "-" "/" "<" "<=" "=" "==" ">" ">=" "abs" "apply" "assoc"
+    "attempt-files" "attempt-value" "boolean?" "concat" "conj" "cons"
+    "contains?" "conversation" "count" "dec" "dissoc" "empty?" "ends-with?"
+    "even?" "field" "fields" "filter" "first" "float?" "fn?" "forget" "format"
+    "get" "hash-map" "inc" "includes?" "int?" "join" "json-decode"
+    "json-encode" "keys" "keyword?" "label" "list" "list?" "log" "lower" "map"
+    "map?" "max" "min" "mod" "neg?" "nil?" "not" "nth" "number?" "odd?" "pos?"
+    "print" "println" "quot" "range" "record?" "reduce" "replace" "rest"
+    "reverse" "sort" "sort-by" "split" "starts-with?" "str" "string?" "subs"
+    "symbol?" "trim" "type-of" "upper" "vals" "vector" "vector?" "zero?")
   "Functions of the Duet prelude.")
 ;; END GENERATED VOCABULARY
 

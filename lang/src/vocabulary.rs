@@ -28,6 +28,7 @@ pub const WORKFLOW: &[&str] = &[
     "capabilities",
     "enter",
     "goto",
+    "isolated",
     "on-asserted",
     "on-message",
     "on-retracted",
@@ -46,7 +47,9 @@ pub const WORKFLOW: &[&str] = &[
 
 /// The effects (special forms and builtins).
 pub const EFFECTS: &[&str] = &[
+    "adopt",
     "ask-user",
+    "attempt-diff",
     "list-files",
     "now",
     "poll",

@@ -27,29 +27,27 @@ endfunction
 " BEGIN GENERATED VOCABULARY: `DUET_BLESS=1 cargo test --test editor_vocabulary`
 let s:special_forms = ['and', 'case', 'catch', 'cond', 'def', 'defmacro',
       \ 'defn', 'do', 'error', 'finally', 'fn', 'gensym', 'if', 'import',
-      \ 'isolated', 'let', 'loop', 'match', 'or', 'quasiquote', 'quote',
-      \ 'recur', 'set!', 'throw', 'try', 'unless', 'unquote',
-      \ 'unquote-splicing', 'when']
+      \ 'let', 'loop', 'match', 'or', 'quasiquote', 'quote', 'recur', 'set!',
+      \ 'throw', 'try', 'unless', 'unquote', 'unquote-splicing', 'when']
 let s:workflow_forms = ['action', 'assert', 'await', 'capabilities', 'enter',
-      \ 'goto', 'on-asserted', 'on-message', 'on-retracted', 'parallel',
-      \ 'race', 'record', 'retract', 'roles', 'send!', 'spawn', 'state',
-      \ 'stop', 'terminal', 'workflow']
-let s:effects = ['ask-user', 'list-files', 'now', 'poll', 'prompt',
-      \ 'random-int', 'read-file', 'shell', 'sleep', 'sleep-until', 'uuid',
-      \ 'write-file']
+      \ 'goto', 'isolated', 'on-asserted', 'on-message', 'on-retracted',
+      \ 'parallel', 'race', 'record', 'retract', 'roles', 'send!', 'spawn',
+      \ 'state', 'stop', 'terminal', 'workflow']
+let s:effects = ['adopt', 'ask-user', 'attempt-diff', 'list-files', 'now',
+      \ 'poll', 'prompt', 'random-int', 'read-file', 'shell', 'sleep',
+      \ 'sleep-until', 'uuid', 'write-file']
 let s:builtins = ['*', '+', '-', '/', '<', '<=', '=', '==', '>', '>=', 'abs',
-      \ 'adopt', 'apply', 'assoc', 'attempt-diff', 'attempt-files',
-      \ 'attempt-value', 'boolean?', 'concat', 'conj', 'cons', 'contains?',
-      \ 'conversation', 'count', 'dec', 'dissoc', 'empty?', 'ends-with?',
-      \ 'even?', 'field', 'fields', 'filter', 'first', 'float?', 'fn?',
-      \ 'forget', 'format', 'get', 'hash-map', 'inc', 'includes?', 'int?',
-      \ 'join', 'json-decode', 'json-encode', 'keys', 'keyword?', 'label',
-      \ 'list', 'list?', 'log', 'lower', 'map', 'map?', 'max', 'min', 'mod',
-      \ 'neg?', 'nil?', 'not', 'nth', 'number?', 'odd?', 'pos?', 'print',
-      \ 'println', 'quot', 'range', 'record?', 'reduce', 'replace', 'rest',
-      \ 'reverse', 'sort', 'sort-by', 'split', 'starts-with?', 'str',
-      \ 'string?', 'subs', 'symbol?', 'trim', 'type-of', 'upper', 'vals',
-      \ 'vector', 'vector?', 'zero?']
+      \ 'apply', 'assoc', 'attempt-files', 'attempt-value', 'boolean?',
+      \ 'concat', 'conj', 'cons', 'contains?', 'conversation', 'count', 'dec',
+      \ 'dissoc', 'empty?', 'ends-with?', 'even?', 'field', 'fields',
+      \ 'filter', 'first', 'float?', 'fn?', 'forget', 'format', 'get',
+      \ 'hash-map', 'inc', 'includes?', 'int?', 'join', 'json-decode',
+      \ 'json-encode', 'keys', 'keyword?', 'label', 'list', 'list?', 'log',
+      \ 'lower', 'map', 'map?', 'max', 'min', 'mod', 'neg?', 'nil?', 'not',
+      \ 'nth', 'number?', 'odd?', 'pos?', 'print', 'println', 'quot', 'range',
+      \ 'record?', 'reduce', 'replace', 'rest', 'reverse', 'sort', 'sort-by',
+      \ 'split', 'starts-with?', 'str', 'string?', 'subs', 'symbol?', 'trim',
+      \ 'type-of', 'upper', 'vals', 'vector', 'vector?', 'zero?']
 " END GENERATED VOCABULARY
 
 " Symbols (so that the tail of a symbol is never read as something else).
