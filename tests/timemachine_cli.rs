@@ -7,7 +7,7 @@ mod support;
 use std::path::Path;
 use std::process::Output;
 
-use support::{command, duet, script, temp, text};
+use support::{command, duet, json_lines, script, temp, text};
 
 /// Held by every test that writes a script: a script written while another thread forks
 /// could be held open by the child and fail to run ("text file busy").
@@ -29,14 +29,6 @@ fn ok(out: &Output) {
         text(&out.stderr),
         text(&out.stdout)
     );
-}
-
-/// The JSON objects of `out`'s standard output, one a line.
-fn json_lines(out: &Output) -> Vec<serde_json::Value> {
-    text(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
-        .collect()
 }
 
 /// The checkpoint turns of `run`'s current branch, from `duet history --json`: (turn, who,

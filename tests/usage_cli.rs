@@ -5,7 +5,7 @@
 //! error, and replay agrees.
 
 mod support;
-use support::{Canned, FakeServer, duet, script, temp, text};
+use support::{Canned, FakeServer, duet, json_lines, script, temp, text};
 
 /// An OpenAI stream of `reply` whose last chunk reports `input`/`output` tokens of `model`.
 fn openai_with_usage(reply: &str, model: &str, input: u64, output: u64) -> Canned {
@@ -60,10 +60,7 @@ fn usage_is_recorded_shown_per_role_and_a_budget_stops_the_next_call() {
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let events: Vec<serde_json::Value> = text(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("JSON"))
-        .collect();
+    let events = json_lines(&out);
     let usage = events
         .iter()
         .find(|e| e["event"] == "usage")

@@ -9,7 +9,7 @@ use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 mod support;
-use support::{command, duet, temp, text};
+use support::{command, duet, json_lines, temp, text};
 
 #[test]
 fn the_seed_example_completes_with_echo_agents() {
@@ -964,9 +964,8 @@ fn a_workflow_error_shows_its_source_line_and_backtrace() {
     );
     // The JSON event carries the frames for programs.
     let json = duet(&dir, &["run", "--json", "e.lisp"]);
-    let ended = text(&json.stdout)
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+    let ended = json_lines(&json)
+        .into_iter()
         .find(|e| e["event"] == "ended")
         .expect("an ended event");
     assert_eq!(ended["backtrace"][0]["function"], "pick");

@@ -10,7 +10,7 @@
 //! kind falls back to the conversation as context when there is no session to fork (the
 //! role was played by another kind, or older exchanges were dropped).
 //!
-//! Conversations are bounded: past [`MAX_EXCHANGES`] exchanges or [`MAX_CHARS`] characters,
+//! Conversations are bounded: past [`MAX_EXCHANGES`] exchanges or [`MAX_BYTES`] bytes of text,
 //! the oldest exchanges are dropped from what agents are sent and what `(conversation R)`
 //! returns (the newest one is always kept). A command-line tool's own session still holds
 //! what it was told.
@@ -20,8 +20,8 @@ use serde::{Deserialize, Serialize};
 
 /// The most exchanges a conversation keeps.
 pub const MAX_EXCHANGES: usize = 200;
-/// The most characters (prompts and replies together) a conversation keeps.
-pub const MAX_CHARS: usize = 512 * 1024;
+/// The most bytes of text (prompts and replies together, UTF-8) a conversation keeps.
+pub const MAX_BYTES: usize = 512 * 1024;
 
 /// A command-line tool's session, as its tool names it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,19 +66,19 @@ impl Conversation {
     /// Adds `exchange`, dropping the oldest exchanges while it is over the bounds.
     pub fn push(&mut self, exchange: Exchange) {
         self.exchanges.push(exchange);
-        let mut chars: usize = self.exchanges.iter().map(Exchange::chars).sum();
+        let mut bytes: usize = self.exchanges.iter().map(Exchange::bytes).sum();
         while self.exchanges.len() > 1
-            && (self.exchanges.len() > MAX_EXCHANGES || chars > MAX_CHARS)
+            && (self.exchanges.len() > MAX_EXCHANGES || bytes > MAX_BYTES)
         {
             let oldest = self.exchanges.remove(0);
-            chars -= oldest.chars();
+            bytes -= oldest.bytes();
             self.dropped += 1;
         }
     }
 }
 
 impl Exchange {
-    fn chars(&self) -> usize {
+    fn bytes(&self) -> usize {
         self.prompt.len() + self.reply.len()
     }
 }
@@ -180,7 +180,7 @@ mod tests {
         assert_eq!(conversation.dropped(), 3);
         assert_eq!(conversation.exchanges()[0].prompt, "3");
         // By size: a huge exchange pushes out all but itself.
-        conversation.push(exchange(999, MAX_CHARS + 10));
+        conversation.push(exchange(999, MAX_BYTES + 10));
         assert_eq!(conversation.exchanges().len(), 1);
         assert_eq!(conversation.exchanges()[0].prompt, "999");
         assert_eq!(conversation.dropped(), 3 + MAX_EXCHANGES as u64);

@@ -134,22 +134,21 @@ pub(crate) fn restore_state(
     WorkflowRun::restore(&program, bytes).map_err(failed)
 }
 
-/// The run after `input`, when it is a reload: the state it names, in its program.
+/// The run after `input`, when it is a reload: the state it names (which names its
+/// program; run `id` started with `first`).
 pub(crate) fn reloaded(
     store: &Store,
     id: RunId,
+    first: &Program,
     input: &RunInput,
     turn: u64,
 ) -> Result<Option<WorkflowRun>, EngineError> {
-    let RunInput::Reload { state, program, .. } = input else {
+    let RunInput::Reload { state, .. } = input else {
         return Ok(None);
     };
-    let failed = |why: String| EngineError::Restore { run: id, turn, why };
-    let bytes = blob(store, id, state).map_err(failed)?;
-    let program = self::program(store, id, program).map_err(failed)?;
-    WorkflowRun::restore(&program, &bytes)
-        .map(Some)
-        .map_err(failed)
+    let bytes =
+        blob(store, id, state).map_err(|why| EngineError::Restore { run: id, turn, why })?;
+    restore_state(store, id, first, &bytes, turn).map(Some)
 }
 
 /// The program in blob `name`.
@@ -166,5 +165,9 @@ fn blob(store: &Store, id: RunId, name: &str) -> Result<Vec<u8>, String> {
     store
         .get_blob(&hash)
         .map_err(|e| EngineError::store(id, e).to_string())?
-        .ok_or_else(|| format!("blob {name} of a reload is missing from the store"))
+        .ok_or_else(|| {
+            format!(
+                "blob {name} of a reload is missing from the store; `duet store check` reports what else is damaged"
+            )
+        })
 }

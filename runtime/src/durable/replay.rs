@@ -129,7 +129,7 @@ pub fn replay(store: &Store, id: RunId, branch: Option<&str>) -> Result<Verified
         if *blake3::hash(&run.snapshot()).as_bytes() != turn.state_digest {
             return Err(diverged(Divergence::Digest { turn: turn.turn }));
         }
-        match reload::reloaded(store, id, input, turn.turn)? {
+        match reload::reloaded(store, id, &history.program, input, turn.turn)? {
             Some(reloaded) => run = reloaded,
             None => run.deliver(input),
         }

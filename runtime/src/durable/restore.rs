@@ -64,7 +64,7 @@ pub(crate) fn restore_branch(
     let mut run = reload::restore_state(store, id, &history.program, &state, from)?;
     let mut replayed = Vec::new();
     for (turn, input) in history.turns.iter().filter(|(turn, _)| turn.turn > from) {
-        match reload::reloaded(store, id, input, turn.turn)? {
+        match reload::reloaded(store, id, &history.program, input, turn.turn)? {
             Some(reloaded) => run = reloaded,
             None => run.deliver(input),
         }
