@@ -28,7 +28,7 @@ enum Command {
     /// Run a program: a script's top-level forms in order.
     Run(commands::run::RunArgs),
     /// An interactive session: multi-line input, history, completion.
-    Repl,
+    Repl(repl::ReplArgs),
     /// List the runs in the store, one a line starting with its id.
     Runs(commands::runs::ListArgs),
     /// Show one run's state.
@@ -92,7 +92,7 @@ impl Command {
             | Command::Stop(_) => true,
             Command::Check(_)
             | Command::Fmt(_)
-            | Command::Repl
+            | Command::Repl(_)
             | Command::Blame(_)
             | Command::Lsp(_)
             | Command::Store(_)
@@ -175,7 +175,7 @@ fn dispatch(command: Command) -> ExitCode {
         Command::Check(args) => commands::check::run(&args),
         Command::Fmt(args) => commands::fmt::run(&args),
         Command::Run(args) => commands::run::run(&args),
-        Command::Repl => repl::run(),
+        Command::Repl(args) => repl::run(&args),
         Command::Runs(args) => commands::runs::list(&args),
         Command::Status(args) => commands::runs::status(&args),
         Command::Resume(args) => commands::runs::resume(&args),

@@ -1,7 +1,8 @@
 //! `duet repl` driven through a pseudo-terminal, as a person types: definitions persist,
 //! input continues until the form closes, errors and runaway loops leave the session
 //! running, Ctrl-C cancels input or an evaluation, Tab completes, Ctrl-D quits, and history
-//! is saved.
+//! is saved. Effects run with the capabilities granted, Ctrl-C stops them too, and
+//! prompts, questions and workflows run as workflow runs.
 
 use std::process::Command;
 use std::time::Duration;
@@ -17,12 +18,21 @@ struct Repl {
 }
 
 fn start(name: &str) -> Repl {
+    start_with(name, &std::env::temp_dir(), &[])
+}
+
+/// The REPL started in `dir` (its workspace) with `args` after `duet repl`.
+fn start_with(name: &str, dir: &std::path::Path, args: &[&str]) -> Repl {
     let history =
         std::env::temp_dir().join(format!("duet-repl-test-{name}-{}", std::process::id()));
     let _ = std::fs::remove_file(&history);
     let mut command = Command::new(env!("CARGO_BIN_EXE_duet"));
     command
         .arg("repl")
+        .args(args)
+        .current_dir(dir)
+        .env_remove("DUET_STORE")
+        .env_remove("DUET_AGENT")
         .env("NO_COLOR", "1")
         .env("TERM", "xterm")
         .env("DUET_HISTORY", &history);
@@ -188,4 +198,134 @@ fn history_is_saved() {
     let history = std::fs::read_to_string(&path).expect("the history file was written");
     assert!(history.contains("(+ 40 2)"), "{history}");
     let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn effects_run_with_the_capabilities_granted() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut r = start_with("effects", dir.path(), &[]);
+    // Clocks and timers need no capability.
+    r.line("(int? (now))");
+    r.expect("true");
+    r.line("(sleep \"10ms\")");
+    r.expect("nil");
+    r.line("(shell \"echo from-shell\")");
+    r.expect("`--allow shell`");
+    r.quit();
+
+    let mut r = start_with(
+        "effects-allowed",
+        dir.path(),
+        &["--allow", "shell", "--allow", "workspace/write"],
+    );
+    r.line("(:stdout (shell \"echo from-shell\"))");
+    r.expect("from-shell\\n");
+    r.line("(write-file \"note.txt\" \"written at the prompt\")");
+    r.line("(+ 1 1)");
+    r.expect("2");
+    r.quit();
+    let written = std::fs::read_to_string(dir.path().join("note.txt")).expect("the file");
+    assert_eq!(written, "written at the prompt");
+}
+
+#[test]
+fn ctrl_c_stops_a_sleep_and_a_command() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut r = start_with("stop-effects", dir.path(), &["--allow", "shell"]);
+    let started = std::time::Instant::now();
+    r.line("(sleep \"60s\")");
+    std::thread::sleep(Duration::from_millis(500));
+    r.session.send("\x03").expect("Ctrl-C");
+    r.expect("interrupted");
+    r.line("(shell \"sleep 60\")");
+    std::thread::sleep(Duration::from_millis(500));
+    r.session.send("\x03").expect("Ctrl-C");
+    r.expect("interrupted");
+    r.line("(+ 2 3)");
+    r.expect("5");
+    assert!(
+        started.elapsed() < Duration::from_secs(50),
+        "Ctrl-C ended neither the sleep nor the command"
+    );
+    r.quit();
+}
+
+#[test]
+fn the_limits_it_names_are_its_flags() {
+    let mut r = start_with("limits", &std::env::temp_dir(), &["--max-steps", "1000"]);
+    r.line("(loop [i 0] (recur (inc i)))");
+    r.expect("more than 1000 steps");
+    r.expect("--max-steps");
+    r.quit();
+    let refused = Command::new(env!("CARGO_BIN_EXE_duet"))
+        .args(["repl", "--allow", "everything"])
+        .output()
+        .expect("duet runs");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("everything"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+}
+
+#[test]
+fn prompts_questions_and_workflows_run_at_the_prompt() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let store = dir.path().join("kept");
+    let store_arg = store.to_string_lossy().into_owned();
+    let mut r = start_with(
+        "runs",
+        dir.path(),
+        &["--agents", "echo", "--store", &store_arg],
+    );
+    r.line("(prompt writer \"hi\")");
+    r.expect("role `writer` is not declared");
+    r.line("(roles (writer :agent-kind \"claude-code\"))");
+    r.expect("roles: writer");
+    // `--agents echo` plays every role, as with `duet run`.
+    r.line("(str \"got \" (prompt writer \"hello there\"))");
+    r.expect("completed with \"got echo: hello there\"");
+    // A function whose body prompts runs as a run when called.
+    r.line("(defn ask [q] (ask-user q :options [\"yes\" \"no\"]))");
+    r.line("(ask \"ship it?\")");
+    r.expect("ship it?");
+    r.expect("answer> ");
+    r.session.send_line("maybe").expect("typed");
+    r.expect("not one of");
+    r.session.send_line("yes").expect("typed");
+    r.expect("completed with \"yes\"");
+    r.line("(parallel (+ 1 1) (* 2 2))");
+    r.expect("completed with [2 4]");
+    // A workflow typed at the prompt runs; its roles become the session's; :run runs it again.
+    r.line("(workflow greet (roles (critic :agent-kind \"echo\")) (state s (terminal :completed (prompt critic \"judge\"))))");
+    r.expect("started (workflow `greet`");
+    r.expect("completed with \"echo: judge\"");
+    r.expect("roles: critic");
+    r.line(":run");
+    r.expect("completed with \"echo: judge\"");
+    r.line("(prompt critic \"once more\")");
+    r.expect("completed with \"echo: once more\"");
+    r.quit();
+    // The runs were kept in the store named.
+    let runs = Command::new(env!("CARGO_BIN_EXE_duet"))
+        .args(["runs", "--store", &store_arg])
+        .output()
+        .expect("duet runs");
+    let listed = String::from_utf8_lossy(&runs.stdout);
+    assert!(listed.lines().count() >= 5, "{listed}");
+}
+
+#[test]
+fn ctrl_c_stops_following_a_run() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut r = start_with("stop-run", dir.path(), &[]);
+    r.line("(workflow nap (state s (sleep \"60s\") (terminal)))");
+    r.expect("state: s");
+    std::thread::sleep(Duration::from_millis(300));
+    r.session.send("\x03").expect("Ctrl-C");
+    r.expect("the run waits");
+    r.line("(+ 4 4)");
+    r.expect("8");
+    r.quit();
 }

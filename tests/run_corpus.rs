@@ -41,6 +41,8 @@ fn transcript(path: &Path) -> String {
             json: false,
             detach: false,
             budget_microusd: None,
+            live_questions: true,
+            interrupt: None,
         },
         &mut FsLoader,
         &mut out,

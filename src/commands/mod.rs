@@ -9,5 +9,6 @@ pub mod lsp;
 pub mod reload;
 pub mod run;
 pub mod runs;
+pub mod settings;
 pub mod spending;
 pub mod store;

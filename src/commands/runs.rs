@@ -343,7 +343,7 @@ fn followed(
             Err(refused) => return ExitCode::from(refused.exit_code()),
         }
     }
-    let mut terminal = Terminal::default();
+    let mut terminal = Terminal::new(true);
     let mut ports = Ports {
         observer: &mut report,
         answers: &mut terminal,

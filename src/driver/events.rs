@@ -34,6 +34,9 @@ pub struct Reporter<'w> {
     err: &'w mut dyn Write,
     /// The agent call (role, request id) whose streaming line is open on `err`.
     streaming: Option<(String, String)>,
+    /// Leave out the run's start and its states in the lines for people (see
+    /// [`Reporter::brief`]).
+    brief: bool,
 }
 
 impl Drop for Reporter<'_> {
@@ -66,7 +69,16 @@ impl<'w> Reporter<'w> {
             out,
             err,
             streaming: None,
+            brief: false,
         }
+    }
+
+    /// Leaves out the run's start and its state changes in the lines for people: the REPL
+    /// runs an expression as a workflow of one state, which is not news to the person who
+    /// typed it. JSON events are all kept.
+    pub fn brief(mut self) -> Self {
+        self.brief = true;
+        self
     }
 
     /// Ends the streaming line, if one is open, so the next line starts at the margin.
@@ -135,6 +147,14 @@ impl<'w> Reporter<'w> {
     }
 
     fn for_people(&mut self, event: &RunEvent) {
+        if self.brief
+            && matches!(
+                event.kind,
+                EventKind::Started { .. } | EventKind::State { .. }
+            )
+        {
+            return;
+        }
         let run = one_line(event.run.as_deref().unwrap_or("?"));
         match &event.kind {
             EventKind::AgentDelta { role, id, text } => return self.piece(role, id, text),

@@ -19,3 +19,4 @@ mod workflow;
 
 pub use duet_runtime::session::{Limits, Session};
 pub use workflow::outcome as workflow_outcome;
+pub use workflow::run as run_workflow;

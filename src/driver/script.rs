@@ -60,6 +60,13 @@ pub struct Setup {
     pub detach: bool,
     /// What a workflow run may spend on agents, in micro-dollars (`--budget-usd`).
     pub budget_microusd: Option<u64>,
+    /// Pose a workflow's questions at once, racing its timers, with a thread reading the
+    /// terminal for the rest of the process (`duet run`); otherwise a question is asked when
+    /// the run has nothing else to do, and the terminal is left to its owner (the REPL).
+    pub live_questions: bool,
+    /// A flag Ctrl-C sets (the REPL's): once set, following a workflow run stops and the
+    /// run stays resumable; `None` leaves Ctrl-C to end the process.
+    pub interrupt: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// Checks and runs the program `bytes` read from `name`. What it prints goes to `out`;
@@ -111,7 +118,7 @@ pub fn run(
     if !checked.module.workflows.is_empty() {
         let json = setup.json;
         let mut report = Reporter::new(json, out, err);
-        return workflow::run(session, &checked, name, setup, &mut report);
+        return workflow::run(&mut session, &checked, name, setup, &mut report);
     }
     let fid = session.load(&checked);
     if setup.json {

@@ -14,9 +14,20 @@ use super::visible::{block, one_line};
 /// thread reads the terminal's lines for the rest of the process, and each line goes to the
 /// question live when it was typed: a line typed while none was (the timer won a race) is
 /// refused as stale, never given to a later question.
-#[derive(Default)]
 pub struct Terminal {
     lines: Option<Arc<Lines>>,
+    /// Whether questions are posed at once (see [`Terminal::new`]).
+    live: bool,
+}
+
+impl Terminal {
+    /// With `live`, each question is posed as soon as the run asks it, racing whatever
+    /// else the run waits for, and a thread reads the terminal for the rest of the process;
+    /// without, a question is asked when the run has nothing else to do, and the terminal
+    /// is read only then (the REPL owns it the rest of the time).
+    pub fn new(live: bool) -> Terminal {
+        Terminal { lines: None, live }
+    }
 }
 
 impl Answers for Terminal {
@@ -39,7 +50,7 @@ impl Answers for Terminal {
     }
 
     fn poser(&mut self) -> Option<Arc<dyn Poser>> {
-        if !std::io::stdin().is_terminal() {
+        if !self.live || !std::io::stdin().is_terminal() {
             return None;
         }
         let lines = self.lines.get_or_insert_with(Lines::read);

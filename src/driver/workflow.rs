@@ -3,6 +3,7 @@
 //! follow it in the durable engine (or hand it to a background process with `--detach`).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use duet_lang::frontend::Checked;
 use duet_runtime::durable::{
@@ -16,9 +17,11 @@ use super::script::{Exit, Setup, run_reported};
 use super::terminal::{Terminal, confirm_grant};
 use super::{Session, store};
 
-/// Runs the chosen workflow of `checked` (already checked without errors).
+/// Runs the chosen workflow of `checked` (already checked without errors). The file's
+/// top-level forms run in `session` first (what they define stays there); the run gets a
+/// copy of the session's machine.
 pub fn run(
-    mut session: Session,
+    session: &mut Session,
     checked: &Checked,
     name: &str,
     setup: Setup,
@@ -59,7 +62,7 @@ pub fn run(
     };
     let fid = session.load(checked);
     // The file's top-level forms run first; what they print is the program's output too.
-    if !run_reported(&mut session, fid, report) {
+    if !run_reported(session, fid, report) {
         return Exit::Failed;
     }
     let compiled = session.compile_workflow(checked, index);
@@ -90,14 +93,14 @@ pub fn run(
         }
     };
     let clock = Arc::new(SystemClock);
-    let mut terminal = Terminal::default();
+    let mut terminal = Terminal::new(setup.live_questions);
     let mut ports = Ports {
         observer: report,
         answers: &mut terminal,
         clock: clock.clone(),
     };
     let new = NewRun {
-        vm: session.into_vm(),
+        vm: session.vm().clone(),
         workflow: compiled,
         roles,
         capabilities,
@@ -147,7 +150,18 @@ pub fn run(
         return super::detach::hand_over(dir, id, report);
     }
     let _lease = super::lease::hold(dir, id);
-    let followed = durable::follow(&store, id, Resumption::Start, &mut ports);
+    let stop = durable::StopSignal::default();
+    let _watch = setup
+        .interrupt
+        .map(|flag| Interrupted::watch(flag, stop.clone()));
+    let followed = durable::follow_until(
+        &store,
+        id,
+        Resumption::Start,
+        &durable::Changes::default(),
+        &mut ports,
+        &stop,
+    );
     outcome(followed, report)
 }
 
@@ -165,6 +179,40 @@ pub fn outcome(followed: Result<Stopped, durable::EngineError>, report: &mut Rep
             report.error(e);
             Exit::Failed
         }
+    }
+}
+
+/// Watches a Ctrl-C flag while a run is followed, and stops following once it is set; the
+/// watch ends when this is dropped.
+struct Interrupted {
+    done: Arc<AtomicBool>,
+}
+
+impl Interrupted {
+    /// How often the flag is looked at.
+    const EVERY: std::time::Duration = std::time::Duration::from_millis(25);
+
+    fn watch(flag: Arc<AtomicBool>, stop: durable::StopSignal) -> Interrupted {
+        // A Ctrl-C pressed before the run started is not meant for it.
+        flag.store(false, Ordering::SeqCst);
+        let done = Arc::new(AtomicBool::new(false));
+        let finished = Arc::clone(&done);
+        std::thread::spawn(move || {
+            while !finished.load(Ordering::SeqCst) {
+                if flag.swap(false, Ordering::SeqCst) {
+                    stop.stop();
+                    return;
+                }
+                std::thread::sleep(Self::EVERY);
+            }
+        });
+        Interrupted { done }
+    }
+}
+
+impl Drop for Interrupted {
+    fn drop(&mut self) {
+        self.done.store(true, Ordering::SeqCst);
     }
 }
 

@@ -9,6 +9,9 @@ pub mod capability;
 pub mod process;
 pub mod workspace;
 
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::Poll;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -643,12 +646,44 @@ impl EffectValue {
 /// Performs an effect to completion on the calling thread, for hosts without an async
 /// runtime of their own (scripts, the REPL).
 pub fn perform_blocking(effect: &Effect, workspace: &Workspace) -> Result<EffectValue, Failure> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    effect_runner()?.block_on(perform(effect, workspace))
+}
+
+/// Like [`perform_blocking`], but gives up with an `interrupted` failure soon after
+/// `interrupt` is set (the REPL's Ctrl-C): a `sleep` ends, a command's processes are
+/// killed.
+pub fn perform_interruptible(
+    effect: &Effect,
+    workspace: &Workspace,
+    interrupt: &AtomicBool,
+) -> Result<EffectValue, Failure> {
+    /// How often the flag is looked at while the effect goes on.
+    const EVERY: Duration = Duration::from_millis(25);
+    effect_runner()?.block_on(async {
+        let mut work = std::pin::pin!(perform(effect, workspace));
+        let mut look = tokio::time::interval(EVERY);
+        std::future::poll_fn(|cx| {
+            if let Poll::Ready(result) = work.as_mut().poll(cx) {
+                return Poll::Ready(result);
+            }
+            if interrupt.swap(false, Ordering::SeqCst) {
+                // Dropping the effect's future stops what it started.
+                return Poll::Ready(Err(Failure::new("interrupted", "interrupted by Ctrl-C")));
+            }
+            while look.poll_tick(cx).is_ready() {}
+            Poll::Pending
+        })
+        .await
+    })
+}
+
+/// A runtime on the calling thread to perform one effect on.
+fn effect_runner() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .enable_io()
         .build()
-        .map_err(|e| Failure::new("io", format!("cannot start the effect runner: {e}")))?;
-    runtime.block_on(perform(effect, workspace))
+        .map_err(|e| Failure::new("io", format!("cannot start the effect runner: {e}")))
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 //! children calls [`kill_groups_on_exit_signals`] so that SIGINT, SIGTERM and SIGHUP still
 //! take them down with it.
 
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
 use tokio::process::{Child, Command};
 
@@ -33,6 +33,15 @@ fn forget(leader: i32) {
     }
 }
 
+/// Set when the host handles Ctrl-C itself ([`host_handles_interrupt`]).
+static HOST_HANDLES_INTERRUPT: AtomicBool = AtomicBool::new(false);
+
+/// The host stops what it runs on Ctrl-C itself and goes on (the REPL): SIGINT then neither
+/// kills the live groups nor ends the process; SIGTERM and SIGHUP still do.
+pub fn host_handles_interrupt() {
+    HOST_HANDLES_INTERRUPT.store(true, Ordering::SeqCst);
+}
+
 /// Makes SIGINT, SIGTERM and SIGHUP kill every live group before the process ends as it
 /// would have (once per process; later calls do nothing).
 pub fn kill_groups_on_exit_signals() {
@@ -43,6 +52,9 @@ pub fn kill_groups_on_exit_signals() {
             // with its default action, all async-signal-safe.
             let _ = unsafe {
                 signal_hook::low_level::register(signal, move || {
+                    if signal == libc::SIGINT && HOST_HANDLES_INTERRUPT.load(Ordering::SeqCst) {
+                        return;
+                    }
                     for slot in &LIVE {
                         let leader = slot.load(Ordering::SeqCst);
                         if leader > 0 {

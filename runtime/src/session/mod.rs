@@ -260,7 +260,7 @@ impl Session {
                     self.vm.resume(0, Value::Nil);
                 }
                 Step::Request(Request::Effect { op, args }) if self.effects.is_some() => {
-                    match self.perform(op, &args) {
+                    match self.perform(op, &args, interrupt) {
                         Some(Ok(v)) => self.vm.resume(0, v),
                         Some(Err(e)) => self.vm.resume_with_error(0, e),
                         None => {
@@ -291,12 +291,21 @@ impl Session {
 
     /// Performs an effect for a script; `None` when it is not one scripts can perform.
     /// Errors come back as error values to raise in the program.
-    fn perform(&mut self, op: duet_vm::EffectOp, args: &[Value]) -> Option<Result<Value, Value>> {
+    /// With `interrupt`, the effect is given up soon after it is set.
+    fn perform(
+        &mut self,
+        op: duet_vm::EffectOp,
+        args: &[Value],
+        interrupt: Option<&AtomicBool>,
+    ) -> Option<Result<Value, Value>> {
         let (capabilities, workspace) = self.effects.as_ref()?;
         let ctx = &mut self.vm.machine.ctx;
         let result = Effect::parse(ctx, op, args)?
             .and_then(|effect| effects::authorise(&effect, capabilities).map(|()| effect))
-            .and_then(|effect| effects::perform_blocking(&effect, workspace));
+            .and_then(|effect| match interrupt {
+                Some(flag) => effects::perform_interruptible(&effect, workspace, flag),
+                None => effects::perform_blocking(&effect, workspace),
+            });
         Some(match result {
             Ok(value) => Ok(value.to_value(ctx)),
             Err(failure) => Err(ctx.error_value(&failure.kind, failure.message, Value::Nil)),

@@ -177,7 +177,9 @@ pub enum Step {
     Error(RuntimeError),
 }
 
-/// A program and the machine running it.
+/// A program and the machine running it. A clone is an independent machine running the
+/// same program (the REPL hands one to each workflow run it starts).
+#[derive(Clone)]
 pub struct Vm {
     program: Arc<Program>,
     builtins: Arc<Vec<Linked>>,
