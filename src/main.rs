@@ -11,9 +11,27 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// The exit codes every command uses (README "Exit status"; tests/exit_codes.rs).
+const EXIT_STATUS: &str = "\
+Exit status, for every command:
+  0  it worked: the run completed, the check passed, the report was printed
+  1  it ran and failed: the run failed, a replay differs, a store is damaged,
+     `fmt --check` found a file to change, the machine refused (I/O)
+  2  the command or the program is wrong: usage, an unknown run or branch, a
+     program that does not read or check, an answer not offered; nothing was done
+  3  something waits: a run suspended for a person or a deadline, a detached run,
+     `daemon status` with no daemon running";
+
 /// Duet: a Lisp workflow language for orchestrating LLM agents.
 #[derive(Parser)]
-#[command(name = "duet", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "duet",
+    version,
+    about,
+    long_about = None,
+    propagate_version = true,
+    after_help = EXIT_STATUS
+)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,

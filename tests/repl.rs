@@ -295,6 +295,14 @@ fn prompts_questions_and_workflows_run_at_the_prompt() {
     r.expect("not one of");
     r.session.send_line("yes").expect("typed");
     r.expect("completed with \"yes\"");
+    // Several answers at once, at the terminal.
+    r.line("(ask-user \"which?\" :options [\"a\" \"b\" \"c\"] :multi true)");
+    r.expect("one or more of: a, b, c");
+    r.expect("answer> ");
+    r.session.send_line("c, x").expect("typed");
+    r.expect("`x` is not one of the answers offered");
+    r.session.send_line("c, a").expect("typed");
+    r.expect("completed with [\"a\" \"c\"]");
     r.line("(parallel (+ 1 1) (* 2 2))");
     r.expect("completed with [2 4]");
     // A workflow typed at the prompt runs; its roles become the session's; :run runs it again.

@@ -115,6 +115,74 @@ fn ask_user_suspends_and_duet_answer_completes_it() {
     assert!(text(&again.stderr).contains("already ended"));
 }
 
+#[test]
+fn ask_user_multi_takes_several_of_the_options() {
+    let dir = temp("ask-multi");
+    std::fs::write(
+        dir.join("checks.lisp"),
+        "(workflow checks\n  (state ask\n    (let [chosen (ask-user \"Which checks?\" :options [\"lint\" \"test\" \"docs\"] :multi true)]\n      (println (count chosen) chosen)\n      (terminal))))\n",
+    )
+    .unwrap();
+    let first = command(&dir, &["run", "--json", "checks.lisp"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("duet runs");
+    assert_eq!(first.status.code(), Some(3), "{}", text(&first.stderr));
+    let question: serde_json::Value =
+        serde_json::from_str(text(&first.stdout).lines().last().expect("events")).expect("JSON");
+    assert_eq!(question["event"], "question", "{question}");
+    assert_eq!(question["multi"], true, "{question}");
+    // An option not offered is refused; the run still waits.
+    let refused = duet(&dir, &["answer", "r1", "lint, deploy"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stderr));
+    let said = text(&refused.stderr);
+    assert!(
+        said.contains("`deploy` is not one of the answers offered"),
+        "{said}"
+    );
+    assert!(said.contains("duet answer r1 \"lint, test\""), "{said}");
+    assert!(text(&duet(&dir, &["status", "r1"]).stdout).contains("waiting"));
+    // Several chosen, in any order: the program gets them in the order offered.
+    let answered = duet(&dir, &["answer", "r1", "docs,lint"]);
+    assert_eq!(
+        answered.status.code(),
+        Some(0),
+        "{}",
+        text(&answered.stderr)
+    );
+    assert_eq!(text(&answered.stdout), "2 [\"lint\" \"docs\"]\n");
+    let history = text(&duet(&dir, &["history", "r1"]).stdout).to_string();
+    assert!(history.contains("lint, docs"), "{history}");
+    let replay = duet(&dir, &["replay", "r1"]);
+    assert_eq!(replay.status.code(), Some(0), "{}", text(&replay.stderr));
+
+    // Several need options to choose from, and options without commas.
+    std::fs::write(
+        dir.join("bad.lisp"),
+        "(workflow bad (state s (ask-user \"Which?\" :multi true)))\n",
+    )
+    .unwrap();
+    let bad = duet(&dir, &["run", "bad.lisp"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        text(&bad.stderr).contains("`ask-user :multi true` needs `:options`"),
+        "{}",
+        text(&bad.stderr)
+    );
+    std::fs::write(
+        dir.join("comma.lisp"),
+        "(workflow comma (state s (ask-user \"Which?\" :options [\"a, b\" \"c\"] :multi true)))\n",
+    )
+    .unwrap();
+    let comma = duet(&dir, &["run", "comma.lisp"]);
+    assert_eq!(comma.status.code(), Some(1));
+    assert!(
+        text(&comma.stderr).contains("cannot offer \"a, b\""),
+        "{}",
+        text(&comma.stderr)
+    );
+}
+
 /// Runs an example from a fresh directory with echo agents; returns the output.
 fn example(name: &str, extra: &[&str], setup: impl FnOnce(&Path)) -> (PathBuf, Output) {
     let dir = temp(&format!("example-{name}"));

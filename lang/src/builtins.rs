@@ -173,9 +173,9 @@ pub const BUILTINS: &[Builtin] = &[
             "[question & options]",
             1,
             n(1),
-            "Asks the person running the workflow and returns the answer text. The run waits for a person until it is answered.",
+            "Asks the person running the workflow and returns the answer text. The run waits for a person until it is answered. `:options [..]` takes only those answers; with `:multi true` the person chooses one or more of them (separated by commas) and the result is a vector of the options chosen, in the order offered.",
         ),
-        &["options"],
+        &["options", "multi"],
     ),
     f(
         "assert",

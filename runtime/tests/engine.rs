@@ -261,9 +261,14 @@ fn a_question_with_no_one_to_ask_suspends_until_answered() {
     let (id, stopped) = run(&place, GATE, &mut ports);
     assert_eq!(stopped, Stopped::Waiting);
     match &ports.events.last().expect("events").kind {
-        EventKind::Question { question, options } => {
+        EventKind::Question {
+            question,
+            options,
+            multi,
+        } => {
             assert_eq!(question, "Deploy?");
             assert_eq!(options, &["yes", "no"]);
+            assert!(!multi, "one answer is taken");
         }
         other => panic!("{other:?}"),
     }

@@ -279,11 +279,23 @@ impl<'w> Reporter<'w> {
                 one_line(id),
                 short(text)
             )),
-            EventKind::Question { question, .. } => {
+            EventKind::Question {
+                question,
+                options,
+                multi,
+            } => {
                 self.line(format!(
                     "run: {run} waits for a person to answer: {}",
                     block(question)
                 ));
+                let asked = duet_runtime::effects::PersonQuestion {
+                    text: question.clone(),
+                    options: options.clone(),
+                    several: *multi,
+                };
+                if let Some(offer) = asked.offer(one_line) {
+                    self.line(format!("  ({offer})"));
+                }
                 self.line(format!("  answer it with `duet answer {run} TEXT`"));
             }
             // The workspace as a person left it: before the run's first change, or changes

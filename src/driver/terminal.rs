@@ -6,6 +6,7 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 
 use duet_runtime::durable::{Answer, Answers, Poser};
+use duet_runtime::effects::PersonQuestion;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
 use super::visible::{block, one_line};
@@ -33,12 +34,12 @@ impl Terminal {
 impl Answers for Terminal {
     /// `None` when there is no terminal to ask at, or the person ends the input (Ctrl-D)
     /// instead of answering: the run then waits for `duet answer`.
-    fn ask(&mut self, question: &str, options: &[String]) -> Option<String> {
+    fn ask(&mut self, question: &PersonQuestion) -> Option<String> {
         // Once lines are read by the thread, the input has ended for this run's questions.
         if !std::io::stdin().is_terminal() || self.lines.is_some() {
             return None;
         }
-        show(question, options);
+        show(question);
         let mut line = String::new();
         match std::io::stdin().read_line(&mut line) {
             Ok(0) | Err(_) => {
@@ -88,7 +89,7 @@ impl Lines {
 }
 
 impl Poser for Lines {
-    fn pose(&self, question: String, options: Vec<String>) -> Answer {
+    fn pose(&self, question: PersonQuestion) -> Answer {
         let typed = self.typed.clone();
         Box::pin(async move {
             let mut typed = typed.lock().await;
@@ -101,19 +102,18 @@ impl Poser for Lines {
                     );
                 }
             }
-            show(&question, &options);
+            show(&question);
             typed.recv().await.flatten()
         })
     }
 }
 
-/// Shows `question` (offering `options`) and the prompt for its answer.
-fn show(question: &str, options: &[String]) {
+/// Shows `question` (with the answers it offers) and the prompt for its answer.
+fn show(question: &PersonQuestion) {
     // The question may quote an agent: shown, never obeyed by the terminal.
-    eprintln!("question: {}", block(question));
-    if !options.is_empty() {
-        let options: Vec<String> = options.iter().map(|o| one_line(o)).collect();
-        eprintln!("  (one of: {})", options.join(", "));
+    eprintln!("question: {}", block(&question.text));
+    if let Some(offer) = question.offer(one_line) {
+        eprintln!("  ({offer})");
     }
     eprint!("answer> ");
 }

@@ -12,11 +12,14 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use crate::effects::PersonQuestion;
+
 /// A source of answers to questions.
 pub trait Answers {
-    /// The answer to `question` (offered `options`, if any), or `None` when there is no one
-    /// to ask now; the run then suspends until `duet answer`.
-    fn ask(&mut self, question: &str, options: &[String]) -> Option<String>;
+    /// The answer to `question`, or `None` when there is no one to ask now; the run then
+    /// suspends until `duet answer`. An answer the question does not take is refused by the
+    /// engine, and the question asked again.
+    fn ask(&mut self, question: &PersonQuestion) -> Option<String>;
 
     /// A way to pose questions while the run's other effects go on, if this source has one.
     fn poser(&mut self) -> Option<Arc<dyn Poser>> {
@@ -29,9 +32,9 @@ pub type Answer = Pin<Box<dyn Future<Output = Option<String>> + Send>>;
 
 /// Poses questions concurrently with the run's other effects.
 pub trait Poser: Send + Sync {
-    /// Shows `question` (offered `options`) and waits for the answer. Dropping the future
-    /// before it is ready withdraws the question and consumes nothing.
-    fn pose(&self, question: String, options: Vec<String>) -> Answer;
+    /// Shows `question` and waits for the answer. Dropping the future before it is ready
+    /// withdraws the question and consumes nothing.
+    fn pose(&self, question: PersonQuestion) -> Answer;
 }
 
 /// No one to ask: every question suspends the run.
@@ -39,14 +42,14 @@ pub trait Poser: Send + Sync {
 pub struct NoOneToAsk;
 
 impl Answers for NoOneToAsk {
-    fn ask(&mut self, _question: &str, _options: &[String]) -> Option<String> {
+    fn ask(&mut self, _question: &PersonQuestion) -> Option<String> {
         None
     }
 }
 
 /// Answers given in advance, in order (tests; a scripted session).
 impl Answers for std::collections::VecDeque<String> {
-    fn ask(&mut self, _question: &str, _options: &[String]) -> Option<String> {
+    fn ask(&mut self, _question: &PersonQuestion) -> Option<String> {
         self.pop_front()
     }
 }

@@ -96,10 +96,12 @@ pub enum EngineError {
     NotAnOption {
         /// The run.
         run: RunId,
-        /// The answer given.
-        answer: String,
+        /// Why the answer is not taken.
+        why: String,
         /// The answers offered.
         options: Vec<String>,
+        /// Whether several may be chosen.
+        several: bool,
     },
     /// `duet diff --turn N` of a turn that recorded no checkpoint.
     NoCheckpoint {
@@ -229,15 +231,20 @@ impl fmt::Display for EngineError {
             ),
             EngineError::NotAnOption {
                 run,
-                answer,
+                why,
                 options,
-            } => write!(
-                f,
-                "`{answer}` is not one of the answers run {run} offers ({}); it still waits: \
-                 `duet answer {run} {}`",
-                options.join(", "),
-                options.first().map_or("ANSWER", String::as_str)
-            ),
+                several,
+            } => {
+                let example = match (several, options.as_slice()) {
+                    (true, [a, b, ..]) => format!("\"{a}, {b}\""),
+                    _ => options.first().map_or("ANSWER".into(), String::clone),
+                };
+                write!(
+                    f,
+                    "run {run} does not take that answer: {why}; it still waits: \
+                     `duet answer {run} {example}`"
+                )
+            }
             EngineError::NoCheckpoint {
                 run,
                 branch,

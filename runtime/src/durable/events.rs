@@ -188,6 +188,8 @@ pub enum EventKind {
         question: String,
         /// The answers offered, if any.
         options: Vec<String>,
+        /// Whether several of the options may be chosen (`ask-user :multi true`).
+        multi: bool,
     },
     /// The run waits for something nothing running will provide.
     Suspended {

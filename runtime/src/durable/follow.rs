@@ -243,31 +243,28 @@ impl Follower<'_, '_, '_> {
             self.pose_next_question();
             if self.tasks.is_empty() {
                 // Only questions are left: ask them one at a time, or suspend.
-                let Some(question) = self.next_question() else {
+                let Some(request) = self.next_question() else {
                     return self.suspend();
                 };
-                let Effect::AskUser {
-                    question: text,
-                    options,
-                } = &question.effect
-                else {
+                let Some(question) = request.effect.question() else {
                     return self.suspend();
                 };
                 let answer = match self.answer.take() {
+                    // Taken already (`duet answer` checks it first).
                     Some(answer) => answer,
-                    // Only one of the answers offered is taken: ask again until it is.
+                    // Only the answers offered are taken: ask again until one is.
                     None => loop {
-                        match self.ports.answers.ask(text, options) {
-                            None => return self.suspend(),
-                            Some(answer) if options.is_empty() || options.contains(&answer) => {
-                                break answer;
-                            }
-                            Some(answer) => self.not_offered(&answer, options),
+                        let Some(answer) = self.ports.answers.ask(&question) else {
+                            return self.suspend();
+                        };
+                        match question.accept(&answer) {
+                            Ok(taken) => break taken,
+                            Err(why) => self.not_offered(why),
                         }
                     },
                 };
-                self.unasked.retain(|r| key(r) != key(&question));
-                self.input(RunInput::person(&question, answer))?;
+                self.unasked.retain(|r| key(r) != key(&request));
+                self.input(RunInput::person(&request, answer))?;
                 continue;
             }
             let done = match self.next(runtime) {
@@ -301,18 +298,19 @@ impl Follower<'_, '_, '_> {
             if !self.run.wants(&request) {
                 continue;
             }
-            if let Effect::AskUser { options, .. } = &request.effect {
-                match result {
-                    Ok(EffectValue::Text(answer))
-                        if options.is_empty() || options.contains(&answer) =>
-                    {
+            if let Some(question) = request.effect.question() {
+                match result.map(|value| match value {
+                    EffectValue::Text(answer) => question.accept(&answer),
+                    _ => Err(String::new()),
+                }) {
+                    Ok(Ok(taken)) => {
                         self.unasked.retain(|r| key(r) != key(&request));
-                        self.input(RunInput::person(&request, answer))?;
+                        self.input(RunInput::person(&request, taken))?;
                     }
                     // Posed again by the next round.
-                    Ok(EffectValue::Text(answer)) => self.not_offered(&answer, options),
+                    Ok(Err(why)) => self.not_offered(why),
                     // The input ended: no one answers here; the run waits for `duet answer`.
-                    _ => self.poser = None,
+                    Err(_) => self.poser = None,
                 }
                 continue;
             }
@@ -342,14 +340,10 @@ impl Follower<'_, '_, '_> {
         let Some(question) = self.next_question() else {
             return;
         };
-        let Effect::AskUser {
-            question: text,
-            options,
-        } = question.effect.clone()
-        else {
+        let Some(asked) = question.effect.question() else {
             return;
         };
-        let answer = poser.pose(text, options);
+        let answer = poser.pose(asked);
         let k = key(&question);
         let handle = self.tasks.spawn(async move {
             let result = answer
@@ -361,12 +355,9 @@ impl Follower<'_, '_, '_> {
         self.running.insert(k, handle);
     }
 
-    /// Says `answer` is not one of `options`: the question is asked again.
-    fn not_offered(&mut self, answer: &str, options: &[String]) {
-        let message = format!(
-            "`{answer}` is not one of the answers offered ({}); answer again",
-            options.join(", ")
-        );
+    /// Says why an answer was not taken: the question is asked again.
+    fn not_offered(&mut self, why: String) {
+        let message = format!("{why}; answer again");
         self.emit(EventKind::Error { message });
     }
 
@@ -469,7 +460,7 @@ impl Follower<'_, '_, '_> {
                 request.effect = Effect::SleepUntil(at);
             }
             // Questions are asked once nothing else runs (see `go`).
-            Effect::AskUser { .. } => {
+            Effect::AskUser { .. } | Effect::Choose { .. } => {
                 self.unasked.push(request);
                 return Ok(());
             }
@@ -658,14 +649,15 @@ impl Follower<'_, '_, '_> {
     fn suspend(&mut self) -> Result<Stopped, EngineError> {
         // A run at rest is snapshotted, so continuing it later redelivers nothing.
         self.cursor.snapshot(&self.state)?;
-        let question = self.next_question().and_then(|r| match r.effect {
-            Effect::AskUser { question, options } => Some((question, options)),
-            _ => None,
-        });
-        if let Some((question, options)) = question {
-            let reason = format!("{}{question}", super::ANSWER_REASON);
+        let question = self.next_question().and_then(|r| r.effect.question());
+        if let Some(question) = question {
+            let reason = format!("{}{}", super::ANSWER_REASON, question.text);
             self.cursor.set_status(Status::Waiting { reason })?;
-            self.emit(EventKind::Question { question, options });
+            self.emit(EventKind::Question {
+                question: question.text,
+                options: question.options,
+                multi: question.several,
+            });
             return Ok(Stopped::Waiting);
         }
         let reason = self.run.waiting_reason();

@@ -56,7 +56,7 @@ pub use retention::{Collected, collect, remove};
 pub use rewind::{FilesMoved, Forked, Moved, PersonCheckpoint, Switched, back, fork, switch};
 pub use spending::spending;
 
-use crate::effects::{Capabilities, Capability, Effect, Workspace};
+use crate::effects::{Capabilities, Capability, Workspace};
 use crate::workflow::Ending;
 use crate::workflow::RunInput;
 use crate::workflow::agents::{Budget, Role};
@@ -283,26 +283,25 @@ pub fn follow_until(
             None
         }
         Resumption::Answer(text) => {
-            let Some(position) = pending
+            let Some((position, question)) = pending
                 .iter()
-                .position(|p| matches!(p.effect, Effect::AskUser { .. }))
+                .enumerate()
+                .find_map(|(i, p)| Some((i, p.effect.question()?)))
             else {
                 return Err(EngineError::NotWaitingForAnswer {
                     run: id,
                     ended: false,
                 });
             };
-            // Only one of the answers offered is taken; the run goes on waiting otherwise.
-            if let Effect::AskUser { options, .. } = &pending[position].effect
-                && !options.is_empty()
-                && !options.contains(&text)
-            {
-                return Err(EngineError::NotAnOption {
+            // Only the answers offered are taken; the run goes on waiting otherwise.
+            let text = question
+                .accept(&text)
+                .map_err(|why| EngineError::NotAnOption {
                     run: id,
-                    answer: text,
-                    options: options.clone(),
-                });
-            }
+                    why,
+                    options: question.options.clone(),
+                    several: question.several,
+                })?;
             // The answer is journaled and delivered like any effect's result, first in line.
             let question = pending.remove(position);
             pending.insert(0, question);

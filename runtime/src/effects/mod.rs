@@ -6,6 +6,7 @@
 
 pub use duet_lang::duration;
 pub mod capability;
+pub mod person_question;
 pub mod process;
 pub mod workspace;
 
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 pub use capability::{Capabilities, Capability};
 use duet_vm::value::{Object, Value};
 use duet_vm::{Ctx, EffectOp};
+pub use person_question::PersonQuestion;
 pub use workspace::Workspace;
 
 /// An effect a program asked for, with its arguments checked.
@@ -108,6 +110,15 @@ pub enum Effect {
         commit: String,
         /// The paths it changed.
         files: Vec<String>,
+    },
+    /// `(ask-user QUESTION :options [..] :multi true)`: the person chooses one or more of
+    /// the options. (After the other variants, so the runs recorded before it read as
+    /// they were.)
+    Choose {
+        /// The question.
+        question: String,
+        /// The answers offered.
+        options: Vec<String>,
     },
 }
 
@@ -273,15 +284,69 @@ impl Effect {
     fn ask_user(ctx: &Ctx, args: &[Value]) -> Result<Effect, Failure> {
         let question = text(ctx, "ask-user", args.first().copied().unwrap_or(Value::Nil))?;
         let mut options = Vec::new();
+        let mut several = false;
         for (key, value) in self::options(ctx, args, 1) {
-            if key == "options" {
-                let items = duet_vm::equal::sequence(ctx, value).ok_or_else(|| {
-                    Failure::new("type", "`ask-user :options` expects a vector of strings")
-                })?;
-                options = items.into_iter().map(|v| display(ctx, v)).collect();
+            match key.as_str() {
+                "options" => {
+                    let items = duet_vm::equal::sequence(ctx, value).ok_or_else(|| {
+                        Failure::new("type", "`ask-user :options` expects a vector of strings")
+                    })?;
+                    options = items.into_iter().map(|v| display(ctx, v)).collect();
+                }
+                "multi" => {
+                    several = match value {
+                        Value::Bool(b) => b,
+                        Value::Nil => false,
+                        _ => {
+                            return Err(Failure::new(
+                                "type",
+                                "`ask-user :multi` expects true or false",
+                            ));
+                        }
+                    }
+                }
+                _ => {}
             }
         }
-        Ok(Effect::AskUser { question, options })
+        if !several {
+            return Ok(Effect::AskUser { question, options });
+        }
+        if options.is_empty() {
+            return Err(Failure::new(
+                "argument",
+                "`ask-user :multi true` needs `:options` to choose from",
+            ));
+        }
+        if let Some(option) = options
+            .iter()
+            .find(|o| o.contains(person_question::SEPARATOR))
+        {
+            return Err(Failure::new(
+                "argument",
+                format!(
+                    "`ask-user :multi true` cannot offer {option:?}: the options chosen are \
+                     separated by commas, so an option cannot contain one"
+                ),
+            ));
+        }
+        Ok(Effect::Choose { question, options })
+    }
+
+    /// The question, when this effect is one for a person.
+    pub fn question(&self) -> Option<PersonQuestion> {
+        match self {
+            Effect::AskUser { question, options } => Some(PersonQuestion {
+                text: question.clone(),
+                options: options.clone(),
+                several: false,
+            }),
+            Effect::Choose { question, options } => Some(PersonQuestion {
+                text: question.clone(),
+                options: options.clone(),
+                several: true,
+            }),
+            _ => None,
+        }
     }
 
     /// Every capability the effect needs, each with what it is needed for (for messages).
@@ -320,7 +385,7 @@ impl Effect {
             Effect::Uuid => "uuid",
             Effect::Sleep(_) => "sleep",
             Effect::SleepUntil(_) => "sleep-until",
-            Effect::AskUser { .. } => "ask-user",
+            Effect::AskUser { .. } | Effect::Choose { .. } => "ask-user",
             Effect::Agent { .. } => "prompt",
             Effect::Isolate { .. } => "isolated",
             Effect::AttemptEnd { .. } => "isolated",
@@ -516,7 +581,7 @@ pub async fn perform_noting(
                     },
                 })
         }
-        Effect::AskUser { question, .. } => Err(Failure::new(
+        Effect::AskUser { question, .. } | Effect::Choose { question, .. } => Err(Failure::new(
             "effect",
             format!(
                 "`ask-user` needs a person to answer {question:?}; run the workflow with `duet run`"

@@ -8,7 +8,7 @@ use duet_vm::value::Value;
 use serde::{Deserialize, Serialize};
 
 use super::WorkflowEntity;
-use crate::effects::{self, Effect};
+use crate::effects::{self, Effect, PersonQuestion};
 use crate::workflow::convert::from_term;
 
 /// Something the host must do for the workflow or its agents, answered with a
@@ -104,11 +104,19 @@ impl WorkflowEntity {
         id: u64,
         result: Result<Term, (std::sync::Arc<str>, std::sync::Arc<str>)>,
     ) {
-        let Some((fiber, _)) = self.state.external.remove(&id) else {
+        let Some((fiber, effect)) = self.state.external.remove(&id) else {
             return;
         };
         let ctx = &mut self.vm.machine.ctx;
         let resume = match result {
+            // The options a person chose, as a vector (journaled as one line of text).
+            Ok(Term::Str(answer)) if matches!(effect, Effect::Choose { .. }) => {
+                let chosen: Vec<Term> = PersonQuestion::chosen(&answer)
+                    .into_iter()
+                    .map(|c| Term::Str(c.into()))
+                    .collect();
+                Ok(from_term(ctx, &Term::Vector(chosen.into())))
+            }
             Ok(value) => Ok(from_term(ctx, &value)),
             Err((kind, message)) => Err(ctx.error_value(&kind, message.to_string(), Value::Nil)),
         };
