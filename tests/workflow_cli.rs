@@ -1003,6 +1003,54 @@ fn poll_never_sleeps_past_its_timeout() {
 }
 
 #[test]
+fn a_timer_that_passed_while_no_one_followed_fires_at_once_and_says_how_late() {
+    let dir = temp("late-timer");
+    std::fs::write(
+        dir.join("nap.lisp"),
+        "(workflow nap (state s (println \"napping\") (sleep \"2s\") (println \"woke\") (terminal)))\n",
+    )
+    .unwrap();
+    let mut child = command(&dir, &["run", "nap.lisp"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("duet starts");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("its stdout"));
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut line).expect("a line");
+    assert_eq!(line, "napping\n");
+    // The deadline is journaled as the sleep starts, right after the line; kill the
+    // follower well before the deadline, and take the run up well after it.
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = child.kill();
+    let _ = child.wait();
+    std::thread::sleep(Duration::from_millis(3_500));
+    let resumed = duet(&dir, &["resume", "r1"]);
+    assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed.stderr));
+    assert_eq!(text(&resumed.stdout), "woke\n");
+    let said = text(&resumed.stderr);
+    assert!(
+        said.contains("late: no duet process followed the run then"),
+        "{said}"
+    );
+    // History shows when the timer was set for, as a local time.
+    let history = text(&duet(&dir, &["history", "r1"]).stdout).to_string();
+    assert!(history.contains("timer 0 set for 20"), "{history}");
+    // A timer on time is not late.
+    std::fs::write(
+        dir.join("nap2.lisp"),
+        "(workflow nap2 (state s (sleep \"10ms\") (terminal)))\n",
+    )
+    .unwrap();
+    let on_time = duet(&dir, &["run", "--json", "nap2.lisp"]);
+    assert!(
+        !text(&on_time.stdout).contains("\"late\""),
+        "{}",
+        text(&on_time.stdout)
+    );
+}
+
+#[test]
 fn a_workflow_error_shows_its_source_line_and_backtrace() {
     let dir = temp("workflow-error-source");
     std::fs::write(

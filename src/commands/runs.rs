@@ -503,11 +503,22 @@ pub fn history(args: &HistoryArgs) -> ExitCode {
                         n => format!("{n} files"),
                     }
                 )),
-                None => one_line(&input.to_string()),
+                None => match input {
+                    // The moment for people, not milliseconds since the epoch.
+                    RunInput::Deadline { id, at } => format!(
+                        "timer {id} set for {}",
+                        duet::driver::times::local_time((*at).max(0) as u64)
+                    ),
+                    input => one_line(&input.to_string()),
+                },
             },
             Err(e) => format!("(unreadable: {e})"),
         };
-        outln!("{}\t{}\t{summary}", turn.turn, local_time(turn.at));
+        outln!(
+            "{}\t{}\t{summary}",
+            turn.turn,
+            duet::driver::times::local_time(turn.at)
+        );
     }
     match damage {
         Some(e) => {
@@ -525,29 +536,6 @@ fn files_changed(input: &RunInput) -> Option<(&[String], &str)> {
         RunInput::Checkpoint { author, files, .. } => Some((files, author)),
         _ => None,
     }
-}
-
-/// Milliseconds since the epoch as the local date and time, to the millisecond.
-fn local_time(ms: u64) -> String {
-    let seconds = (ms / 1000) as libc::time_t;
-    // SAFETY: `localtime_r` writes only into the `tm` it is given and reads `seconds`.
-    let tm = unsafe {
-        let mut tm: libc::tm = std::mem::zeroed();
-        if libc::localtime_r(&seconds, &mut tm).is_null() {
-            return ms.to_string();
-        }
-        tm
-    };
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}",
-        tm.tm_year + 1900,
-        tm.tm_mon + 1,
-        tm.tm_mday,
-        tm.tm_hour,
-        tm.tm_min,
-        tm.tm_sec,
-        ms % 1000
-    )
 }
 
 /// `text` on one line of at most 100 characters.

@@ -314,6 +314,11 @@ impl<'w> Reporter<'w> {
                 one_line(&files.join(", ")),
                 one_line(author)
             )),
+            EventKind::Late { due_at, late_ms } => self.line(format!(
+                "run: {run} a timer due at {} fires {} late: no duet process followed the run then",
+                super::times::local_time((*due_at).max(0) as u64),
+                super::times::span(*late_ms)
+            )),
             EventKind::Suspended { reason } => {
                 self.line(format!("run: {run} suspended: {}", block(reason)))
             }

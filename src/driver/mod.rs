@@ -2,8 +2,8 @@
 //! they run in ([`store`]), their events rendered for people or as JSON ([`events`]), the
 //! questions and grants asked at the terminal ([`terminal`]), runtime errors with their
 //! source ([`report`]), `--detach` ([`detach`]), text from the run made harmless for a
-//! terminal ([`visible`]), who follows which run ([`lease`]), and commands the daemon runs
-//! for a client ([`served`]).
+//! terminal ([`visible`]), who follows which run ([`lease`]), commands the daemon runs for a
+//! client ([`served`]), and times shown to people ([`times`]).
 
 pub mod detach;
 pub mod events;
@@ -14,6 +14,7 @@ pub mod script;
 pub mod served;
 pub mod store;
 pub mod terminal;
+pub mod times;
 pub mod visible;
 mod workflow;
 

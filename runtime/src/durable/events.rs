@@ -191,6 +191,14 @@ pub enum EventKind {
         /// Whether several of the options may be chosen (`ask-user :multi true`).
         multi: bool,
     },
+    /// A timer fires late: its deadline passed while no process followed the run (a
+    /// daemon or `duet resume` taking it up later), so it fires at once.
+    Late {
+        /// When it was due, in milliseconds since the epoch.
+        due_at: i64,
+        /// How late it fires, in milliseconds.
+        late_ms: u64,
+    },
     /// The run waits for something nothing running will provide.
     Suspended {
         /// Why, for people.

@@ -90,21 +90,16 @@ enum Next {
 /// unanswered; `answer` answers the first question asked.
 // The one caller, `follow_until`, hands over what it restored; a struct would only name it twice.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn follow(
-    cursor: Cursor,
+pub(crate) async fn follow(
+    cursor: Cursor<'_>,
     run: WorkflowRun,
     workspace: Workspace,
     pending: Vec<ExternalRequest>,
     answer: Option<String>,
     files: FileHistory,
-    ports: &mut Ports,
+    ports: &mut Ports<'_>,
     stop: &StopSignal,
 ) -> Result<Stopped, EngineError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| EngineError::EffectRunner(e.to_string()))?;
-    let _guard = runtime.enter();
     // Agents and commands run in process groups of their own; Ctrl-C must still end them.
     effects::process::kill_groups_on_exit_signals();
     let (notes, noted) = unbounded_channel();
@@ -144,8 +139,12 @@ pub(crate) fn follow(
     if let Some(message) = unpriced {
         follower.emit(EventKind::Error { message });
     }
-    follower.go(&runtime, pending)
+    follower.go(pending).await
 }
+
+/// A timer whose deadline passed this long before it is started is reported as late
+/// ([`EventKind::Late`]); one taken up a moment after its deadline is not news.
+const LATE_MS: i64 = 1_000;
 
 /// The store's own price table for agent calls (`crate::agents::usage::Prices`).
 pub const PRICES_FILE: &str = "prices.json";
@@ -201,11 +200,7 @@ async fn perform(effect: Effect, setting: Setting) -> Result<EffectValue, Failur
 }
 
 impl Follower<'_, '_, '_> {
-    fn go(
-        &mut self,
-        runtime: &tokio::runtime::Runtime,
-        pending: Vec<ExternalRequest>,
-    ) -> Result<Stopped, EngineError> {
+    async fn go(&mut self, pending: Vec<ExternalRequest>) -> Result<Stopped, EngineError> {
         let mut queue: VecDeque<ExternalRequest> = pending.into();
         loop {
             let progress = self.settle()?;
@@ -267,7 +262,7 @@ impl Follower<'_, '_, '_> {
                 self.input(RunInput::person(&request, answer))?;
                 continue;
             }
-            let done = match self.next(runtime) {
+            let done = match self.next().await {
                 Next::Note(k, event) => {
                     // A call withdrawn since it wrote this is no longer news.
                     if self.running.contains_key(&k) {
@@ -363,12 +358,12 @@ impl Follower<'_, '_, '_> {
 
     /// Waits for the next note of a running call or the next effect to finish. Notes come
     /// first: a call's pieces are all reported before its reply enters the run.
-    fn next(&mut self, runtime: &tokio::runtime::Runtime) -> Next {
+    async fn next(&mut self) -> Next {
         let (tasks, noted) = (&mut self.tasks, &mut self.noted);
         let stop = self.stop.0.clone();
         let stopped = stop.notified();
         let mut stopped = std::pin::pin!(stopped);
-        runtime.block_on(std::future::poll_fn(|cx| {
+        std::future::poll_fn(|cx| {
             if stopped.as_mut().poll(cx).is_ready() {
                 return Poll::Ready(Next::Stop);
             }
@@ -376,7 +371,8 @@ impl Follower<'_, '_, '_> {
                 return Poll::Ready(Next::Note(k, event));
             }
             tasks.poll_join_next(cx).map(Next::Done)
-        }))
+        })
+        .await
     }
 
     /// Runs the system until it waits, reports what the workflow showed, and keeps its
@@ -458,6 +454,14 @@ impl Follower<'_, '_, '_> {
                 self.input(RunInput::Deadline { id: request.id, at })?;
                 self.settle()?;
                 request.effect = Effect::SleepUntil(at);
+            }
+            // A deadline that passed while no one followed the run fires at once; say so.
+            Effect::SleepUntil(at) if now.saturating_sub(*at) >= LATE_MS => {
+                let due_at = *at;
+                self.emit(EventKind::Late {
+                    due_at,
+                    late_ms: now.saturating_sub(due_at).unsigned_abs(),
+                });
             }
             // Questions are asked once nothing else runs (see `go`).
             Effect::AskUser { .. } | Effect::Choose { .. } => {

@@ -245,13 +245,32 @@ pub fn follow_with(
 /// effects' tasks aborted, their processes killed) and following returns
 /// [`Stopped::Waiting`] with the run's status unchanged, so it continues from its journal
 /// later (the daemon stopping, `duet stop`). A stop given before following began stops it
-/// at its first wait.
+/// at its first wait. The run's effects run on a runtime of this thread's own.
 pub fn follow_until(
     store: &Store,
     id: RunId,
     how: Resumption,
     changes: &Changes,
     ports: &mut Ports,
+    stop: &StopSignal,
+) -> Result<Stopped, EngineError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| EngineError::EffectRunner(e.to_string()))?;
+    runtime.block_on(following(store, id, how, changes, ports, stop))
+}
+
+/// [`follow_until`] as a future, for a host that follows many runs on one runtime (the
+/// daemon): the run's effects are spawned on the runtime it is polled on, and it waits
+/// without blocking the thread. It is not `Send` (the ports are plain references): poll it
+/// on a current-thread runtime or in a `LocalSet`.
+pub async fn following(
+    store: &Store,
+    id: RunId,
+    how: Resumption,
+    changes: &Changes,
+    ports: &mut Ports<'_>,
     stop: &StopSignal,
 ) -> Result<Stopped, EngineError> {
     let record = store.run(id).map_err(|e| EngineError::store(id, e))?;
@@ -366,6 +385,7 @@ pub fn follow_until(
         ports,
         stop,
     )
+    .await
 }
 
 /// The branch's last checkpoint among all its turns (a restore reads only those after the
