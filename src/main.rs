@@ -107,13 +107,14 @@ impl Command {
             | Command::Rm(_)
             | Command::Gc(_)
             | Command::Attach(_)
+            | Command::Blame(_)
             | Command::Stop(_) => true,
+            // Checking reads the store the daemon holds; salvage copies a damaged one.
+            Command::Store(args) => args.checks(),
             Command::Check(_)
             | Command::Fmt(_)
             | Command::Repl(_)
-            | Command::Blame(_)
             | Command::Lsp(_)
-            | Command::Store(_)
             | Command::Daemon(_) => false,
         }
     }

@@ -297,13 +297,16 @@ fn commands_say_the_same_with_and_without_a_daemon() {
     sleeper(&dir, 10);
     let out = duet(&dir, &["run", "sleeper.lisp"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let commands: [&[&str]; 6] = [
+    let commands: [&[&str]; 9] = [
         &["runs"],
         &["status", "r1"],
         &["status", "r1", "--json"],
         &["history", "r1", "--json"],
         &["replay", "r1"],
         &["status", "r9"],
+        &["blame", "sleeper.lisp"],
+        &["blame", "missing.lisp"],
+        &["store", "check"],
     ];
     let without: Vec<Output> = commands.iter().map(|c| duet(&dir, c)).collect();
     let _daemon = Daemon::start(&dir);

@@ -144,7 +144,8 @@ pub fn blame(args: &BlameArgs) -> ExitCode {
         Ok(store) => store,
         Err(code) => return code,
     };
-    let blame = match durable::blame(&store, &args.file) {
+    let file = duet::driver::served::path(&args.file);
+    let blame = match durable::blame_as(&store, &file, &args.file) {
         Ok(blame) => blame,
         Err(e) => {
             output::error(&e.to_string());

@@ -31,6 +31,13 @@ enum StoreAction {
     },
 }
 
+impl StoreCommand {
+    /// Whether this is `duet store check` (which a daemon serving the store runs).
+    pub fn checks(&self) -> bool {
+        matches!(self.action, StoreAction::Check)
+    }
+}
+
 /// Runs `duet store …`. Exit status: 0 nothing wrong (check) or everything saved (salvage),
 /// 1 problems found or records lost, 2 the store cannot be used at all.
 pub fn run(args: &StoreCommand) -> ExitCode {
@@ -42,6 +49,9 @@ pub fn run(args: &StoreCommand) -> ExitCode {
 }
 
 fn check(dir: &std::path::Path) -> ExitCode {
+    // The same name whether a daemon serving the store runs the check or this process does.
+    let canonical = std::fs::canonicalize(dir);
+    let dir = canonical.as_deref().unwrap_or(dir);
     let store = match open(dir, STORE_PATIENCE) {
         Ok(store) => store,
         Err(e) => {

@@ -88,7 +88,13 @@ struct Hunk {
 
 /// Blames `file` (a path here, inside the workspace of one or more runs of `store`).
 pub fn blame(store: &Store, file: &Path) -> Result<Blame, EngineError> {
-    let shown = file.display().to_string();
+    blame_as(store, file, file)
+}
+
+/// [`blame`] of `file`, named `shown` in errors (the path as the person wrote it, where
+/// `file` is resolved against their directory by a daemon serving them).
+pub fn blame_as(store: &Store, file: &Path, shown: &Path) -> Result<Blame, EngineError> {
+    let shown = shown.display().to_string();
     let cannot = |why: String| EngineError::CannotBlame {
         path: shown.clone(),
         why,

@@ -41,7 +41,7 @@ use duet_store::{NewRun as NewRunRecord, RunId, Status, Store};
 use duet_vm::Vm;
 
 pub use answers::{Answer, Answers, NoOneToAsk, Poser};
-pub use blame::{Blame, BlamedLine, LineOrigin, blame};
+pub use blame::{Blame, BlamedLine, LineOrigin, blame, blame_as};
 pub use clock::{Clock, ManualClock, Sleep, SystemClock};
 pub use cursor::{SNAPSHOT_EVERY_BYTES, SNAPSHOT_EVERY_TURNS};
 pub use error::EngineError;
