@@ -109,7 +109,7 @@ fn replays(dir: &Path, run: &str) {
 #[test]
 fn a_daemon_follows_many_runs_while_other_commands_answer() {
     let dir = temp("daemon-many");
-    sleeper(&dir, 1500);
+    sleeper(&dir, 3000);
     workflow(
         &dir,
         "question",
@@ -120,7 +120,8 @@ fn a_daemon_follows_many_runs_while_other_commands_answer() {
       (terminal))))"#,
     );
     let _daemon = Daemon::start(&dir);
-    let runs = 12;
+    // Nineteen sleeping runs with echo agents, and a twentieth asking a question.
+    let runs = 19;
     for n in 1..=runs {
         let out = duet(&dir, &["run", "--detach", "sleeper.lisp"]);
         assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
