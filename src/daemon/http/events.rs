@@ -178,10 +178,15 @@ impl EventLog {
         }
         let (sender, events) = mpsc::channel(STREAM_BUFFER);
         let closed = Arc::new(OnceLock::new());
-        inner.runs.entry(id).or_default().subscribers.push(Subscriber {
-            sender,
-            closed: closed.clone(),
-        });
+        inner
+            .runs
+            .entry(id)
+            .or_default()
+            .subscribers
+            .push(Subscriber {
+                sender,
+                closed: closed.clone(),
+            });
         Subscription {
             backlog,
             missing,
@@ -259,14 +264,20 @@ mod tests {
         assert_eq!(got, (1..=STREAM_BUFFER as u64).collect::<Vec<_>>());
         // What it missed is kept for its next stream.
         let again = log.subscribe(run(1), STREAM_BUFFER as u64, false);
-        assert_eq!(numbers(&again.backlog).first(), Some(&(STREAM_BUFFER as u64 + 1)));
+        assert_eq!(
+            numbers(&again.backlog).first(),
+            Some(&(STREAM_BUFFER as u64 + 1))
+        );
         assert_eq!(again.backlog.len(), 50);
     }
 
     #[test]
     fn an_ended_run_replays_what_is_kept_and_ends_its_streams() {
         let log = EventLog::default();
-        let Live { closed, .. } = log.subscribe(run(1), 0, false).live.expect("live");
+        let Live {
+            events: _kept_open,
+            closed,
+        } = log.subscribe(run(1), 0, false).live.expect("live");
         log.record(run(1), line(1));
         log.ended(run(1));
         assert_eq!(closed.get(), Some(&Closed::Ended));

@@ -357,6 +357,11 @@ async fn start(State(api): State<Api>, bytes: Bytes) -> Result<Response, Failure
             ));
         }
     };
+    // Read first as `duet run` reads it: a file that cannot be read is not the daemon's to
+    // refuse.
+    let file = workspace.join(file);
+    duet_lang::frontend::read_source(&file)
+        .map_err(|message| Failure::new(StatusCode::BAD_REQUEST, message))?;
     let mut args: Vec<String> = vec!["run".into(), "--detach".into(), "--json".into()];
     args.push(file.to_string_lossy().into_owned());
     let flags = [

@@ -74,7 +74,10 @@ mod tests {
         let written = std::fs::read_to_string(path(dir.path())).expect("the token file");
         assert_eq!(written.trim(), first);
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path(dir.path())).unwrap().permissions().mode();
+        let mode = std::fs::metadata(path(dir.path()))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
         let second = issue(dir.path()).expect("another token");
         assert_ne!(first, second);
