@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Events per second delivered to a Server-Sent Events client of the daemon's HTTP API
-# (`duet daemon start --http`), as a ratio to the run's own pace with no client.
+# (`duet daemon start --http`), next to the pace of the run producing them.
 #
-# A workflow asks a question, then prints N lines (default 100,000; each one `output`
-# event of about 120 bytes). The same run is timed three ways, from its answer to its end:
-#   1. no client watching (the run's own pace: until `GET /v1/runs/ID` says it completed,
-#      polled every 2 ms);
-#   2. one `curl -N` client streaming `GET /v1/runs/ID/events` to a file (the time until the
-#      stream has delivered the run's `ended` event);
-#   3. the replay of an ended run's kept events (the newest 4,096) to a new client.
-# Prints events/s for each and the ratio live-with-client / no-client.
+# A workflow asks a question, then prints LINES lines (default 100,000; each one `output`
+# event of about 120 bytes): `flood` as fast as the VM goes, `paced` with a 1 ms sleep after
+# every 1,000 lines. For each, timed from the answer:
+#   1. no client watching: the run's own pace, from the `at` of its `answered` event to
+#      that of its `ended` event (in the daemon's log);
+#   2. one `curl -N` client streaming `GET /v1/runs/ID/events` to a file: until the stream
+#      closes after the run's `ended` event — or, should the client fall 1,024 events
+#      behind, at its `stream-behind` notice (then the figure says how far it got); the
+#      run's own time alongside, to show the client did not slow it;
+# Then 3. the replay of the ended flood run's kept events (the newest 4,096) to a new client.
 #
 # Release build by default (PROFILE=debug for the debug build).
 #   bench/daemon/sse.sh [LINES]
@@ -26,18 +28,23 @@ bin="$(pwd)/${CARGO_TARGET_DIR:-target}/$profile/duet"
 work=$(mktemp -d /tmp/duet-sse-bench.XXXXXX)
 trap '"$bin" daemon stop --store "$work/.duet" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 cd "$work"
-cat > flood.lisp <<LISP
-(workflow flood
+# flood.lisp prints as fast as the VM goes; paced.lisp sleeps 1 ms after every 1,000 lines (each sleep a journaled turn).
+for kind in flood paced; do
+  if [ $kind = paced ]; then pause='(when (= 0 (mod i 1000)) (sleep "1ms"))'; else pause=''; fi
+  cat > $kind.lisp <<LISP
+(workflow $kind
   (state ask
     (let [a (ask-user "Go?" :options ["go"])]
       (goto print)))
   (state print
     (loop [i 0]
       (when (< i $lines)
+        $pause
         (println "line" i "0123456789012345678901234567890123456789")
         (recur (+ i 1))))
     (terminal)))
 LISP
+done
 "$bin" daemon start --http 127.0.0.1:0 2>/dev/null
 base=$("$bin" daemon status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["http"])')
 token=$(cat .duet/daemon.token)
@@ -54,52 +61,75 @@ def call(method, path, body=None):
     with urllib.request.urlopen(request) as response:
         return json.load(response)
 
-def waiting_run():
-    run = call("POST", "/v1/runs", {"file": "flood.lisp"})["run"]
+def waiting_run(kind):
+    run = call("POST", "/v1/runs", {"file": f"{kind}.lisp"})["run"]
     while "Waiting" not in json.dumps(call("GET", f"/v1/runs/{run}")["status"]):
         time.sleep(0.01)
     return run
+
+def completed(run, since):
+    while call("GET", f"/v1/runs/{run}")["status"] != "Completed":
+        time.sleep(0.002)
+    return time.perf_counter() - since
 
 def stream(run, out):
     return subprocess.Popen(["curl", "-sN", "-H", f"Authorization: Bearer {token}",
                              f"{base}/v1/runs/{run}/events", "-o", out])
 
-def count(out):
-    frames = open(out).read().split("\n\n")
-    ids = sum(1 for f in frames if f.startswith("id: "))
-    last = frames[-2] if len(frames) > 1 else ""
-    return ids, last
+def frames(out):
+    parts = [p for p in open(out).read().split("\n\n") if p]
+    ids = sum(1 for p in parts if p.startswith("id: "))
+    return ids, parts[-1] if parts else ""
 
-# 1. The run's own pace, no client.
-run = waiting_run()
-t = time.perf_counter()
-call("POST", f"/v1/runs/{run}/answer", {"text": "go"})
-while call("GET", f"/v1/runs/{run}")["status"] != "Completed":
-    time.sleep(0.002)
-alone = time.perf_counter() - t
+def logged(run):
+    """The run's events in the daemon's log, and its own time from answer to end (s)."""
+    prefix = f"run {run}: "
+    events = [json.loads(l[len(prefix):]) for l in open(".duet/logs/daemon.log")
+              if l.startswith(prefix + "{")]
+    at = {e["event"]: e["at"] for e in events if e["event"] in ("answered", "ended")}
+    return len(events), (at["ended"] - at["answered"]) / 1000
 
-# 2. One streaming client.
-run = waiting_run()
-client = stream(run, "live.sse")
-time.sleep(0.3)
-t = time.perf_counter()
-call("POST", f"/v1/runs/{run}/answer", {"text": "go"})
-client.wait()
-live = time.perf_counter() - t
-got, last = count("live.sse")
-ended = "stream-end" in last
+def measure(kind):
+    print(f"{kind}.lisp:")
+    # 1. The run's own pace, no client.
+    run = waiting_run(kind)
+    t = time.perf_counter()
+    call("POST", f"/v1/runs/{run}/answer", {"text": "go"})
+    completed(run, t)
+    events, alone = logged(run)
+    after = events - 3  # started, state, question came before the answer
+    print(f"  no client:      run {after / alone:10,.0f} events/s ({after:,} events in "
+          f"{alone * 1000:.0f} ms, answered → ended)")
+    # 2. One streaming client.
+    run = waiting_run(kind)
+    client = stream(run, "live.sse")
+    time.sleep(0.3)
+    t = time.perf_counter()
+    call("POST", f"/v1/runs/{run}/answer", {"text": "go"})
+    client.wait()
+    live = time.perf_counter() - t
+    completed(run, t)
+    ran = logged(run)[1]
+    got, last = frames("live.sse")
+    delivered = got - 3
+    if "stream-end" in last:
+        how = "all of them, to the run's end"
+    else:
+        how = f"then it fell behind and was told {json.loads(last[6:])['event']}"
+    print(f"  one SSE client: run {after / ran:10,.0f} events/s ({ran * 1000:.0f} ms); "
+          f"delivered {delivered / live:,.0f} events/s ({delivered:,} events in "
+          f"{live * 1000:.0f} ms: {how})")
+    return run
 
-# 3. Replay of what is kept of an ended run.
+measure("paced")
+run = measure("flood")
+
+# 3. Replay of what is kept of the ended run.
 t = time.perf_counter()
 client = stream(run, "replay.sse")
 client.wait()
 replay = time.perf_counter() - t
-kept, _ = count("replay.sse")
-
-print(f"{lines:,} output events")
-print(f"no client:        {got / alone:12,.0f} events/s ({alone * 1000:.0f} ms)")
-print(f"one SSE client:   {got / live:12,.0f} events/s delivered ({live * 1000:.0f} ms, "
-      f"{got:,} events, {'to the run end' if ended else 'STREAM DID NOT END WITH THE RUN: ' + last[:80]})")
-print(f"ratio:            {alone / live:.2f} (1.00: watching costs the run nothing)")
-print(f"replay when ended:{kept / replay:12,.0f} events/s ({kept:,} kept events, {replay * 1000:.0f} ms incl. curl start)")
+kept, _ = frames("replay.sse")
+print(f"replay of an ended run: {kept / replay:,.0f} events/s ({kept:,} kept events, "
+      f"{replay * 1000:.0f} ms with curl's start)")
 PY

@@ -225,7 +225,11 @@ impl Hub {
     fn publish(&self, listeners: &[Sender<Heard>], id: RunId, event: RunEvent) {
         if let Ok(line) = serde_json::to_string(&event) {
             self.log(&format!("run {id}: {line}"));
-            if let Some(events) = self.events.get() {
+            // As `--json` shows them: an empty output is no event.
+            let empty = matches!(&event.kind, EventKind::Output { text } if text.is_empty());
+            if let Some(events) = self.events.get()
+                && !empty
+            {
                 events.record(id, line.into());
             }
         }

@@ -13,7 +13,6 @@ use axum::body::Bytes;
 use axum::extract::{Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
-use axum::response::sse::{KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use duet_runtime::durable::{self, EngineError};
@@ -303,10 +302,7 @@ async fn events(
             api.events.ended(id);
         }
     });
-    let events = stream::events(id, after, subscription, settle);
-    Ok(Sse::new(events)
-        .keep_alive(KeepAlive::default())
-        .into_response())
+    Ok(stream::response(id, after, subscription, settle))
 }
 
 /// The body of `POST /v1/runs`: `duet run --detach`'s file (or its text) and flags.
