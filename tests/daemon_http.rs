@@ -522,6 +522,29 @@ fn a_non_loopback_address_is_refused_unless_public() {
 }
 
 #[test]
+fn a_daemon_that_cannot_serve_the_api_says_why() {
+    let dir = temp("http-busy");
+    // The port is taken: the daemon does not start, and says so.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let addr = taken.local_addr().expect("its address").to_string();
+    let out = duet(&dir, &["daemon", "start", "--http", &addr]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let said = text(&out.stderr);
+    assert!(
+        said.contains(&format!("cannot listen on {addr} for the HTTP API")),
+        "{said}"
+    );
+    assert_eq!(duet(&dir, &["daemon", "status"]).status.code(), Some(3));
+    // A daemon already serving the store without the API says it has none.
+    let plain = duet(&dir, &["daemon", "start"]);
+    assert_eq!(plain.status.code(), Some(0), "{}", text(&plain.stderr));
+    let again = duet(&dir, &["daemon", "start", "--http", "127.0.0.1:0"]);
+    let _ = duet(&dir, &["daemon", "stop"]);
+    assert_eq!(again.status.code(), Some(1), "{}", text(&again.stderr));
+    assert!(text(&again.stderr).contains("has no HTTP API; `duet daemon stop`"));
+}
+
+#[test]
 fn a_stream_resumed_with_last_event_id_loses_no_event() {
     let (dir, daemon, run) = printer("http-resume", 40, 10, 15);
     let mut first = daemon.events(&run, None);
