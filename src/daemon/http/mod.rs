@@ -5,6 +5,7 @@
 //! from what the daemon keeps of each run ([`events`]). See `docs/api.md`.
 
 mod act;
+mod actions;
 pub mod events;
 mod routes;
 mod stream;
