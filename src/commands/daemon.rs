@@ -1,6 +1,8 @@
-//! `duet daemon start [--foreground]`, `duet daemon stop`, `duet daemon status`: the
-//! long-running service that holds a store (see `docs/daemon.md`).
+//! `duet daemon start [--foreground] [--http ADDR [--http-public]]`, `duet daemon stop`,
+//! `duet daemon status [--json]`: the long-running service that holds a store (see
+//! `docs/daemon.md`, and `docs/api.md` for its HTTP API).
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
@@ -9,7 +11,7 @@ use clap::{Args, Subcommand};
 
 use super::run::store_dir;
 use crate::daemon::protocol::Reply;
-use crate::daemon::{client, server};
+use crate::daemon::{client, http, server};
 use crate::output;
 
 /// How long `duet daemon start` waits for the daemon to be ready.
@@ -32,30 +34,71 @@ enum DaemonAction {
         /// Stay in the terminal instead of going to the background.
         #[arg(long)]
         foreground: bool,
+        /// Also serve the HTTP API on this address, e.g. 127.0.0.1:8080 (port 0: any free
+        /// port; `duet daemon status` says which). Loopback addresses only, unless
+        /// `--http-public`.
+        #[arg(long, value_name = "ADDR")]
+        http: Option<SocketAddr>,
+        /// Allow an `--http` address other machines can reach.
+        #[arg(long, requires = "http")]
+        http_public: bool,
     },
     /// Stop it, leaving every run resumable.
     Stop,
-    /// Whether one runs, its process id, and the runs it follows (exit 3: none runs).
-    Status,
+    /// Whether one runs, its process id, the runs it follows and its HTTP API's address
+    /// (exit 3: none runs).
+    Status {
+        /// One JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Runs `duet daemon …`.
 pub fn run(args: &DaemonCommand) -> ExitCode {
     let dir = store_dir(args.store.as_deref());
     match args.action {
-        DaemonAction::Start { foreground: true } => foreground(&dir),
-        DaemonAction::Start { foreground: false } => start(&dir),
+        DaemonAction::Start {
+            foreground,
+            http,
+            http_public,
+        } => {
+            let http = http.map(|addr| http::Options {
+                addr,
+                public: http_public,
+            });
+            if let Some(Err(e)) = http.as_ref().map(http::Options::check) {
+                output::error(&e);
+                return ExitCode::from(2);
+            }
+            match foreground {
+                true => self::foreground(&dir, http.as_ref()),
+                false => start(&dir, http.as_ref()),
+            }
+        }
         DaemonAction::Stop => stop(&dir),
-        DaemonAction::Status => status(&dir),
+        DaemonAction::Status { json } => status(&dir, json),
     }
 }
 
-fn foreground(dir: &Path) -> ExitCode {
-    let served = server::serve(dir, |dir| {
+/// What `start` says of the HTTP API at `addr`, for people.
+fn api_said(store: &Path, addr: Option<SocketAddr>) -> String {
+    addr.map(|addr| {
+        format!(
+            "; its HTTP API is on http://{addr} (token in {})",
+            http::token::path(store).display()
+        )
+    })
+    .unwrap_or_default()
+}
+
+fn foreground(dir: &Path, http: Option<&http::Options>) -> ExitCode {
+    let served = server::serve(dir, http, |dir, addr| {
         eprintln!(
-            "daemon: pid {} serves {}; `duet daemon stop` stops it",
+            "daemon: pid {} serves {}{}; `duet daemon stop` stops it",
             std::process::id(),
-            dir.display()
+            dir.display(),
+            api_said(dir, addr)
         );
     });
     match served {
@@ -67,18 +110,36 @@ fn foreground(dir: &Path) -> ExitCode {
     }
 }
 
-fn start(dir: &Path) -> ExitCode {
-    if let Some(Reply::Daemon { pid, store, .. }) = client::status(dir) {
-        eprintln!("daemon: pid {pid} already serves {}", store.display());
+fn start(dir: &Path, http: Option<&http::Options>) -> ExitCode {
+    if let Some(Reply::Daemon {
+        pid,
+        store,
+        http: serving,
+        ..
+    }) = client::status(dir)
+    {
+        eprintln!(
+            "daemon: pid {pid} already serves {}{}",
+            store.display(),
+            api_said(&store, serving)
+        );
+        if http.is_some() && serving.is_none() {
+            output::error(&format!(
+                "the daemon serving {} has no HTTP API; `duet daemon stop`, then start it with                  `--http`",
+                store.display()
+            ));
+            return ExitCode::from(1);
+        }
         return ExitCode::SUCCESS;
     }
-    let started = spawn(dir).and_then(|child| ready(dir, child));
+    let started = spawn(dir, http).and_then(|child| ready(dir, child));
     match started {
-        Ok((pid, store)) => {
+        Ok((pid, store, addr)) => {
             eprintln!(
-                "daemon: pid {pid} serves {}; its log is {}; `duet daemon stop` stops it",
+                "daemon: pid {pid} serves {}; its log is {}{}; `duet daemon stop` stops it",
                 store.display(),
-                duet::driver::detach::daemon_log(&store).display()
+                duet::driver::detach::daemon_log(&store).display(),
+                api_said(&store, addr)
             );
             ExitCode::SUCCESS
         }
@@ -91,7 +152,7 @@ fn start(dir: &Path) -> ExitCode {
 
 /// Starts `duet daemon start --foreground` in the background, in a process group of its
 /// own (the terminal's Ctrl-C does not reach it), its output going to the daemon's log.
-fn spawn(dir: &Path) -> Result<std::process::Child, String> {
+fn spawn(dir: &Path, http: Option<&http::Options>) -> Result<std::process::Child, String> {
     let dir = std::path::absolute(dir).map_err(|e| e.to_string())?;
     duet_store::private_dir(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let log = duet::driver::detach::daemon_log(&dir);
@@ -111,9 +172,17 @@ fn spawn(dir: &Path) -> Result<std::process::Child, String> {
     let err = file.try_clone().map_err(|e| e.to_string())?;
     let exe = std::env::current_exe().map_err(|e| format!("cannot find duet itself: {e}"))?;
     use std::os::unix::process::CommandExt;
-    Command::new(exe)
+    let mut command = Command::new(exe);
+    command
         .args(["daemon", "start", "--foreground", "--store"])
-        .arg(&dir)
+        .arg(&dir);
+    if let Some(http) = http {
+        command.arg("--http").arg(http.addr.to_string());
+        if http.public {
+            command.arg("--http-public");
+        }
+    }
+    command
         .stdin(Stdio::null())
         .stdout(file)
         .stderr(err)
@@ -123,13 +192,19 @@ fn spawn(dir: &Path) -> Result<std::process::Child, String> {
         .map_err(|e| e.to_string())
 }
 
-/// Waits until the daemon answers on its socket; its pid and store. A daemon that exits
-/// first failed: its log says why.
-fn ready(dir: &Path, mut child: std::process::Child) -> Result<(u32, PathBuf), String> {
+/// Waits until the daemon answers on its socket; its pid, store and HTTP API's address. A
+/// daemon that exits first failed: its log says why.
+fn ready(
+    dir: &Path,
+    mut child: std::process::Child,
+) -> Result<(u32, PathBuf, Option<SocketAddr>), String> {
     let deadline = Instant::now() + READY_PATIENCE;
     loop {
-        if let Some(Reply::Daemon { pid, store, .. }) = client::status(dir) {
-            return Ok((pid, store));
+        if let Some(Reply::Daemon {
+            pid, store, http, ..
+        }) = client::status(dir)
+        {
+            return Ok((pid, store, http));
         }
         if let Ok(Some(exit)) = child.try_wait() {
             let log = duet::driver::detach::daemon_log(dir);
@@ -170,19 +245,41 @@ fn stop(dir: &Path) -> ExitCode {
     }
 }
 
-fn status(dir: &Path) -> ExitCode {
+fn status(dir: &Path, json: bool) -> ExitCode {
     match client::status(dir) {
         Some(Reply::Daemon {
             pid,
             store,
             since,
             following,
+            http,
         }) => {
+            if json {
+                let token = http.map(|_| http::token::path(&store));
+                let value = serde_json::json!({
+                    "pid": pid,
+                    "store": store,
+                    "since": since,
+                    "following": following,
+                    "http": http.map(|addr| format!("http://{addr}")),
+                    "token": token,
+                });
+                println!("{value}");
+                return ExitCode::SUCCESS;
+            }
             println!("daemon pid {pid}");
             println!("store {}", store.display());
             println!("since {since}");
             println!("following {}", following.join(" "));
+            if let Some(addr) = http {
+                println!("http http://{addr}");
+                println!("token {}", http::token::path(&store).display());
+            }
             ExitCode::SUCCESS
+        }
+        _ if json => {
+            println!("{}", serde_json::json!({ "store": dir, "pid": null }));
+            ExitCode::from(3)
         }
         _ => {
             println!("no daemon serves {}", dir.display());

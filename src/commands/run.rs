@@ -113,12 +113,14 @@ pub fn run(args: &RunArgs) -> ExitCode {
 
 /// Whether `duet run` of these arguments runs a workflow durably in the store (a file that
 /// checks and defines one): only such runs go to a daemon; a script touches no store.
+/// A command the daemon serves reads the file relative to its client's directory.
 pub fn durable(args: &RunArgs) -> bool {
-    let Ok(bytes) = duet_lang::frontend::read_source(&args.file) else {
+    let file = duet::driver::served::path(&args.file);
+    let Ok(bytes) = duet_lang::frontend::read_source(&file) else {
         return false;
     };
     let mut session = duet::driver::Session::new(Limits::default());
-    let checked = session.check(&args.file.to_string_lossy(), &bytes, &mut FsLoader);
+    let checked = session.check(&file.to_string_lossy(), &bytes, &mut FsLoader);
     !checked.has_errors() && !checked.module.workflows.is_empty()
 }
 

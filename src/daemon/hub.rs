@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -21,6 +21,8 @@ use duet_runtime::durable::{
 };
 use duet_runtime::workflow::Ending;
 use duet_store::{RunId, Status, Store};
+
+use super::http::events::EventLog;
 
 /// The stack of a follower thread: a run's VM recurses as the command's main thread does,
 /// and only the pages used are touched.
@@ -49,6 +51,8 @@ pub struct Hub {
     lease: Arc<Lease>,
     log: Mutex<std::fs::File>,
     runs: Mutex<BTreeMap<RunId, Followed>>,
+    /// The events kept for the HTTP API's streams, when it serves one.
+    events: OnceLock<Arc<EventLog>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -63,7 +67,18 @@ impl Hub {
             lease,
             log: Mutex::new(log),
             runs: Mutex::new(BTreeMap::new()),
+            events: OnceLock::new(),
         })
+    }
+
+    /// Keeps every run's events in `events` from now on (the HTTP API's streams).
+    pub fn keep_events(&self, events: Arc<EventLog>) {
+        let _ = self.events.set(events);
+    }
+
+    /// Whether it follows run `id`.
+    pub fn follows(&self, id: RunId) -> bool {
+        lock(&self.runs).contains_key(&id)
     }
 
     /// The store.
@@ -115,9 +130,7 @@ impl Hub {
     ) -> Result<(), String> {
         let mut runs = lock(&self.runs);
         if runs.contains_key(&id) {
-            return Err(format!(
-                "run {id} is already running in the daemon; `duet attach {id}` follows it"
-            ));
+            return Err(already_followed(id));
         }
         let stop = StopSignal::default();
         let hub = self.clone();
@@ -201,12 +214,24 @@ impl Hub {
         for listener in &followed.listeners {
             let _ = listener.send(Heard::Done(exit, error.clone()));
         }
+        if let Some(events) = self.events.get()
+            && self.store.run(id).is_ok_and(|run| ended(&run.status))
+        {
+            events.ended(id);
+        }
     }
 
     /// Logs `event` and sends it to `listeners`.
     fn publish(&self, listeners: &[Sender<Heard>], id: RunId, event: RunEvent) {
         if let Ok(line) = serde_json::to_string(&event) {
             self.log(&format!("run {id}: {line}"));
+            // As `--json` shows them: an empty output is no event.
+            let empty = matches!(&event.kind, EventKind::Output { text } if text.is_empty());
+            if let Some(events) = self.events.get()
+                && !empty
+            {
+                events.record(id, line.into());
+            }
         }
         for listener in listeners {
             let _ = listener.send(Heard::Event(event.clone()));
@@ -226,6 +251,37 @@ impl Hub {
         };
         for thread in threads {
             let _ = thread.join();
+        }
+    }
+
+    /// Starts following run `id` as [`Host::follow`] does, but reports only until the run
+    /// has taken `how` — its first event — and leaves it going (exit 3), or until following
+    /// stopped before that (its outcome, an error first): the HTTP API's actions return
+    /// once the run goes on.
+    pub fn hand_over(
+        self: &Arc<Self>,
+        id: RunId,
+        how: Resumption,
+        changes: Changes,
+        report: &mut Reporter,
+    ) -> Exit {
+        let (tell, heard) = channel();
+        if let Err(e) = self.begin(id, how, changes, Some(tell)) {
+            report.error(e);
+            return Exit::Rejected;
+        }
+        match heard.recv() {
+            Ok(Heard::Event(event)) => {
+                report.event(event);
+                Exit::Waiting
+            }
+            Ok(Heard::Done(exit, error)) => {
+                if let Some(error) = error {
+                    report.error(error);
+                }
+                exit
+            }
+            Err(_) => Exit::Waiting,
         }
     }
 
@@ -252,6 +308,19 @@ impl Hub {
             }
         }
     }
+}
+
+/// Why run `id` cannot be followed: the daemon follows it already.
+pub fn already_followed(id: RunId) -> String {
+    format!("run {id} is already running in the daemon; `duet attach {id}` follows it")
+}
+
+/// Whether a run with `status` has ended.
+pub fn ended(status: &Status) -> bool {
+    matches!(
+        status,
+        Status::Completed | Status::Failed { .. } | Status::Cancelled
+    )
 }
 
 /// The daemon as the commands it serves see it.

@@ -4,6 +4,7 @@
 //! See `docs/daemon.md`.
 
 pub mod client;
+pub mod http;
 mod hub;
 pub mod protocol;
 pub mod server;

@@ -47,6 +47,9 @@ pub enum Reply {
         since: u64,
         /// The runs it follows.
         following: Vec<String>,
+        /// The address its HTTP API listens on, when it serves one (`--http`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        http: Option<std::net::SocketAddr>,
     },
     /// Text for the client's standard output.
     Out {

@@ -120,13 +120,20 @@ struct Daemon {
     hub: Arc<Hub>,
     dir: PathBuf,
     since: u64,
+    /// Where its HTTP API listens, when it serves one.
+    http: Option<std::net::SocketAddr>,
     /// Where a shutdown request hands its connection, to be answered once all is stopped.
     shutdown: Mutex<Sender<Arc<Connection>>>,
 }
 
-/// Serves the store in `dir` until told to stop: called by `duet daemon start --foreground`.
-/// `ready` is called once the socket takes connections. An error says why it cannot serve.
-pub fn serve(dir: &Path, ready: impl FnOnce(&Path)) -> Result<(), String> {
+/// Serves the store in `dir` until told to stop: called by `duet daemon start --foreground`,
+/// with the HTTP API too when `http` says where. `ready` is called once the socket takes
+/// connections, with the API's address. An error says why it cannot serve.
+pub fn serve(
+    dir: &Path,
+    http: Option<&super::http::Options>,
+    ready: impl FnOnce(&Path, Option<std::net::SocketAddr>),
+) -> Result<(), String> {
     let store = duet::driver::store::open(dir, duet::driver::store::STORE_PATIENCE)?;
     let dir = store.dir().to_path_buf();
     let log_path = duet::driver::detach::daemon_log(&dir);
@@ -139,6 +146,10 @@ pub fn serve(dir: &Path, ready: impl FnOnce(&Path)) -> Result<(), String> {
         std::process::id(),
         dir.display()
     ));
+    // Before runs are taken up, so the API's streams have their every event.
+    let http = http
+        .map(|options| super::http::start(&hub, options))
+        .transpose()?;
     let socket = socket_path(&dir);
     // A socket left by a daemon that died: the store's lock says none serves it now.
     let _ = std::fs::remove_file(&socket);
@@ -153,6 +164,7 @@ pub fn serve(dir: &Path, ready: impl FnOnce(&Path)) -> Result<(), String> {
         hub: hub.clone(),
         dir: dir.clone(),
         since: duet_runtime::effects::now_ms().max(0) as u64,
+        http,
         shutdown: Mutex::new(shutdown),
     });
     {
@@ -170,13 +182,16 @@ pub fn serve(dir: &Path, ready: impl FnOnce(&Path)) -> Result<(), String> {
             })
             .map_err(|e| format!("cannot start the daemon's listener: {e}"))?;
     }
-    ready(&dir);
+    ready(&dir, http);
     // Until a client asks it to stop.
     let asker = stopping
         .recv()
         .map_err(|_| "the daemon's listener stopped".to_string())?;
     hub.log("stopping: every run is left as it is, to be continued");
     let _ = std::fs::remove_file(&socket);
+    if http.is_some() {
+        let _ = std::fs::remove_file(super::http::token::path(&dir));
+    }
     hub.stop_all();
     hub.log("stopped");
     let _ = asker.reply(&Reply::Exit { code: 0 });
@@ -225,6 +240,7 @@ impl Daemon {
                         store: self.dir.clone(),
                         since: self.since,
                         following: self.hub.following().iter().map(|r| r.to_string()).collect(),
+                        http: self.http,
                     },
                 );
             }
