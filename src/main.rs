@@ -143,10 +143,12 @@ fn command() -> ExitCode {
     }
     if cli.command.served() {
         let dir = daemon::client::store_of_command_line();
-        if let Some(stream) = daemon::client::connect(&dir) {
+        if let Some(stream) = daemon::client::connect_patiently(&dir) {
             return daemon::client::command(stream, &dir, daemon::client::args());
         }
     }
+    // Without a daemon, a command that follows a run serves the others meanwhile.
+    duet::driver::served::serve_alongside_with(daemon::alongside::serve);
     dispatch(cli.command)
 }
 

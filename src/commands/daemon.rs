@@ -68,9 +68,24 @@ fn foreground(dir: &Path) -> ExitCode {
 }
 
 fn start(dir: &Path) -> ExitCode {
-    if let Some(Reply::Daemon { pid, store, .. }) = client::status(dir) {
-        eprintln!("daemon: pid {pid} already serves {}", store.display());
-        return ExitCode::SUCCESS;
+    match client::status(dir) {
+        Some(Reply::Daemon {
+            pid,
+            foreground: true,
+            ..
+        }) => {
+            output::error(&format!(
+                "pid {pid}, a foreground `duet` following a run, holds {}; start the daemon \
+                 once it ends (meanwhile it serves every other command)",
+                dir.display()
+            ));
+            return ExitCode::from(1);
+        }
+        Some(Reply::Daemon { pid, store, .. }) => {
+            eprintln!("daemon: pid {pid} already serves {}", store.display());
+            return ExitCode::SUCCESS;
+        }
+        _ => {}
     }
     let started = spawn(dir).and_then(|child| ready(dir, child));
     match started {
@@ -128,7 +143,13 @@ fn spawn(dir: &Path) -> Result<std::process::Child, String> {
 fn ready(dir: &Path, mut child: std::process::Child) -> Result<(u32, PathBuf), String> {
     let deadline = Instant::now() + READY_PATIENCE;
     loop {
-        if let Some(Reply::Daemon { pid, store, .. }) = client::status(dir) {
+        if let Some(Reply::Daemon {
+            pid,
+            store,
+            foreground: false,
+            ..
+        }) = client::status(dir)
+        {
             return Ok((pid, store));
         }
         if let Ok(Some(exit)) = child.try_wait() {
@@ -174,9 +195,21 @@ fn status(dir: &Path) -> ExitCode {
     match client::status(dir) {
         Some(Reply::Daemon {
             pid,
+            foreground: true,
+            ..
+        }) => {
+            println!(
+                "no daemon serves {}; pid {pid}, a foreground duet following a run, holds it",
+                dir.display()
+            );
+            ExitCode::from(3)
+        }
+        Some(Reply::Daemon {
+            pid,
             store,
             since,
             following,
+            ..
         }) => {
             println!("daemon pid {pid}");
             println!("store {}", store.display());

@@ -21,6 +21,25 @@ pub fn connect(dir: &Path) -> Option<UnixStream> {
     UnixStream::connect(socket_path(dir)).ok()
 }
 
+/// A connection to the process serving the store in `dir`, waiting for one while another
+/// process holds the store without serving it yet: a `duet run` that has just opened it
+/// serves it in a moment; a `duet status` lets go of it as soon. `None` once no process
+/// holds the store, or after [`STORE_PATIENCE`]: the command then opens it itself.
+///
+/// [`STORE_PATIENCE`]: duet::driver::store::STORE_PATIENCE
+pub fn connect_patiently(dir: &Path) -> Option<UnixStream> {
+    let deadline = std::time::Instant::now() + duet::driver::store::STORE_PATIENCE;
+    loop {
+        if let Some(stream) = connect(dir) {
+            return Some(stream);
+        }
+        if duet_store::holder(dir).is_none() || std::time::Instant::now() > deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 /// The daemon's own state, if one serves the store in `dir`.
 pub fn status(dir: &Path) -> Option<Reply> {
     let mut stream = connect(dir)?;
@@ -43,6 +62,10 @@ pub fn command(mut stream: UnixStream, dir: &Path, args: Vec<String>) -> ExitCod
         cwd,
         color: output::stderr_color(),
         stdout_terminal: output::stdout_terminal(),
+        env: duet::driver::served::CLIENT_ENV
+            .iter()
+            .filter_map(|name| Some((name.to_string(), std::env::var(name).ok()?)))
+            .collect(),
     };
     if let Err(e) = protocol::send(&mut stream, &request) {
         output::error(&format!(
@@ -125,9 +148,17 @@ pub fn shutdown(dir: &Path) -> Result<bool, String> {
     protocol::send(&mut stream, &Request::Shutdown)
         .map_err(|e| format!("cannot reach the daemon of {}: {e}", dir.display()))?;
     let mut reader = BufReader::new(stream);
+    let mut said = String::new();
     while let Ok(Some(reply)) = protocol::receive::<Reply>(&mut reader) {
-        if matches!(reply, Reply::Exit { .. }) {
-            break;
+        match reply {
+            Reply::Err { text } => said.push_str(&text),
+            Reply::Exit { code: 0 } => break,
+            // A foreground `duet` says why it does not stop.
+            Reply::Exit { .. } => {
+                let said = said.trim_end();
+                return Err(said.strip_prefix("error: ").unwrap_or(said).to_string());
+            }
+            _ => {}
         }
     }
     // The process lets go of the store's lock as it exits.

@@ -16,8 +16,8 @@ use duet::driver::lease::Lease;
 use duet::driver::script::Exit;
 use duet::driver::served::Host;
 use duet_runtime::durable::{
-    self, Changes, EngineError, EventKind, NoOneToAsk, Observer, Ports, Resumption, RunEvent,
-    StopSignal, Stopped, SystemClock,
+    self, Answers, Changes, EngineError, EventKind, NoOneToAsk, Observer, Ports, Resumption,
+    RunEvent, StopSignal, Stopped, SystemClock,
 };
 use duet_runtime::workflow::Ending;
 use duet_store::{RunId, Status, Store};
@@ -43,11 +43,14 @@ struct Followed {
     thread: Option<JoinHandle<()>>,
 }
 
-/// The daemon's runs.
+/// The daemon's runs (or those of a foreground `duet` serving other commands meanwhile).
 pub struct Hub {
     store: Store,
     lease: Arc<Lease>,
-    log: Mutex<std::fs::File>,
+    /// The daemon's log; a foreground `duet` keeps none.
+    log: Option<Mutex<std::fs::File>>,
+    /// Whether it is a daemon, whose runs go on after the commands that started them.
+    lasting: bool,
     runs: Mutex<BTreeMap<RunId, Followed>>,
 }
 
@@ -56,12 +59,25 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Hub {
-    /// A hub following runs of `store`, leased under `lease`, logging to `log`.
+    /// The daemon's hub following runs of `store`, leased under `lease`, logging to `log`.
     pub fn new(store: Store, lease: Arc<Lease>, log: std::fs::File) -> Arc<Hub> {
         Arc::new(Hub {
             store,
             lease,
-            log: Mutex::new(log),
+            log: Some(Mutex::new(log)),
+            lasting: true,
+            runs: Mutex::new(BTreeMap::new()),
+        })
+    }
+
+    /// The hub of a foreground `duet` following runs of `store` while it holds it, leased
+    /// under `lease`, without a log.
+    pub fn foreground(store: Store, lease: Arc<Lease>) -> Arc<Hub> {
+        Arc::new(Hub {
+            store,
+            lease,
+            log: None,
+            lasting: false,
             runs: Mutex::new(BTreeMap::new()),
         })
     }
@@ -73,9 +89,11 @@ impl Hub {
 
     /// Writes `line` to the daemon's log.
     pub fn log(&self, line: &str) {
-        let mut log = lock(&self.log);
-        let _ = writeln!(log, "{line}");
-        let _ = log.flush();
+        if let Some(log) = &self.log {
+            let mut log = lock(log);
+            let _ = writeln!(log, "{line}");
+            let _ = log.flush();
+        }
     }
 
     /// The runs it follows.
@@ -97,20 +115,27 @@ impl Hub {
             };
             if active {
                 self.log(&format!("taking up run {} ({})", run.id, run.status));
-                self.begin(run.id, Resumption::Resume, Changes::default(), None)?;
+                self.begin(
+                    run.id,
+                    Resumption::Resume,
+                    Changes::default(),
+                    Box::new(NoOneToAsk),
+                    None,
+                )?;
                 taken += 1;
             }
         }
         Ok(taken)
     }
 
-    /// Starts following run `id`; `listener` hears it from its first event. Refused when it
-    /// is followed already.
+    /// Starts following run `id`, its questions asked of `answers`; `listener` hears it from
+    /// its first event. Refused when it is followed already.
     fn begin(
         self: &Arc<Self>,
         id: RunId,
         how: Resumption,
         changes: Changes,
+        answers: Box<dyn Answers + Send>,
         listener: Option<Sender<Heard>>,
     ) -> Result<(), String> {
         let mut runs = lock(&self.runs);
@@ -125,7 +150,7 @@ impl Hub {
         let thread = std::thread::Builder::new()
             .name(format!("follow {id}"))
             .stack_size(FOLLOWER_STACK)
-            .spawn(move || hub.follow_thread(id, how, changes, signal))
+            .spawn(move || hub.follow_thread(id, how, changes, answers, signal))
             .map_err(|e| format!("cannot start following run {id}: {e}"))?;
         self.lease.add(id);
         runs.insert(
@@ -146,6 +171,7 @@ impl Hub {
         id: RunId,
         how: Resumption,
         changes: Changes,
+        mut answers: Box<dyn Answers + Send>,
         stop: StopSignal,
     ) {
         // A run taken up or started is running (an answer first checks there is a question).
@@ -159,10 +185,9 @@ impl Hub {
             }
         }
         let mut observer = Broadcast { hub: &self, id };
-        let mut answers = NoOneToAsk;
         let mut ports = Ports {
             observer: &mut observer,
-            answers: &mut answers,
+            answers: answers.as_mut(),
             clock: Arc::new(SystemClock),
         };
         let result = durable::follow_until(&self.store, id, how, &changes, &mut ports, &stop);
@@ -205,7 +230,9 @@ impl Hub {
 
     /// Logs `event` and sends it to `listeners`.
     fn publish(&self, listeners: &[Sender<Heard>], id: RunId, event: RunEvent) {
-        if let Ok(line) = serde_json::to_string(&event) {
+        if self.log.is_some()
+            && let Ok(line) = serde_json::to_string(&event)
+        {
             self.log(&format!("run {id}: {line}"));
         }
         for listener in listeners {
@@ -230,14 +257,14 @@ impl Hub {
     }
 
     /// Relays what `listener` hears to `report` until following stops or the client goes.
-    fn relay(&self, id: RunId, heard: Receiver<Heard>, report: &mut Reporter) -> Exit {
+    fn relay(&self, id: RunId, heard: Receiver<Heard>, report: &mut dyn Observer) -> Exit {
         super::server::following(id);
         loop {
             match heard.recv_timeout(Duration::from_millis(500)) {
                 Ok(Heard::Event(event)) => report.event(event),
                 Ok(Heard::Done(exit, error)) => {
                     if let Some(error) = error {
-                        report.error(error);
+                        report.event(error_event(error));
                     }
                     return exit;
                 }
@@ -258,18 +285,30 @@ impl Hub {
 pub struct Hosting(pub Arc<Hub>);
 
 impl Host for Hosting {
-    fn follow(&self, id: RunId, how: Resumption, changes: Changes, report: &mut Reporter) -> Exit {
+    fn follow(
+        &self,
+        id: RunId,
+        how: Resumption,
+        changes: Changes,
+        answers: Box<dyn Answers + Send>,
+        report: &mut dyn Observer,
+    ) -> Exit {
         let (tell, heard) = channel();
-        if let Err(e) = self.0.begin(id, how, changes, Some(tell)) {
-            report.error(e);
+        if let Err(e) = self.0.begin(id, how, changes, answers, Some(tell)) {
+            report.event(error_event(e));
             return Exit::Rejected;
         }
         self.0.relay(id, heard, report)
     }
 
     fn start(&self, id: RunId) -> Result<(), String> {
-        self.0
-            .begin(id, Resumption::Start, Changes::default(), None)
+        self.0.begin(
+            id,
+            Resumption::Start,
+            Changes::default(),
+            Box::new(NoOneToAsk),
+            None,
+        )
     }
 
     fn attach(&self, id: RunId, report: &mut Reporter) -> Option<Exit> {
@@ -293,6 +332,20 @@ impl Host for Hosting {
             let _ = thread.join();
         }
         true
+    }
+
+    fn lasting(&self) -> bool {
+        self.0.lasting
+    }
+}
+
+/// An `error` event saying `message`, not tied to a run.
+fn error_event(message: String) -> RunEvent {
+    RunEvent {
+        kind: EventKind::Error { message },
+        run: None,
+        turn: None,
+        at: duet_runtime::effects::now_ms(),
     }
 }
 

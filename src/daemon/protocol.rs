@@ -3,6 +3,7 @@
 //! `exit` reply comes. A command the daemon serves writes to the client's standard output
 //! and error as `out` and `err` replies, in order, and ends with `exit`.
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
@@ -27,6 +28,9 @@ pub enum Request {
         color: bool,
         /// Whether the client's standard output is a terminal.
         stdout_terminal: bool,
+        /// The client's environment variables that commands read (`DUET_AGENT`).
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        env: BTreeMap<String, String>,
     },
     /// Stop the daemon, leaving every run resumable; answered by [`Reply::Exit`] once its
     /// runs are stopped.
@@ -47,6 +51,10 @@ pub enum Reply {
         since: u64,
         /// The runs it follows.
         following: Vec<String>,
+        /// Whether it is a foreground `duet` serving commands while it follows its own run
+        /// (it stops when the run ends), not a daemon.
+        #[serde(default)]
+        foreground: bool,
     },
     /// Text for the client's standard output.
     Out {
@@ -103,6 +111,7 @@ mod tests {
             cwd: "/tmp".into(),
             color: false,
             stdout_terminal: false,
+            env: BTreeMap::from([("DUET_AGENT".to_string(), "echo".to_string())]),
         };
         let mut buffer = Vec::new();
         send(&mut buffer, &request).unwrap();

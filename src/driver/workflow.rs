@@ -112,10 +112,17 @@ pub fn run(
             return Exit::Failed;
         }
     };
-    if let Some(host) = super::served::host() {
+    if let Some(host) = super::served::host().filter(|h| h.lasting()) {
         // The daemon follows the run; this command reports it, or with `--detach` not.
         if !setup.detach {
-            return host.follow(id, Resumption::Start, durable::Changes::default(), report);
+            drop(ports);
+            return host.follow(
+                id,
+                Resumption::Start,
+                durable::Changes::default(),
+                super::served::answers(),
+                report,
+            );
         }
         return match host.start(id) {
             Ok(()) => {
@@ -142,9 +149,22 @@ pub fn run(
             report.error(format!("cannot record the run: {e}"));
             return Exit::Failed;
         }
-        // The background process takes the store's lock.
+        // The background process takes the store's lock (from a foreground `duet` serving
+        // this command, once it lets go of it).
         drop(store);
         return super::detach::hand_over(dir, id, report);
+    }
+    // Served by a foreground `duet`, or serving others while following here.
+    let (host, _serving) = super::served::following_host(&store);
+    if let Some(host) = host {
+        drop(ports);
+        return host.follow(
+            id,
+            Resumption::Start,
+            durable::Changes::default(),
+            super::served::answers(),
+            report,
+        );
     }
     let _lease = super::lease::hold(dir, id);
     let followed = durable::follow(&store, id, Resumption::Start, &mut ports);
