@@ -67,6 +67,9 @@ enum Command {
     Attach(commands::attach::AttachArgs),
     /// End a run as cancelled, stopping what it started.
     Stop(commands::attach::StopArgs),
+    /// A durable chat with one agent: `chat TEXT` continues the conversation, `history`
+    /// shows it.
+    Agent(commands::agent::AgentCommand),
 }
 
 impl Command {
@@ -89,7 +92,8 @@ impl Command {
             | Command::Rm(_)
             | Command::Gc(_)
             | Command::Attach(_)
-            | Command::Stop(_) => true,
+            | Command::Stop(_)
+            | Command::Agent(_) => true,
             Command::Check(_)
             | Command::Fmt(_)
             | Command::Repl
@@ -197,12 +201,16 @@ fn dispatch(command: Command) -> ExitCode {
         Command::Daemon(args) => commands::daemon::run(&args),
         Command::Attach(args) => commands::attach::attach(&args),
         Command::Stop(args) => commands::attach::stop(&args),
+        Command::Agent(args) => commands::agent::run(&args),
     }
 }
 
 /// Whether `command` only reads and reports: it starts no process and writes to no pipe but
 /// its own output.
 fn only_reports(command: &Command) -> bool {
+    if let Command::Agent(agent) = command {
+        return agent.only_reports();
+    }
     matches!(
         command,
         Command::Check(_)

@@ -533,7 +533,7 @@ fn files_changed(input: &RunInput) -> Option<(&[String], &str)> {
 }
 
 /// Milliseconds since the epoch as the local date and time, to the millisecond.
-fn local_time(ms: u64) -> String {
+pub(super) fn local_time(ms: u64) -> String {
     let seconds = (ms / 1000) as libc::time_t;
     // SAFETY: `localtime_r` writes only into the `tm` it is given and reads `seconds`.
     let tm = unsafe {

@@ -65,11 +65,11 @@ impl Drop for End {
         }
         self.daemon.drain(|n| {
             eprintln!(
-                "duet: pid {} goes on until the {} it serves for other duet commands {} \
-                 (`duet daemon start` serves a store without a foreground duet)",
+                "duet: pid {} still serves {n} other duet {}; it ends once {} (`duet daemon \
+                 start` serves a store without a foreground duet)",
                 std::process::id(),
                 if n == 1 { "command" } else { "commands" },
-                if n == 1 { "ends" } else { "end" },
+                if n == 1 { "that ends" } else { "they end" },
             );
         });
         self.daemon.hub.stop_all();

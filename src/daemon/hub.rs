@@ -140,8 +140,12 @@ impl Hub {
     ) -> Result<(), String> {
         let mut runs = lock(&self.runs);
         if runs.contains_key(&id) {
+            let by = match self.lasting {
+                true => "in the daemon".to_string(),
+                false => format!("in duet pid {}", std::process::id()),
+            };
             return Err(format!(
-                "run {id} is already running in the daemon; `duet attach {id}` follows it"
+                "run {id} is already running {by}; `duet attach {id}` follows it"
             ));
         }
         let stop = StopSignal::default();

@@ -106,8 +106,8 @@ pub(super) fn following(id: RunId) {
     });
 }
 
-/// Whether this thread's client has gone.
-pub(super) fn client_gone() -> bool {
+/// Whether this thread's client has gone (never, for a command not served).
+pub(crate) fn client_gone() -> bool {
     CONNECTION.with(|c| c.borrow().as_ref().is_some_and(|c| c.closed()))
 }
 

@@ -171,21 +171,30 @@ pub fn run(
     outcome(followed, report)
 }
 
-/// The exit outcome of following a run; an engine error is reported.
-pub fn outcome(followed: Result<Stopped, durable::EngineError>, report: &mut Reporter) -> Exit {
-    match followed {
+/// The exit outcome of following a run; an engine error is reported to `report` as an
+/// `error` event.
+pub fn outcome(
+    followed: Result<Stopped, durable::EngineError>,
+    report: &mut dyn Observer,
+) -> Exit {
+    let exit = match &followed {
         Ok(Stopped::Ended(duet_runtime::workflow::Ending::Failed(_))) => Exit::Failed,
         Ok(Stopped::Ended(_)) => Exit::Done,
         Ok(Stopped::Waiting) => Exit::Waiting,
-        Err(e) if e.is_usage() => {
-            report.error(e);
-            Exit::Rejected
-        }
-        Err(e) => {
-            report.error(e);
-            Exit::Failed
-        }
+        Err(e) if e.is_usage() => Exit::Rejected,
+        Err(_) => Exit::Failed,
+    };
+    if let Err(e) = followed {
+        report.event(durable::RunEvent {
+            kind: EventKind::Error {
+                message: e.to_string(),
+            },
+            run: None,
+            turn: None,
+            at: duet_runtime::effects::now_ms(),
+        });
     }
+    exit
 }
 
 /// A workflow's `(capabilities …)` declaration asks for capabilities; those `--allow` did

@@ -54,7 +54,7 @@ pub use reload::{NewCode, Reloaded, reload, source_of};
 pub use replay::{Divergence, ReplayError, Verified, replay};
 pub use retention::{Collected, collect, remove};
 pub use rewind::{FilesMoved, Forked, Moved, PersonCheckpoint, Switched, back, fork, switch};
-pub use spending::{conversation, spending};
+pub use spending::{conversation, roles, spending};
 
 use crate::effects::{Capabilities, Capability, Effect, Workspace};
 use crate::workflow::Ending;

@@ -7,8 +7,9 @@ use duet_store::{RunId, Store};
 
 use super::error::EngineError;
 use super::restore;
+use super::manifest::Manifest;
 use crate::agents::Exchange;
-use crate::workflow::agents::Budget;
+use crate::workflow::agents::{Budget, Role};
 
 /// What run `id`'s agents have cost on its current branch, and what it may spend.
 pub fn spending(store: &Store, id: RunId) -> Result<Budget, EngineError> {
@@ -19,4 +20,10 @@ pub fn spending(store: &Store, id: RunId) -> Result<Budget, EngineError> {
 /// (`duet agent history`).
 pub fn conversation(store: &Store, id: RunId, role: &str) -> Result<Vec<Exchange>, EngineError> {
     Ok(restore::restore(store, id)?.run.conversation(role))
+}
+
+/// The roles run `id` was started with, each with the agent playing it.
+pub fn roles(store: &Store, id: RunId) -> Result<Vec<Role>, EngineError> {
+    let record = store.run(id).map_err(|e| EngineError::store(id, e))?;
+    Ok(Manifest::load(store, id, &record)?.0.roles)
 }
