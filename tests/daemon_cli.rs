@@ -4,61 +4,12 @@
 //! → Ctrl-C → `attach`; `stop`; a question answered through it; the same output with and
 //! without it. Every daemon a test starts is stopped, on panic too ([`Daemon`]).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
 mod support;
-use support::{command, duet, temp, text};
-
-/// A daemon this test started: stopped when dropped, killed if it will not stop.
-struct Daemon {
-    dir: PathBuf,
-    pid: i32,
-}
-
-impl Daemon {
-    /// Starts the daemon of the store `.duet` in `dir`.
-    fn start(dir: &Path) -> Daemon {
-        let out = duet(dir, &["daemon", "start"]);
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-        Daemon {
-            dir: dir.to_path_buf(),
-            pid: daemon_pid(dir).expect("the daemon is ready once `start` returns"),
-        }
-    }
-
-    /// Kills it with SIGKILL, as a crash would.
-    fn kill(&mut self) {
-        // SAFETY: sends a signal to the daemon process this test started.
-        unsafe { libc::kill(self.pid, libc::SIGKILL) };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while duet_store::holder(&self.dir.join(".duet")).is_some() {
-            assert!(
-                Instant::now() < deadline,
-                "the killed daemon let go of the store"
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = duet(&self.dir, &["daemon", "stop"]);
-        // SAFETY: as in `kill`; a daemon already gone makes this a no-op.
-        unsafe { libc::kill(self.pid, libc::SIGKILL) };
-    }
-}
-
-/// The pid `duet daemon status` reports, if a daemon serves the store in `dir`.
-fn daemon_pid(dir: &Path) -> Option<i32> {
-    let out = duet(dir, &["daemon", "status"]);
-    text(&out.stdout)
-        .lines()
-        .find_map(|l| l.strip_prefix("daemon pid "))
-        .and_then(|pid| pid.parse().ok())
-}
+use support::{Daemon, command, duet, temp, text};
 
 /// Writes the workflow `name`.lisp into `dir`.
 fn workflow(dir: &Path, name: &str, body: &str) {

@@ -197,19 +197,17 @@ fn session_run(
         }
         return Ok(run.id);
     }
-    let configured = match chat::configured_kind(store.dir()) {
-        Ok(kind) => kind,
-        Err(e) => {
-            output::error(&e);
-            return Err(ExitCode::from(2));
-        }
+    // The store's config is read only when it decides.
+    let kind = match args.agent.clone().or_else(|| served::var("DUET_AGENT")) {
+        Some(kind) => kind,
+        None => match chat::configured_kind(store.dir()) {
+            Ok(kind) => kind.unwrap_or_else(|| chat::DEFAULT_KIND.to_string()),
+            Err(e) => {
+                output::error(&e);
+                return Err(ExitCode::from(2));
+            }
+        },
     };
-    let kind = args
-        .agent
-        .clone()
-        .or_else(|| served::var("DUET_AGENT"))
-        .or(configured)
-        .unwrap_or_else(|| chat::DEFAULT_KIND.to_string());
     if !duet_runtime::agents::KINDS.contains(&kind.as_str()) {
         output::error(&format!(
             "`{}` is not an agent kind; the kinds are {}",
