@@ -276,3 +276,47 @@ fn commands_say_the_same_with_and_without_a_daemon() {
         .mode();
     assert_eq!(mode & 0o777, 0o600);
 }
+
+#[test]
+fn a_question_is_asked_at_the_terminal_of_the_run_following_it_through_the_daemon() {
+    use expectrl::{ControlCode, Eof, Expect, Session};
+    let dir = temp("daemon-terminal");
+    workflow(
+        &dir,
+        "q",
+        r#"(workflow q
+  (state s
+    (println "gate:" (race (ask-user "Deploy?") (do (sleep "30s") "timeout")))
+    (println "colour:" (ask-user "Colour?" :options ["red" "blue"]))
+    (println "last:" (ask-user "Last?"))
+    (terminal)))"#,
+    );
+    let _daemon = Daemon::start(&dir);
+    let mut session = Session::spawn(command(&dir, &["run", "q.lisp"])).expect("a pty");
+    session.set_expect_timeout(Some(Duration::from_secs(20)));
+    // Asked at once, raced against the timer, in the daemon: the answer typed here wins.
+    session.expect("question: Deploy?").expect("asked at once");
+    session.expect("answer> ").expect("a prompt");
+    session.send_line("yes").expect("typing");
+    session.expect("gate: yes").expect("the answer won");
+    // Only an offered answer is taken; the question is asked again.
+    session.expect("(one of: red, blue)").expect("the options");
+    session.send_line("green").expect("typing");
+    session.expect("not one of").expect("refused");
+    session.expect("answer> ").expect("asked again");
+    session.send_line("blue").expect("typing");
+    session.expect("colour: blue").expect("taken");
+    session.expect("question: Last?").expect("the last question");
+    session.expect("answer> ").expect("a prompt");
+    // Ctrl-D: no answer; the run waits for `duet answer`, in the daemon.
+    session
+        .send(ControlCode::EndOfTransmission)
+        .expect("Ctrl-D");
+    let rest = session.expect(Eof).expect("the command ends");
+    let rest = String::from_utf8_lossy(rest.as_bytes()).into_owned();
+    assert!(rest.contains("waits for a person to answer: Last?"), "{rest}");
+    let out = duet(&dir, &["answer", "r1", "later"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "last: later\n");
+    replays(&dir, "r1");
+}

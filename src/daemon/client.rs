@@ -2,7 +2,7 @@
 //! ([`route`]) and its replies shown as if it ran here — the same output, the same exit
 //! status. Ctrl-C while it follows a run stops following and leaves the run going.
 
-use std::io::{BufReader, Write};
+use std::io::{BufReader, IsTerminal, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -66,7 +66,10 @@ pub fn command(mut stream: UnixStream, dir: &Path, args: Vec<String>) -> ExitCod
             .iter()
             .filter_map(|name| Some((name.to_string(), std::env::var(name).ok()?)))
             .collect(),
+        stdin_terminal: std::io::stdin().is_terminal(),
     };
+    // What is typed at the terminal, once a question is asked, goes back on a clone.
+    let mut answering = stream.try_clone().ok();
     if let Err(e) = protocol::send(&mut stream, &request) {
         output::error(&format!(
             "cannot reach the daemon of {}: {e}",
@@ -107,6 +110,13 @@ pub fn command(mut stream: UnixStream, dir: &Path, args: Vec<String>) -> ExitCod
                 let mut err = std::io::stderr();
                 let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
             }
+            Ok(Some(Reply::Ask { text })) => {
+                let mut err = std::io::stderr();
+                let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
+                if let Some(to) = answering.take() {
+                    relay_typed(to);
+                }
+            }
             Ok(Some(Reply::Following { run: id })) => run = Some(id),
             Ok(Some(Reply::Exit { code })) => return ExitCode::from(code),
             Ok(Some(Reply::Daemon { .. })) => {}
@@ -122,6 +132,25 @@ pub fn command(mut stream: UnixStream, dir: &Path, args: Vec<String>) -> ExitCod
             }
         }
     }
+}
+
+/// Sends every line typed at the terminal from now on to the daemon, on a thread of its own
+/// (the end of the input as a last `None`).
+fn relay_typed(mut to: UnixStream) {
+    std::thread::spawn(move || {
+        let stdin = std::io::stdin();
+        loop {
+            let mut line = String::new();
+            let typed = match stdin.read_line(&mut line) {
+                Ok(0) | Err(_) => None,
+                Ok(_) => Some(line.trim_end_matches(['\n', '\r']).to_string()),
+            };
+            let ended = typed.is_none();
+            if protocol::send(&mut to, &protocol::Typed { line: typed }).is_err() || ended {
+                return;
+            }
+        }
+    });
 }
 
 /// Ctrl-C: the command stops following; the run goes on in the daemon (exit 3).

@@ -32,6 +32,9 @@ enum Heard {
     Event(RunEvent),
     /// Following stopped: the outcome, and an error to report first.
     Done(Exit, Option<String>),
+    /// Something for the person at the client's terminal (a question), in its place among
+    /// the events.
+    Say(super::protocol::Reply),
 }
 
 /// A run being followed.
@@ -266,6 +269,7 @@ impl Hub {
         loop {
             match heard.recv_timeout(Duration::from_millis(500)) {
                 Ok(Heard::Event(event)) => report.event(event),
+                Ok(Heard::Say(reply)) => super::server::reply(&reply),
                 Ok(Heard::Done(exit, error)) => {
                     if let Some(error) = error {
                         report.event(error_event(error));
@@ -298,11 +302,19 @@ impl Host for Hosting {
         report: &mut dyn Observer,
     ) -> Exit {
         let (tell, heard) = channel();
-        if let Err(e) = self.0.begin(id, how, changes, answers, Some(tell)) {
-            report.event(error_event(e));
-            return Exit::Rejected;
-        }
-        self.0.relay(id, heard, report)
+        let said = tell.clone();
+        super::server::route(Some(Box::new(move |reply| {
+            let _ = said.send(Heard::Say(reply));
+        })));
+        let exit = match self.0.begin(id, how, changes, answers, Some(tell)) {
+            Ok(()) => self.0.relay(id, heard, report),
+            Err(e) => {
+                report.event(error_event(e));
+                Exit::Rejected
+            }
+        };
+        super::server::route(None);
+        exit
     }
 
     fn start(&self, id: RunId) -> Result<(), String> {

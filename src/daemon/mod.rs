@@ -6,6 +6,7 @@
 //! See `docs/daemon.md`.
 
 pub mod alongside;
+mod asking;
 pub mod client;
 mod hub;
 pub mod protocol;

@@ -31,6 +31,10 @@ pub enum Request {
         /// The client's environment variables that commands read (`DUET_AGENT`).
         #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
         env: BTreeMap<String, String>,
+        /// Whether the client's standard input is a terminal: a run's questions are then
+        /// asked there ([`Reply::Ask`], answered by [`Typed`] lines).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        stdin_terminal: bool,
     },
     /// Stop the daemon, leaving every run resumable; answered by [`Reply::Exit`] once its
     /// runs are stopped.
@@ -72,11 +76,26 @@ pub enum Reply {
         /// The run.
         run: String,
     },
+    /// A question for the person at the client's terminal, with the prompt for the answer:
+    /// shown on standard error, and what is typed at the terminal from then on is sent back
+    /// as [`Typed`] lines.
+    Ask {
+        /// The question as shown.
+        text: String,
+    },
     /// The command ended with this exit status.
     Exit {
         /// The status.
         code: u8,
     },
+}
+
+/// A line typed at the client's terminal, after a question was asked there (`None`: the
+/// input ended, Ctrl-D).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Typed {
+    /// The line, without its newline.
+    pub line: Option<String>,
 }
 
 /// Writes `value` as one line.
@@ -112,6 +131,7 @@ mod tests {
             color: false,
             stdout_terminal: false,
             env: BTreeMap::from([("DUET_AGENT".to_string(), "echo".to_string())]),
+            stdin_terminal: true,
         };
         let mut buffer = Vec::new();
         send(&mut buffer, &request).unwrap();

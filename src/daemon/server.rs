@@ -14,6 +14,7 @@ use std::sync::{Arc, Condvar, Mutex};
 
 use duet::driver::lease::Lease;
 use duet::driver::served::{self, Served};
+use duet_runtime::durable::Poser;
 use duet_store::RunId;
 
 use super::hub::Hub;
@@ -29,10 +30,32 @@ pub(super) struct Connection {
     gone: AtomicBool,
     color: bool,
     stdout_terminal: bool,
+    /// Where what is said to the person at the client's terminal goes while the command
+    /// follows a run: along the run's events, so a question comes after what was printed
+    /// before it ([`route`]).
+    route: Mutex<Option<Route>>,
 }
 
+/// A way to the client that keeps the order of a followed run's events.
+pub(super) type Route = Box<dyn Fn(Reply) + Send>;
+
 impl Connection {
-    fn reply(&self, reply: &Reply) -> std::io::Result<()> {
+    /// Says `reply` to the person at the client's terminal: along the followed run's
+    /// events when it follows one, else at once.
+    pub(super) fn say(&self, reply: Reply) {
+        let route = self.route.lock().unwrap_or_else(|e| e.into_inner());
+        match route.as_ref() {
+            Some(route) => route(reply),
+            None => {
+                drop(route);
+                let _ = self.reply(&reply);
+            }
+        }
+    }
+
+    /// Sends `reply` to the client; an error (and the connection marked gone) when it has
+    /// gone.
+    pub(super) fn reply(&self, reply: &Reply) -> std::io::Result<()> {
         let mut stream = self.stream.lock().unwrap_or_else(|e| e.into_inner());
         let sent = protocol::send(&mut *stream, reply);
         if sent.is_err() {
@@ -102,6 +125,24 @@ pub(super) fn following(id: RunId) {
             let _ = connection.reply(&Reply::Following {
                 run: id.to_string(),
             });
+        }
+    });
+}
+
+/// Routes what is said to this thread's client through `route` (`None`: directly again).
+pub(super) fn route(route: Option<Route>) {
+    CONNECTION.with(|c| {
+        if let Some(connection) = c.borrow().as_ref() {
+            *connection.route.lock().unwrap_or_else(|e| e.into_inner()) = route;
+        }
+    });
+}
+
+/// Sends `reply` to this thread's client.
+pub(super) fn reply(reply: &Reply) {
+    CONNECTION.with(|c| {
+        if let Some(connection) = c.borrow().as_ref() {
+            let _ = connection.reply(reply);
         }
     });
 }
@@ -335,9 +376,11 @@ impl Daemon {
                 color,
                 stdout_terminal,
                 env,
+                stdin_terminal,
             } => {
                 let connection = connection(stream, color, stdout_terminal);
-                let code = self.command(args, cwd, env, connection.clone());
+                let poser = stdin_terminal.then(|| super::asking::poser(reader, connection.clone()));
+                let code = self.command(args, cwd, env, poser, connection.clone());
                 let _ = connection.reply(&Reply::Exit { code });
             }
         }
@@ -349,6 +392,7 @@ impl Daemon {
         args: Vec<String>,
         cwd: PathBuf,
         env: BTreeMap<String, String>,
+        poser: Option<Arc<dyn Poser>>,
         connection: Arc<Connection>,
     ) -> u8 {
         let served = Served {
@@ -356,6 +400,7 @@ impl Daemon {
             cwd,
             host: Arc::new(super::hub::Hosting(self.hub.clone())),
             env,
+            poser,
         };
         CONNECTION.with(|c| *c.borrow_mut() = Some(connection.clone()));
         let code = output::redirect(connection, || {
@@ -372,5 +417,6 @@ fn connection(stream: UnixStream, color: bool, stdout_terminal: bool) -> Arc<Con
         gone: AtomicBool::new(false),
         color,
         stdout_terminal,
+        route: Mutex::new(None),
     })
 }

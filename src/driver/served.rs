@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use duet_runtime::durable::{Answers, Changes, Observer, Resumption};
+use duet_runtime::durable::{Answers, Changes, Observer, Poser, Resumption};
 use duet_store::{RunId, Store};
 
 use super::events::Reporter;
@@ -85,9 +85,13 @@ pub fn following_host(store: &Store) -> (Option<Arc<dyn Host>>, Option<Serving>)
 }
 
 /// Who answers the questions of a run this command follows: the person at this terminal,
-/// or, for a command served for a client, no one (the run waits for `duet answer`).
+/// or, for a command served for a client, the person at the client's terminal (with none,
+/// the run waits for `duet answer`).
 pub fn answers() -> Box<dyn Answers + Send> {
     match served() {
+        Some(Served {
+            poser: Some(poser), ..
+        }) => Box::new(super::terminal::Asking(poser)),
         Some(_) => Box::new(duet_runtime::durable::NoOneToAsk),
         None => Box::new(super::terminal::Terminal::default()),
     }
@@ -104,6 +108,9 @@ pub struct Served {
     pub host: Arc<dyn Host>,
     /// The variables of the client's environment that commands read (`DUET_AGENT`).
     pub env: BTreeMap<String, String>,
+    /// Poses the questions of the runs the command follows at the client's terminal, when
+    /// it has one.
+    pub poser: Option<Arc<dyn Poser>>,
 }
 
 /// The variables of a client's environment a served command reads as its own ([`var`]).

@@ -47,12 +47,41 @@ impl Answers for Terminal {
     }
 }
 
-/// The terminal's lines as they are typed (`None` for Ctrl-D), read by a thread of their own.
-struct Lines {
+/// Answers questions by posing them to a person elsewhere (a daemon client's terminal,
+/// through [`Lines::remote`]); with no one there any more, the run waits for `duet answer`.
+pub struct Asking(pub Arc<dyn Poser>);
+
+impl Answers for Asking {
+    fn ask(&mut self, _question: &str, _options: &[String]) -> Option<String> {
+        None
+    }
+
+    fn poser(&mut self) -> Option<Arc<dyn Poser>> {
+        Some(self.0.clone())
+    }
+}
+
+/// Where a person's side of a question is shown: the question with the prompt for its
+/// answer (`true`), or a note (`false`).
+pub type Show = Arc<dyn Fn(&str, bool) + Send + Sync>;
+
+/// A terminal's lines as they are typed (`None` for Ctrl-D), read by a thread of their own:
+/// this process's, or a daemon client's ([`Lines::remote`]).
+pub struct Lines {
     typed: Arc<tokio::sync::Mutex<UnboundedReceiver<Option<String>>>>,
+    show: Show,
 }
 
 impl Lines {
+    /// The lines a person types at a terminal elsewhere, coming in on `typed`; questions and
+    /// notes are shown there through `show`.
+    pub fn remote(typed: UnboundedReceiver<Option<String>>, show: Show) -> Arc<Lines> {
+        Arc::new(Lines {
+            typed: Arc::new(tokio::sync::Mutex::new(typed)),
+            show,
+        })
+    }
+
     /// Starts the thread that reads standard input for the rest of the process.
     fn read() -> Arc<Lines> {
         let (send, typed) = unbounded_channel();
@@ -72,6 +101,7 @@ impl Lines {
         });
         Arc::new(Lines {
             typed: Arc::new(tokio::sync::Mutex::new(typed)),
+            show: Arc::new(|text, _| eprint!("{text}")),
         })
     }
 }
@@ -79,32 +109,43 @@ impl Lines {
 impl Poser for Lines {
     fn pose(&self, question: String, options: Vec<String>) -> Answer {
         let typed = self.typed.clone();
+        let show = self.show.clone();
         Box::pin(async move {
             let mut typed = typed.lock().await;
             // What was typed while no question was waiting is not an answer to this one.
             while let Ok(stale) = typed.try_recv() {
                 if let Some(line) = stale {
-                    eprintln!(
-                        "note: `{}` was not taken: no question was waiting when it was typed",
-                        one_line(&line)
+                    show(
+                        &format!(
+                            "note: `{}` was not taken: no question was waiting when it was \
+                             typed\n",
+                            one_line(&line)
+                        ),
+                        false,
                     );
                 }
             }
-            show(&question, &options);
+            show(&asked(&question, &options), true);
             typed.recv().await.flatten()
         })
     }
 }
 
-/// Shows `question` (offering `options`) and the prompt for its answer.
-fn show(question: &str, options: &[String]) {
+/// `question` (offering `options`) and the prompt for its answer, as shown.
+fn asked(question: &str, options: &[String]) -> String {
     // The question may quote an agent: shown, never obeyed by the terminal.
-    eprintln!("question: {}", block(question));
+    let mut text = format!("question: {}\n", block(question));
     if !options.is_empty() {
         let options: Vec<String> = options.iter().map(|o| one_line(o)).collect();
-        eprintln!("  (one of: {})", options.join(", "));
+        text.push_str(&format!("  (one of: {})\n", options.join(", ")));
     }
-    eprint!("answer> ");
+    text.push_str("answer> ");
+    text
+}
+
+/// Shows `question` (offering `options`) and the prompt for its answer.
+fn show(question: &str, options: &[String]) {
+    eprint!("{}", asked(question, options));
 }
 
 /// Whether the person at the terminal grants workflow `workflow` the capabilities `list`
