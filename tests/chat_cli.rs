@@ -73,7 +73,15 @@ fn a_second_message_carries_the_first_exchange_and_sessions_are_separate() {
     let other = duet_with(
         &dir,
         &env,
-        &["agent", "chat", "--session", "work", "--agent", "openai", "begin"],
+        &[
+            "agent",
+            "chat",
+            "--session",
+            "work",
+            "--agent",
+            "openai",
+            "begin",
+        ],
     );
     assert_eq!(ok(&other), "A fresh start.\n");
     let sent = conversations(&server);
@@ -170,8 +178,12 @@ fn the_agent_comes_from_the_flag_the_environment_the_config_or_echo() {
 #[test]
 fn a_failing_server_is_a_clear_error_and_the_session_goes_on() {
     let mut responses = vec![
-        Canned::new("500 Internal Server Error", "text/plain", &["upstream down"])
-            .with_header("retry-after: 0");
+        Canned::new(
+            "500 Internal Server Error",
+            "text/plain",
+            &["upstream down"]
+        )
+        .with_header("retry-after: 0");
         4
     ];
     responses.push(Canned::openai("back again"));

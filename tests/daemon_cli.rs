@@ -306,7 +306,9 @@ fn a_question_is_asked_at_the_terminal_of_the_run_following_it_through_the_daemo
     session.expect("answer> ").expect("asked again");
     session.send_line("blue").expect("typing");
     session.expect("colour: blue").expect("taken");
-    session.expect("question: Last?").expect("the last question");
+    session
+        .expect("question: Last?")
+        .expect("the last question");
     session.expect("answer> ").expect("a prompt");
     // Ctrl-D: no answer; the run waits for `duet answer`, in the daemon.
     session
@@ -314,7 +316,10 @@ fn a_question_is_asked_at_the_terminal_of_the_run_following_it_through_the_daemo
         .expect("Ctrl-D");
     let rest = session.expect(Eof).expect("the command ends");
     let rest = String::from_utf8_lossy(rest.as_bytes()).into_owned();
-    assert!(rest.contains("waits for a person to answer: Last?"), "{rest}");
+    assert!(
+        rest.contains("waits for a person to answer: Last?"),
+        "{rest}"
+    );
     let out = duet(&dir, &["answer", "r1", "later"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "last: later\n");

@@ -21,9 +21,7 @@ use duet::driver::script::Exit;
 use duet::driver::served::{self, Host};
 use duet::driver::store::{self, STORE_PATIENCE};
 use duet::driver::visible::{block, one_line};
-use duet_runtime::durable::{
-    self, Changes, NoOneToAsk, Observer, Ports, Resumption, SystemClock,
-};
+use duet_runtime::durable::{self, Changes, NoOneToAsk, Observer, Ports, Resumption, SystemClock};
 use duet_runtime::effects::Workspace;
 use duet_store::{RunId, Store};
 

@@ -379,7 +379,8 @@ impl Daemon {
                 stdin_terminal,
             } => {
                 let connection = connection(stream, color, stdout_terminal);
-                let poser = stdin_terminal.then(|| super::asking::poser(reader, connection.clone()));
+                let poser =
+                    stdin_terminal.then(|| super::asking::poser(reader, connection.clone()));
                 let code = self.command(args, cwd, env, poser, connection.clone());
                 let _ = connection.reply(&Reply::Exit { code });
             }

@@ -219,8 +219,8 @@ pub fn history(store: &Store, id: RunId) -> Result<Vec<Said>, String> {
     // Each message (a person's answer) with when it came and when a reply to it arrived.
     let mut messages: Vec<(String, u64, Option<u64>)> = Vec::new();
     for turn in &turns {
-        let input = durable::read_input(store, id, &run.current_branch, turn)
-            .map_err(|e| e.to_string())?;
+        let input =
+            durable::read_input(store, id, &run.current_branch, turn).map_err(|e| e.to_string())?;
         match input {
             RunInput::Person { text, .. } => messages.push((text, turn.at, None)),
             RunInput::Effect { result: Ok(_), .. } => {

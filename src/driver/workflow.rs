@@ -173,10 +173,7 @@ pub fn run(
 
 /// The exit outcome of following a run; an engine error is reported to `report` as an
 /// `error` event.
-pub fn outcome(
-    followed: Result<Stopped, durable::EngineError>,
-    report: &mut dyn Observer,
-) -> Exit {
+pub fn outcome(followed: Result<Stopped, durable::EngineError>, report: &mut dyn Observer) -> Exit {
     let exit = match &followed {
         Ok(Stopped::Ended(duet_runtime::workflow::Ending::Failed(_))) => Exit::Failed,
         Ok(Stopped::Ended(_)) => Exit::Done,

@@ -6,8 +6,8 @@
 use duet_store::{RunId, Store};
 
 use super::error::EngineError;
-use super::restore;
 use super::manifest::Manifest;
+use super::restore;
 use crate::agents::Exchange;
 use crate::workflow::agents::{Budget, Role};
 
