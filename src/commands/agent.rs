@@ -341,6 +341,8 @@ fn queue(store: Store, host: Arc<dyn Host>, id: RunId, job: Job) -> Result<(), S
     let listed = key.clone();
     std::thread::Builder::new()
         .name(format!("chat {id}"))
+        // It follows the run itself (a run's VM recurses, using what it needs of this).
+        .stack_size(crate::STACK_BYTES)
         .spawn(move || {
             loop {
                 let job = {

@@ -1,9 +1,10 @@
 //! A foreground `duet` serving other commands: a `duet run`, `resume` or `answer` (or
 //! `duet agent chat`) following a run without a daemon holds the store for as long as it
 //! follows it, so it serves every command the daemon would — on the same socket, with the
-//! same protocol and code — until its run ends or waits. Its own run is followed through the
-//! same [`Hub`], so a `duet resume` of it from elsewhere is refused as the daemon refuses
-//! one, `duet attach` follows it and `duet stop` stops it. When its run is done it takes no
+//! same protocol and code — until its run ends or waits. Its own run is followed on its own
+//! thread, as before (what it prints is shown before the run goes on), but registered in
+//! the same [`Hub`], so a `duet resume` of it from elsewhere is refused as the daemon
+//! refuses one, `duet attach` follows it and `duet stop` stops it. When its run is done it takes no
 //! more connections, finishes the commands it serves (saying so when it has to wait), and
 //! lets go of the store.
 

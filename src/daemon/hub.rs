@@ -143,13 +143,7 @@ impl Hub {
     ) -> Result<(), String> {
         let mut runs = lock(&self.runs);
         if runs.contains_key(&id) {
-            let by = match self.lasting {
-                true => "in the daemon".to_string(),
-                false => format!("in duet pid {}", std::process::id()),
-            };
-            return Err(format!(
-                "run {id} is already running {by}; `duet attach {id}` follows it"
-            ));
+            return Err(self.followed_already(id));
         }
         let stop = StopSignal::default();
         let hub = self.clone();
@@ -181,16 +175,7 @@ impl Hub {
         mut answers: Box<dyn Answers + Send>,
         stop: StopSignal,
     ) {
-        // A run taken up or started is running (an answer first checks there is a question).
-        if !matches!(how, Resumption::Answer(_)) {
-            let now = duet_runtime::effects::now_ms().max(0) as u64;
-            if let Ok(run) = self.store.run(id)
-                && matches!(run.status, Status::Waiting { .. })
-                && !durable::waits_for_person(&run.status)
-            {
-                let _ = self.store.set_status(id, Status::Running, now);
-            }
-        }
+        self.running(id, &how);
         let mut observer = Broadcast { hub: &self, id };
         let mut ports = Ports {
             observer: &mut observer,
@@ -198,18 +183,92 @@ impl Hub {
             clock: Arc::new(SystemClock),
         };
         let result = durable::follow_until(&self.store, id, how, &changes, &mut ports, &stop);
-        self.finish(id, result);
+        self.finish(id, result, None);
     }
 
-    /// Following run `id` ended with `result`: its listeners hear how; a run stopped by
-    /// `duet stop` is recorded as cancelled.
-    fn finish(&self, id: RunId, result: Result<Stopped, EngineError>) {
+    /// Follows run `id` on this thread, its events to `report` as they come and to its
+    /// listeners (a foreground `duet`'s own run: what it prints is shown before the run
+    /// goes on, as without a hub). Refused when it is followed already.
+    fn follow_here(
+        &self,
+        id: RunId,
+        how: Resumption,
+        changes: Changes,
+        mut answers: Box<dyn Answers + Send>,
+        report: &mut dyn Observer,
+    ) -> Exit {
+        let stop = StopSignal::default();
+        {
+            let mut runs = lock(&self.runs);
+            if runs.contains_key(&id) {
+                drop(runs);
+                report.event(error_event(self.followed_already(id)));
+                return Exit::Rejected;
+            }
+            self.lease.add(id);
+            runs.insert(
+                id,
+                Followed {
+                    stop: stop.clone(),
+                    cancel: false,
+                    listeners: Vec::new(),
+                    thread: None,
+                },
+            );
+        }
+        self.running(id, &how);
+        let mut observer = Tee {
+            report: &mut *report,
+            broadcast: Broadcast { hub: self, id },
+        };
+        let mut ports = Ports {
+            observer: &mut observer,
+            answers: answers.as_mut(),
+            clock: Arc::new(SystemClock),
+        };
+        let result = durable::follow_until(&self.store, id, how, &changes, &mut ports, &stop);
+        self.finish(id, result, Some(report))
+    }
+
+    /// A run taken up or started is running (an answer first checks there is a question).
+    fn running(&self, id: RunId, how: &Resumption) {
+        if matches!(how, Resumption::Answer(_)) {
+            return;
+        }
+        let now = duet_runtime::effects::now_ms().max(0) as u64;
+        if let Ok(run) = self.store.run(id)
+            && matches!(run.status, Status::Waiting { .. })
+            && !durable::waits_for_person(&run.status)
+        {
+            let _ = self.store.set_status(id, Status::Running, now);
+        }
+    }
+
+    /// Why run `id` cannot be followed again.
+    fn followed_already(&self, id: RunId) -> String {
+        let by = match self.lasting {
+            true => "in the daemon".to_string(),
+            false => format!("in duet pid {}", std::process::id()),
+        };
+        format!("run {id} is already running {by}; `duet attach {id}` follows it")
+    }
+
+    /// Following run `id` ended with `result`: its listeners (and `report`, following it
+    /// here) hear how; a run stopped by `duet stop` is recorded as cancelled. How the
+    /// command following it exits.
+    fn finish(
+        &self,
+        id: RunId,
+        result: Result<Stopped, EngineError>,
+        report: Option<&mut dyn Observer>,
+    ) -> Exit {
         let followed = lock(&self.runs).remove(&id);
         self.lease.remove(id);
-        let Some(followed) = followed else {
-            return;
-        };
         let (mut exit, mut error) = outcome(result);
+        let Some(followed) = followed else {
+            return exit;
+        };
+        let mut report = report;
         if followed.cancel && exit == Exit::Waiting {
             let now = duet_runtime::effects::now_ms().max(0) as u64;
             match self.store.set_status(id, Status::Cancelled, now) {
@@ -220,6 +279,9 @@ impl Hub {
                         turn: None,
                         at: now as i64,
                     };
+                    if let Some(report) = report.as_deref_mut() {
+                        report.event(event.clone());
+                    }
                     self.publish(&followed.listeners, id, event);
                     exit = Exit::Done;
                 }
@@ -228,11 +290,15 @@ impl Hub {
         }
         if let Some(error) = &error {
             self.log(&format!("run {id}: error: {error}"));
+            if let Some(report) = report {
+                report.event(error_event(error.clone()));
+            }
         }
         self.log(&format!("run {id}: no longer followed ({exit:?})"));
         for listener in &followed.listeners {
             let _ = listener.send(Heard::Done(exit, error.clone()));
         }
+        exit
     }
 
     /// Logs `event` and sends it to `listeners`.
@@ -301,6 +367,11 @@ impl Host for Hosting {
         answers: Box<dyn Answers + Send>,
         report: &mut dyn Observer,
     ) -> Exit {
+        // A foreground `duet`'s own run is followed on its own thread; a client's on one of
+        // the hub's, so that it goes on if the client goes.
+        if !super::server::serving_client() {
+            return self.0.follow_here(id, how, changes, answers, report);
+        }
         let (tell, heard) = channel();
         let said = tell.clone();
         super::server::route(Some(Box::new(move |reply| {
@@ -343,9 +414,16 @@ impl Host for Hosting {
             followed.stop.stop();
             followed.thread.take()
         };
-        // Once its thread is done the run is recorded as cancelled.
-        if let Some(thread) = thread {
-            let _ = thread.join();
+        // Once it is no longer followed the run is recorded as cancelled.
+        match thread {
+            Some(thread) => {
+                let _ = thread.join();
+            }
+            None => {
+                while lock(&self.0.runs).contains_key(&id) {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            }
         }
         true
     }
@@ -373,6 +451,20 @@ fn outcome(result: Result<Stopped, EngineError>) -> (Exit, Option<String>) {
         Ok(Stopped::Waiting) => (Exit::Waiting, None),
         Err(e) if e.is_usage() => (Exit::Rejected, Some(e.to_string())),
         Err(e) => (Exit::Failed, Some(e.to_string())),
+    }
+}
+
+/// The observer of a run followed here: its events to the command's report first, then to
+/// the log and its listeners.
+struct Tee<'r, 'h> {
+    report: &'r mut dyn Observer,
+    broadcast: Broadcast<'h>,
+}
+
+impl Observer for Tee<'_, '_> {
+    fn event(&mut self, event: RunEvent) {
+        self.report.event(event.clone());
+        self.broadcast.event(event);
     }
 }
 

@@ -147,6 +147,11 @@ pub(super) fn reply(reply: &Reply) {
     });
 }
 
+/// Whether this thread serves a client's command.
+pub(super) fn serving_client() -> bool {
+    CONNECTION.with(|c| c.borrow().is_some())
+}
+
 /// Whether this thread's client has gone (never, for a command not served).
 pub(crate) fn client_gone() -> bool {
     CONNECTION.with(|c| c.borrow().as_ref().is_some_and(|c| c.closed()))
