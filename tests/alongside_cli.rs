@@ -146,3 +146,32 @@ fn the_foreground_run_is_stopped_from_elsewhere() {
     );
     assert!(text(&duet(&dir, &["status", "r1"]).stdout).contains("status cancelled"));
 }
+
+#[test]
+fn a_detached_run_without_a_daemon_is_served_by_its_background_process() {
+    let dir = temp("alongside-detach");
+    sleeper(&dir, 60_000);
+    let out = duet(&dir, &["run", "--detach", "sleeper.lisp"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    // Once the background `duet resume` holds the store, the commands go through it.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        let status = duet(&dir, &["status", "r1"]);
+        assert_eq!(status.status.code(), Some(0), "{}", text(&status.stderr));
+        if text(&status.stdout).contains("status running (followed by pid ") {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "{}", text(&status.stdout));
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(
+        text(&status.stdout).contains("turns "),
+        "{}",
+        text(&status.stdout)
+    );
+    let stopped = duet(&dir, &["stop", "r1"]);
+    assert_eq!(stopped.status.code(), Some(0), "{}", text(&stopped.stderr));
+    assert!(text(&stopped.stderr).contains("run: r1 stopped and recorded as cancelled"));
+    let log = std::fs::read_to_string(dir.join(".duet/logs/r1.log")).expect("its log");
+    assert!(log.contains("run: r1 cancelled"), "{log}");
+}

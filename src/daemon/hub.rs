@@ -262,14 +262,17 @@ impl Hub {
         result: Result<Stopped, EngineError>,
         report: Option<&mut dyn Observer>,
     ) -> Exit {
-        let followed = lock(&self.runs).remove(&id);
-        self.lease.remove(id);
         let (mut exit, mut error) = outcome(result);
-        let Some(followed) = followed else {
+        // It stays listed until all is said and recorded: `duet stop` waits for that.
+        let Some((cancel, listeners)) = lock(&self.runs)
+            .get(&id)
+            .map(|f| (f.cancel, f.listeners.clone()))
+        else {
+            self.lease.remove(id);
             return exit;
         };
         let mut report = report;
-        if followed.cancel && exit == Exit::Waiting {
+        if cancel && exit == Exit::Waiting {
             let now = duet_runtime::effects::now_ms().max(0) as u64;
             match self.store.set_status(id, Status::Cancelled, now) {
                 Ok(_) => {
@@ -282,7 +285,7 @@ impl Hub {
                     if let Some(report) = report.as_deref_mut() {
                         report.event(event.clone());
                     }
-                    self.publish(&followed.listeners, id, event);
+                    self.publish(&listeners, id, event);
                     exit = Exit::Done;
                 }
                 Err(e) => error = Some(format!("cannot record run {id} as cancelled: {e}")),
@@ -295,7 +298,10 @@ impl Hub {
             }
         }
         self.log(&format!("run {id}: no longer followed ({exit:?})"));
-        for listener in &followed.listeners {
+        // Listeners that came meanwhile hear the end too.
+        let followed = lock(&self.runs).remove(&id);
+        self.lease.remove(id);
+        for listener in followed.iter().flat_map(|f| &f.listeners) {
             let _ = listener.send(Heard::Done(exit, error.clone()));
         }
         exit
