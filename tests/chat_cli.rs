@@ -270,7 +270,7 @@ fn with_a_daemon_messages_queue_and_sessions_go_on_at_once() {
             ("user", "more"),
         ])
     );
-    // Several sessions at once, the client's `DUET_AGENT` choosing their agent, and
+    // Several sessions at once (all started before any is waited for), the client's `DUET_AGENT` choosing their agent, and
     // messages queued to one session delivered in order.
     let echo = [("DUET_AGENT", "echo".to_string())];
     let chats: Vec<_> = (1..=4)
@@ -287,9 +287,15 @@ fn with_a_daemon_messages_queue_and_sessions_go_on_at_once() {
                 ],
             )
             .envs(echo.iter().map(|(k, v)| (*k, v.as_str())))
-            .output()
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
             .expect("duet runs")
         })
+        .collect();
+    let chats: Vec<Output> = chats
+        .into_iter()
+        .map(|chat| chat.wait_with_output().expect("the chat ends"))
         .collect();
     for (n, out) in (1..=4).zip(&chats) {
         assert_eq!(ok(out), format!("echo: to s{n}\n"));
