@@ -49,7 +49,12 @@ fn ok(out: &Output) -> String {
 #[test]
 fn a_second_message_carries_the_first_exchange_and_sessions_are_separate() {
     let server = FakeServer::sequence(
-        ["Hi, I am Duet.", "You said hello.", "A fresh start."]
+        [
+            "Hi, I am Duet.",
+            "You said hello.",
+            "A fresh start.",
+            "Asked anew.",
+        ]
             .map(Canned::openai)
             .into(),
     );
@@ -124,6 +129,23 @@ fn a_second_message_carries_the_first_exchange_and_sessions_are_separate() {
     assert!(runs.contains("r2\tchat:work\twaiting"), "{runs}");
     let replay = duet(&dir, &["replay", "r1"]);
     assert_eq!(replay.status.code(), Some(0), "{}", text(&replay.stderr));
+    // Rewinding the run rewinds the chat: the agent never sees the abandoned exchange.
+    let back = duet(&dir, &["back", "r1", "--count", "2"]);
+    assert_eq!(back.status.code(), Some(0), "{}", text(&back.stderr));
+    assert_eq!(
+        history(&dir, "default"),
+        said(&[("user", "hello"), ("agent", "Hi, I am Duet.")])
+    );
+    let anew = duet_with(&dir, &env, &["agent", "chat", "ask again"]);
+    assert_eq!(ok(&anew), "Asked anew.\n");
+    assert_eq!(
+        conversations(&server)[3],
+        said(&[
+            ("user", "hello"),
+            ("assistant", "Hi, I am Duet."),
+            ("user", "ask again"),
+        ])
+    );
 }
 
 #[test]
