@@ -55,8 +55,8 @@ fn a_second_message_carries_the_first_exchange_and_sessions_are_separate() {
             "A fresh start.",
             "Asked anew.",
         ]
-            .map(Canned::openai)
-            .into(),
+        .map(Canned::openai)
+        .into(),
     );
     let dir = temp("chat-twice");
     let env = openai_env(&server);
