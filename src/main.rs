@@ -85,6 +85,9 @@ enum Command {
     Attach(commands::attach::AttachArgs),
     /// End a run as cancelled, stopping what it started.
     Stop(commands::attach::StopArgs),
+    /// A durable chat with one agent: `chat TEXT` continues the conversation, `history`
+    /// shows it.
+    Agent(commands::agent::AgentCommand),
 }
 
 impl Command {
@@ -108,7 +111,8 @@ impl Command {
             | Command::Gc(_)
             | Command::Attach(_)
             | Command::Blame(_)
-            | Command::Stop(_) => true,
+            | Command::Stop(_)
+            | Command::Agent(_) => true,
             // Checking reads the store the daemon holds; salvage copies a damaged one.
             Command::Store(args) => args.checks(),
             Command::Check(_)
@@ -162,10 +166,12 @@ fn command() -> ExitCode {
     }
     if cli.command.served() {
         let dir = daemon::client::store_of_command_line();
-        if let Some(stream) = daemon::client::connect(&dir) {
+        if let Some(stream) = daemon::client::connect_patiently(&dir) {
             return daemon::client::command(stream, &dir, daemon::client::args());
         }
     }
+    // Without a daemon, a command that follows a run serves the others meanwhile.
+    duet::driver::served::serve_alongside_with(daemon::alongside::serve);
     dispatch(cli.command)
 }
 
@@ -214,12 +220,16 @@ fn dispatch(command: Command) -> ExitCode {
         Command::Daemon(args) => commands::daemon::run(&args),
         Command::Attach(args) => commands::attach::attach(&args),
         Command::Stop(args) => commands::attach::stop(&args),
+        Command::Agent(args) => commands::agent::run(&args),
     }
 }
 
 /// Whether `command` only reads and reports: it starts no process and writes to no pipe but
 /// its own output.
 fn only_reports(command: &Command) -> bool {
+    if let Command::Agent(agent) = command {
+        return agent.only_reports();
+    }
     matches!(
         command,
         Command::Check(_)

@@ -6,38 +6,11 @@
 use std::path::Path;
 
 mod support;
-use support::{Canned, FakeServer, duet, script, temp, text};
+use support::{Canned, FakeServer, conversations, duet, said, script, temp, text};
 
 /// Held by every test here: a script written while another thread forks could be held open
 /// by the child and fail to run ("text file busy").
 static SPAWNING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-/// The `(role, content)` messages of each chat request `server` received.
-fn conversations(server: &FakeServer) -> Vec<Vec<(String, String)>> {
-    server
-        .received()
-        .iter()
-        .map(|r| {
-            let body: serde_json::Value = serde_json::from_str(&r.body).expect("a JSON body");
-            body["messages"]
-                .as_array()
-                .expect("messages")
-                .iter()
-                .map(|m| {
-                    let field = |k: &str| m[k].as_str().unwrap_or_default().to_string();
-                    (field("role"), field("content"))
-                })
-                .collect()
-        })
-        .collect()
-}
-
-fn said(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .map(|(r, c)| (r.to_string(), c.to_string()))
-        .collect()
-}
 
 /// The number of the turn of `run` whose history line mentions `needle`.
 fn turn_mentioning(dir: &Path, run: &str, needle: &str) -> u64 {

@@ -4,61 +4,12 @@
 //! → Ctrl-C → `attach`; `stop`; a question answered through it; the same output with and
 //! without it. Every daemon a test starts is stopped, on panic too ([`Daemon`]).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
 mod support;
-use support::{command, duet, temp, text};
-
-/// A daemon this test started: stopped when dropped, killed if it will not stop.
-struct Daemon {
-    dir: PathBuf,
-    pid: i32,
-}
-
-impl Daemon {
-    /// Starts the daemon of the store `.duet` in `dir`.
-    fn start(dir: &Path) -> Daemon {
-        let out = duet(dir, &["daemon", "start"]);
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-        Daemon {
-            dir: dir.to_path_buf(),
-            pid: daemon_pid(dir).expect("the daemon is ready once `start` returns"),
-        }
-    }
-
-    /// Kills it with SIGKILL, as a crash would.
-    fn kill(&mut self) {
-        // SAFETY: sends a signal to the daemon process this test started.
-        unsafe { libc::kill(self.pid, libc::SIGKILL) };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while duet_store::holder(&self.dir.join(".duet")).is_some() {
-            assert!(
-                Instant::now() < deadline,
-                "the killed daemon let go of the store"
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = duet(&self.dir, &["daemon", "stop"]);
-        // SAFETY: as in `kill`; a daemon already gone makes this a no-op.
-        unsafe { libc::kill(self.pid, libc::SIGKILL) };
-    }
-}
-
-/// The pid `duet daemon status` reports, if a daemon serves the store in `dir`.
-fn daemon_pid(dir: &Path) -> Option<i32> {
-    let out = duet(dir, &["daemon", "status"]);
-    text(&out.stdout)
-        .lines()
-        .find_map(|l| l.strip_prefix("daemon pid "))
-        .and_then(|pid| pid.parse().ok())
-}
+use support::{Daemon, command, duet, temp, text};
 
 /// Writes the workflow `name`.lisp into `dir`.
 fn workflow(dir: &Path, name: &str, body: &str) {
@@ -328,4 +279,53 @@ fn commands_say_the_same_with_and_without_a_daemon() {
         .permissions()
         .mode();
     assert_eq!(mode & 0o777, 0o600);
+}
+
+#[test]
+fn a_question_is_asked_at_the_terminal_of_the_run_following_it_through_the_daemon() {
+    use expectrl::{ControlCode, Eof, Expect, Session};
+    let dir = temp("daemon-terminal");
+    workflow(
+        &dir,
+        "q",
+        r#"(workflow q
+  (state s
+    (println "gate:" (race (ask-user "Deploy?") (do (sleep "30s") "timeout")))
+    (println "colour:" (ask-user "Colour?" :options ["red" "blue"]))
+    (println "last:" (ask-user "Last?"))
+    (terminal)))"#,
+    );
+    let _daemon = Daemon::start(&dir);
+    let mut session = Session::spawn(command(&dir, &["run", "q.lisp"])).expect("a pty");
+    session.set_expect_timeout(Some(Duration::from_secs(20)));
+    // Asked at once, raced against the timer, in the daemon: the answer typed here wins.
+    session.expect("question: Deploy?").expect("asked at once");
+    session.expect("answer> ").expect("a prompt");
+    session.send_line("yes").expect("typing");
+    session.expect("gate: yes").expect("the answer won");
+    // Only an offered answer is taken; the question is asked again.
+    session.expect("(one of: red, blue)").expect("the options");
+    session.send_line("green").expect("typing");
+    session.expect("not one of").expect("refused");
+    session.expect("answer> ").expect("asked again");
+    session.send_line("blue").expect("typing");
+    session.expect("colour: blue").expect("taken");
+    session
+        .expect("question: Last?")
+        .expect("the last question");
+    session.expect("answer> ").expect("a prompt");
+    // Ctrl-D: no answer; the run waits for `duet answer`, in the daemon.
+    session
+        .send(ControlCode::EndOfTransmission)
+        .expect("Ctrl-D");
+    let rest = session.expect(Eof).expect("the command ends");
+    let rest = String::from_utf8_lossy(rest.as_bytes()).into_owned();
+    assert!(
+        rest.contains("waits for a person to answer: Last?"),
+        "{rest}"
+    );
+    let out = duet(&dir, &["answer", "r1", "later"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "last: later\n");
+    replays(&dir, "r1");
 }

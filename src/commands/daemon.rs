@@ -111,26 +111,41 @@ fn foreground(dir: &Path, http: Option<&http::Options>) -> ExitCode {
 }
 
 fn start(dir: &Path, http: Option<&http::Options>) -> ExitCode {
-    if let Some(Reply::Daemon {
-        pid,
-        store,
-        http: serving,
-        ..
-    }) = client::status(dir)
-    {
-        eprintln!(
-            "daemon: pid {pid} already serves {}{}",
-            store.display(),
-            api_said(&store, serving)
-        );
-        if http.is_some() && serving.is_none() {
+    match client::status(dir) {
+        Some(Reply::Daemon {
+            pid,
+            foreground: true,
+            ..
+        }) => {
             output::error(&format!(
-                "the daemon serving {} has no HTTP API; `duet daemon stop`, then start it with                  `--http`",
-                store.display()
+                "pid {pid}, a foreground `duet` following a run, holds {}; start the daemon \
+                 once it ends (meanwhile it serves every other command)",
+                dir.display()
             ));
             return ExitCode::from(1);
         }
-        return ExitCode::SUCCESS;
+        Some(Reply::Daemon {
+            pid,
+            store,
+            http: serving,
+            ..
+        }) => {
+            eprintln!(
+                "daemon: pid {pid} already serves {}{}",
+                store.display(),
+                api_said(&store, serving)
+            );
+            if http.is_some() && serving.is_none() {
+                output::error(&format!(
+                    "the daemon serving {} has no HTTP API; `duet daemon stop`, then start it \
+                     with `--http`",
+                    store.display()
+                ));
+                return ExitCode::from(1);
+            }
+            return ExitCode::SUCCESS;
+        }
+        _ => {}
     }
     let started = spawn(dir, http).and_then(|child| ready(dir, child));
     match started {
@@ -201,7 +216,11 @@ fn ready(
     let deadline = Instant::now() + READY_PATIENCE;
     loop {
         if let Some(Reply::Daemon {
-            pid, store, http, ..
+            pid,
+            store,
+            http,
+            foreground: false,
+            ..
         }) = client::status(dir)
         {
             return Ok((pid, store, http));
@@ -249,10 +268,22 @@ fn status(dir: &Path, json: bool) -> ExitCode {
     match client::status(dir) {
         Some(Reply::Daemon {
             pid,
+            foreground: true,
+            ..
+        }) => {
+            println!(
+                "no daemon serves {}; pid {pid}, a foreground duet following a run, holds it",
+                dir.display()
+            );
+            ExitCode::from(3)
+        }
+        Some(Reply::Daemon {
+            pid,
             store,
             since,
             following,
             http,
+            ..
         }) => {
             if json {
                 let token = http.map(|_| http::token::path(&store));

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod agent;
 pub mod attach;
 pub mod check;
 pub mod daemon;

@@ -368,9 +368,14 @@ fn followed(
         grant,
         budget_microusd,
     };
-    if let Some(host) = duet::driver::served::host() {
+    // Through the daemon, or a foreground `duet` serving this command; else serving others
+    // while following here.
+    let (host, _serving) = duet::driver::served::following_host(&store);
+    if let Some(host) = host {
         drop(ports);
-        return ExitCode::from(host.follow(id, how, changes, &mut report).exit_code());
+        let answers = duet::driver::served::answers();
+        let exit = host.follow(id, how, changes, answers, &mut report);
+        return ExitCode::from(exit.exit_code());
     }
     let _lease = duet::driver::lease::hold(dir, id);
     let result = durable::follow_with(&store, id, how, &changes, &mut ports);

@@ -2,7 +2,7 @@
 //! ([`route`]) and its replies shown as if it ran here — the same output, the same exit
 //! status. Ctrl-C while it follows a run stops following and leaves the run going.
 
-use std::io::{BufReader, Write};
+use std::io::{BufReader, IsTerminal, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -19,6 +19,25 @@ use crate::output;
 /// daemon that died refuses connections: no daemon then.
 pub fn connect(dir: &Path) -> Option<UnixStream> {
     UnixStream::connect(socket_path(dir)).ok()
+}
+
+/// A connection to the process serving the store in `dir`, waiting for one while another
+/// process holds the store without serving it yet: a `duet run` that has just opened it
+/// serves it in a moment; a `duet status` lets go of it as soon. `None` once no process
+/// holds the store, or after [`STORE_PATIENCE`]: the command then opens it itself.
+///
+/// [`STORE_PATIENCE`]: duet::driver::store::STORE_PATIENCE
+pub fn connect_patiently(dir: &Path) -> Option<UnixStream> {
+    let deadline = std::time::Instant::now() + duet::driver::store::STORE_PATIENCE;
+    loop {
+        if let Some(stream) = connect(dir) {
+            return Some(stream);
+        }
+        if duet_store::holder(dir).is_none() || std::time::Instant::now() > deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 /// The daemon's own state, if one serves the store in `dir`.
@@ -43,7 +62,14 @@ pub fn command(mut stream: UnixStream, dir: &Path, args: Vec<String>) -> ExitCod
         cwd,
         color: output::stderr_color(),
         stdout_terminal: output::stdout_terminal(),
+        env: duet::driver::served::CLIENT_ENV
+            .iter()
+            .filter_map(|name| Some((name.to_string(), std::env::var(name).ok()?)))
+            .collect(),
+        stdin_terminal: std::io::stdin().is_terminal(),
     };
+    // What is typed at the terminal, once a question is asked, goes back on a clone.
+    let mut answering = stream.try_clone().ok();
     if let Err(e) = protocol::send(&mut stream, &request) {
         output::error(&format!(
             "cannot reach the daemon of {}: {e}",
@@ -84,6 +110,13 @@ pub fn command(mut stream: UnixStream, dir: &Path, args: Vec<String>) -> ExitCod
                 let mut err = std::io::stderr();
                 let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
             }
+            Ok(Some(Reply::Ask { text })) => {
+                let mut err = std::io::stderr();
+                let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
+                if let Some(to) = answering.take() {
+                    relay_typed(to);
+                }
+            }
             Ok(Some(Reply::Following { run: id })) => run = Some(id),
             Ok(Some(Reply::Exit { code })) => return ExitCode::from(code),
             Ok(Some(Reply::Daemon { .. })) => {}
@@ -99,6 +132,25 @@ pub fn command(mut stream: UnixStream, dir: &Path, args: Vec<String>) -> ExitCod
             }
         }
     }
+}
+
+/// Sends every line typed at the terminal from now on to the daemon, on a thread of its own
+/// (the end of the input as a last `None`).
+fn relay_typed(mut to: UnixStream) {
+    std::thread::spawn(move || {
+        let stdin = std::io::stdin();
+        loop {
+            let mut line = String::new();
+            let typed = match stdin.read_line(&mut line) {
+                Ok(0) | Err(_) => None,
+                Ok(_) => Some(line.trim_end_matches(['\n', '\r']).to_string()),
+            };
+            let ended = typed.is_none();
+            if protocol::send(&mut to, &protocol::Typed { line: typed }).is_err() || ended {
+                return;
+            }
+        }
+    });
 }
 
 /// Ctrl-C: the command stops following; the run goes on in the daemon (exit 3).
@@ -125,9 +177,17 @@ pub fn shutdown(dir: &Path) -> Result<bool, String> {
     protocol::send(&mut stream, &Request::Shutdown)
         .map_err(|e| format!("cannot reach the daemon of {}: {e}", dir.display()))?;
     let mut reader = BufReader::new(stream);
+    let mut said = String::new();
     while let Ok(Some(reply)) = protocol::receive::<Reply>(&mut reader) {
-        if matches!(reply, Reply::Exit { .. }) {
-            break;
+        match reply {
+            Reply::Err { text } => said.push_str(&text),
+            Reply::Exit { code: 0 } => break,
+            // A foreground `duet` says why it does not stop.
+            Reply::Exit { .. } => {
+                let said = said.trim_end();
+                return Err(said.strip_prefix("error: ").unwrap_or(said).to_string());
+            }
+            _ => {}
         }
     }
     // The process lets go of the store's lock as it exits.

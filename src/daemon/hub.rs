@@ -16,8 +16,8 @@ use duet::driver::lease::Lease;
 use duet::driver::script::Exit;
 use duet::driver::served::Host;
 use duet_runtime::durable::{
-    self, Changes, EngineError, EventKind, NoOneToAsk, Observer, Ports, Resumption, RunEvent,
-    StopSignal, Stopped, SystemClock,
+    self, Answers, Changes, EngineError, EventKind, NoOneToAsk, Observer, Ports, Resumption,
+    RunEvent, StopSignal, Stopped, SystemClock,
 };
 use duet_runtime::workflow::Ending;
 use duet_store::{RunId, Status, Store};
@@ -34,6 +34,9 @@ enum Heard {
     Event(RunEvent),
     /// Following stopped: the outcome, and an error to report first.
     Done(Exit, Option<String>),
+    /// Something for the person at the client's terminal (a question), in its place among
+    /// the events.
+    Say(super::protocol::Reply),
 }
 
 /// A run being followed.
@@ -45,11 +48,14 @@ struct Followed {
     thread: Option<JoinHandle<()>>,
 }
 
-/// The daemon's runs.
+/// The daemon's runs (or those of a foreground `duet` serving other commands meanwhile).
 pub struct Hub {
     store: Store,
     lease: Arc<Lease>,
-    log: Mutex<std::fs::File>,
+    /// The daemon's log; a foreground `duet` keeps none.
+    log: Option<Mutex<std::fs::File>>,
+    /// Whether it is a daemon, whose runs go on after the commands that started them.
+    lasting: bool,
     runs: Mutex<BTreeMap<RunId, Followed>>,
     /// The events kept for the HTTP API's streams, when it serves one.
     events: OnceLock<Arc<EventLog>>,
@@ -60,12 +66,26 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Hub {
-    /// A hub following runs of `store`, leased under `lease`, logging to `log`.
+    /// The daemon's hub following runs of `store`, leased under `lease`, logging to `log`.
     pub fn new(store: Store, lease: Arc<Lease>, log: std::fs::File) -> Arc<Hub> {
         Arc::new(Hub {
             store,
             lease,
-            log: Mutex::new(log),
+            log: Some(Mutex::new(log)),
+            lasting: true,
+            runs: Mutex::new(BTreeMap::new()),
+            events: OnceLock::new(),
+        })
+    }
+
+    /// The hub of a foreground `duet` following runs of `store` while it holds it, leased
+    /// under `lease`, without a log.
+    pub fn foreground(store: Store, lease: Arc<Lease>) -> Arc<Hub> {
+        Arc::new(Hub {
+            store,
+            lease,
+            log: None,
+            lasting: false,
             runs: Mutex::new(BTreeMap::new()),
             events: OnceLock::new(),
         })
@@ -88,9 +108,11 @@ impl Hub {
 
     /// Writes `line` to the daemon's log.
     pub fn log(&self, line: &str) {
-        let mut log = lock(&self.log);
-        let _ = writeln!(log, "{line}");
-        let _ = log.flush();
+        if let Some(log) = &self.log {
+            let mut log = lock(log);
+            let _ = writeln!(log, "{line}");
+            let _ = log.flush();
+        }
     }
 
     /// The runs it follows.
@@ -112,25 +134,32 @@ impl Hub {
             };
             if active {
                 self.log(&format!("taking up run {} ({})", run.id, run.status));
-                self.begin(run.id, Resumption::Resume, Changes::default(), None)?;
+                self.begin(
+                    run.id,
+                    Resumption::Resume,
+                    Changes::default(),
+                    Box::new(NoOneToAsk),
+                    None,
+                )?;
                 taken += 1;
             }
         }
         Ok(taken)
     }
 
-    /// Starts following run `id`; `listener` hears it from its first event. Refused when it
-    /// is followed already.
+    /// Starts following run `id`, its questions asked of `answers`; `listener` hears it from
+    /// its first event. Refused when it is followed already.
     fn begin(
         self: &Arc<Self>,
         id: RunId,
         how: Resumption,
         changes: Changes,
+        answers: Box<dyn Answers + Send>,
         listener: Option<Sender<Heard>>,
     ) -> Result<(), String> {
         let mut runs = lock(&self.runs);
         if runs.contains_key(&id) {
-            return Err(already_followed(id));
+            return Err(self.followed_already(id));
         }
         let stop = StopSignal::default();
         let hub = self.clone();
@@ -138,7 +167,7 @@ impl Hub {
         let thread = std::thread::Builder::new()
             .name(format!("follow {id}"))
             .stack_size(FOLLOWER_STACK)
-            .spawn(move || hub.follow_thread(id, how, changes, signal))
+            .spawn(move || hub.follow_thread(id, how, changes, answers, signal))
             .map_err(|e| format!("cannot start following run {id}: {e}"))?;
         self.lease.add(id);
         runs.insert(
@@ -159,39 +188,107 @@ impl Hub {
         id: RunId,
         how: Resumption,
         changes: Changes,
+        mut answers: Box<dyn Answers + Send>,
         stop: StopSignal,
     ) {
-        // A run taken up or started is running (an answer first checks there is a question).
-        if !matches!(how, Resumption::Answer(_)) {
-            let now = duet_runtime::effects::now_ms().max(0) as u64;
-            if let Ok(run) = self.store.run(id)
-                && matches!(run.status, Status::Waiting { .. })
-                && !durable::waits_for_person(&run.status)
-            {
-                let _ = self.store.set_status(id, Status::Running, now);
-            }
-        }
+        self.running(id, &how);
         let mut observer = Broadcast { hub: &self, id };
-        let mut answers = NoOneToAsk;
         let mut ports = Ports {
             observer: &mut observer,
-            answers: &mut answers,
+            answers: answers.as_mut(),
             clock: Arc::new(SystemClock),
         };
         let result = durable::follow_until(&self.store, id, how, &changes, &mut ports, &stop);
-        self.finish(id, result);
+        self.finish(id, result, None);
     }
 
-    /// Following run `id` ended with `result`: its listeners hear how; a run stopped by
-    /// `duet stop` is recorded as cancelled.
-    fn finish(&self, id: RunId, result: Result<Stopped, EngineError>) {
-        let followed = lock(&self.runs).remove(&id);
-        self.lease.remove(id);
-        let Some(followed) = followed else {
-            return;
+    /// Follows run `id` on this thread, its events to `report` as they come and to its
+    /// listeners (a foreground `duet`'s own run: what it prints is shown before the run
+    /// goes on, as without a hub). Refused when it is followed already.
+    fn follow_here(
+        &self,
+        id: RunId,
+        how: Resumption,
+        changes: Changes,
+        mut answers: Box<dyn Answers + Send>,
+        report: &mut dyn Observer,
+    ) -> Exit {
+        let stop = StopSignal::default();
+        {
+            let mut runs = lock(&self.runs);
+            if runs.contains_key(&id) {
+                drop(runs);
+                report.event(error_event(self.followed_already(id)));
+                return Exit::Rejected;
+            }
+            self.lease.add(id);
+            runs.insert(
+                id,
+                Followed {
+                    stop: stop.clone(),
+                    cancel: false,
+                    listeners: Vec::new(),
+                    thread: None,
+                },
+            );
+        }
+        self.running(id, &how);
+        let mut observer = Tee {
+            report: &mut *report,
+            broadcast: Broadcast { hub: self, id },
         };
+        let mut ports = Ports {
+            observer: &mut observer,
+            answers: answers.as_mut(),
+            clock: Arc::new(SystemClock),
+        };
+        let result = durable::follow_until(&self.store, id, how, &changes, &mut ports, &stop);
+        self.finish(id, result, Some(report))
+    }
+
+    /// A run taken up or started is running (an answer first checks there is a question).
+    fn running(&self, id: RunId, how: &Resumption) {
+        if matches!(how, Resumption::Answer(_)) {
+            return;
+        }
+        let now = duet_runtime::effects::now_ms().max(0) as u64;
+        if let Ok(run) = self.store.run(id)
+            && matches!(run.status, Status::Waiting { .. })
+            && !durable::waits_for_person(&run.status)
+        {
+            let _ = self.store.set_status(id, Status::Running, now);
+        }
+    }
+
+    /// Why run `id` cannot be followed again.
+    pub fn followed_already(&self, id: RunId) -> String {
+        let by = match self.lasting {
+            true => "in the daemon".to_string(),
+            false => format!("in duet pid {}", std::process::id()),
+        };
+        format!("run {id} is already running {by}; `duet attach {id}` follows it")
+    }
+
+    /// Following run `id` ended with `result`: its listeners (and `report`, following it
+    /// here) hear how; a run stopped by `duet stop` is recorded as cancelled. How the
+    /// command following it exits.
+    fn finish(
+        &self,
+        id: RunId,
+        result: Result<Stopped, EngineError>,
+        report: Option<&mut dyn Observer>,
+    ) -> Exit {
         let (mut exit, mut error) = outcome(result);
-        if followed.cancel && exit == Exit::Waiting {
+        // It stays listed until all is said and recorded: `duet stop` waits for that.
+        let Some((cancel, listeners)) = lock(&self.runs)
+            .get(&id)
+            .map(|f| (f.cancel, f.listeners.clone()))
+        else {
+            self.lease.remove(id);
+            return exit;
+        };
+        let mut report = report;
+        if cancel && exit == Exit::Waiting {
             let now = duet_runtime::effects::now_ms().max(0) as u64;
             match self.store.set_status(id, Status::Cancelled, now) {
                 Ok(_) => {
@@ -201,7 +298,10 @@ impl Hub {
                         turn: None,
                         at: now as i64,
                     };
-                    self.publish(&followed.listeners, id, event);
+                    if let Some(report) = report.as_deref_mut() {
+                        report.event(event.clone());
+                    }
+                    self.publish(&listeners, id, event);
                     exit = Exit::Done;
                 }
                 Err(e) => error = Some(format!("cannot record run {id} as cancelled: {e}")),
@@ -209,9 +309,15 @@ impl Hub {
         }
         if let Some(error) = &error {
             self.log(&format!("run {id}: error: {error}"));
+            if let Some(report) = report {
+                report.event(error_event(error.clone()));
+            }
         }
         self.log(&format!("run {id}: no longer followed ({exit:?})"));
-        for listener in &followed.listeners {
+        // Listeners that came meanwhile hear the end too.
+        let followed = lock(&self.runs).remove(&id);
+        self.lease.remove(id);
+        for listener in followed.iter().flat_map(|f| &f.listeners) {
             let _ = listener.send(Heard::Done(exit, error.clone()));
         }
         if let Some(events) = self.events.get()
@@ -219,11 +325,14 @@ impl Hub {
         {
             events.ended(id);
         }
+        exit
     }
 
     /// Logs `event` and sends it to `listeners`.
     fn publish(&self, listeners: &[Sender<Heard>], id: RunId, event: RunEvent) {
-        if let Ok(line) = serde_json::to_string(&event) {
+        if self.log.is_some()
+            && let Ok(line) = serde_json::to_string(&event)
+        {
             self.log(&format!("run {id}: {line}"));
             // As `--json` shows them: an empty output is no event.
             let empty = matches!(&event.kind, EventKind::Output { text } if text.is_empty());
@@ -263,37 +372,42 @@ impl Hub {
         id: RunId,
         how: Resumption,
         changes: Changes,
-        report: &mut Reporter,
+        report: &mut dyn Observer,
     ) -> Exit {
         let (tell, heard) = channel();
-        if let Err(e) = self.begin(id, how, changes, Some(tell)) {
-            report.error(e);
+        if let Err(e) = self.begin(id, how, changes, Box::new(NoOneToAsk), Some(tell)) {
+            report.event(error_event(e));
             return Exit::Rejected;
         }
-        match heard.recv() {
-            Ok(Heard::Event(event)) => {
-                report.event(event);
-                Exit::Waiting
-            }
-            Ok(Heard::Done(exit, error)) => {
-                if let Some(error) = error {
-                    report.error(error);
+        loop {
+            return match heard.recv() {
+                Ok(Heard::Event(event)) => {
+                    report.event(event);
+                    Exit::Waiting
                 }
-                exit
-            }
-            Err(_) => Exit::Waiting,
+                Ok(Heard::Done(exit, error)) => {
+                    if let Some(error) = error {
+                        report.event(error_event(error));
+                    }
+                    exit
+                }
+                // No one is asked here (the run's questions wait for an answer).
+                Ok(Heard::Say(_)) => continue,
+                Err(_) => Exit::Waiting,
+            };
         }
     }
 
     /// Relays what `listener` hears to `report` until following stops or the client goes.
-    fn relay(&self, id: RunId, heard: Receiver<Heard>, report: &mut Reporter) -> Exit {
+    fn relay(&self, id: RunId, heard: Receiver<Heard>, report: &mut dyn Observer) -> Exit {
         super::server::following(id);
         loop {
             match heard.recv_timeout(Duration::from_millis(500)) {
                 Ok(Heard::Event(event)) => report.event(event),
+                Ok(Heard::Say(reply)) => super::server::reply(&reply),
                 Ok(Heard::Done(exit, error)) => {
                     if let Some(error) = error {
-                        report.error(error);
+                        report.event(error_event(error));
                     }
                     return exit;
                 }
@@ -311,10 +425,6 @@ impl Hub {
 }
 
 /// Why run `id` cannot be followed: the daemon follows it already.
-pub fn already_followed(id: RunId) -> String {
-    format!("run {id} is already running in the daemon; `duet attach {id}` follows it")
-}
-
 /// Whether a run with `status` has ended.
 pub fn ended(status: &Status) -> bool {
     matches!(
@@ -327,18 +437,43 @@ pub fn ended(status: &Status) -> bool {
 pub struct Hosting(pub Arc<Hub>);
 
 impl Host for Hosting {
-    fn follow(&self, id: RunId, how: Resumption, changes: Changes, report: &mut Reporter) -> Exit {
-        let (tell, heard) = channel();
-        if let Err(e) = self.0.begin(id, how, changes, Some(tell)) {
-            report.error(e);
-            return Exit::Rejected;
+    fn follow(
+        &self,
+        id: RunId,
+        how: Resumption,
+        changes: Changes,
+        answers: Box<dyn Answers + Send>,
+        report: &mut dyn Observer,
+    ) -> Exit {
+        // A foreground `duet`'s own run is followed on its own thread; a client's on one of
+        // the hub's, so that it goes on if the client goes.
+        if !super::server::serving_client() {
+            return self.0.follow_here(id, how, changes, answers, report);
         }
-        self.0.relay(id, heard, report)
+        let (tell, heard) = channel();
+        let said = tell.clone();
+        super::server::route(Some(Box::new(move |reply| {
+            let _ = said.send(Heard::Say(reply));
+        })));
+        let exit = match self.0.begin(id, how, changes, answers, Some(tell)) {
+            Ok(()) => self.0.relay(id, heard, report),
+            Err(e) => {
+                report.event(error_event(e));
+                Exit::Rejected
+            }
+        };
+        super::server::route(None);
+        exit
     }
 
     fn start(&self, id: RunId) -> Result<(), String> {
-        self.0
-            .begin(id, Resumption::Start, Changes::default(), None)
+        self.0.begin(
+            id,
+            Resumption::Start,
+            Changes::default(),
+            Box::new(NoOneToAsk),
+            None,
+        )
     }
 
     fn attach(&self, id: RunId, report: &mut Reporter) -> Option<Exit> {
@@ -357,11 +492,32 @@ impl Host for Hosting {
             followed.stop.stop();
             followed.thread.take()
         };
-        // Once its thread is done the run is recorded as cancelled.
-        if let Some(thread) = thread {
-            let _ = thread.join();
+        // Once it is no longer followed the run is recorded as cancelled.
+        match thread {
+            Some(thread) => {
+                let _ = thread.join();
+            }
+            None => {
+                while lock(&self.0.runs).contains_key(&id) {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            }
         }
         true
+    }
+
+    fn lasting(&self) -> bool {
+        self.0.lasting
+    }
+}
+
+/// An `error` event saying `message`, not tied to a run.
+fn error_event(message: String) -> RunEvent {
+    RunEvent {
+        kind: EventKind::Error { message },
+        run: None,
+        turn: None,
+        at: duet_runtime::effects::now_ms(),
     }
 }
 
@@ -373,6 +529,20 @@ fn outcome(result: Result<Stopped, EngineError>) -> (Exit, Option<String>) {
         Ok(Stopped::Waiting) => (Exit::Waiting, None),
         Err(e) if e.is_usage() => (Exit::Rejected, Some(e.to_string())),
         Err(e) => (Exit::Failed, Some(e.to_string())),
+    }
+}
+
+/// The observer of a run followed here: its events to the command's report first, then to
+/// the log and its listeners.
+struct Tee<'r, 'h> {
+    report: &'r mut dyn Observer,
+    broadcast: Broadcast<'h>,
+}
+
+impl Observer for Tee<'_, '_> {
+    fn event(&mut self, event: RunEvent) {
+        self.report.event(event.clone());
+        self.broadcast.event(event);
     }
 }
 

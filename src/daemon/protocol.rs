@@ -3,6 +3,7 @@
 //! `exit` reply comes. A command the daemon serves writes to the client's standard output
 //! and error as `out` and `err` replies, in order, and ends with `exit`.
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
@@ -27,6 +28,13 @@ pub enum Request {
         color: bool,
         /// Whether the client's standard output is a terminal.
         stdout_terminal: bool,
+        /// The client's environment variables that commands read (`DUET_AGENT`).
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        env: BTreeMap<String, String>,
+        /// Whether the client's standard input is a terminal: a run's questions are then
+        /// asked there ([`Reply::Ask`], answered by [`Typed`] lines).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        stdin_terminal: bool,
     },
     /// Stop the daemon, leaving every run resumable; answered by [`Reply::Exit`] once its
     /// runs are stopped.
@@ -50,6 +58,10 @@ pub enum Reply {
         /// The address its HTTP API listens on, when it serves one (`--http`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         http: Option<std::net::SocketAddr>,
+        /// Whether it is a foreground `duet` serving commands while it follows its own run
+        /// (it stops when the run ends), not a daemon.
+        #[serde(default)]
+        foreground: bool,
     },
     /// Text for the client's standard output.
     Out {
@@ -67,11 +79,26 @@ pub enum Reply {
         /// The run.
         run: String,
     },
+    /// A question for the person at the client's terminal, with the prompt for the answer:
+    /// shown on standard error, and what is typed at the terminal from then on is sent back
+    /// as [`Typed`] lines.
+    Ask {
+        /// The question as shown.
+        text: String,
+    },
     /// The command ended with this exit status.
     Exit {
         /// The status.
         code: u8,
     },
+}
+
+/// A line typed at the client's terminal, after a question was asked there (`None`: the
+/// input ended, Ctrl-D).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Typed {
+    /// The line, without its newline.
+    pub line: Option<String>,
 }
 
 /// Writes `value` as one line.
@@ -106,6 +133,8 @@ mod tests {
             cwd: "/tmp".into(),
             color: false,
             stdout_terminal: false,
+            env: BTreeMap::from([("DUET_AGENT".to_string(), "echo".to_string())]),
+            stdin_terminal: true,
         };
         let mut buffer = Vec::new();
         send(&mut buffer, &request).unwrap();

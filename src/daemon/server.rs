@@ -4,15 +4,17 @@
 //! replies ([`crate::output::Sink`]).
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::io::BufReader;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Sender, channel};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 use duet::driver::lease::Lease;
 use duet::driver::served::{self, Served};
+use duet_runtime::durable::Poser;
 use duet_store::RunId;
 
 use super::hub::Hub;
@@ -20,18 +22,40 @@ use super::protocol::{self, Reply, Request};
 use crate::output::{self, Sink};
 
 /// The mode of the socket: its owner's alone.
-const SOCKET_MODE: u32 = 0o600;
+pub(super) const SOCKET_MODE: u32 = 0o600;
 
 /// A client's connection, as the served command's console.
-struct Connection {
+pub(super) struct Connection {
     stream: Mutex<UnixStream>,
     gone: AtomicBool,
     color: bool,
     stdout_terminal: bool,
+    /// Where what is said to the person at the client's terminal goes while the command
+    /// follows a run: along the run's events, so a question comes after what was printed
+    /// before it ([`route`]).
+    route: Mutex<Option<Route>>,
 }
 
+/// A way to the client that keeps the order of a followed run's events.
+pub(super) type Route = Box<dyn Fn(Reply) + Send>;
+
 impl Connection {
-    fn reply(&self, reply: &Reply) -> std::io::Result<()> {
+    /// Says `reply` to the person at the client's terminal: along the followed run's
+    /// events when it follows one, else at once.
+    pub(super) fn say(&self, reply: Reply) {
+        let route = self.route.lock().unwrap_or_else(|e| e.into_inner());
+        match route.as_ref() {
+            Some(route) => route(reply),
+            None => {
+                drop(route);
+                let _ = self.reply(&reply);
+            }
+        }
+    }
+
+    /// Sends `reply` to the client; an error (and the connection marked gone) when it has
+    /// gone.
+    pub(super) fn reply(&self, reply: &Reply) -> std::io::Result<()> {
         let mut stream = self.stream.lock().unwrap_or_else(|e| e.into_inner());
         let sent = protocol::send(&mut *stream, reply);
         if sent.is_err() {
@@ -105,8 +129,31 @@ pub(super) fn following(id: RunId) {
     });
 }
 
-/// Whether this thread's client has gone.
-pub(super) fn client_gone() -> bool {
+/// Routes what is said to this thread's client through `route` (`None`: directly again).
+pub(super) fn route(route: Option<Route>) {
+    CONNECTION.with(|c| {
+        if let Some(connection) = c.borrow().as_ref() {
+            *connection.route.lock().unwrap_or_else(|e| e.into_inner()) = route;
+        }
+    });
+}
+
+/// Sends `reply` to this thread's client.
+pub(super) fn reply(reply: &Reply) {
+    CONNECTION.with(|c| {
+        if let Some(connection) = c.borrow().as_ref() {
+            let _ = connection.reply(reply);
+        }
+    });
+}
+
+/// Whether this thread serves a client's command.
+pub(super) fn serving_client() -> bool {
+    CONNECTION.with(|c| c.borrow().is_some())
+}
+
+/// Whether this thread's client has gone (never, for a command not served).
+pub(crate) fn client_gone() -> bool {
     CONNECTION.with(|c| c.borrow().as_ref().is_some_and(|c| c.closed()))
 }
 
@@ -115,15 +162,116 @@ pub fn socket_path(dir: &Path) -> PathBuf {
     dir.join(protocol::SOCKET)
 }
 
-/// The running daemon: what its connections share.
-struct Daemon {
-    hub: Arc<Hub>,
-    dir: PathBuf,
-    since: u64,
+/// The running daemon, or a foreground `duet` serving other commands while it follows its
+/// own run ([`super::alongside`]): what its connections share.
+pub(super) struct Daemon {
+    pub(super) hub: Arc<Hub>,
+    pub(super) dir: PathBuf,
+    pub(super) since: u64,
     /// Where its HTTP API listens, when it serves one.
-    http: Option<std::net::SocketAddr>,
-    /// Where a shutdown request hands its connection, to be answered once all is stopped.
-    shutdown: Mutex<Sender<Arc<Connection>>>,
+    pub(super) http: Option<std::net::SocketAddr>,
+    /// Where a shutdown request hands its connection, to be answered once all is stopped;
+    /// `None` for a foreground `duet`, which stops when its run ends.
+    pub(super) shutdown: Option<Mutex<Sender<Arc<Connection>>>>,
+    /// How many connections are being served, and a signal when it changes.
+    pub(super) active: (Mutex<usize>, Condvar),
+    /// Set once it takes no more connections.
+    pub(super) stopping: AtomicBool,
+}
+
+impl Daemon {
+    /// A daemon (or foreground `duet`, without `shutdown`) serving `hub`'s store in `dir`,
+    /// with its HTTP API on `http` if it serves one.
+    pub(super) fn new(
+        hub: Arc<Hub>,
+        dir: PathBuf,
+        shutdown: Option<Sender<Arc<Connection>>>,
+        http: Option<std::net::SocketAddr>,
+    ) -> Arc<Daemon> {
+        Arc::new(Daemon {
+            hub,
+            dir,
+            since: duet_runtime::effects::now_ms().max(0) as u64,
+            http,
+            shutdown: shutdown.map(Mutex::new),
+            active: (Mutex::new(0), Condvar::new()),
+            stopping: AtomicBool::new(false),
+        })
+    }
+
+    /// Takes connections on `listener`, each served on a thread of its own, until
+    /// [`Daemon::stopping`] is set; those already waiting then are served too.
+    pub(super) fn listen(
+        self: &Arc<Self>,
+        listener: UnixListener,
+    ) -> std::io::Result<std::thread::JoinHandle<()>> {
+        use std::os::fd::AsRawFd;
+        listener.set_nonblocking(true)?;
+        let daemon = self.clone();
+        std::thread::Builder::new()
+            .name("accept".into())
+            .spawn(move || {
+                loop {
+                    let stopping = daemon.stopping.load(Ordering::SeqCst);
+                    while let Ok((stream, _)) = listener.accept() {
+                        daemon.spawn_connection(stream);
+                    }
+                    if stopping {
+                        return;
+                    }
+                    let mut ready = libc::pollfd {
+                        fd: listener.as_raw_fd(),
+                        events: libc::POLLIN,
+                        revents: 0,
+                    };
+                    // SAFETY: polls the one descriptor `ready` names, which `listener` keeps
+                    // open, for at most 100 ms.
+                    unsafe { libc::poll(&raw mut ready, 1, 100) };
+                }
+            })
+    }
+
+    fn spawn_connection(self: &Arc<Self>, stream: UnixStream) {
+        if stream.set_nonblocking(false).is_err() {
+            return;
+        }
+        *lock(&self.active.0) += 1;
+        let daemon = self.clone();
+        let spawned = std::thread::Builder::new()
+            .name("client".into())
+            .stack_size(crate::STACK_BYTES)
+            .spawn(move || {
+                daemon.connection(stream);
+                daemon.served_one();
+            });
+        if spawned.is_err() {
+            self.served_one();
+        }
+    }
+
+    fn served_one(&self) {
+        *lock(&self.active.0) -= 1;
+        self.active.1.notify_all();
+    }
+
+    /// Waits until no connection is being served; `waiting` is called first if one is.
+    pub(super) fn drain(&self, waiting: impl FnOnce(usize)) {
+        let mut active = lock(&self.active.0);
+        if *active > 0 {
+            waiting(*active);
+        }
+        while *active > 0 {
+            active = self
+                .active
+                .1
+                .wait(active)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Serves the store in `dir` until told to stop: called by `duet daemon start --foreground`,
@@ -160,28 +308,10 @@ pub fn serve(
     let taken = hub.take_up()?;
     hub.log(&format!("took up {taken} unfinished runs"));
     let (shutdown, stopping) = channel();
-    let daemon = Arc::new(Daemon {
-        hub: hub.clone(),
-        dir: dir.clone(),
-        since: duet_runtime::effects::now_ms().max(0) as u64,
-        http,
-        shutdown: Mutex::new(shutdown),
-    });
-    {
-        let daemon = daemon.clone();
-        std::thread::Builder::new()
-            .name("accept".into())
-            .spawn(move || {
-                for stream in listener.incoming().flatten() {
-                    let daemon = daemon.clone();
-                    let _ = std::thread::Builder::new()
-                        .name("client".into())
-                        .stack_size(crate::STACK_BYTES)
-                        .spawn(move || daemon.connection(stream));
-                }
-            })
-            .map_err(|e| format!("cannot start the daemon's listener: {e}"))?;
-    }
+    let daemon = Daemon::new(hub.clone(), dir.clone(), Some(shutdown), http);
+    daemon
+        .listen(listener)
+        .map_err(|e| format!("cannot start the daemon's listener: {e}"))?;
     ready(&dir, http);
     // Until a client asks it to stop.
     let asker = stopping
@@ -241,33 +371,60 @@ impl Daemon {
                         since: self.since,
                         following: self.hub.following().iter().map(|r| r.to_string()).collect(),
                         http: self.http,
+                        foreground: self.shutdown.is_none(),
                     },
                 );
             }
             Request::Shutdown => {
                 let connection = connection(stream, false, false);
-                let sender = self.shutdown.lock().unwrap_or_else(|e| e.into_inner());
-                let _ = sender.send(connection);
+                match &self.shutdown {
+                    Some(sender) => {
+                        let _ = lock(sender).send(connection);
+                    }
+                    None => {
+                        let _ = connection.reply(&Reply::Err {
+                            text: format!(
+                                "error: pid {} is a foreground `duet` following a run, not a \
+                                 daemon; it lets go of the store when its run ends\n",
+                                std::process::id()
+                            ),
+                        });
+                        let _ = connection.reply(&Reply::Exit { code: 1 });
+                    }
+                }
             }
             Request::Command {
                 args,
                 cwd,
                 color,
                 stdout_terminal,
+                env,
+                stdin_terminal,
             } => {
                 let connection = connection(stream, color, stdout_terminal);
-                let code = self.command(args, cwd, connection.clone());
+                let poser =
+                    stdin_terminal.then(|| super::asking::poser(reader, connection.clone()));
+                let code = self.command(args, cwd, env, poser, connection.clone());
                 let _ = connection.reply(&Reply::Exit { code });
             }
         }
     }
 
     /// Runs the command `args` for a client in `cwd`; its exit status.
-    fn command(&self, args: Vec<String>, cwd: PathBuf, connection: Arc<Connection>) -> u8 {
+    fn command(
+        &self,
+        args: Vec<String>,
+        cwd: PathBuf,
+        env: BTreeMap<String, String>,
+        poser: Option<Arc<dyn Poser>>,
+        connection: Arc<Connection>,
+    ) -> u8 {
         let served = Served {
             store: self.hub.store().clone(),
             cwd,
             host: Arc::new(super::hub::Hosting(self.hub.clone())),
+            env,
+            poser,
         };
         CONNECTION.with(|c| *c.borrow_mut() = Some(connection.clone()));
         let code = output::redirect(connection, || {
@@ -284,5 +441,6 @@ fn connection(stream: UnixStream, color: bool, stdout_terminal: bool) -> Arc<Con
         gone: AtomicBool::new(false),
         color,
         stdout_terminal,
+        route: Mutex::new(None),
     })
 }

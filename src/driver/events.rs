@@ -189,7 +189,7 @@ impl<'w> Reporter<'w> {
                     one_line(log)
                 ));
                 self.line(format!(
-                    "  `duet status {run}` shows where it is once it waits or ends"
+                    "  `duet status {run}` shows where it is (the background process serves it)"
                 ));
             }
             EventKind::CapabilitiesDenied {

@@ -2,9 +2,11 @@
 //! they run in ([`store`]), their events rendered for people or as JSON ([`events`]), the
 //! questions and grants asked at the terminal ([`terminal`]), runtime errors with their
 //! source ([`report`]), `--detach` ([`detach`]), text from the run made harmless for a
-//! terminal ([`visible`]), who follows which run ([`lease`]), commands the daemon runs for a
-//! client ([`served`]), and times shown to people ([`times`]).
+//! terminal ([`visible`]), who follows which run ([`lease`]), commands the daemon runs for
+//! a client ([`served`]), the durable chat of `duet agent chat` ([`chat`]), and times shown
+//! to people ([`times`]).
 
+pub mod chat;
 pub mod detach;
 pub mod events;
 pub mod lease;

@@ -39,7 +39,7 @@ impl Answers for Terminal {
         if !std::io::stdin().is_terminal() || self.lines.is_some() {
             return None;
         }
-        show(question);
+        eprint!("{}", asked(question));
         let mut line = String::new();
         match std::io::stdin().read_line(&mut line) {
             Ok(0) | Err(_) => {
@@ -59,12 +59,41 @@ impl Answers for Terminal {
     }
 }
 
-/// The terminal's lines as they are typed (`None` for Ctrl-D), read by a thread of their own.
-struct Lines {
+/// Answers questions by posing them to a person elsewhere (a daemon client's terminal,
+/// through [`Lines::remote`]); with no one there any more, the run waits for `duet answer`.
+pub struct Asking(pub Arc<dyn Poser>);
+
+impl Answers for Asking {
+    fn ask(&mut self, _question: &PersonQuestion) -> Option<String> {
+        None
+    }
+
+    fn poser(&mut self) -> Option<Arc<dyn Poser>> {
+        Some(self.0.clone())
+    }
+}
+
+/// Where a person's side of a question is shown: the question with the prompt for its
+/// answer (`true`), or a note (`false`).
+pub type Show = Arc<dyn Fn(&str, bool) + Send + Sync>;
+
+/// A terminal's lines as they are typed (`None` for Ctrl-D), read by a thread of their own:
+/// this process's, or a daemon client's ([`Lines::remote`]).
+pub struct Lines {
     typed: Arc<tokio::sync::Mutex<UnboundedReceiver<Option<String>>>>,
+    show: Show,
 }
 
 impl Lines {
+    /// The lines a person types at a terminal elsewhere, coming in on `typed`; questions and
+    /// notes are shown there through `show`.
+    pub fn remote(typed: UnboundedReceiver<Option<String>>, show: Show) -> Arc<Lines> {
+        Arc::new(Lines {
+            typed: Arc::new(tokio::sync::Mutex::new(typed)),
+            show,
+        })
+    }
+
     /// Starts the thread that reads standard input for the rest of the process.
     fn read() -> Arc<Lines> {
         let (send, typed) = unbounded_channel();
@@ -84,6 +113,7 @@ impl Lines {
         });
         Arc::new(Lines {
             typed: Arc::new(tokio::sync::Mutex::new(typed)),
+            show: Arc::new(|text, _| eprint!("{text}")),
         })
     }
 }
@@ -91,31 +121,37 @@ impl Lines {
 impl Poser for Lines {
     fn pose(&self, question: PersonQuestion) -> Answer {
         let typed = self.typed.clone();
+        let show = self.show.clone();
         Box::pin(async move {
             let mut typed = typed.lock().await;
             // What was typed while no question was waiting is not an answer to this one.
             while let Ok(stale) = typed.try_recv() {
                 if let Some(line) = stale {
-                    eprintln!(
-                        "note: `{}` was not taken: no question was waiting when it was typed",
-                        one_line(&line)
+                    show(
+                        &format!(
+                            "note: `{}` was not taken: no question was waiting when it was \
+                             typed\n",
+                            one_line(&line)
+                        ),
+                        false,
                     );
                 }
             }
-            show(&question);
+            show(&asked(&question), true);
             typed.recv().await.flatten()
         })
     }
 }
 
-/// Shows `question` (with the answers it offers) and the prompt for its answer.
-fn show(question: &PersonQuestion) {
+/// `question` (with the answers it offers) and the prompt for its answer, as shown.
+fn asked(question: &PersonQuestion) -> String {
     // The question may quote an agent: shown, never obeyed by the terminal.
-    eprintln!("question: {}", block(&question.text));
+    let mut text = format!("question: {}\n", block(&question.text));
     if let Some(offer) = question.offer(one_line) {
-        eprintln!("  ({offer})");
+        text.push_str(&format!("  ({offer})\n"));
     }
-    eprint!("answer> ");
+    text.push_str("answer> ");
+    text
 }
 
 /// Whether the person at the terminal grants workflow `workflow` the capabilities `list`

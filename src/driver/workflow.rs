@@ -115,10 +115,17 @@ pub fn run(
             return Exit::Failed;
         }
     };
-    if let Some(host) = super::served::host() {
+    if let Some(host) = super::served::host().filter(|h| h.lasting()) {
         // The daemon follows the run; this command reports it, or with `--detach` not.
         if !setup.detach {
-            return host.follow(id, Resumption::Start, durable::Changes::default(), report);
+            drop(ports);
+            return host.follow(
+                id,
+                Resumption::Start,
+                durable::Changes::default(),
+                super::served::answers(),
+                report,
+            );
         }
         return match host.start(id) {
             Ok(()) => {
@@ -145,9 +152,26 @@ pub fn run(
             report.error(format!("cannot record the run: {e}"));
             return Exit::Failed;
         }
-        // The background process takes the store's lock.
+        // The background process takes the store's lock (from a foreground `duet` serving
+        // this command, once it lets go of it).
         drop(store);
         return super::detach::hand_over(dir, id, report);
+    }
+    // Served by a foreground `duet`, or serving others while following here. A host that
+    // handles Ctrl-C itself (the REPL, with its runs in a store of its own) follows here.
+    let (host, _serving) = match setup.interrupt {
+        None => super::served::following_host(&store),
+        Some(_) => (None, None),
+    };
+    if let Some(host) = host {
+        drop(ports);
+        return host.follow(
+            id,
+            Resumption::Start,
+            durable::Changes::default(),
+            super::served::answers(),
+            report,
+        );
     }
     let _lease = super::lease::hold(dir, id);
     let stop = durable::StopSignal::default();
@@ -165,21 +189,27 @@ pub fn run(
     outcome(followed, report)
 }
 
-/// The exit outcome of following a run; an engine error is reported.
-pub fn outcome(followed: Result<Stopped, durable::EngineError>, report: &mut Reporter) -> Exit {
-    match followed {
+/// The exit outcome of following a run; an engine error is reported to `report` as an
+/// `error` event.
+pub fn outcome(followed: Result<Stopped, durable::EngineError>, report: &mut dyn Observer) -> Exit {
+    let exit = match &followed {
         Ok(Stopped::Ended(duet_runtime::workflow::Ending::Failed(_))) => Exit::Failed,
         Ok(Stopped::Ended(_)) => Exit::Done,
         Ok(Stopped::Waiting) => Exit::Waiting,
-        Err(e) if e.is_usage() => {
-            report.error(e);
-            Exit::Rejected
-        }
-        Err(e) => {
-            report.error(e);
-            Exit::Failed
-        }
+        Err(e) if e.is_usage() => Exit::Rejected,
+        Err(_) => Exit::Failed,
+    };
+    if let Err(e) = followed {
+        report.event(durable::RunEvent {
+            kind: EventKind::Error {
+                message: e.to_string(),
+            },
+            run: None,
+            turn: None,
+            at: duet_runtime::effects::now_ms(),
+        });
     }
+    exit
 }
 
 /// Watches a Ctrl-C flag while a run is followed, and stops following once it is set; the

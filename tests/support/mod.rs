@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 /// A fresh, empty directory named for the test and this process.
 pub fn temp(name: &str) -> PathBuf {
@@ -223,4 +224,91 @@ impl FakeServer {
     pub fn received(&self) -> Vec<Received> {
         self.received.lock().expect("the log").clone()
     }
+}
+
+/// A daemon this test started: stopped when dropped, killed if it will not stop.
+pub struct Daemon {
+    dir: PathBuf,
+    /// Its process id.
+    pub pid: i32,
+}
+
+impl Daemon {
+    /// Starts the daemon of the store `.duet` in `dir`.
+    pub fn start(dir: &Path) -> Daemon {
+        Daemon::start_with(dir, &[])
+    }
+
+    /// Starts the daemon of the store `.duet` in `dir` with `env` set in its environment
+    /// (where its agents find their endpoints).
+    pub fn start_with(dir: &Path, env: &[(&str, &str)]) -> Daemon {
+        let out = command(dir, &["daemon", "start"])
+            .envs(env.iter().copied())
+            .output()
+            .expect("duet runs");
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        Daemon {
+            dir: dir.to_path_buf(),
+            pid: daemon_pid(dir).expect("the daemon is ready once `start` returns"),
+        }
+    }
+
+    /// Kills it with SIGKILL, as a crash would.
+    pub fn kill(&mut self) {
+        // SAFETY: sends a signal to the daemon process this test started.
+        unsafe { libc::kill(self.pid, libc::SIGKILL) };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while duet_store::holder(&self.dir.join(".duet")).is_some() {
+            assert!(
+                Instant::now() < deadline,
+                "the killed daemon let go of the store"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = duet(&self.dir, &["daemon", "stop"]);
+        // SAFETY: as in `kill`; a daemon already gone makes this a no-op.
+        unsafe { libc::kill(self.pid, libc::SIGKILL) };
+    }
+}
+
+/// The pid `duet daemon status` reports, if a daemon serves the store in `dir`.
+pub fn daemon_pid(dir: &Path) -> Option<i32> {
+    let out = duet(dir, &["daemon", "status"]);
+    text(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("daemon pid "))
+        .and_then(|pid| pid.parse().ok())
+}
+
+/// The `(role, content)` messages of each chat request `server` received.
+pub fn conversations(server: &FakeServer) -> Vec<Vec<(String, String)>> {
+    server
+        .received()
+        .iter()
+        .map(|r| {
+            let body: serde_json::Value = serde_json::from_str(&r.body).expect("a JSON body");
+            body["messages"]
+                .as_array()
+                .expect("messages")
+                .iter()
+                .map(|m| {
+                    let field = |k: &str| m[k].as_str().unwrap_or_default().to_string();
+                    (field("role"), field("content"))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// `(role, content)` pairs as the messages of a request.
+pub fn said(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(r, c)| (r.to_string(), c.to_string()))
+        .collect()
 }

@@ -54,7 +54,7 @@ pub use reload::{NewCode, Reloaded, reload, source_of};
 pub use replay::{Divergence, ReplayError, Verified, replay};
 pub use retention::{Collected, collect, remove};
 pub use rewind::{FilesMoved, Forked, Moved, PersonCheckpoint, Switched, back, fork, switch};
-pub use spending::spending;
+pub use spending::{conversation, roles, spending};
 
 use crate::effects::{Capabilities, Capability, Workspace};
 use crate::workflow::Ending;

@@ -361,6 +361,14 @@ impl WorkflowRun {
             .unwrap_or_default()
     }
 
+    /// Role `role`'s conversation, oldest first.
+    pub fn conversation(&self, role: &str) -> Vec<crate::agents::Exchange> {
+        self.system
+            .entity::<WorkflowEntity>(&self.workflow)
+            .map(|w| w.exchanges(role).to_vec())
+            .unwrap_or_default()
+    }
+
     /// The state the workflow is in.
     pub fn state_name(&self) -> String {
         self.system

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use duet::driver::events::Reporter;
 use duet::driver::script::Exit;
 use duet::driver::served::{self, Host, Served};
-use duet_runtime::durable::{Changes, Resumption};
+use duet_runtime::durable::{Answers, Changes, Observer, Resumption};
 use duet_store::RunId;
 
 use crate::daemon::hub::{Hosting, Hub};
@@ -94,11 +94,24 @@ struct ApiHost {
 }
 
 impl Host for ApiHost {
-    fn follow(&self, id: RunId, how: Resumption, changes: Changes, report: &mut Reporter) -> Exit {
+    fn follow(
+        &self,
+        id: RunId,
+        how: Resumption,
+        changes: Changes,
+        answers: Box<dyn Answers + Send>,
+        report: &mut dyn Observer,
+    ) -> Exit {
         match self.following {
             Following::HandOver => self.hub.hand_over(id, how, changes, report),
-            Following::ToTheEnd => Hosting(self.hub.clone()).follow(id, how, changes, report),
+            Following::ToTheEnd => {
+                Hosting(self.hub.clone()).follow(id, how, changes, answers, report)
+            }
         }
+    }
+
+    fn lasting(&self) -> bool {
+        true
     }
 
     fn start(&self, id: RunId) -> Result<(), String> {
@@ -132,6 +145,9 @@ pub async fn command(
                 store: hub.store().clone(),
                 cwd,
                 host: Arc::new(ApiHost { hub, following }),
+                // No terminal: a run's questions wait for an answer through the API.
+                env: Default::default(),
+                poser: None,
             };
             let code = output::redirect(capture.clone(), || {
                 served::serve(context, || crate::served_command(args))

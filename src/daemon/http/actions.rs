@@ -235,7 +235,7 @@ pub(super) async fn act_on(
     if matches!(action.as_str(), "answer" | "resume") && api.hub.follows(id) {
         return Err(Failure::new(
             StatusCode::CONFLICT,
-            hub::already_followed(id),
+            api.hub.followed_already(id),
         ));
     }
     for capability in allow {

@@ -37,6 +37,15 @@ impl WorkflowEntity {
             });
     }
 
+    /// Role `role`'s exchanges, oldest first (none for a role never prompted).
+    pub(crate) fn exchanges(&self, role: &str) -> &[Exchange] {
+        self.state
+            .conversations
+            .get(role)
+            .map(|c| c.exchanges())
+            .unwrap_or_default()
+    }
+
     /// `(conversation R)`: role R's conversation as `[{:from :user :text S} {:from :agent
     /// :text S} …]`, oldest first.
     pub(super) fn conversation(&mut self, role: Value) -> Result<Value, Value> {
