@@ -1,6 +1,6 @@
-//! The runs the daemon follows: one OS thread per run, each following it in the durable
-//! engine on a current-thread tokio runtime of its own (the engine's follow loop is
-//! synchronous), all sharing the one open store. Every event of a run goes to the daemon's
+//! The runs the daemon follows: each a task on one of a few follower threads
+//! ([`super::followers`]), following it in the durable engine, all sharing the one open
+//! store. Every event of a run goes to the daemon's
 //! log and to the commands that follow it (`duet run`, `attach`, `resume`, `answer`), each
 //! through a channel of its own; a command that goes away leaves the run going.
 
@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use duet::driver::events::Reporter;
@@ -22,11 +21,8 @@ use duet_runtime::durable::{
 use duet_runtime::workflow::Ending;
 use duet_store::{RunId, Status, Store};
 
+use super::followers::{self, Followers, Job};
 use super::http::events::EventLog;
-
-/// The stack of a follower thread: a run's VM recurses as the command's main thread does,
-/// and only the pages used are touched.
-const FOLLOWER_STACK: usize = 256 << 20;
 
 /// What a command following a run hears.
 enum Heard {
@@ -45,7 +41,9 @@ struct Followed {
     /// Why it is being stopped, once it is: `duet stop` cancels it.
     cancel: bool,
     listeners: Vec<Sender<Heard>>,
-    thread: Option<JoinHandle<()>>,
+    /// Says when following it on a follower thread is over (`None` when it is followed on
+    /// the thread of the command that started it).
+    done: Option<Receiver<()>>,
 }
 
 /// The daemon's runs (or those of a foreground `duet` serving other commands meanwhile).
@@ -59,6 +57,8 @@ pub struct Hub {
     runs: Mutex<BTreeMap<RunId, Followed>>,
     /// The events kept for the HTTP API's streams, when it serves one.
     events: OnceLock<Arc<EventLog>>,
+    /// The threads runs are followed on, started with the first.
+    followers: OnceLock<Result<Followers, String>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -75,6 +75,7 @@ impl Hub {
             lasting: true,
             runs: Mutex::new(BTreeMap::new()),
             events: OnceLock::new(),
+            followers: OnceLock::new(),
         })
     }
 
@@ -88,6 +89,7 @@ impl Hub {
             lasting: false,
             runs: Mutex::new(BTreeMap::new()),
             events: OnceLock::new(),
+            followers: OnceLock::new(),
         })
     }
 
@@ -161,13 +163,23 @@ impl Hub {
         if runs.contains_key(&id) {
             return Err(self.followed_already(id));
         }
+        let followers = self
+            .followers
+            .get_or_init(|| Followers::start(followers::THREADS))
+            .as_ref()
+            .map_err(|e| format!("cannot start following run {id}: {e}"))?;
         let stop = StopSignal::default();
         let hub = self.clone();
         let signal = stop.clone();
-        let thread = std::thread::Builder::new()
-            .name(format!("follow {id}"))
-            .stack_size(FOLLOWER_STACK)
-            .spawn(move || hub.follow_thread(id, how, changes, answers, signal))
+        let (finished, done) = channel();
+        let job: Job = Box::new(move || {
+            Box::pin(async move {
+                hub.follow_task(id, how, changes, answers, signal).await;
+                let _ = finished.send(());
+            })
+        });
+        followers
+            .follow(job)
             .map_err(|e| format!("cannot start following run {id}: {e}"))?;
         self.lease.add(id);
         runs.insert(
@@ -176,14 +188,14 @@ impl Hub {
                 stop,
                 cancel: false,
                 listeners: listener.into_iter().collect(),
-                thread: Some(thread),
+                done: Some(done),
             },
         );
         Ok(())
     }
 
-    /// The body of a follower thread.
-    fn follow_thread(
+    /// Follows run `id` as a task of a follower thread.
+    async fn follow_task(
         self: Arc<Self>,
         id: RunId,
         how: Resumption,
@@ -198,7 +210,7 @@ impl Hub {
             answers: answers.as_mut(),
             clock: Arc::new(SystemClock),
         };
-        let result = durable::follow_until(&self.store, id, how, &changes, &mut ports, &stop);
+        let result = durable::following(&self.store, id, how, &changes, &mut ports, &stop).await;
         self.finish(id, result, None);
     }
 
@@ -228,7 +240,7 @@ impl Hub {
                     stop: stop.clone(),
                     cancel: false,
                     listeners: Vec::new(),
-                    thread: None,
+                    done: None,
                 },
             );
         }
@@ -349,17 +361,17 @@ impl Hub {
 
     /// Stops every run (the daemon stops): each is left as it is, to be taken up again.
     pub fn stop_all(&self) {
-        let threads: Vec<JoinHandle<()>> = {
+        let stopping: Vec<Receiver<()>> = {
             let mut runs = lock(&self.runs);
             runs.values_mut()
                 .filter_map(|f| {
                     f.stop.stop();
-                    f.thread.take()
+                    f.done.take()
                 })
                 .collect()
         };
-        for thread in threads {
-            let _ = thread.join();
+        for done in stopping {
+            let _ = done.recv();
         }
     }
 
@@ -483,19 +495,19 @@ impl Host for Hosting {
     }
 
     fn stop(&self, id: RunId) -> bool {
-        let thread = {
+        let done = {
             let mut runs = lock(&self.0.runs);
             let Some(followed) = runs.get_mut(&id) else {
                 return false;
             };
             followed.cancel = true;
             followed.stop.stop();
-            followed.thread.take()
+            followed.done.take()
         };
         // Once it is no longer followed the run is recorded as cancelled.
-        match thread {
-            Some(thread) => {
-                let _ = thread.join();
+        match done {
+            Some(done) => {
+                let _ = done.recv();
             }
             None => {
                 while lock(&self.0.runs).contains_key(&id) {

@@ -8,6 +8,7 @@
 pub mod alongside;
 mod asking;
 pub mod client;
+mod followers;
 pub mod http;
 mod hub;
 pub mod protocol;
