@@ -48,8 +48,10 @@ started=$(date +%s.%N)
 for ((i = 0; i < RUNS; i++)); do
   "$duet" run --detach quick.lisp >/dev/null 2>&1 || true
 done
-# Wait until every run has ended.
-while "$duet" runs | grep -qv completed; do sleep 1; done
+# Until every run has ended (the listing is read whole: `grep -q` would end `duet runs`
+# early, and pipefail would end the wait).
+active() { "$duet" runs > listing.txt; grep -qv completed listing.txt; }
+while active; do sleep 1; done
 echo "made $RUNS runs through the daemon in $(python3 -c "print(round($(date +%s.%N) - $started, 1))") s"
 middle="r$((RUNS / 2))"
 echo "duet status $middle through the daemon: $(latency 50 "$duet" status "$middle")"
@@ -80,13 +82,15 @@ sleep 2
 during=$(rss)
 threads=$(ls "/proc/$pid/task" | wc -l)
 echo "daemon RSS: $before KiB idle, $during KiB with $SLEEPERS sleeping runs ($(( (during - before) / SLEEPERS )) KiB a run); $threads threads"
-while "$duet" runs | grep -qv completed; do sleep 1; done
+while active; do sleep 1; done
 python3 - "$work/store/logs/daemon.log" <<'PY'
 import json, sys
 late = []
 for line in open(sys.argv[1]):
+    # Lines of a run's events are `run ID: {JSON}`.
+    _, _, payload = line.partition(": ")
     try:
-        event = json.loads(line)
+        event = json.loads(payload)
     except ValueError:
         continue
     if event.get("event") == "log" and event.get("text", "").startswith("late "):
