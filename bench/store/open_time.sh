@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Open time with the plain CLI (no daemon): `duet status` of one run in a store holding RUNS
+# runs (default: 1000 and 10000), each made by its own `duet run` of a small workflow (four
+# turns), as a user's store grows. Then the same after a writer was killed mid-run, so the
+# next open replays fjall's journal (and retires it as it closes). Release build;
+# hyperfine's mean.
+#
+#   bench/store/open_time.sh [RUNS...]          (default 1000 10000)
+#   DUET_BIN=path/to/duet bench/store/open_time.sh 1000
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(1000 10000)
+if [ -z "${DUET_BIN:-}" ]; then
+  cargo build --release --quiet
+  DUET_BIN="${CARGO_TARGET_DIR:-target}/release/duet"
+fi
+duet=$(realpath "$DUET_BIN")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cat > "$work/small.lisp" <<'LISP'
+(workflow small
+  (state s
+    (println (random-int 10))
+    (println (random-int 10))
+    (terminal)))
+LISP
+cd "$work"
+made=0
+for runs in "${sizes[@]}"; do
+  start=$(date +%s%N)
+  while [ "$made" -lt "$runs" ]; do
+    "$duet" run small.lisp >/dev/null 2>&1
+    made=$((made + 1))
+  done
+  took=$(( ($(date +%s%N) - start) / 1000000 ))
+  probe="r$((runs / 2))"
+  "$duet" status "$probe" >/dev/null
+  journal=$(cat .duet/db/*.jnl | wc -c)
+  echo "$runs runs (made in $took ms, journal now $journal bytes):"
+  hyperfine -N --style basic --warmup 3 --runs 30 "$duet status $probe" 2>&1 | grep -E "Time|Range"
+done
+# A writer killed mid-run leaves its journal to be replayed by the next open.
+"$duet" run small.lisp >/dev/null 2>&1 &
+writer=$!
+sleep 0.05
+kill -9 "$writer" 2>/dev/null || true
+wait "$writer" 2>/dev/null || true
+start=$(date +%s%N)
+"$duet" status "$probe" >/dev/null
+echo "after a killed writer: the first status $(( ($(date +%s%N) - start) / 1000000 )) ms"
+hyperfine -N --style basic --warmup 3 --runs 30 "$duet status $probe" 2>&1 | grep -E "Time|Range"
