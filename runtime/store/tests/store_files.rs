@@ -61,8 +61,9 @@ fn make_retired(dir: &Path) {
     {
         let store = Store::open(dir).expect("a store");
         for r in 0..RUNS {
-            // 20 turns of 20 KB: over a MiB of journal in all, so closing retires it.
-            write_run(&store, r, 20_000);
+            // 20 turns of 5 KB: 300 KB of journal in all, over the 256 KiB at which closing
+            // retires it.
+            write_run(&store, r, 5_000);
             store.flush().expect("flushed");
         }
     }
