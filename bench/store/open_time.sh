@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Open time with the plain CLI (no daemon): `duet status` of one run in a store holding RUNS
-# runs (default: 1000 and 10000), each made by its own `duet run` of a small workflow (four
-# turns), as a user's store grows. Then the same after a writer was killed mid-run, so the
-# next open replays fjall's journal (and retires it as it closes). Release build;
-# hyperfine's mean.
+# runs (default: 1000 and 10000), each made by its own `duet run` of a small workflow (two
+# turns), as a user's store grows. Release build; hyperfine's mean. (What an open costs
+# after a writer was killed with a long journal: `cargo run --release -p duet-store
+# --example open_time`.)
 #
 #   bench/store/open_time.sh [RUNS...]          (default 1000 10000)
 #   DUET_BIN=path/to/duet bench/store/open_time.sh 1000
@@ -37,16 +37,7 @@ for runs in "${sizes[@]}"; do
   probe="r$((runs / 2))"
   "$duet" status "$probe" >/dev/null
   journal=$(cat .duet/db/*.jnl | wc -c)
-  echo "$runs runs (made in $took ms, journal now $journal bytes):"
+  tables=$(find .duet/db/keyspaces -path '*/tables/*' -type f | wc -l)
+  echo "$runs runs (made in $took ms; journal now $journal bytes, $tables table files):"
   hyperfine -N --style basic --warmup 3 --runs 30 "$duet status $probe" 2>&1 | grep -E "Time|Range"
 done
-# A writer killed mid-run leaves its journal to be replayed by the next open.
-"$duet" run small.lisp >/dev/null 2>&1 &
-writer=$!
-sleep 0.05
-kill -9 "$writer" 2>/dev/null || true
-wait "$writer" 2>/dev/null || true
-start=$(date +%s%N)
-"$duet" status "$probe" >/dev/null
-echo "after a killed writer: the first status $(( ($(date +%s%N) - start) / 1000000 )) ms"
-hyperfine -N --style basic --warmup 3 --runs 30 "$duet status $probe" 2>&1 | grep -E "Time|Range"

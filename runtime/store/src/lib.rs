@@ -12,6 +12,11 @@
 //! * **Every record is versioned and checksummed** in the project's envelope
 //!   ([`duet_lang::envelope`]); a damaged or newer record is a [`StoreError::Damaged`] that
 //!   names its run, branch and turn, and everything before it stays readable.
+//! * **Opening costs the same however much was written.** fjall replays its whole journal
+//!   on every open; a store that closes with more than [`RETIRE_AFTER`] bytes of it flushes
+//!   them into tables and starts an empty journal ([`retire`]), keeping the tables fjall
+//!   opens bounded too. After a crash the next open replays what the crashed process wrote,
+//!   once.
 //! * **One writer.** A second process opening the store gets [`StoreError::InUse`] ("store in
 //!   use by pid N"); see [`lock`]. There is no read-only mode yet: a process that only wants
 //!   to list runs while another writes can ask [`holder`] who is writing and talk to it.
@@ -36,7 +41,7 @@ mod raw;
 pub mod records;
 mod repair;
 mod retention;
-mod retire;
+pub mod retire;
 mod runs;
 mod snapshots;
 
@@ -56,6 +61,7 @@ pub use journal::{JournaledTurn, NewTurn, PartialRead};
 pub use lock::holder;
 pub use raw::RawKind;
 pub use retention::Removed;
+pub use retire::RETIRE_AFTER;
 pub use runs::{MAIN, NewRun, RunId, Status, StoredRun};
 pub use snapshots::Snapshot;
 
@@ -154,7 +160,7 @@ impl Drop for Inner {
     fn drop(&mut self) {
         // Nothing else uses the store now; a poisoned one keeps its journal as it is.
         if self.commit.check().is_ok() {
-            self.retirement.prepare(&self.ks.all());
+            self.retirement.prepare(&self.db, &self.ks.all());
         }
     }
 }

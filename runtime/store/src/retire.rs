@@ -30,7 +30,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use fjall::Keyspace;
+use fjall::{Database, Keyspace};
 
 /// A closing store retires its journal once the journal holds more than this many bytes:
 /// fjall replays 256 KiB in ~3 ms (an `lseek` per journal entry), and flushing at close costs
@@ -95,6 +95,59 @@ pub(crate) fn flush_all(keyspaces: &[&Keyspace], patience: Duration) -> fjall::R
     Ok(true)
 }
 
+/// fjall's threshold: it merges a keyspace's first level once it holds this many tables.
+const L0_THRESHOLD: usize = 4;
+
+/// How long a closing store waits for compactions after its flush.
+const COMPACTION_PATIENCE: Duration = Duration::from_secs(5);
+
+/// How long no compaction may run, with a first level still over the threshold, before the
+/// closing store stops waiting.
+const COMPACTION_IDLE: Duration = Duration::from_millis(50);
+
+/// A keyspace with more tables than this is compacted into one as its store retires its
+/// journal.
+const MAX_TABLES: usize = 32;
+
+/// Keeps the number of tables fjall opens with a store bounded. Every retirement flushes a
+/// table into most keyspaces. A process that closes at once would stop the compactions the
+/// flush sets off before they end, so this waits until they have brought each keyspace's
+/// first level under fjall's threshold (or none runs, or [`COMPACTION_PATIENCE`] is over).
+/// And fjall's leveled compaction merely moves a table whose keys all follow the level's
+/// (new runs, new turns) down a level: such tables would pile up there, one more file to
+/// open per retirement, until a level holds 64 MB. A keyspace past [`MAX_TABLES`] is
+/// compacted whole instead — rewriting its tables (not its blob files) once every
+/// `MAX_TABLES` retirements at most.
+fn settle(db: &Database, keyspaces: &[&Keyspace]) {
+    wait_for_compactions(db, keyspaces);
+    for keyspace in keyspaces {
+        if keyspace.table_count() > MAX_TABLES {
+            // A failed compaction leaves the tables as they were.
+            let _ = keyspace.major_compact();
+        }
+    }
+}
+
+/// Waits for the compactions of the first levels; see [`settle`].
+fn wait_for_compactions(db: &Database, keyspaces: &[&Keyspace]) {
+    let deadline = Instant::now() + COMPACTION_PATIENCE;
+    let mut idle_since = None;
+    while keyspaces.iter().any(|k| k.l0_table_count() >= L0_THRESHOLD) {
+        let now = Instant::now();
+        if now >= deadline {
+            return;
+        }
+        if db.active_compactions() == 0 {
+            if now.duration_since(*idle_since.get_or_insert(now)) >= COMPACTION_IDLE {
+                return;
+            }
+        } else {
+            idle_since = None;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
 /// A journal retirement, made when dropped (after the database it belongs to: declare it
 /// after the database's handles).
 pub(crate) struct Retirement {
@@ -114,12 +167,16 @@ impl Retirement {
     }
 
     /// Step 1: when the journal is long enough to be worth it, flushes everything and marks
-    /// the retirement due. Call while the database is open and nothing else writes.
-    pub(crate) fn prepare(&mut self, keyspaces: &[&Keyspace]) {
+    /// the retirement due, then gives fjall's compactions time to finish. Call while the
+    /// database is open and nothing else writes.
+    pub(crate) fn prepare(&mut self, db: &Database, keyspaces: &[&Keyspace]) {
         if !self.allowed || journal_bytes(&self.db) <= RETIRE_AFTER {
             return;
         }
         self.due = flush_all(keyspaces, FLUSH_PATIENCE).unwrap_or(false);
+        if self.due {
+            settle(db, keyspaces);
+        }
     }
 }
 

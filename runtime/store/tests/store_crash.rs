@@ -1,5 +1,7 @@
 //! Crash test: a child process (`src/bin/store_writer.rs`) appends turns to four runs at
-//! once and prints every turn after `append_turn` acknowledged it; the test kills it with
+//! once (or, one trial in two, from one thread, closing and reopening the store every 20
+//! turns, so that kills also fall while a closing store retires its journal) and prints
+//! every turn after `append_turn` acknowledged it; the test kills it with
 //! SIGKILL at random moments, reopens the store and checks that every acknowledged turn is
 //! there, intact and in order, and that appending continues cleanly.
 //!
@@ -107,8 +109,13 @@ fn sigkill_at_random_moments_loses_no_acknowledged_turn() {
     let mut unacked_but_present = 0u64;
     let mut kills_before_any_ack = 0u64;
     for trial in 0..trials {
+        let mode = if rng.below(2) == 0 {
+            "append"
+        } else {
+            "reopening"
+        };
         let mut child = Command::new(&binary)
-            .arg("append")
+            .arg(mode)
             .arg(dir.path())
             .arg(RUNS.to_string())
             .arg("1000000")
