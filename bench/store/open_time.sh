@@ -36,7 +36,7 @@ for runs in "${sizes[@]}"; do
   took=$(( ($(date +%s%N) - start) / 1000000 ))
   probe="r$((runs / 2))"
   "$duet" status "$probe" >/dev/null
-  journal=$(cat .duet/db/*.jnl | wc -c)
+  journal=$(stat -c %s .duet/db/*.jnl | paste -sd+ | bc)
   tables=$(find .duet/db/keyspaces -path '*/tables/*' -type f | wc -l)
   echo "$runs runs (made in $took ms; journal now $journal bytes, $tables table files):"
   hyperfine -N --style basic --warmup 3 --runs 30 "$duet status $probe" 2>&1 | grep -E "Time|Range"

@@ -38,8 +38,7 @@ until grep -q "^done" out 2>/dev/null; do sleep 0.05; done
 ran=$(ms "$start")
 # Past the sleep's journaled deadline being written, then killed.
 sleep 0.5
-kill -9 "$writer"
-wait "$writer" 2>/dev/null || true
+{ kill -9 "$writer"; wait "$writer"; } 2>/dev/null || true
 # Let the timer fall due, so the resume's time is restoring and finishing, not waiting.
 sleep 2
 start=$(date +%s%N)

@@ -239,7 +239,11 @@ pub fn salvage(from: &Path, to: &Path, scratch: &Path) -> Result<SalvageReport> 
             if super::retire::journal_count(&db) == 0 {
                 let _ = std::fs::write(db.join("0.jnl"), b"");
             }
-            let repairs = repair::set_aside_damage(&copy, &scratch.join("work"))?;
+            let work = scratch.join("work");
+            let repairs = repair::set_aside_damage(&copy, &work)?;
+            report
+                .lost
+                .extend(repair::cut_damaged_journal(&copy, &work)?);
             (Store::open_copy(&copy)?, repairs)
         }
     };

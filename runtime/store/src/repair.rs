@@ -10,6 +10,10 @@
 //!   every record written since the journal was last retired comes back; what only the
 //!   tables held is then read from the set-aside tables one by one ([`read_tables`]).
 //!
+//! * a write batch of the journal that does not check: fjall refuses the whole journal
+//!   then. The batch is found by asking fjall to open journals cut at ever closer points
+//!   ([`cut_damaged_journal`]) and cut out; the batches before and after it are kept.
+//!
 //! Keyspaces are numbered by fjall in the order a store first opens them, the same for
 //! every store this crate made; a store whose keyspace numbers differ from the template's
 //! is not repaired. The damaged store itself is never touched: all of this happens in the
@@ -251,4 +255,96 @@ pub(crate) fn read_tables(dir: &Path) -> TableRecords {
         }
     }
     records
+}
+
+/// fjall's marker file of a database, as the template has it.
+pub(crate) fn version_marker(work: &Path) -> Result<Vec<u8>> {
+    let path = work.join("template").join(layout::DB_DIR).join("version");
+    std::fs::read(&path).map_err(io("read", &path))
+}
+
+/// Most damaged batches cut out of one journal before salvage gives up on it.
+const MAX_CUTS: usize = 16;
+
+/// When fjall refuses the journal of the store copy at `copy` (a write batch whose checksum
+/// does not match), cuts each such batch out, splitting the journal into consecutive
+/// journal files around it: fjall replays them oldest first, dropping the unfinished batch
+/// at the end of each. Returns the batches cut out. Only a store with one journal file (fjall
+/// starts another past 64 MB) is cut.
+pub(crate) fn cut_damaged_journal(copy: &Path, work: &Path) -> Result<Vec<Problem>> {
+    let db = copy.join(layout::DB_DIR);
+    let journals = super::retire::journals(&db).map_err(io("list", &db))?;
+    let [(number, path)] = journals.as_slice() else {
+        return Ok(Vec::new());
+    };
+    let bytes = std::fs::read(path).map_err(io("read", path))?;
+    let probe = Probe {
+        dir: work.join("probe"),
+        version: version_marker(work)?,
+    };
+    if probe.opens(&bytes)? {
+        return Ok(Vec::new());
+    }
+    let mut pieces: Vec<&[u8]> = Vec::new();
+    let mut cut = Vec::new();
+    let (mut rest, mut offset) = (&bytes[..], 0);
+    loop {
+        // `rest` is refused and its empty prefix is not: find the shortest refused prefix,
+        // which ends where the damaged batch ends.
+        let (mut good, mut bad) = (0, rest.len());
+        while bad - good > 1 {
+            let mid = good + (bad - good) / 2;
+            if probe.opens(&rest[..mid])? {
+                good = mid;
+            } else {
+                bad = mid;
+            }
+        }
+        pieces.push(&rest[..good]);
+        cut.push(Problem {
+            keyspace: "journal",
+            key: format!(
+                "db/{number}.jnl, the write batch ending at byte {}",
+                offset + bad
+            ),
+            what: "it does not check; the records it wrote are lost".into(),
+        });
+        rest = &rest[bad..];
+        offset += bad;
+        if probe.opens(rest)? {
+            pieces.push(rest);
+            break;
+        }
+        if cut.len() == MAX_CUTS {
+            // Leave the journal as it was: fjall's refusal then says what is wrong.
+            return Ok(Vec::new());
+        }
+    }
+    let _ = std::fs::remove_dir_all(&probe.dir);
+    for (i, piece) in pieces.iter().enumerate() {
+        let piece_path = db.join(format!("{}.jnl", number + 1 + i as u64));
+        std::fs::write(&piece_path, piece).map_err(io("write", &piece_path))?;
+    }
+    std::fs::remove_file(path).map_err(io("remove", path))?;
+    Ok(cut)
+}
+
+/// A scratch database in which fjall is asked whether it accepts a journal.
+struct Probe {
+    dir: PathBuf,
+    version: Vec<u8>,
+}
+
+impl Probe {
+    /// Whether fjall opens a database whose journal is `journal` (and which has no
+    /// keyspaces: their records are read, checked and skipped).
+    fn opens(&self, journal: &[u8]) -> Result<bool> {
+        let _ = std::fs::remove_dir_all(&self.dir);
+        std::fs::create_dir_all(&self.dir).map_err(io("create", &self.dir))?;
+        std::fs::create_dir_all(self.dir.join("keyspaces")).map_err(io("create", &self.dir))?;
+        std::fs::write(self.dir.join("lock"), b"").map_err(io("write", &self.dir))?;
+        std::fs::write(self.dir.join("version"), &self.version).map_err(io("write", &self.dir))?;
+        std::fs::write(self.dir.join("0.jnl"), journal).map_err(io("write", &self.dir))?;
+        Ok(fjall::Database::builder(&self.dir).open().is_ok())
+    }
 }

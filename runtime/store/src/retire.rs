@@ -43,7 +43,7 @@ pub const RETIRE_AFTER: u64 = 256 << 10;
 const FLUSH_PATIENCE: Duration = Duration::from_secs(30);
 
 /// The journal files (`N.jnl`) of the database in `db`, by number.
-fn journals(db: &Path) -> std::io::Result<Vec<(u64, PathBuf)>> {
+pub(crate) fn journals(db: &Path) -> std::io::Result<Vec<(u64, PathBuf)>> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir(db)? {
         let entry = entry?;

@@ -337,18 +337,8 @@ fn every_harm(original: &Path, touched: &dyn Fn(&Path) -> BTreeSet<u64>) {
         }
     }
     assert!(named > 0);
-    eprintln!(
-        "{} harms; salvage could open nothing in {}:\n{}",
-        kinds.len() * 3,
-        salvage_failed.len(),
-        salvage_failed.join("\n")
-    );
-    // Not done yet: a byte flipped in the journal makes fjall refuse it (a checksum that does
-    // not match), and salvage does not cut the journal around the damaged batch.
     assert!(
-        salvage_failed
-            .iter()
-            .all(|f| f.starts_with("Flip") && f.contains(".jnl:")),
+        salvage_failed.is_empty(),
         "salvage failed:\n{}",
         salvage_failed.join("\n")
     );
