@@ -112,7 +112,7 @@ fn append_one(store: &Store, run: u64, turn: u64) {
     writeln!(out, "{run} {turn}").expect("stdout");
     out.flush().expect("stdout");
     drop(out);
-    if turn % 25 == 0 {
+    if turn.is_multiple_of(25) {
         let state = format!("state of r{run} after t{turn}");
         store
             .put_snapshot(id, "main", turn, state.as_bytes())
