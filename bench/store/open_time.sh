@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Open time with the plain CLI (no daemon): `duet status` of one run in a store holding RUNS
-# runs (default: 1000 and 10000), each made by its own `duet run` of a small workflow (two
-# turns), as a user's store grows. Release build; hyperfine's mean. (What an open costs
-# after a writer was killed with a long journal: `cargo run --release -p duet-store
-# --example open_time`.)
+# runs, each made by its own `duet run` of a small workflow (two turns), as a user's store
+# grows. The defaults, 1000 1099 10000 10099, catch both ends of the journal: each run adds
+# 2.6 KB to it, so the 1000th run's close has just retired it into tables (empty journal)
+# and at 1099 runs it is at its longest (just under the 256 KiB at which it is retired).
+# Release build; hyperfine's mean. (What an open costs after a writer was killed with a long
+# journal: `cargo run --release -p duet-store --example open_time`.)
 #
-#   bench/store/open_time.sh [RUNS...]          (default 1000 10000)
+#   bench/store/open_time.sh [RUNS...]          (ascending)
 #   DUET_BIN=path/to/duet bench/store/open_time.sh 1000
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 sizes=("$@")
-[ ${#sizes[@]} -gt 0 ] || sizes=(1000 10000)
+[ ${#sizes[@]} -gt 0 ] || sizes=(1000 1099 10000 10099)
 if [ -z "${DUET_BIN:-}" ]; then
   cargo build --release --quiet
   DUET_BIN="${CARGO_TARGET_DIR:-target}/release/duet"
