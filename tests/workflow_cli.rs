@@ -776,6 +776,62 @@ fn status_and_history_say_when_a_journal_is_damaged() {
 }
 
 #[test]
+fn salvage_sets_a_keyspace_fjall_cannot_open_aside_and_saves_its_tables() {
+    let dir = temp("salvage-keyspace");
+    // 300 KB read: over the 256 KiB of journal at which closing moves everything to tables.
+    std::fs::write(dir.join("big.txt"), "y".repeat(300_000)).unwrap();
+    std::fs::write(
+        dir.join("read.lisp"),
+        "(workflow w (state s (println (count (read-file \"big.txt\"))) (println (now)) \
+         (terminal)))\n",
+    )
+    .unwrap();
+    let out = duet(&dir, &["run", "--allow", "workspace/read", "read.lisp"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let history = text(&duet(&dir, &["history", "r1"]).stdout);
+    assert_eq!(history.lines().count(), 2, "{history}");
+    let journal: u64 = std::fs::read_dir(dir.join(".duet/db"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".jnl"))
+        .map(|e| e.metadata().unwrap().len())
+        .sum();
+    assert_eq!(journal, 0, "closing moved the journal into tables");
+    // The turns keyspace (fjall's fifth) loses the file naming its tables.
+    std::fs::remove_file(dir.join(".duet/db/keyspaces/5/current")).unwrap();
+    let refused = duet(&dir, &["history", "r1"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        text(&refused.stderr).contains("keyspaces/5/current"),
+        "{}",
+        text(&refused.stderr)
+    );
+    let salvage = duet(&dir, &["store", "salvage", "saved"]);
+    assert_eq!(salvage.status.code(), Some(1), "{}", text(&salvage.stderr));
+    assert!(
+        text(&salvage.stderr).contains(
+            "set aside: turns db/keyspaces/5: its current file is missing; set aside, and an \
+             empty one put in its place"
+        ),
+        "{}",
+        text(&salvage.stderr)
+    );
+    assert!(
+        text(&salvage.stderr).contains(", 0 lost;"),
+        "{}",
+        text(&salvage.stderr)
+    );
+    // Every turn was read from the tables set aside.
+    let saved = duet(&dir, &["history", "r1", "--store", "saved"]);
+    assert_eq!(saved.status.code(), Some(0), "{}", text(&saved.stderr));
+    assert_eq!(text(&saved.stdout), history);
+    let replay = duet(&dir, &["replay", "r1", "--store", "saved"]);
+    assert_eq!(replay.status.code(), Some(0), "{}", text(&replay.stderr));
+    // The damaged store is as it was.
+    assert!(!dir.join(".duet/db/keyspaces/5/current").exists());
+}
+
+#[test]
 fn rm_removes_a_run_and_gc_the_blobs_no_run_refers_to() {
     let dir = temp("rm-gc");
     std::fs::write(dir.join("big.txt"), "x".repeat(10_000)).unwrap();

@@ -11,7 +11,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 trials=${1:-1000}
-STORE_CRASH_TRIALS=$trials cargo test --release -q -p duet-store --test store_crash -- --nocapture 2>&1 \
-  | grep -E "store crash test|test result|panicked"
-WORKFLOW_CRASH_TRIALS=$trials cargo test --release -q -p duet --test workflow_crash -- --nocapture 2>&1 \
-  | grep -E "workflow crash test|test result|panicked"
+# Both tests stop at the first loss or difference, naming the trial: passing means the count
+# is 0.
+start=$(date +%s)
+if STORE_CRASH_TRIALS=$trials cargo test --release -q -p duet-store --test store_crash -- --nocapture 2>&1 \
+  | tee /dev/stderr | grep -q "^test result: ok"; then
+  echo "store: $trials SIGKILLs, acknowledged turns lost: 0 ($(( $(date +%s) - start )) s)"
+else
+  echo "store: acknowledged turns LOST (see above)"; exit 1
+fi 2>&1 | grep -E "store crash test|^store:|panicked"
+start=$(date +%s)
+if WORKFLOW_CRASH_TRIALS=$trials cargo test --release -q -p duet --test workflow_crash -- --nocapture 2>&1 \
+  | tee /dev/stderr | grep -q "^test result: ok"; then
+  echo "workflows: $trials SIGKILLs, resumes that differ from an uninterrupted run: 0 ($(( $(date +%s) - start )) s)"
+else
+  echo "workflows: a resume DIFFERED (see above)"; exit 1
+fi 2>&1 | grep -E "workflow crash test|^workflows:|panicked"

@@ -95,14 +95,17 @@ fn checksum(magic: [u8; 4], version: u16, payload: &[u8]) -> [u8; 8] {
 
 /// Encodes `value` in an envelope with `magic` and `version`.
 pub fn seal<T: Serialize>(magic: [u8; 4], version: u16, value: &T) -> Vec<u8> {
+    // The payload is encoded after room for the header, which is filled in once its length
+    // and checksum are known: a state of megabytes is not copied again.
     // postcard only fails on types serde cannot describe, which ours never are.
-    let payload = postcard::to_stdvec(value).expect("postcard encodes every duet type");
-    let mut out = Vec::with_capacity(HEADER + payload.len());
-    out.extend_from_slice(&magic);
-    out.extend_from_slice(&version.to_le_bytes());
-    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    out.extend_from_slice(&checksum(magic, version, &payload));
-    out.extend_from_slice(&payload);
+    let mut out =
+        postcard::to_extend(value, vec![0; HEADER]).expect("postcard encodes every duet type");
+    let length = (out.len() - HEADER) as u32;
+    let sum = checksum(magic, version, &out[HEADER..]);
+    out[..4].copy_from_slice(&magic);
+    out[4..6].copy_from_slice(&version.to_le_bytes());
+    out[6..10].copy_from_slice(&length.to_le_bytes());
+    out[10..HEADER].copy_from_slice(&sum);
     out
 }
 

@@ -106,8 +106,11 @@ fn salvage(dir: &std::path::Path, dest: &std::path::Path) -> ExitCode {
         Ok(report) => {
             if let Some(why) = &report.recovered_from {
                 errln!(
-                    "note: the store could not be opened as it is ({why}); what fjall could recover of a copy was read"
+                    "note: the store could not be opened as it is ({why}); a copy was read, repaired as follows"
                 );
+            }
+            for piece in &report.set_aside {
+                errln!("set aside: {piece}");
             }
             for problem in &report.lost {
                 outln!("lost: {problem}");

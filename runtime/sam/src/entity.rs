@@ -20,6 +20,7 @@ pub struct EntitySnapshot {
     /// What kind of entity this is, for the resolver (empty: behaviour only, no state).
     pub kind: String,
     /// Its state, in an encoding the kind chooses (postcard for the built-in ones).
+    #[serde(with = "serde_bytes")]
     pub data: Vec<u8>,
 }
 

@@ -47,6 +47,7 @@ pub const VERSION: u16 = 2;
 /// A run's whole state, as bytes for a snapshot.
 #[derive(Serialize, Deserialize)]
 struct SavedRun {
+    #[serde(with = "serde_bytes")]
     system: Vec<u8>,
     workflow: Ref,
     agents: Ref,

@@ -20,7 +20,7 @@ use super::records::{
     SNAPSHOT_MAGIC, SNAPSHOT_VERSION, STORE_FORMAT, SnapshotRecord, StoreMeta, TURN_MAGIC,
     TURN_VERSION, TurnRecord,
 };
-use super::{Durability, Store};
+use super::{Durability, Store, repair};
 
 /// One record that does not check.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,10 +55,16 @@ pub struct SalvageReport {
     pub copied: u64,
     /// Records left behind, and why.
     pub lost: Vec<Problem>,
-    /// Set when the damaged store could not be opened as it was and fjall recovered a copy
-    /// of it: why it could not be opened.
+    /// Set when the damaged store could not be opened (or read through) as it was and a
+    /// repaired copy of it was read: why it could not be.
     pub recovered_from: Option<String>,
+    /// The pieces of the database that could not be used and were set aside in the copy
+    /// (an empty equivalent took their place), and why.
+    pub set_aside: Vec<Problem>,
 }
+
+/// The key of a problem that stopped the reading of a keyspace.
+const UNREADABLE: &str = "(unreadable)";
 
 /// The keyspaces, each with its name and a check of one record.
 type RecordCheck = fn(&[u8], &[u8]) -> std::result::Result<(), String>;
@@ -128,7 +134,7 @@ impl Store {
                     Err(e) => {
                         let problem = Problem {
                             keyspace: name,
-                            key: "(unreadable)".into(),
+                            key: UNREADABLE.into(),
                             what: format!("the database cannot read on: {e:?}"),
                         };
                         visit(index, &[], &[], Some(problem))?;
@@ -198,8 +204,11 @@ fn describe_key(keyspace: &str, key: &[u8]) -> String {
 }
 
 /// Copies every readable record of the store in `from` into a new store in `to` (which must
-/// not exist yet), leaving `from` unchanged; `scratch` is where a copy of the damaged files
-/// is opened when `from` cannot be opened as it is.
+/// not exist yet), leaving `from` unchanged. `scratch` (an empty or missing directory) holds
+/// a copy of the damaged files, which is what is opened: fjall's recovery changes what it
+/// opens. When the copy cannot be opened or read as it is, its damaged pieces are set aside
+/// (see [`repair`](super::repair)): fjall's journal then restores what it holds into fresh
+/// keyspaces, and the tables of a keyspace set aside are read one by one for the rest.
 pub fn salvage(from: &Path, to: &Path, scratch: &Path) -> Result<SalvageReport> {
     if to.exists() {
         return Err(StoreError::Io {
@@ -212,56 +221,142 @@ pub fn salvage(from: &Path, to: &Path, scratch: &Path) -> Result<SalvageReport> 
         });
     }
     let mut report = SalvageReport::default();
+    let copy = scratch.join("store");
     // Always a copy: fjall's recovery cuts what it cannot read, and the damaged store must
     // stay as it was for whoever looks at it next.
-    copy_files(from, scratch)?;
-    let source = match Store::open(scratch) {
-        Ok(source) => source,
+    copy_files(from, &copy)?;
+    let (source, repairs) = match open_whole(&copy) {
+        Ok(source) => (source, repair::Repairs::default()),
         Err(e) => {
-            // Let fjall recover what it can of the copy: without the inventory and the mark
-            // the store's own checks would refuse it, as they should refuse the original.
             report.recovered_from = Some(e.to_string());
-            let _ = std::fs::remove_file(scratch.join(super::preflight::LAYOUT_FILE));
-            let _ = std::fs::remove_file(scratch.join(super::acked::ACKED_FILE));
+            // Without the inventory and the mark the store's own checks would refuse the
+            // copy, as they should refuse the original.
+            let _ = std::fs::remove_file(copy.join(super::preflight::LAYOUT_FILE));
+            let _ = std::fs::remove_file(copy.join(super::acked::ACKED_FILE));
             // With its journal gone, fjall will not open a database at all; an empty one
             // lets it read what its tables hold.
-            let db = scratch.join(layout::DB_DIR);
-            let has_journal = std::fs::read_dir(&db).is_ok_and(|entries| {
-                entries
-                    .filter_map(|e| e.ok())
-                    .any(|e| e.file_name().to_string_lossy().ends_with(".jnl"))
-            });
-            if !has_journal {
+            let db = copy.join(layout::DB_DIR);
+            if super::retire::journal_count(&db) == 0 {
                 let _ = std::fs::write(db.join("0.jnl"), b"");
             }
-            Store::open(scratch)?
+            let work = scratch.join("work");
+            let repairs = repair::set_aside_damage(&copy, &work)?;
+            report
+                .lost
+                .extend(repair::cut_damaged_journal(&copy, &work)?);
+            (Store::open_copy(&copy)?, repairs)
         }
     };
+    report.set_aside = repairs.replaced.clone();
     let target = Store::open_with(to, Durability::Sync)?;
     let target_spaces = target.keyspaces();
-    let mut pending = 0;
-    let mut batch = target.inner.db.batch();
+    let mut writer = Copier {
+        target: &target,
+        batch: target.inner.db.batch(),
+        pending: 0,
+    };
     source.each_record(|index, key, value, problem| {
         if let Some(problem) = problem {
             report.lost.push(problem);
             return Ok(());
         }
-        // The new store keeps its own write number.
-        if index == 0 && key == super::acked::SEQ_KEY {
+        if index_is_seq(index, key) {
             return Ok(());
         }
-        batch.insert(target_spaces[index].1, key.to_vec(), value.to_vec());
+        writer.put(target_spaces[index].1, key, value)?;
         report.copied += 1;
-        pending += 1;
-        if pending == 1000 {
-            let full = std::mem::replace(&mut batch, target.inner.db.batch());
-            target.commit(target.write_lock(), full)?;
-            pending = 0;
-        }
         Ok(())
     })?;
-    target.commit(target.write_lock(), batch)?;
+    // What only the tables of a keyspace set aside held: every key the journal did not
+    // bring back, at its newest version.
+    let source_spaces = source.keyspaces();
+    for aside in &repairs.keyspaces {
+        let (name, keyspace, check) = source_spaces[aside.index];
+        let tables = repair::read_tables(&aside.dir);
+        for (path, why) in tables.unreadable {
+            report.lost.push(Problem {
+                keyspace: name,
+                key: format!("table file {}", path.display()),
+                what: format!("{why}; the records it alone held are lost"),
+            });
+        }
+        for (key, (_, kind, value)) in tables.newest {
+            if index_is_seq(aside.index, &key)
+                || source
+                    .get(keyspace, &key, "reading a salvaged key")?
+                    .is_some()
+            {
+                continue;
+            }
+            let problem = match kind {
+                lsm_tree::ValueType::Value => check(&key, &value).err(),
+                lsm_tree::ValueType::Indirection => Some(
+                    "its value was kept in a blob file of the damaged keyspace, which cannot be \
+                     read without the keyspace's version file"
+                        .to_string(),
+                ),
+                // Deleted.
+                _ => continue,
+            };
+            if let Some(what) = problem {
+                report.lost.push(Problem {
+                    keyspace: name,
+                    key: describe_key(name, &key),
+                    what,
+                });
+                continue;
+            }
+            writer.put(target_spaces[aside.index].1, &key, &value)?;
+            report.copied += 1;
+        }
+    }
+    writer.finish()?;
     Ok(report)
+}
+
+/// Whether `key` of keyspace `index` is the store's write number, which a new store keeps
+/// for itself.
+fn index_is_seq(index: usize, key: &[u8]) -> bool {
+    index == 0 && key == super::acked::SEQ_KEY
+}
+
+/// Opens the store copy in `dir` and reads it through, failing when anything in it cannot
+/// be read.
+fn open_whole(dir: &Path) -> Result<Store> {
+    let store = Store::open_copy(dir)?;
+    let report = store.check()?;
+    match report.problems.iter().find(|p| p.key == UNREADABLE) {
+        Some(problem) => Err(StoreError::Io {
+            action: "read to the end",
+            path: store.inner.db_path.clone(),
+            source: std::io::Error::other(problem.to_string()),
+        }),
+        None => Ok(store),
+    }
+}
+
+/// Writes records into the salvaged store in batches of a thousand.
+struct Copier<'a> {
+    target: &'a Store,
+    batch: fjall::OwnedWriteBatch,
+    pending: usize,
+}
+
+impl Copier<'_> {
+    fn put(&mut self, keyspace: &Keyspace, key: &[u8], value: &[u8]) -> Result<()> {
+        self.batch.insert(keyspace, key.to_vec(), value.to_vec());
+        self.pending += 1;
+        if self.pending == 1000 {
+            let full = std::mem::replace(&mut self.batch, self.target.inner.db.batch());
+            self.target.commit(self.target.write_lock(), full)?;
+            self.pending = 0;
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<()> {
+        self.target.commit(self.target.write_lock(), self.batch)
+    }
 }
 
 /// Copies the files of the store in `from` (not its lock) to `to`.

@@ -12,6 +12,11 @@
 //! * **Every record is versioned and checksummed** in the project's envelope
 //!   ([`duet_lang::envelope`]); a damaged or newer record is a [`StoreError::Damaged`] that
 //!   names its run, branch and turn, and everything before it stays readable.
+//! * **Opening costs the same however much was written.** fjall replays its whole journal
+//!   on every open; a store that closes with more than [`RETIRE_AFTER`] bytes of it flushes
+//!   them into tables and starts an empty journal ([`retire`]), keeping the tables fjall
+//!   opens bounded too. After a crash the next open replays what the crashed process wrote,
+//!   once.
 //! * **One writer.** A second process opening the store gets [`StoreError::InUse`] ("store in
 //!   use by pid N"); see [`lock`]. There is no read-only mode yet: a process that only wants
 //!   to list runs while another writes can ask [`holder`] who is writing and talk to it.
@@ -34,7 +39,9 @@ pub mod lock;
 mod preflight;
 mod raw;
 pub mod records;
+mod repair;
 mod retention;
+pub mod retire;
 mod runs;
 mod snapshots;
 
@@ -54,6 +61,7 @@ pub use journal::{JournaledTurn, NewTurn, PartialRead};
 pub use lock::holder;
 pub use raw::RawKind;
 pub use retention::Removed;
+pub use retire::RETIRE_AFTER;
 pub use runs::{MAIN, NewRun, RunId, Status, StoredRun};
 pub use snapshots::Snapshot;
 
@@ -85,6 +93,21 @@ pub(crate) struct Keyspaces {
     pub turns: Keyspace,
     pub snapshots: Keyspace,
     pub blobs: Keyspace,
+}
+
+impl Keyspaces {
+    /// Every keyspace, in the order of [`layout`].
+    pub fn all(&self) -> [&Keyspace; 7] {
+        [
+            &self.meta,
+            &self.runs,
+            &self.branches,
+            &self.names,
+            &self.turns,
+            &self.snapshots,
+            &self.blobs,
+        ]
+    }
 }
 
 /// What the write lock protects: read-modify-write of records, and the cache of each
@@ -127,8 +150,19 @@ pub(crate) struct Inner {
     pub write: Mutex<WriteState>,
     pub commit: GroupCommit,
     acked: acked::Acked,
+    // Declared after the database's handles: it acts once they are closed.
+    retirement: retire::Retirement,
     // Declared last so it is released after the database has been closed.
     _lock: StoreLock,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Nothing else uses the store now; a poisoned one keeps its journal as it is.
+        if self.commit.check().is_ok() {
+            self.retirement.prepare(&self.db, &self.ks.all());
+        }
+    }
 }
 
 /// The mode of a store's directory: it holds every prompt and reply of its runs, so its
@@ -183,7 +217,17 @@ impl Store {
 
     /// Opens the store in `dir` with the given [`Durability`] for writes.
     pub fn open_with(dir: impl AsRef<Path>, durability: Durability) -> Result<Store> {
-        let dir = dir.as_ref().to_path_buf();
+        Store::open_inner(dir.as_ref(), durability, true)
+    }
+
+    /// Opens a copy of a damaged store for salvage: its journal is never retired, since
+    /// what it holds may be needed again once damaged pieces are set aside.
+    pub(crate) fn open_copy(dir: &Path) -> Result<Store> {
+        Store::open_inner(dir, Durability::Buffered, false)
+    }
+
+    fn open_inner(dir: &Path, durability: Durability, retire: bool) -> Result<Store> {
+        let dir = dir.to_path_buf();
         private_dir(&dir).map_err(|source| StoreError::Io {
             action: "create (or make private) the store directory",
             path: dir.clone(),
@@ -248,6 +292,7 @@ impl Store {
         let store = Store {
             inner: Arc::new(Inner {
                 commit: GroupCommit::new(durability, db_path.clone()),
+                retirement: retire::Retirement::new(db_path.clone(), retire),
                 dir,
                 db_path,
                 db,
@@ -287,21 +332,10 @@ impl Store {
     /// becomes more durable (the journal already is); old journal files can then be dropped.
     /// For measurements and before copying the directory.
     pub fn flush(&self) -> Result<()> {
-        let ks = &self.inner.ks;
-        for keyspace in [
-            &ks.meta,
-            &ks.runs,
-            &ks.branches,
-            &ks.names,
-            &ks.turns,
-            &ks.snapshots,
-            &ks.blobs,
-        ] {
-            keyspace
-                .rotate_memtable_and_wait()
-                .map_err(|source| self.db_error("flushing its memory tables", source))?;
+        match retire::flush_all(&self.inner.ks.all(), std::time::Duration::MAX) {
+            Ok(_) => Ok(()),
+            Err(source) => Err(self.db_error("flushing its memory tables", source)),
         }
-        Ok(())
     }
 
     /// Reads the store's format record, writing it into a new store.

@@ -83,7 +83,7 @@ pub(crate) struct TurnRecord {
     pub turn: u64,
     pub at: u64,
     pub state_digest: [u8; 32],
-    #[serde(with = "bytes")]
+    #[serde(with = "serde_bytes")]
     pub payload: Vec<u8>,
 }
 
@@ -91,14 +91,14 @@ pub(crate) struct TurnRecord {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct SnapshotRecord {
     pub turn: u64,
-    #[serde(with = "bytes")]
+    #[serde(with = "serde_bytes")]
     pub state: Vec<u8>,
 }
 
 /// A blob's contents.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct BlobRecord {
-    #[serde(with = "bytes")]
+    #[serde(with = "serde_bytes")]
     pub bytes: Vec<u8>,
 }
 
@@ -114,47 +114,6 @@ pub(crate) fn open<T: serde::de::DeserializeOwned>(
     bytes: &[u8],
 ) -> Result<T, EnvelopeError> {
     envelope::open(magic, version, bytes).map(|(_, value)| value)
-}
-
-/// Byte strings as postcard byte arrays (a length, then the bytes), read and written in one
-/// piece rather than byte by byte. The wire form is the same as `Vec<u8>`'s.
-mod bytes {
-    use serde::de::{Error, SeqAccess, Visitor};
-    use serde::{Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_bytes(bytes)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
-        deserializer.deserialize_byte_buf(BytesVisitor)
-    }
-
-    struct BytesVisitor;
-
-    impl<'de> Visitor<'de> for BytesVisitor {
-        type Value = Vec<u8>;
-
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a byte string")
-        }
-
-        fn visit_bytes<E: Error>(self, v: &[u8]) -> Result<Vec<u8>, E> {
-            Ok(v.to_vec())
-        }
-
-        fn visit_byte_buf<E: Error>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
-            Ok(v)
-        }
-
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u8>, A::Error> {
-            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 16));
-            while let Some(byte) = seq.next_element()? {
-                out.push(byte);
-            }
-            Ok(out)
-        }
-    }
 }
 
 #[cfg(test)]

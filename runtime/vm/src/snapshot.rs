@@ -15,10 +15,17 @@ pub const MAGIC: [u8; 4] = *b"DUSN";
 /// The snapshot format version this build writes and the newest it reads.
 pub const VERSION: u16 = 2;
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct Snapshot {
     program: String,
     machine: Machine,
+}
+
+/// What [`Snapshot`] is written from: the machine borrowed, not cloned.
+#[derive(Serialize)]
+struct SnapshotOf<'a> {
+    program: String,
+    machine: &'a Machine,
 }
 
 /// Why a snapshot cannot be restored.
@@ -57,9 +64,9 @@ impl std::error::Error for SnapshotError {}
 impl Vm {
     /// The VM's whole state as bytes.
     pub fn snapshot(&self) -> Vec<u8> {
-        let snapshot = Snapshot {
+        let snapshot = SnapshotOf {
             program: self.program().hash(),
-            machine: self.machine.clone(),
+            machine: &self.machine,
         };
         envelope::seal(MAGIC, VERSION, &snapshot)
     }

@@ -70,6 +70,7 @@ pub struct WorkflowEntity {
 /// A workflow entity's snapshot: its VM's snapshot and its other state.
 #[derive(Serialize, Deserialize)]
 struct SavedWorkflow {
+    #[serde(with = "serde_bytes")]
     machine: Vec<u8>,
     state: WorkflowState,
 }

@@ -5,6 +5,10 @@
 //!                                      at once (a thread each) until each has TURNS turns,
 //!                                      printing "RUN TURN" after every acknowledged append
 //!                                      and "SNAP RUN TURN" after every acknowledged snapshot
+//! store_writer reopening DIR RUNS TURNS
+//!                                      the same from one thread, closing and reopening the
+//!                                      store after every 20 appends (closing retires the
+//!                                      journal once it is long enough)
 //! store_writer hold DIR                open the store, print "ready PID", keep it open until
 //!                                      standard input closes
 //! store_writer open DIR                try to open the store; print "opened" or "error: …"
@@ -45,6 +49,11 @@ fn main() {
             let turns: u64 = args[3].parse().expect("TURNS");
             append(&args[1], runs, turns);
         }
+        Some("reopening") if args.len() == 4 => {
+            let runs: u64 = args[2].parse().expect("RUNS");
+            let turns: u64 = args[3].parse().expect("TURNS");
+            reopening(&args[1], runs, turns);
+        }
         Some("hold") if args.len() == 2 => {
             let store = Store::open(&args[1]).unwrap_or_else(|e| fail(&e));
             println!("ready {}", std::process::id());
@@ -59,7 +68,7 @@ fn main() {
             Err(e) => fail(&e),
         },
         _ => {
-            eprintln!("usage: store_writer append DIR RUNS TURNS | hold DIR | open DIR");
+            eprintln!("usage: store_writer append|reopening DIR RUNS TURNS | hold DIR | open DIR");
             std::process::exit(2);
         }
     }
@@ -70,7 +79,8 @@ fn fail(e: &dyn std::fmt::Display) -> ! {
     std::process::exit(1);
 }
 
-fn append(dir: &str, runs: u64, turns: u64) {
+/// Opens the store in `dir` and makes sure it has `runs` runs.
+fn open_with_runs(dir: &str, runs: u64) -> Store {
     let store = Store::open(dir).unwrap_or_else(|e| fail(&e));
     let existing = store.runs().unwrap_or_else(|e| fail(&e)).len() as u64;
     for _ in existing..runs {
@@ -82,40 +92,76 @@ fn append(dir: &str, runs: u64, turns: u64) {
             })
             .unwrap_or_else(|e| fail(&e));
     }
+    store
+}
+
+/// Appends turn `turn` to `run` (and every 25th turn a snapshot), printing each
+/// acknowledgement.
+fn append_one(store: &Store, run: u64, turn: u64) {
+    let id = RunId(run);
+    let new = NewTurn {
+        at: turn,
+        payload: payload(run, turn),
+        state_digest: digest(run, turn),
+    };
+    let number = store
+        .append_turn(id, "main", &new)
+        .unwrap_or_else(|e| fail(&e));
+    assert_eq!(number, turn, "the store numbered turn {turn} as {number}");
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{run} {turn}").expect("stdout");
+    out.flush().expect("stdout");
+    drop(out);
+    if turn.is_multiple_of(25) {
+        let state = format!("state of r{run} after t{turn}");
+        store
+            .put_snapshot(id, "main", turn, state.as_bytes())
+            .unwrap_or_else(|e| fail(&e));
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "SNAP {run} {turn}").expect("stdout");
+        out.flush().expect("stdout");
+    }
+}
+
+fn append(dir: &str, runs: u64, turns: u64) {
+    let store = open_with_runs(dir, runs);
     let threads: Vec<_> = (1..=runs)
         .map(|run| {
             let store = store.clone();
             std::thread::spawn(move || {
-                let id = RunId(run);
-                let head = store.branch(id, "main").unwrap_or_else(|e| fail(&e)).head;
+                let head = store
+                    .branch(RunId(run), "main")
+                    .unwrap_or_else(|e| fail(&e))
+                    .head;
                 for turn in head + 1..=turns {
-                    let new = NewTurn {
-                        at: turn,
-                        payload: payload(run, turn),
-                        state_digest: digest(run, turn),
-                    };
-                    let number = store
-                        .append_turn(id, "main", &new)
-                        .unwrap_or_else(|e| fail(&e));
-                    assert_eq!(number, turn, "the store numbered turn {turn} as {number}");
-                    let mut out = std::io::stdout().lock();
-                    writeln!(out, "{run} {turn}").expect("stdout");
-                    out.flush().expect("stdout");
-                    drop(out);
-                    if turn % 25 == 0 {
-                        let state = format!("state of r{run} after t{turn}");
-                        store
-                            .put_snapshot(id, "main", turn, state.as_bytes())
-                            .unwrap_or_else(|e| fail(&e));
-                        let mut out = std::io::stdout().lock();
-                        writeln!(out, "SNAP {run} {turn}").expect("stdout");
-                        out.flush().expect("stdout");
-                    }
+                    append_one(&store, run, turn);
                 }
             })
         })
         .collect();
     for thread in threads {
         thread.join().expect("writer thread");
+    }
+}
+
+fn reopening(dir: &str, runs: u64, turns: u64) {
+    loop {
+        let store = open_with_runs(dir, runs);
+        for _ in 0..20 {
+            // The run with the fewest turns next.
+            let (run, head) = (1..=runs)
+                .map(|run| {
+                    let head = store
+                        .branch(RunId(run), "main")
+                        .unwrap_or_else(|e| fail(&e));
+                    (run, head.head)
+                })
+                .min_by_key(|&(run, head)| (head, run))
+                .expect("runs");
+            if head >= turns {
+                return;
+            }
+            append_one(&store, run, head + 1);
+        }
     }
 }
