@@ -125,6 +125,9 @@ fn outcomes_are_0_1_and_3() {
     exits(&dir, &["check", "ok.lisp"], 0);
     exits(&dir, &["daemon", "status"], 3);
     exits(&dir, &["store", "check"], 0);
+    // Salvage into a directory that exists is refused; a store that cannot be read fails.
+    exits(&dir, &["store", "salvage", "ok.lisp"], 2);
+    exits(&dir, &["store", "check", "--store", "ok.lisp"], 1);
 }
 
 #[test]

@@ -39,7 +39,8 @@ impl StoreCommand {
 }
 
 /// Runs `duet store …`. Exit status: 0 nothing wrong (check) or everything saved (salvage),
-/// 1 problems found or records lost, 2 the store cannot be used at all.
+/// 1 problems found, the store cannot be opened, or records lost; 2 salvage cannot start
+/// (its scratch or destination cannot be used).
 pub fn run(args: &StoreCommand) -> ExitCode {
     let dir = store_dir(args.store.as_deref());
     match &args.action {
@@ -60,7 +61,7 @@ fn check(dir: &std::path::Path) -> ExitCode {
                 "  `duet store salvage NEW-DIR --store {}` copies what can still be read",
                 dir.display()
             );
-            return ExitCode::from(2);
+            return ExitCode::from(1);
         }
     };
     match store.check() {
@@ -93,6 +94,13 @@ fn check(dir: &std::path::Path) -> ExitCode {
 }
 
 fn salvage(dir: &std::path::Path, dest: &std::path::Path) -> ExitCode {
+    if dest.exists() {
+        output::error(&format!(
+            "cannot salvage into {}: it already exists; name a new directory",
+            dest.display()
+        ));
+        return ExitCode::from(2);
+    }
     let scratch = match tempfile_dir() {
         Ok(scratch) => scratch,
         Err(e) => {
@@ -132,7 +140,7 @@ fn salvage(dir: &std::path::Path, dest: &std::path::Path) -> ExitCode {
         }
         Err(e) => {
             output::error(&e.to_string());
-            ExitCode::from(2)
+            ExitCode::from(1)
         }
     }
 }
