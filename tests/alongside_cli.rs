@@ -157,7 +157,16 @@ fn a_detached_run_without_a_daemon_is_served_by_its_background_process() {
     let deadline = Instant::now() + Duration::from_secs(30);
     let status = loop {
         let status = duet(&dir, &["status", "r1"]);
-        assert_eq!(status.status.code(), Some(0), "{}", text(&status.stderr));
+        // The moment the background process has taken the store but does not serve it yet
+        // is waited out by the client (up to 2 s, then 2 s for the store); on a machine
+        // loaded enough for that moment to last longer, the command says the store is in
+        // use and is asked again.
+        let starting = text(&status.stderr).contains("store in use by pid");
+        assert!(
+            status.status.code() == Some(0) || starting,
+            "{}",
+            text(&status.stderr)
+        );
         if text(&status.stdout).contains("status running (followed by pid ") {
             break status;
         }
