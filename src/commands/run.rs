@@ -17,9 +17,12 @@ use crate::output;
 pub struct RunArgs {
     /// The program to run.
     file: PathBuf,
-    /// Limits, capabilities, agents and store.
+    /// Limits, capabilities and agents.
     #[command(flatten)]
     pub settings: RunSettings,
+    /// The store workflows run in (default: `$DUET_STORE`, else `.duet` here).
+    #[arg(long, value_name = "DIR")]
+    store: Option<std::path::PathBuf>,
     /// Which workflow to run when the file defines several.
     #[arg(long, value_name = "NAME")]
     workflow: Option<String>,
@@ -64,7 +67,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
         }
     };
     let settings = &args.settings;
-    let store = store_dir(settings.store.as_deref());
+    let store = store_dir(args.store.as_deref());
     let setup = settings
         .capabilities()
         .and_then(|capabilities| Ok((capabilities, RunSettings::workspace(&store)?)))

@@ -1,8 +1,6 @@
-//! What a program may do and use wherever it runs: its limits, the capabilities granted,
-//! the agents that play its roles and the store its workflows run in. `duet run` and
-//! `duet repl` take the same flags for them.
-
-use std::path::PathBuf;
+//! What a program may do and use wherever it runs: its limits, the capabilities granted and
+//! the agents that play its roles. `duet run` and `duet repl` take the same flags for them
+//! (each says for itself where its runs are stored).
 
 use clap::Args;
 use duet::driver::Limits;
@@ -30,9 +28,6 @@ pub struct RunSettings {
     /// Play every role with agent KIND, e.g. `--agents echo` to dry-run offline.
     #[arg(long, value_name = "KIND")]
     pub agents: Option<String>,
-    /// The store workflows run in (default: `$DUET_STORE`, else `.duet` here).
-    #[arg(long, value_name = "DIR")]
-    pub store: Option<PathBuf>,
 }
 
 impl RunSettings {

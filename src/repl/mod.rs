@@ -48,10 +48,13 @@ Ctrl-C cancels the input being typed, stops an evaluation, or stops following a 
 /// Arguments of `duet repl`.
 #[derive(Debug, clap::Args)]
 pub struct ReplArgs {
-    /// Limits, capabilities, agents, and the store runs go to (default: a temporary store
-    /// removed when the REPL ends).
+    /// Limits, capabilities and agents.
     #[command(flatten)]
     settings: RunSettings,
+    /// The store the REPL's runs go to (default: a temporary store removed when the REPL
+    /// ends).
+    #[arg(long, value_name = "DIR")]
+    store: Option<PathBuf>,
 }
 
 /// Where history is kept: `$DUET_HISTORY`, else `$XDG_DATA_HOME/duet/history`, else
@@ -298,7 +301,7 @@ pub fn run(args: &ReplArgs) -> std::process::ExitCode {
     let interrupt = Arc::new(AtomicBool::new(false));
     let settings = &args.settings;
     let limits = settings.limits();
-    let store = settings.store.clone();
+    let store = args.store.clone();
     let place = settings
         .capabilities()
         .and_then(|capabilities| Ok((capabilities, settings.agents()?)))
