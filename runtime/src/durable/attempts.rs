@@ -256,12 +256,17 @@ fn discard(path: &Path) {
     let n = DISCARDED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("copy");
     let aside = path.with_file_name(format!(".discarded-{name}-{}-{n}", std::process::id()));
-    match std::fs::rename(path, &aside) {
-        Ok(()) => {
-            let _ = std::fs::remove_dir_all(&aside);
-        }
-        Err(_) => {
-            let _ = std::fs::remove_dir_all(path);
+    let doomed = match std::fs::rename(path, &aside) {
+        Ok(()) => aside,
+        Err(_) => path.to_path_buf(),
+    };
+    // Such a process may also write a file between the removal's listing of a directory
+    // and its removing the emptied directory; a few more tries outlast a last write. What
+    // still stays is removed by the next sweep of the copies (`sync`, `remove_copies`).
+    for wait in [0, 10, 40, 160] {
+        std::thread::sleep(std::time::Duration::from_millis(wait));
+        if std::fs::remove_dir_all(&doomed).is_ok() || !doomed.exists() {
+            return;
         }
     }
 }
