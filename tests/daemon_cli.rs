@@ -329,3 +329,55 @@ fn a_question_is_asked_at_the_terminal_of_the_run_following_it_through_the_daemo
     assert_eq!(text(&out.stdout), "last: later\n");
     replays(&dir, "r1");
 }
+
+#[test]
+fn an_answered_run_whose_follower_dies_is_interrupted_not_waiting_for_the_answer() {
+    let dir = temp("daemon-answered");
+    workflow(
+        &dir,
+        "asker",
+        r#"(workflow asker
+  (state ask
+    (let [a (ask-user "Go?" :options ["go" "no"])]
+      (println "answer" a)
+      (goto count)))
+  (state count
+    (loop [i 0]
+      (when (< i 100)
+        (sleep "50ms")
+        (println "line" i)
+        (recur (+ i 1))))
+    (terminal)))"#,
+    );
+    let out = duet(&dir, &["run", "asker.lisp"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    // `duet answer` follows the run on; it is killed while the run counts.
+    let mut answering = command(&dir, &["answer", "r1", "go"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("duet answer starts");
+    let mut lines = std::io::BufReader::new(answering.stdout.take().expect("its output"));
+    let mut line = String::new();
+    while !line.starts_with("line 3") {
+        line.clear();
+        let read = std::io::BufRead::read_line(&mut lines, &mut line).expect("reads");
+        assert!(read > 0, "the run printed its lines");
+    }
+    answering.kill().expect("killed");
+    answering.wait().expect("ended");
+    let status = text(&duet(&dir, &["status", "r1"]).stdout);
+    assert!(status.contains("status interrupted"), "{status}");
+    assert!(
+        !status.contains("Go?"),
+        "the question was answered: {status}"
+    );
+    // A second answer is refused: the run waits for none; `duet resume` finishes it.
+    let again = duet(&dir, &["answer", "r1", "go"]);
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again.stderr));
+    let resumed = duet(&dir, &["resume", "r1"]);
+    assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed.stderr));
+    assert!(text(&resumed.stdout).ends_with("line 99\n"));
+    let status = text(&duet(&dir, &["status", "r1"]).stdout);
+    assert!(status.contains("status completed"), "{status}");
+}

@@ -16,6 +16,10 @@ use serde_json::{Value, json};
 mod support;
 use support::{duet, json_lines, temp, text};
 
+/// How many event ids each start of the API has (`src/daemon/http/epoch.rs`): the first
+/// daemon of a store numbers from `ID_SPAN + 1`, the next from `2 * ID_SPAN + 1`.
+const ID_SPAN: u64 = 1_000_000_000_000;
+
 /// A daemon serving the API, started by this test: stopped when dropped, killed if it will
 /// not stop.
 struct Daemon {
@@ -569,8 +573,13 @@ fn a_stream_resumed_with_last_event_id_loses_no_event() {
     assert_eq!(end.id, None, "a notice carries no id");
     let ids: Vec<u64> = got.iter().filter_map(|f| f.id).collect();
     assert_eq!(
+        ids[0],
+        ID_SPAN + 1,
+        "the store's first daemon numbers from epoch 1"
+    );
+    assert_eq!(
         ids,
-        (1..=ids.len() as u64).collect::<Vec<_>>(),
+        (ids[0]..ids[0] + ids.len() as u64).collect::<Vec<_>>(),
         "no id missing or repeated"
     );
     assert_eq!(printed(&got), (0..40).collect::<Vec<_>>());
@@ -594,8 +603,8 @@ fn a_stream_resumed_with_last_event_id_loses_no_event() {
     // A run that has ended replays what is kept, then the stream ends.
     let replayed: Vec<Frame> = daemon.events(&run, None).collect();
     assert_eq!(replayed.len(), got.len());
-    // An id the daemon no longer keeps (or never gave) is said to be missing, with where
-    // the history is.
+    // An id the daemon never gave is said to be missing, with where the history is, and
+    // every event kept follows.
     let foreign: Vec<Frame> = daemon.events(&run, Some(100_000)).collect();
     assert_eq!(
         foreign[0].data["event"], "events-missing",
@@ -606,6 +615,14 @@ fn a_stream_resumed_with_last_event_id_loses_no_event() {
         foreign[0].data["history"],
         format!("/v1/runs/{run}/history")
     );
+    let events = |frames: &[Frame]| -> Vec<(Option<u64>, Value)> {
+        frames
+            .iter()
+            .filter(|f| f.id.is_some())
+            .map(|f| (f.id, f.data.clone()))
+            .collect()
+    };
+    assert_eq!(events(&foreign), events(&replayed));
     let bad = daemon
         .client
         .get(daemon.url(&format!("/v1/runs/{run}/events")))
@@ -613,6 +630,47 @@ fn a_stream_resumed_with_last_event_id_loses_no_event() {
         .header("Last-Event-ID", "yesterday")
         .send();
     refused(answer(bad), StatusCode::BAD_REQUEST);
+}
+
+#[test]
+fn an_id_of_the_daemon_before_a_restart_loses_no_event_of_the_next() {
+    let (dir, daemon, run) = printer("http-epoch", 30, 10, 100);
+    let mut stream = daemon.events(&run, None);
+    go(&daemon, &run);
+    let mut before: Vec<Frame> = Vec::new();
+    while printed(&before).len() < 5 {
+        before.push(stream.next().expect("the run goes on"));
+    }
+    drop(stream);
+    let last = before
+        .last()
+        .and_then(|f| f.id)
+        .expect("run events carry ids");
+    assert!(last > ID_SPAN && last < 2 * ID_SPAN, "epoch 1: {last}");
+    // `duet daemon stop` (the guard's drop) leaves the run resumable; the next daemon
+    // takes it up and numbers its events in epoch 2.
+    drop(daemon);
+    let daemon = Daemon::start(&dir);
+    daemon.wait_for(&run, "Completed");
+    let after: Vec<Frame> = daemon.events(&run, Some(last)).collect();
+    assert_eq!(after[0].data["event"], "events-missing", "{:?}", after[0]);
+    assert_eq!(after[0].data["first_kept"], json!(2 * ID_SPAN + 1));
+    let ids: Vec<u64> = after.iter().filter_map(|f| f.id).collect();
+    assert_eq!(
+        ids,
+        (2 * ID_SPAN + 1..=2 * ID_SPAN + ids.len() as u64).collect::<Vec<_>>(),
+        "every event of the second daemon, none skipped"
+    );
+    // What the client saw before and after covers every line, to the run's end.
+    let mut lines: Vec<u64> = printed(&before);
+    lines.extend(printed(&after));
+    lines.sort_unstable();
+    lines.dedup();
+    assert_eq!(lines, (0..30).collect::<Vec<_>>());
+    assert_eq!(
+        after.last().map(|f| &f.data["event"]),
+        Some(&json!("stream-end"))
+    );
 }
 
 #[test]
@@ -693,12 +751,15 @@ fn a_client_that_never_reads_does_not_slow_the_run() {
     let behind = frames.last().expect("frames");
     assert_eq!(behind.data["event"], "stream-behind", "{:?}", behind.data);
     let ids: Vec<u64> = frames.iter().filter_map(|f| f.id).collect();
-    assert_eq!(ids, (1..=ids.len() as u64).collect::<Vec<_>>());
+    assert_eq!(
+        ids,
+        (ID_SPAN + 1..=ID_SPAN + ids.len() as u64).collect::<Vec<_>>()
+    );
     let resume = behind.data["resume_after"]
         .as_u64()
         .expect("where to resume");
     assert_eq!(Some(&resume), ids.last());
-    assert!(resume < lines, "it fell behind: {resume}");
+    assert!(resume - ID_SPAN < lines, "it fell behind: {resume}");
     // Resuming there goes on with the next event still kept (or says they are gone).
     let next: Vec<Frame> = daemon.events(&run, Some(resume)).take(2).collect();
     match next[0].id {

@@ -203,7 +203,6 @@ impl Hub {
         mut answers: Box<dyn Answers + Send>,
         stop: StopSignal,
     ) {
-        self.running(id, &how);
         let mut observer = Broadcast { hub: &self, id };
         let mut ports = Ports {
             observer: &mut observer,
@@ -244,7 +243,6 @@ impl Hub {
                 },
             );
         }
-        self.running(id, &how);
         let mut observer = Tee {
             report: &mut *report,
             broadcast: Broadcast { hub: self, id },
@@ -256,20 +254,6 @@ impl Hub {
         };
         let result = durable::follow_until(&self.store, id, how, &changes, &mut ports, &stop);
         self.finish(id, result, Some(report))
-    }
-
-    /// A run taken up or started is running (an answer first checks there is a question).
-    fn running(&self, id: RunId, how: &Resumption) {
-        if matches!(how, Resumption::Answer(_)) {
-            return;
-        }
-        let now = duet_runtime::effects::now_ms().max(0) as u64;
-        if let Ok(run) = self.store.run(id)
-            && matches!(run.status, Status::Waiting { .. })
-            && !durable::waits_for_person(&run.status)
-        {
-            let _ = self.store.set_status(id, Status::Running, now);
-        }
     }
 
     /// Why run `id` cannot be followed again.

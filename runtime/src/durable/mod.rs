@@ -339,6 +339,16 @@ pub async fn following(
         restored.snapshot_turn,
         ports.clock.clone(),
     );
+    // From here the run goes on: one recorded as waiting (for the answer just taken, or for
+    // a deadline this follower takes up) is recorded as running until it next stops, so a
+    // process that dies meanwhile leaves it to be taken up (`duet resume`, the daemon's
+    // start) instead of shown waiting for an answer it has had. A run waiting for a person
+    // that is only resumed stays as it is: it will ask again.
+    if matches!(record.status, Status::Waiting { .. })
+        && (answer.is_some() || !waits_for_person(&record.status))
+    {
+        cursor.set_status(Status::Running)?;
+    }
     let mut run = restored.run;
     let grant = (!changes.grant.is_empty()).then(|| RunInput::Grant {
         capabilities: changes.grant.clone(),

@@ -1,5 +1,6 @@
 //! The events the daemon keeps of each run for the HTTP API's event streams: every event of a
-//! run it follows gets the next sequence number of that run (1, 2, …), and the newest
+//! run it follows gets the next sequence number of that run in this daemon's epoch
+//! (`epoch * ID_SPAN + 1, + 2, …`, see [`super::epoch`]), and the newest
 //! [`EVENTS_KEPT`] are kept so a client that reconnects with `Last-Event-ID` misses none. A
 //! stream subscribes with a bounded channel: the run's follower never waits for it; a
 //! subscriber whose channel is full is dropped and its stream ends saying where to resume.
@@ -9,6 +10,8 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use duet_store::RunId;
 use tokio::sync::mpsc::{self, error::TrySendError};
+
+use super::epoch::ID_SPAN;
 
 /// How many of a run's newest events are kept.
 pub const EVENTS_KEPT: usize = 4096;
@@ -64,9 +67,8 @@ impl Subscriber {
 }
 
 /// One run's kept events.
-#[derive(Default)]
 struct Kept {
-    /// The sequence number of its newest event (0: none yet).
+    /// The sequence number of its newest event (the epoch's base: none yet).
     newest: u64,
     events: VecDeque<Numbered>,
     subscribers: Vec<Subscriber>,
@@ -83,6 +85,8 @@ impl Kept {
 /// The events kept of every run, and the streams that follow them.
 #[derive(Default)]
 pub struct EventLog {
+    /// The sequence number before this daemon's first event of any run.
+    base: u64,
     inner: Mutex<Inner>,
 }
 
@@ -93,7 +97,31 @@ struct Inner {
     ended: VecDeque<RunId>,
 }
 
+impl Kept {
+    fn new(base: u64) -> Kept {
+        Kept {
+            newest: base,
+            events: VecDeque::new(),
+            subscribers: Vec::new(),
+            ended: false,
+        }
+    }
+}
+
 impl EventLog {
+    /// The log of the daemon whose HTTP API started as epoch `epoch`.
+    pub fn new(epoch: u64) -> EventLog {
+        EventLog {
+            base: epoch * ID_SPAN,
+            inner: Mutex::default(),
+        }
+    }
+
+    /// Whether `id` is one this daemon could have given (not one of an earlier epoch's).
+    fn ours(&self, id: u64) -> bool {
+        id > self.base && id - self.base < ID_SPAN
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -103,7 +131,7 @@ impl EventLog {
     pub fn record(&self, id: RunId, line: Arc<str>) {
         let mut inner = self.lock();
         let inner = &mut *inner;
-        let kept = inner.runs.entry(id).or_default();
+        let kept = inner.runs.entry(id).or_insert_with(|| Kept::new(self.base));
         if kept.ended {
             // Followed again (after `back` or `fork`): it is live once more.
             kept.ended = false;
@@ -130,7 +158,7 @@ impl EventLog {
     /// events are kept for later streams until [`ENDED_RUNS_KEPT`] runs ended after it.
     pub fn ended(&self, id: RunId) {
         let mut inner = self.lock();
-        let kept = inner.runs.entry(id).or_default();
+        let kept = inner.runs.entry(id).or_insert_with(|| Kept::new(self.base));
         if kept.ended {
             return;
         }
@@ -147,28 +175,33 @@ impl EventLog {
     }
 
     /// A stream of run `id`'s events after event `after` (0: from the first). `ended` says
-    /// whether the store records the run as ended, for a run this log has not seen end.
+    /// whether the store records the run as ended, for a run this log has not seen end. An
+    /// `after` of an earlier daemon (another epoch) names nothing here: the stream gets every
+    /// event kept, said to follow missing ones.
     pub fn subscribe(&self, id: RunId, after: u64, ended: bool) -> Subscription {
+        let base = self.base;
+        let foreign = after != 0 && !self.ours(after);
         let mut inner = self.lock();
         // Runs seen only by streams that have gone are forgotten.
         inner.runs.retain(|_, kept| {
             kept.subscribers.retain(|s| !s.sender.is_closed());
-            kept.newest > 0 || !kept.subscribers.is_empty()
+            kept.newest > base || !kept.subscribers.is_empty()
         });
         let kept = inner.runs.get(&id);
+        let from = if foreign { base } else { after.max(base) };
         let backlog: Vec<Numbered> = kept
             .map(|kept| {
                 kept.events
                     .iter()
-                    .filter(|(n, _)| *n > after)
+                    .filter(|(n, _)| *n > from)
                     .cloned()
                     .collect()
             })
             .unwrap_or_default();
-        let first = kept.map_or(1, Kept::first);
-        let newest = kept.map_or(0, |k| k.newest);
-        let missing = (after + 1 < first || after > newest).then_some(first);
-        let has_ended = kept.map_or(ended, |k| k.ended || (k.newest == 0 && ended));
+        let first = kept.map_or(base + 1, Kept::first);
+        let newest = kept.map_or(base, |k| k.newest);
+        let missing = (foreign || from + 1 < first || from > newest).then_some(first);
+        let has_ended = kept.map_or(ended, |k| k.ended || (k.newest == base && ended));
         if has_ended {
             return Subscription {
                 backlog,
@@ -181,7 +214,7 @@ impl EventLog {
         inner
             .runs
             .entry(id)
-            .or_default()
+            .or_insert_with(|| Kept::new(base))
             .subscribers
             .push(Subscriber {
                 sender,
@@ -227,6 +260,36 @@ mod tests {
         let (n, text) = live.events.try_recv().expect("the next event");
         assert_eq!((n, &*text), (6, &*line(6)));
         assert_eq!(numbers(&log.subscribe(run(2), 0, false).backlog), [1]);
+    }
+
+    #[test]
+    fn ids_of_an_earlier_daemon_get_every_kept_event_said_to_follow_missing_ones() {
+        let log = EventLog::new(2);
+        for n in 1..=3 {
+            log.record(run(1), line(n));
+        }
+        let base = 2 * ID_SPAN;
+        let ours = log.subscribe(run(1), base + 1, false);
+        assert_eq!(numbers(&ours.backlog), [base + 2, base + 3]);
+        assert_eq!(ours.missing, None);
+        // The earlier daemon's 500th event is not this daemon's: nothing is skipped.
+        for earlier in [ID_SPAN + 500, 500, 3 * ID_SPAN + 1] {
+            let theirs = log.subscribe(run(1), earlier, false);
+            assert_eq!(numbers(&theirs.backlog), [base + 1, base + 2, base + 3]);
+            assert_eq!(theirs.missing, Some(base + 1), "after {earlier}");
+        }
+        // A run with no event yet in this epoch starts at the epoch's first id.
+        let quiet = log.subscribe(run(2), ID_SPAN + 9, false);
+        assert!(quiet.backlog.is_empty());
+        assert_eq!(quiet.missing, Some(base + 1));
+        log.record(run(2), line(1));
+        let (n, _) = quiet
+            .live
+            .expect("live")
+            .events
+            .try_recv()
+            .expect("its event");
+        assert_eq!(n, base + 1);
     }
 
     #[test]

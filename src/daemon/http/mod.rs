@@ -6,6 +6,7 @@
 
 mod act;
 mod actions;
+mod epoch;
 pub mod events;
 mod routes;
 mod stream;
@@ -52,7 +53,7 @@ pub fn start(hub: &Arc<Hub>, options: &Options) -> Result<SocketAddr, String> {
         .map_err(|e| format!("cannot read the HTTP API's address: {e}"))?;
     let dir = hub.store().dir().to_path_buf();
     let token = token::issue(&dir)?;
-    let events = Arc::new(events::EventLog::default());
+    let events = Arc::new(events::EventLog::new(epoch::next(&dir)?));
     hub.keep_events(events.clone());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -69,9 +69,9 @@ pub fn response(run: RunId, after: u64, subscription: Subscription, settle: Sett
             "first_kept": first,
             "history": format!("/v1/runs/{run}/history"),
             "message": format!(
-                "the daemon does not keep the events of run {run} after event {after} up to \
-                 event {first} (it keeps the newest of each run, and numbers them afresh \
-                 when it restarts); GET /v1/runs/{run}/history has its turns"
+                "the daemon does not keep the events of run {run} after event {after} that \
+                 came before event {first} (it keeps the newest of each run, and numbers \
+                 them anew each time it starts); GET /v1/runs/{run}/history has its turns"
             ),
         })));
     }

@@ -22,9 +22,20 @@ pub fn issue(dir: &Path) -> Result<String, String> {
     getrandom::fill(&mut bytes)
         .map_err(|e| format!("cannot draw a token from the system's random source: {e}"))?;
     let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    let file = path(dir);
-    // Written aside and renamed, so the file is never seen half written or readable by others.
-    let aside = dir.join(format!("{TOKEN_FILE}.{}", std::process::id()));
+    write_private(&path(dir), &format!("{token}\n")).map_err(|e| {
+        format!(
+            "cannot write the API's token to {}: {e}",
+            path(dir).display()
+        )
+    })?;
+    Ok(token)
+}
+
+/// Writes `contents` to `file`, readable by its owner alone (mode 0600). Written aside and
+/// renamed, so the file is never seen half written or readable by others.
+pub(super) fn write_private(file: &Path, contents: &str) -> std::io::Result<()> {
+    let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let aside = file.with_file_name(format!("{name}.{}", std::process::id()));
     let written = (|| {
         use std::os::unix::fs::OpenOptionsExt;
         let mut out = std::fs::OpenOptions::new()
@@ -34,16 +45,14 @@ pub fn issue(dir: &Path) -> Result<String, String> {
             .mode(TOKEN_MODE)
             .open(&aside)?;
         duet::driver::store::tighten(&aside, TOKEN_MODE)?;
-        out.write_all(token.as_bytes())?;
-        out.write_all(b"\n")?;
+        out.write_all(contents.as_bytes())?;
         out.sync_all()?;
-        std::fs::rename(&aside, &file)
+        std::fs::rename(&aside, file)
     })();
-    written.map_err(|e| {
+    if written.is_err() {
         let _ = std::fs::remove_file(&aside);
-        format!("cannot write the API's token to {}: {e}", file.display())
-    })?;
-    Ok(token)
+    }
+    written
 }
 
 /// Whether the `Authorization` header `given` carries `token`, compared in time that does
