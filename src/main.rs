@@ -169,6 +169,14 @@ fn command() -> ExitCode {
         if let Some(stream) = daemon::client::connect_patiently(&dir) {
             return daemon::client::command(stream, &dir, daemon::client::args());
         }
+        // A process may take the store and serve it between that look and this command's
+        // opening it; the command then goes there after all.
+        duet::driver::store::hand_over_with(|dir| {
+            if let Some(stream) = daemon::client::connect(dir) {
+                let code = daemon::client::command(stream, dir, daemon::client::args());
+                std::process::exit(code_number(code).into());
+            }
+        });
     }
     // Without a daemon, a command that follows a run serves the others meanwhile.
     duet::driver::served::serve_alongside_with(daemon::alongside::serve);
@@ -189,7 +197,11 @@ pub(crate) fn served_command(args: Vec<String>) -> u8 {
         output::error("the daemon does not run this command; run it without the daemon");
         return 2;
     }
-    let code = dispatch(cli.command);
+    code_number(dispatch(cli.command))
+}
+
+/// The number an exit status stands for (`ExitCode` does not say it).
+fn code_number(code: ExitCode) -> u8 {
     (0..=u8::MAX)
         .find(|n| ExitCode::from(*n) == code)
         .unwrap_or(1)
