@@ -170,13 +170,13 @@ fn command() -> ExitCode {
             return daemon::client::command(stream, &dir, daemon::client::args());
         }
         // A process may take the store and serve it between that look and this command's
-        // opening it; the command then goes there after all.
-        duet::driver::store::hand_over_with(|dir| {
-            if let Some(stream) = daemon::client::connect(dir) {
-                let code = daemon::client::command(stream, dir, daemon::client::args());
-                std::process::exit(code_number(code).into());
-            }
-        });
+        // opening it; the command then goes there after all. Not `run`: it runs the
+        // program's top-level forms and may ask for capabilities before it opens the store,
+        // which the process handed the command would do again.
+        let runs_first = matches!(cli.command, Command::Run(_));
+        if !runs_first {
+            duet::driver::store::hand_over_with(hand_over);
+        }
     }
     // Without a daemon, a command that follows a run serves the others meanwhile.
     duet::driver::served::serve_alongside_with(daemon::alongside::serve);
@@ -198,6 +198,15 @@ pub(crate) fn served_command(args: Vec<String>) -> u8 {
         return 2;
     }
     code_number(dispatch(cli.command))
+}
+
+/// Sends this command to the process serving the store in `dir`, if one does, and exits
+/// with its status ([`duet::driver::store::hand_over_with`]).
+fn hand_over(dir: &std::path::Path) {
+    if let Some(stream) = daemon::client::connect(dir) {
+        let code = daemon::client::command(stream, dir, daemon::client::args());
+        std::process::exit(code_number(code).into());
+    }
 }
 
 /// The number an exit status stands for (`ExitCode` does not say it).
