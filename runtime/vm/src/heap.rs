@@ -116,7 +116,8 @@ impl Heap {
         &self.objects[r as usize]
     }
 
-    /// The object behind a reference, mutably (cells only; everything else is immutable).
+    /// The object behind a reference, mutably: cells, and the pairs `%iterate` has just
+    /// consed and turns around (everything else is immutable once a program can see it).
     #[inline]
     pub fn get_mut(&mut self, r: u32) -> &mut Object {
         &mut self.objects[r as usize]

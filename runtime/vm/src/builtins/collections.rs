@@ -454,6 +454,27 @@ pub fn concat(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
 
 /// `(reverse coll)`
 pub fn reverse(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
+    if let Value::Obj(r) = args[0]
+        && let Object::Pair { .. } = cx.ctx.heap.get(r)
+    {
+        // A list: cons its elements onto a new one as they come, without a buffer.
+        let mut out = Value::EmptyList;
+        let mut len = 0;
+        let mut rest = args[0];
+        while let Value::Obj(r) = rest
+            && let Object::Pair { head, tail, .. } = *cx.ctx.heap.get(r)
+        {
+            len += 1;
+            out = cx.ctx.heap.alloc(Object::Pair {
+                head,
+                tail: out,
+                len,
+            });
+            rest = tail;
+        }
+        cx.ctx.charge(u64::from(len));
+        return Ok(out);
+    }
     let mut items = elements(cx, "reverse", args[0])?;
     items.reverse();
     Ok(cx.ctx.list(items.into_iter()))
