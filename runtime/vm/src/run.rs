@@ -254,10 +254,10 @@ impl Interp<'_> {
                 }
                 limit -= 1;
             }
-            let instr = code[pc];
+            let instr = &code[pc];
             pc += 1;
             let stack = &mut self.fiber.stack;
-            match instr {
+            match *instr {
                 Instr::Nil => stack.push(Value::Nil),
                 Instr::True => stack.push(Value::Bool(true)),
                 Instr::False => stack.push(Value::Bool(false)),
@@ -577,20 +577,20 @@ impl Interp<'_> {
                     // Lists are the common case: answer from the pair without a call.
                     let fast = match coll {
                         Value::Obj(r) => match self.ctx.heap.get(r) {
-                            Object::Pair { head, tail, .. } => Some(match instr {
+                            Object::Pair { head, tail, .. } => Some(match *instr {
                                 Instr::First => *head,
                                 Instr::Rest => *tail,
                                 _ => Value::Bool(false),
                             }),
                             _ => None,
                         },
-                        Value::EmptyList if instr == Instr::IsEmpty => Some(Value::Bool(true)),
+                        Value::EmptyList if *instr == Instr::IsEmpty => Some(Value::Bool(true)),
                         _ => None,
                     };
                     let v = match fast {
                         Some(v) => v,
                         None => {
-                            let f = match instr {
+                            let f = match *instr {
                                 Instr::First => builtins::collections::first,
                                 Instr::Rest => builtins::collections::rest,
                                 _ => builtins::collections::is_empty,
