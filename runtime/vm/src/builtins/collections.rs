@@ -123,14 +123,14 @@ fn list_len(ctx: &Ctx, v: Value) -> Option<u32> {
 
 /// `(cons x coll)`
 pub fn cons(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
-    let tail = match list_len(cx.ctx, args[1]) {
-        Some(_) => args[1],
+    let (tail, len) = match list_len(cx.ctx, args[1]) {
+        Some(len) => (args[1], len + 1),
         None => {
             let items = elements(cx, "cons", args[1])?;
-            cx.ctx.list(items.into_iter())
+            let tail = cx.ctx.list(items.into_iter());
+            (tail, list_len(cx.ctx, tail).unwrap_or(0) + 1)
         }
     };
-    let len = list_len(cx.ctx, tail).unwrap_or(0) + 1;
     Ok(cx.ctx.heap.alloc(Object::Pair {
         head: args[0],
         tail,
