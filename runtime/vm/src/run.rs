@@ -719,7 +719,7 @@ impl Interp<'_> {
     }
 
     /// Calls the value below the top `argc` values.
-    #[inline(always)]
+    #[inline(never)]
     fn call(&mut self, argc: usize, tail: bool) -> Result<Entered, Flow> {
         let callee_at = self.fiber.stack.len() - argc - 1;
         let callee = self.fiber.stack[callee_at];
@@ -754,7 +754,7 @@ impl Interp<'_> {
     }
 
     /// Pushes a frame for closure `func` whose callee and arguments start at `callee_at`.
-    #[inline(always)]
+    #[inline]
     fn enter(
         &mut self,
         func: u32,
