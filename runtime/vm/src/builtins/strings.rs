@@ -63,14 +63,21 @@ fn push_int(out: &mut String, i: i64) {
     if i < 0 {
         out.push('-');
     }
-    for &d in &digits[at..] {
-        out.push(char::from(d));
-    }
+    out.push_str(std::str::from_utf8(&digits[at..]).expect("ASCII digits"));
 }
 
 /// `(str …)`
 pub fn str(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
-    let mut out = String::new();
+    // Room for short results at once, not by repeated growth (a long one grows as it
+    // goes, so the memory limit is checked before its pieces are copied).
+    let guess: usize = args
+        .iter()
+        .map(|&a| match a {
+            Value::Int(_) => 20,
+            _ => cx.ctx.as_str(a).map_or(0, str::len),
+        })
+        .sum();
+    let mut out = String::with_capacity(guess.min(1024));
     for &a in args {
         display_into(cx, "str", a, &mut out, true)?;
     }
