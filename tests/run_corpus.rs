@@ -43,6 +43,7 @@ fn transcript(path: &Path) -> String {
             budget_microusd: None,
             live_questions: true,
             interrupt: None,
+            process_ends: false,
         },
         &mut FsLoader,
         &mut out,

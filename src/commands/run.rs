@@ -101,6 +101,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
             budget_microusd,
             live_questions: true,
             interrupt: None,
+            process_ends: true,
         },
         &mut FsLoader,
         &mut out,

@@ -67,6 +67,10 @@ pub struct Setup {
     /// A flag Ctrl-C sets (the REPL's): once set, following a workflow run stops and the
     /// run stays resumable; `None` leaves Ctrl-C to end the process.
     pub interrupt: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// The process ends once the run does (`duet run`): a script's heap, which can hold
+    /// millions of objects, is then left to the operating system to reclaim with the rest
+    /// of the process instead of being freed object by object.
+    pub process_ends: bool,
 }
 
 /// Checks and runs the program `bytes` read from `name`. What it prints goes to `out`;
@@ -131,14 +135,19 @@ pub fn run(
     }
     // The log is lines for people: what the program logs cannot drive the terminal.
     let ran = session.run(fid, out, &mut super::visible::Visible::new(&mut *err));
-    match ran {
+    let exit = match ran {
         Ok(_) => Exit::Done,
         Err(e) => {
             let _ = out.flush();
             let _ = write!(err, "{}", report::session_error(&session, &e, color));
             Exit::Failed
         }
+    };
+    if setup.process_ends {
+        // Only memory: the heap holds values, never files, processes or locks.
+        std::mem::forget(std::mem::take(&mut session.vm().machine.ctx.heap));
     }
+    exit
 }
 
 /// Runs chunk `fid` in `session`, reporting what it printed and logged, and its error if it

@@ -83,6 +83,7 @@ impl RunPlace {
             budget_microusd: None,
             live_questions: false,
             interrupt: Some(Arc::clone(&self.interrupt)),
+            process_ends: false,
         };
         let mut out = std::io::stdout();
         let mut err = std::io::stderr();

@@ -106,6 +106,7 @@ impl Ctx {
     }
 
     /// The `:memory` error raised when the live data passes the limit.
+    #[cold]
     pub fn out_of_memory(&mut self) -> Value {
         let message = memory_message(
             &format!(
@@ -164,6 +165,7 @@ impl Ctx {
     }
 
     /// The error record `<error KIND "message" data>`.
+    #[cold]
     pub fn error_value(&mut self, kind: &str, message: impl Into<String>, data: Value) -> Value {
         let label = self.symbols.intern("error");
         let kind = self.keyword(kind);

@@ -116,7 +116,8 @@ impl Heap {
         &self.objects[r as usize]
     }
 
-    /// The object behind a reference, mutably (cells only; everything else is immutable).
+    /// The object behind a reference, mutably: cells, and the pairs `%iterate` has just
+    /// consed and turns around (everything else is immutable once a program can see it).
     #[inline]
     pub fn get_mut(&mut self, r: u32) -> &mut Object {
         &mut self.objects[r as usize]
@@ -206,10 +207,17 @@ impl Heap {
                 _ => None,
             })
             .collect();
+        // Live objects are counted and sized as they are marked, so the sweep reads only
+        // the objects it frees.
+        let mut live = 0;
+        let mut live_bytes = 0;
         while let Some(r) = stack.pop() {
             if std::mem::replace(&mut marked[r as usize], true) {
                 continue;
             }
+            let object = &self.objects[r as usize];
+            live += 1;
+            live_bytes += size_of(object);
             let mut push = |v: &Value| {
                 if let Value::Obj(c) = v
                     && !marked[*c as usize]
@@ -217,7 +225,7 @@ impl Heap {
                     stack.push(*c);
                 }
             };
-            match &self.objects[r as usize] {
+            match object {
                 Object::Pair { head, tail, .. } => {
                     push(head);
                     push(tail);
@@ -235,13 +243,9 @@ impl Heap {
         }
         // Sweep from the top so the free list hands out low slots first.
         self.free = None;
-        self.live = 0;
-        let mut live_bytes = 0;
+        self.live = live;
         for i in (0..self.objects.len()).rev() {
-            if marked[i] {
-                self.live += 1;
-                live_bytes += size_of(&self.objects[i]);
-            } else {
+            if !marked[i] {
                 self.objects[i] = Object::Free(self.free);
                 self.free = Some(i as u32);
             }

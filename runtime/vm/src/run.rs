@@ -192,6 +192,23 @@ impl Interp<'_> {
                 branch_on!(result);
             }};
         }
+        // `(op local k)`, fused by the compiler; branches like `compare!`.
+        macro_rules! compare_li {
+            ($slot:expr, $k:expr, $op:literal, $test:expr) => {{
+                let a = self.fiber.stack[base + $slot as usize];
+                let result = match a {
+                    Value::Int(x) => $test(x.cmp(&($k as i64))),
+                    _ => check!(numbers::compare2(
+                        &mut self.cx(),
+                        $op,
+                        a,
+                        Value::Int($k as i64)
+                    ))
+                    .is_some_and($test),
+                };
+                branch_on!(result);
+            }};
+        }
         macro_rules! suspend {
             ($request:expr) => {{
                 let request = $request;
@@ -237,10 +254,10 @@ impl Interp<'_> {
                 }
                 limit -= 1;
             }
-            let instr = code[pc];
+            let instr = &code[pc];
             pc += 1;
             let stack = &mut self.fiber.stack;
-            match instr {
+            match *instr {
                 Instr::Nil => stack.push(Value::Nil),
                 Instr::True => stack.push(Value::Bool(true)),
                 Instr::False => stack.push(Value::Bool(false)),
@@ -353,9 +370,11 @@ impl Interp<'_> {
                         save!();
                         safepoint!();
                         let new_base = callee_at + 1;
-                        self.fiber
-                            .stack
-                            .resize(new_base + function.slots as usize, Value::Nil);
+                        if function.slots > argc as u16 {
+                            self.fiber
+                                .stack
+                                .resize(new_base + function.slots as usize, Value::Nil);
+                        }
                         self.fiber.frames.push(Frame {
                             func: f,
                             pc: 0,
@@ -379,16 +398,43 @@ impl Interp<'_> {
                 Instr::TailCall(argc) => {
                     save!();
                     safepoint!();
-                    match self.call(argc as usize, matches!(instr, Instr::TailCall(_))) {
+                    // Fast path: a closure called with exactly its parameters takes over the
+                    // running frame (the depth does not change, so no limit to check).
+                    let stack = &mut self.fiber.stack;
+                    let callee_at = stack.len() - argc as usize - 1;
+                    let callee = stack[callee_at];
+                    if let Value::Obj(r) = callee
+                        && let Object::Closure { func: f, .. } = self.ctx.heap.get(r)
+                        && let function = &self.program.functions[*f as usize]
+                        && function.params == argc as u16
+                        && !function.rest
+                        && let Some(top) = self.fiber.frames.last_mut()
+                    {
+                        let old = top.base as usize - 1;
+                        stack.copy_within(callee_at.., old);
+                        stack.truncate(old + argc as usize + 1);
+                        let slots = function.slots as usize;
+                        if slots > argc as usize {
+                            stack.resize(base + slots, Value::Nil);
+                        }
+                        *top = Frame {
+                            func: *f,
+                            pc: 0,
+                            base: base as u32,
+                            closure: callee,
+                        };
+                        code = &function.code;
+                        pc = 0;
+                        continue;
+                    }
+                    match self.call(argc as usize, true) {
                         Ok(Entered::Frame) => reload!(),
                         Ok(Entered::Value) => {
                             after_builtin!();
-                            if matches!(instr, Instr::TailCall(_)) {
-                                // A builtin in tail position: return its value now.
-                                match self.return_value() {
-                                    Some(step) => return step,
-                                    None => reload!(),
-                                }
+                            // A builtin in tail position: return its value now.
+                            match self.return_value() {
+                                Some(step) => return step,
+                                None => reload!(),
                             }
                         }
                         Err(Flow::Error(e)) => raise!(e),
@@ -469,47 +515,44 @@ impl Interp<'_> {
                         self.fiber.stack.push(v);
                     }
                 }
-                Instr::AddLI(slot, k) | Instr::SubLI(slot, k) => {
+                Instr::AddLI(slot, k) => {
                     let a = stack[base + slot as usize];
-                    let k = k as i64;
-                    let add = matches!(instr, Instr::AddLI(..));
-                    let fast = match a {
-                        Value::Int(x) if add => x.checked_add(k),
-                        Value::Int(x) => x.checked_sub(k),
-                        _ => None,
-                    };
-                    match fast {
-                        Some(z) => stack.push(Value::Int(z)),
-                        None => {
-                            let f = if add { numbers::add2 } else { numbers::sub2 };
-                            let v = check!(f(&mut self.cx(), a, Value::Int(k)));
+                    match a {
+                        Value::Int(x) if let Some(z) = x.checked_add(k as i64) => {
+                            stack.push(Value::Int(z))
+                        }
+                        _ => {
+                            let v = check!(numbers::add2(&mut self.cx(), a, Value::Int(k as i64)));
                             self.fiber.stack.push(v);
                         }
                     }
                 }
-                Instr::LtLI(slot, k)
-                | Instr::LeLI(slot, k)
-                | Instr::GtLI(slot, k)
-                | Instr::GeLI(slot, k)
-                | Instr::NumEqLI(slot, k) => {
+                Instr::SubLI(slot, k) => {
                     let a = stack[base + slot as usize];
-                    let ordering = match a {
-                        Value::Int(x) => Some(x.cmp(&(k as i64))),
-                        _ => check!(numbers::compare2(
-                            &mut self.cx(),
-                            "<",
-                            a,
-                            Value::Int(k as i64)
-                        )),
-                    };
-                    let result = ordering.is_some_and(|ordering| match instr {
-                        Instr::LtLI(..) => ordering.is_lt(),
-                        Instr::LeLI(..) => ordering.is_le(),
-                        Instr::GtLI(..) => ordering.is_gt(),
-                        Instr::GeLI(..) => ordering.is_ge(),
-                        _ => ordering.is_eq(),
-                    });
-                    branch_on!(result);
+                    match a {
+                        Value::Int(x) if let Some(z) = x.checked_sub(k as i64) => {
+                            stack.push(Value::Int(z))
+                        }
+                        _ => {
+                            let v = check!(numbers::sub2(&mut self.cx(), a, Value::Int(k as i64)));
+                            self.fiber.stack.push(v);
+                        }
+                    }
+                }
+                Instr::LtLI(slot, k) => {
+                    compare_li!(slot, k, "<", |o: std::cmp::Ordering| o.is_lt())
+                }
+                Instr::LeLI(slot, k) => {
+                    compare_li!(slot, k, "<=", |o: std::cmp::Ordering| o.is_le())
+                }
+                Instr::GtLI(slot, k) => {
+                    compare_li!(slot, k, ">", |o: std::cmp::Ordering| o.is_gt())
+                }
+                Instr::GeLI(slot, k) => {
+                    compare_li!(slot, k, ">=", |o: std::cmp::Ordering| o.is_ge())
+                }
+                Instr::NumEqLI(slot, k) => {
+                    compare_li!(slot, k, "==", |o: std::cmp::Ordering| o.is_eq())
                 }
                 Instr::Mul => binary!(numbers::mul2),
                 Instr::Lt => compare!("<", |o: std::cmp::Ordering| o.is_lt()),
@@ -534,20 +577,20 @@ impl Interp<'_> {
                     // Lists are the common case: answer from the pair without a call.
                     let fast = match coll {
                         Value::Obj(r) => match self.ctx.heap.get(r) {
-                            Object::Pair { head, tail, .. } => Some(match instr {
+                            Object::Pair { head, tail, .. } => Some(match *instr {
                                 Instr::First => *head,
                                 Instr::Rest => *tail,
                                 _ => Value::Bool(false),
                             }),
                             _ => None,
                         },
-                        Value::EmptyList if instr == Instr::IsEmpty => Some(Value::Bool(true)),
+                        Value::EmptyList if *instr == Instr::IsEmpty => Some(Value::Bool(true)),
                         _ => None,
                     };
                     let v = match fast {
                         Some(v) => v,
                         None => {
-                            let f = match instr {
+                            let f = match *instr {
                                 Instr::First => builtins::collections::first,
                                 Instr::Rest => builtins::collections::rest,
                                 _ => builtins::collections::is_empty,
@@ -676,7 +719,7 @@ impl Interp<'_> {
     }
 
     /// Calls the value below the top `argc` values.
-    #[inline(always)]
+    #[inline(never)]
     fn call(&mut self, argc: usize, tail: bool) -> Result<Entered, Flow> {
         let callee_at = self.fiber.stack.len() - argc - 1;
         let callee = self.fiber.stack[callee_at];
@@ -711,7 +754,7 @@ impl Interp<'_> {
     }
 
     /// Pushes a frame for closure `func` whose callee and arguments start at `callee_at`.
-    #[inline(always)]
+    #[inline]
     fn enter(
         &mut self,
         func: u32,
@@ -861,9 +904,7 @@ impl Interp<'_> {
                 self.fiber.stack.truncate(start);
                 let value = match kind {
                     Iterate::Fold => acc,
-                    Iterate::Map | Iterate::Filter => {
-                        builtins::collections::reverse(&mut self.cx(), &[acc])?
-                    }
+                    Iterate::Map | Iterate::Filter => reverse_in_place(self.ctx, acc),
                 };
                 self.fiber.stack.push(value);
                 return Ok(Entered::Value);
@@ -1071,6 +1112,26 @@ fn cons(ctx: &mut Ctx, head: Value, tail: Value) -> Value {
         _ => 1,
     };
     ctx.heap.alloc(Object::Pair { head, tail, len })
+}
+
+/// Reverses a list that only `%iterate` refers to (the pairs it consed for `map` or
+/// `filter`; the prelude starts them from `()` and programs cannot call `%iterate`) by
+/// turning its pairs around instead of copying them, charging a step per element as
+/// `reverse` does.
+fn reverse_in_place(ctx: &mut Ctx, list: Value) -> Value {
+    let mut done = Value::EmptyList;
+    let mut len = 0;
+    let mut rest = list;
+    while let Value::Obj(r) = rest
+        && let Object::Pair { tail, len: n, .. } = ctx.heap.get_mut(r)
+    {
+        len += 1;
+        rest = std::mem::replace(tail, done);
+        *n = len;
+        done = Value::Obj(r);
+    }
+    ctx.charge(u64::from(len));
+    done
 }
 
 fn cell_get(ctx: &Ctx, cell: Value) -> Value {

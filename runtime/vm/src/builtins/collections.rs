@@ -123,14 +123,14 @@ fn list_len(ctx: &Ctx, v: Value) -> Option<u32> {
 
 /// `(cons x coll)`
 pub fn cons(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
-    let tail = match list_len(cx.ctx, args[1]) {
-        Some(_) => args[1],
+    let (tail, len) = match list_len(cx.ctx, args[1]) {
+        Some(len) => (args[1], len + 1),
         None => {
             let items = elements(cx, "cons", args[1])?;
-            cx.ctx.list(items.into_iter())
+            let tail = cx.ctx.list(items.into_iter());
+            (tail, list_len(cx.ctx, tail).unwrap_or(0) + 1)
         }
     };
-    let len = list_len(cx.ctx, tail).unwrap_or(0) + 1;
     Ok(cx.ctx.heap.alloc(Object::Pair {
         head: args[0],
         tail,
@@ -454,6 +454,27 @@ pub fn concat(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
 
 /// `(reverse coll)`
 pub fn reverse(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
+    if let Value::Obj(r) = args[0]
+        && let Object::Pair { .. } = cx.ctx.heap.get(r)
+    {
+        // A list: cons its elements onto a new one as they come, without a buffer.
+        let mut out = Value::EmptyList;
+        let mut len = 0;
+        let mut rest = args[0];
+        while let Value::Obj(r) = rest
+            && let Object::Pair { head, tail, .. } = *cx.ctx.heap.get(r)
+        {
+            len += 1;
+            out = cx.ctx.heap.alloc(Object::Pair {
+                head,
+                tail: out,
+                len,
+            });
+            rest = tail;
+        }
+        cx.ctx.charge(u64::from(len));
+        return Ok(out);
+    }
     let mut items = elements(cx, "reverse", args[0])?;
     items.reverse();
     Ok(cx.ctx.list(items.into_iter()))

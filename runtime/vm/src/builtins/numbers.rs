@@ -61,7 +61,13 @@ pub fn sub2(cx: &mut Cx, a: Value, b: Value) -> BuiltinResult {
 }
 
 /// `(* a b)`
+#[inline]
 pub fn mul2(cx: &mut Cx, a: Value, b: Value) -> BuiltinResult {
+    if let (Value::Int(x), Value::Int(y)) = (a, b)
+        && let Some(z) = x.checked_mul(y)
+    {
+        return Ok(Value::Int(z));
+    }
     arith(cx, "*", a, b, i64::checked_mul, |x, y| x * y)
 }
 

@@ -32,8 +32,7 @@ pub fn display_into(
             Value::Nil if nil_empty => true,
             // Integers are the commonest piece: written straight in, without the printer.
             Value::Int(i) if out.len() + 20 <= room => {
-                use std::fmt::Write;
-                let _ = write!(out, "{i}");
+                push_int(out, i);
                 true
             }
             _ => print::write_limited(cx.ctx, cx.program, v, out, room),
@@ -47,9 +46,38 @@ pub fn display_into(
     cx.ctx.reserve(who, needed.max(room.saturating_add(1)))
 }
 
+/// Appends the decimal digits of `i`, as `{i}` formats it, without the formatter's
+/// machinery (building strings of numbers is the commonest use of `str`).
+fn push_int(out: &mut String, i: i64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = i.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        out.push('-');
+    }
+    out.push_str(std::str::from_utf8(&digits[at..]).expect("ASCII digits"));
+}
+
 /// `(str …)`
 pub fn str(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
-    let mut out = String::new();
+    // Room for short results at once, not by repeated growth (a long one grows as it
+    // goes, so the memory limit is checked before its pieces are copied).
+    let guess: usize = args
+        .iter()
+        .map(|&a| match a {
+            Value::Int(_) => 20,
+            _ => cx.ctx.as_str(a).map_or(0, str::len),
+        })
+        .sum();
+    let mut out = String::with_capacity(guess.min(1024));
     for &a in args {
         display_into(cx, "str", a, &mut out, true)?;
     }
@@ -225,4 +253,16 @@ pub fn replace(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
         cx.ctx.reserve("replace", s.len().saturating_add(grown))?;
     }
     Ok(cx.ctx.string(s.replace(&from, &to)))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn integers_are_written_as_the_formatter_writes_them() {
+        for i in [0, 7, -7, 10, 1_000_000, -1_234_567_890, i64::MAX, i64::MIN] {
+            let mut out = String::from("x");
+            super::push_int(&mut out, i);
+            assert_eq!(out, format!("x{i}"));
+        }
+    }
 }
