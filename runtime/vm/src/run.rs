@@ -192,6 +192,17 @@ impl Interp<'_> {
                 branch_on!(result);
             }};
         }
+        // `(+ local k)` / `(- local k)`, fused by the compiler: integers without a call.
+        macro_rules! arith_li {
+            ($slot:expr, $k:expr, $checked:ident, $general:path) => {{
+                let a = self.fiber.stack[base + $slot as usize];
+                let v = match a {
+                    Value::Int(x) if let Some(z) = x.$checked($k as i64) => Value::Int(z),
+                    _ => check!($general(&mut self.cx(), a, Value::Int($k as i64))),
+                };
+                self.fiber.stack.push(v);
+            }};
+        }
         // `(op local k)`, fused by the compiler; branches like `compare!`.
         macro_rules! compare_li {
             ($slot:expr, $k:expr, $op:literal, $test:expr) => {{
@@ -515,30 +526,8 @@ impl Interp<'_> {
                         self.fiber.stack.push(v);
                     }
                 }
-                Instr::AddLI(slot, k) => {
-                    let a = stack[base + slot as usize];
-                    match a {
-                        Value::Int(x) if let Some(z) = x.checked_add(k as i64) => {
-                            stack.push(Value::Int(z))
-                        }
-                        _ => {
-                            let v = check!(numbers::add2(&mut self.cx(), a, Value::Int(k as i64)));
-                            self.fiber.stack.push(v);
-                        }
-                    }
-                }
-                Instr::SubLI(slot, k) => {
-                    let a = stack[base + slot as usize];
-                    match a {
-                        Value::Int(x) if let Some(z) = x.checked_sub(k as i64) => {
-                            stack.push(Value::Int(z))
-                        }
-                        _ => {
-                            let v = check!(numbers::sub2(&mut self.cx(), a, Value::Int(k as i64)));
-                            self.fiber.stack.push(v);
-                        }
-                    }
-                }
+                Instr::AddLI(slot, k) => arith_li!(slot, k, checked_add, numbers::add2),
+                Instr::SubLI(slot, k) => arith_li!(slot, k, checked_sub, numbers::sub2),
                 Instr::LtLI(slot, k) => {
                     compare_li!(slot, k, "<", |o: std::cmp::Ordering| o.is_lt())
                 }
