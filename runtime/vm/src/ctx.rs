@@ -149,13 +149,24 @@ impl Ctx {
         self.heap.alloc(Object::Vector(items.into()))
     }
 
-    /// A persistent collection made from another by `changes` additions or replacements:
-    /// it shares all but a path of the trie per change with the old one, so it counts as
-    /// that much new memory (at most its whole size) towards collections and the budget.
-    pub fn updated(&mut self, object: Object, changes: usize) -> Value {
-        const PATH_BYTES: usize = 32 * std::mem::size_of::<Value>();
-        let bytes = crate::heap::size_of(&object)
-            .min(crate::heap::OBJECT_BYTES + changes.max(1).saturating_mul(PATH_BYTES));
+    /// A persistent collection made from another by `appended` additions at its end and
+    /// `replaced` replacements (or removals) inside it. An append fills a slot of a tail that
+    /// versions share (a path is copied once per [`crate::persistent::TAIL`] appends), a
+    /// replacement copies a path of the trie; it counts as that much new memory (at most its
+    /// whole size) towards collections and the budget. (Counting every append as a path
+    /// made a loop of `conj` collect, and mark the whole vector, every few thousand steps.)
+    pub fn updated(&mut self, object: Object, appended: usize, replaced: usize) -> Value {
+        const VALUE: usize = std::mem::size_of::<Value>();
+        // A map entry is a key and a value; a vector's element one value, plus its share of
+        // the path copied when the tail moves into the body.
+        const APPEND_BYTES: usize = 3 * VALUE;
+        const PATH_BYTES: usize = 32 * VALUE;
+        let changes = appended
+            .saturating_mul(APPEND_BYTES)
+            .saturating_add(replaced.saturating_mul(PATH_BYTES))
+            .max(VALUE);
+        let bytes =
+            crate::heap::size_of(&object).min(crate::heap::OBJECT_BYTES.saturating_add(changes));
         self.heap.alloc_sized(object, bytes)
     }
 

@@ -211,6 +211,11 @@ impl Heap {
         // the objects it frees.
         let mut live = 0;
         let mut live_bytes = 0;
+        // Values looked at while marking: the collection's work. One persistent vector of
+        // a million elements is one object but a million values to mark, so the next
+        // collection waits for allocations in proportion to this, not to the object count,
+        // and a loop that grows one large collection stays linear.
+        let mut marked_values = 0usize;
         while let Some(r) = stack.pop() {
             if std::mem::replace(&mut marked[r as usize], true) {
                 continue;
@@ -219,6 +224,7 @@ impl Heap {
             live += 1;
             live_bytes += size_of(object);
             let mut push = |v: &Value| {
+                marked_values += 1;
                 if let Value::Obj(c) = v
                     && !marked[*c as usize]
                 {
@@ -230,10 +236,10 @@ impl Heap {
                     push(head);
                     push(tail);
                 }
-                Object::Vector(items) => items.iter().for_each(|v| push(&v)),
-                Object::Map(pairs) => pairs.iter().for_each(|(k, v)| {
-                    push(k);
-                    push(v);
+                Object::Vector(items) => items.for_each(|v| push(&v)),
+                Object::Map(pairs) => pairs.for_each(|k, v| {
+                    push(&k);
+                    push(&v);
                 }),
                 Object::Record { fields, .. } => fields.iter().for_each(&mut push),
                 Object::Closure { captures, .. } => captures.iter().for_each(&mut push),
@@ -251,7 +257,7 @@ impl Heap {
             }
         }
         self.allocated = 0;
-        self.threshold = (self.live * 2).max(MIN_THRESHOLD);
+        self.threshold = (live + marked_values).saturating_mul(2).max(MIN_THRESHOLD);
         self.allocated_bytes = 0;
         self.byte_threshold = (live_bytes * 2).max(MIN_BYTE_THRESHOLD);
         self.live_bytes = live_bytes;
@@ -281,6 +287,23 @@ mod tests {
         assert_eq!(reused, garbage);
         heap.collect([]);
         assert_eq!(heap.live(), 0);
+    }
+
+    #[test]
+    fn a_collection_that_marked_a_large_vector_waits_longer_for_the_next() {
+        let mut heap = Heap::new();
+        let big = heap.alloc(Object::Vector((0..200_000).map(Value::Int).collect()));
+        heap.collect([big]);
+        // One live object, but 200,000 values to mark: the next collection waits for
+        // allocations in proportion to that work, not for the minimum.
+        for _ in 0..MIN_THRESHOLD + 1 {
+            heap.alloc(Object::Cell(Value::Nil));
+        }
+        assert!(!heap.wants_collection());
+        for _ in 0..400_000 {
+            heap.alloc(Object::Cell(Value::Nil));
+        }
+        assert!(heap.wants_collection());
     }
 
     #[test]

@@ -145,9 +145,10 @@ pub fn conj(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
         Value::Obj(r) => match cx.ctx.heap.get(r) {
             Object::Vector(xs) => {
                 let xs = xs.pushed(&args[1..]);
-                Ok(cx.ctx.updated(Object::Vector(xs), args.len() - 1))
+                Ok(cx.ctx.updated(Object::Vector(xs), args.len() - 1, 0))
             }
             Object::Map(pairs) => {
+                let before = pairs.len();
                 let mut map = pairs.clone();
                 for &entry in &args[1..] {
                     let kv = match entry {
@@ -162,7 +163,8 @@ pub fn conj(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
                     };
                     map = map_set(cx.ctx, &map, k, v);
                 }
-                Ok(cx.ctx.updated(Object::Map(map), args.len() - 1))
+                let (added, replaced) = grown_by(before, map.len(), args.len() - 1);
+                Ok(cx.ctx.updated(Object::Map(map), added, replaced))
             }
             Object::Pair { .. } => prepend(cx, coll, &args[1..]),
             _ => Err(type_error(cx, "conj", "a collection", coll)),
@@ -309,13 +311,16 @@ pub fn assoc(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
         Value::Nil => hash_map(cx, &args[1..]),
         Value::Obj(r) => match cx.ctx.heap.get(r) {
             Object::Map(pairs) => {
+                let before = pairs.len();
                 let mut map = pairs.clone();
                 for kv in args[1..].chunks(2) {
                     map = map_set(cx.ctx, &map, kv[0], kv[1]);
                 }
-                Ok(cx.ctx.updated(Object::Map(map), args.len() / 2))
+                let (added, replaced) = grown_by(before, map.len(), args.len() / 2);
+                Ok(cx.ctx.updated(Object::Map(map), added, replaced))
             }
             Object::Vector(xs) => {
+                let before = xs.len();
                 let mut xs = xs.clone();
                 for kv in args[1..].chunks(2) {
                     match kv[0] {
@@ -335,7 +340,8 @@ pub fn assoc(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
                         }
                     }
                 }
-                Ok(cx.ctx.updated(Object::Vector(xs), args.len() / 2))
+                let (added, replaced) = grown_by(before, xs.len(), args.len() / 2);
+                Ok(cx.ctx.updated(Object::Vector(xs), added, replaced))
             }
             _ => Err(type_error(cx, "assoc", "a map or vector", args[0])),
         },
@@ -359,7 +365,14 @@ pub fn dissoc(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
         }
         cx.ctx.charge(looked as u64);
     }
-    Ok(cx.ctx.updated(Object::Map(map), args.len() - 1))
+    Ok(cx.ctx.updated(Object::Map(map), 0, args.len() - 1))
+}
+
+/// Of `changes` updates that took a collection from `before` to `after` elements, how many
+/// appended and how many replaced.
+fn grown_by(before: usize, after: usize, changes: usize) -> (usize, usize) {
+    let added = after.saturating_sub(before).min(changes);
+    (added, changes - added)
 }
 
 fn map_part(cx: &mut Cx, who: &str, v: Value, key: bool) -> BuiltinResult {
