@@ -13,3 +13,9 @@
          (reduce * [1 2 3 4]))
 (println (reduce + 0 (filter even? (map (fn [x] (* x 3)) (range 1000)))))
 (println (sort-by (fn [m] (get m :k)) [{:k 3} {:k 1} {:k 2}]))
+;; A builtin given to them is called straight, element by element: one that suspends the
+;; fiber (`println`) picks up where it stopped; its errors name the builtin.
+(println (map println ["p" "q"]) (filter print [1 2]))
+(println (try (map cons [1 2]) (catch e (field e 1))))
+(println (try (reduce inc 0 [1 2]) (catch e (field e 1))))
+(println (try (reduce + 0 [1 :x]) (catch e (field e 1))))

@@ -851,93 +851,57 @@ impl Interp<'_> {
     /// collector and requests all see each call of `f`.
     fn iterate(&mut self, start: usize) -> Result<Entered, Flow> {
         let args = &self.fiber.stack[start..];
-        let [kind, f, mut list, mut acc, waiting, result] = args[..] else {
+        let [kind_value, f, mut list, mut acc, waiting, result] = args[..] else {
             return Err(self.ctx.error(
                 "arity",
                 "`%iterate` takes 6 arguments (it is internal to the prelude)",
             ));
         };
-        let kind_value = kind;
-        let kind = match kind {
-            Value::Kw(k) => match self.ctx.symbols.name(k) {
-                "map" => Iterate::Map,
-                "filter" => Iterate::Filter,
-                "fold" => Iterate::Fold,
+        // Coming back from a call of `f`, `waiting` says which kind this is (older snapshots
+        // have `true` there: the kind's name is read then, as on the first entry).
+        let kind = match waiting {
+            Value::Int(code) if let Some(kind) = Iterate::from_code(code) => kind,
+            _ => match kind_value {
+                Value::Kw(k) => match self.ctx.symbols.name(k) {
+                    "map" => Iterate::Map,
+                    "filter" => Iterate::Filter,
+                    "fold" => Iterate::Fold,
+                    _ => return Err(bad_kind(self.ctx)),
+                },
                 _ => return Err(bad_kind(self.ctx)),
             },
-            _ => return Err(bad_kind(self.ctx)),
         };
         let mut result = waiting.truthy().then_some(result);
+        if result.is_none()
+            && let Value::Builtin(b) = f
+            && !self.table[b as usize].is_apply
+            && !self.table[b as usize].is_iterate
+        {
+            return self.iterate_builtin(start, kind, b, list, acc);
+        }
         loop {
-            let (head, tail) = match list {
-                Value::Obj(r) => match self.ctx.heap.get(r) {
-                    Object::Pair { head, tail, .. } => (*head, *tail),
-                    _ => (Value::Nil, Value::EmptyList),
-                },
-                _ => (Value::Nil, Value::EmptyList),
-            };
+            let (head, tail) = pair_parts(self.ctx, list);
             if let Some(y) = result.take() {
                 // `f` gave `y` for `head`.
-                match kind {
-                    Iterate::Map => acc = cons(self.ctx, y, acc),
-                    Iterate::Filter if y.truthy() => acc = cons(self.ctx, head, acc),
-                    Iterate::Filter => {}
-                    Iterate::Fold => acc = y,
-                }
+                acc = kind.take(self.ctx, head, y, acc);
                 list = tail;
                 continue;
             }
             self.ctx.charge(1);
-            self.fiber.stack.truncate(start + 6);
             if !matches!(list, Value::Obj(_)) {
                 self.fiber.stack.truncate(start);
-                let value = match kind {
-                    Iterate::Fold => acc,
-                    Iterate::Map | Iterate::Filter => reverse_in_place(self.ctx, acc),
-                };
-                self.fiber.stack.push(value);
+                self.fiber.stack.push(kind.finish(self.ctx, acc));
                 return Ok(Entered::Value);
             }
-            if let Value::Builtin(b) = f
-                && !self.table[b as usize].is_apply
-                && !self.table[b as usize].is_iterate
-            {
-                // A builtin: call it in place. The state stays where the arguments are (so a
-                // collection inside the call keeps it), as it would for a closure.
-                self.fiber.stack[start + 2..start + 6].copy_from_slice(&[
-                    list,
-                    acc,
-                    Value::Bool(true),
-                    Value::Nil,
-                ]);
-                if kind == Iterate::Fold {
-                    self.fiber.stack.push(acc);
-                }
-                self.fiber.stack.push(head);
-                match self.call_builtin(b, start + 6) {
-                    Ok(_) => {
-                        result = Some(pop!(self.fiber.stack));
-                        continue;
-                    }
-                    Err(Flow::Request(r)) => {
-                        // Wait as a closure's call would: the state, then the answer.
-                        self.fiber.stack.truncate(start + 4);
-                        self.fiber.stack.push(Value::Bool(true));
-                        self.again = true;
-                        return Err(Flow::Request(r));
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
-            // The state, as the arguments this instruction runs again with, then the call.
-            self.fiber.stack.truncate(start);
-            self.fiber
-                .stack
-                .extend_from_slice(&[kind_value, f, list, acc, Value::Bool(true), f]);
+            // The state, as the arguments this instruction runs again with (`f` in the
+            // place of `result`, as the callee), then the call.
+            let stack = &mut self.fiber.stack;
+            stack.truncate(start + 2);
+            stack.extend_from_slice(&[list, acc, Value::Int(kind.code()), f]);
             if kind == Iterate::Fold {
-                self.fiber.stack.push(acc);
+                stack.push(acc);
             }
-            self.fiber.stack.push(head);
+            stack.push(head);
             let argc = if kind == Iterate::Fold { 2 } else { 1 };
             match self.call(argc, false) {
                 Ok(Entered::Value) => result = Some(pop!(self.fiber.stack)),
@@ -950,6 +914,75 @@ impl Interp<'_> {
                     return Err(Flow::Request(r));
                 }
                 Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// `%iterate` of builtin `b`: each element's call goes straight to the builtin, with the
+    /// loop's state in locals. It is written back to the instruction's argument slots only
+    /// where something could look at it: before a collection (when the memory limit asks
+    /// for one) and when the builtin suspends the fiber (`(map println xs)`), which then
+    /// waits as a closure's call would.
+    fn iterate_builtin(
+        &mut self,
+        start: usize,
+        kind: Iterate,
+        b: u16,
+        mut list: Value,
+        mut acc: Value,
+    ) -> Result<Entered, Flow> {
+        let linked = self.table[b as usize];
+        loop {
+            self.ctx.charge(1);
+            let (head, tail) = pair_parts(self.ctx, list);
+            if !matches!(list, Value::Obj(_)) {
+                self.fiber.stack.truncate(start);
+                self.fiber.stack.push(kind.finish(self.ctx, acc));
+                return Ok(Entered::Value);
+            }
+            let args = [acc, head];
+            let args = if kind == Iterate::Fold {
+                &args[..]
+            } else {
+                &args[1..]
+            };
+            if !linked.accepts(args) {
+                let (name, expected) = (linked.spec.name, linked.spec.expected());
+                let argc = args.len();
+                return Err(self
+                    .ctx
+                    .error("arity", format!("`{name}` takes {expected}, got {argc}")));
+            }
+            let mut cx = Cx {
+                ctx: self.ctx,
+                program: self.program,
+            };
+            let before = cx.ctx.heap.allocated_bytes();
+            let outcome = (linked.f)(&mut cx, args);
+            // Charged as `call_builtin` charges: a step per value-sized piece allocated.
+            let allocated = self.ctx.heap.allocated_bytes().saturating_sub(before);
+            self.ctx.charge((allocated / BYTES_PER_STEP) as u64);
+            match outcome {
+                Ok(y) => {
+                    acc = kind.take(self.ctx, head, y, acc);
+                    list = tail;
+                }
+                Err(Flow::Request(r)) => {
+                    // Wait as a closure's call would: the state, then the answer.
+                    let stack = &mut self.fiber.stack;
+                    stack.truncate(start + 2);
+                    stack.extend_from_slice(&[list, acc, Value::Int(kind.code())]);
+                    self.again = true;
+                    return Err(Flow::Request(r));
+                }
+                Err(e) => return Err(e),
+            }
+            if self.ctx.heap.over_limit() {
+                self.fiber.stack[start + 2..start + 4].copy_from_slice(&[list, acc]);
+                self.collect();
+                if self.ctx.heap.live_over_limit() {
+                    return Err(Flow::Error(self.ctx.out_of_memory()));
+                }
             }
         }
     }
@@ -1086,6 +1119,58 @@ enum Iterate {
     Map,
     Filter,
     Fold,
+}
+
+impl Iterate {
+    /// The number `%iterate` keeps in its `waiting` argument while `f` runs, so that coming
+    /// back it need not read the kind's name again.
+    fn code(self) -> i64 {
+        match self {
+            Iterate::Map => 0,
+            Iterate::Filter => 1,
+            Iterate::Fold => 2,
+        }
+    }
+
+    fn from_code(code: i64) -> Option<Iterate> {
+        match code {
+            0 => Some(Iterate::Map),
+            1 => Some(Iterate::Filter),
+            2 => Some(Iterate::Fold),
+            _ => None,
+        }
+    }
+
+    /// The accumulator after `f` gave `y` for `head`.
+    #[inline]
+    fn take(self, ctx: &mut Ctx, head: Value, y: Value, acc: Value) -> Value {
+        match self {
+            Iterate::Map => cons(ctx, y, acc),
+            Iterate::Filter if y.truthy() => cons(ctx, head, acc),
+            Iterate::Filter => acc,
+            Iterate::Fold => y,
+        }
+    }
+
+    /// The result, once the list is walked.
+    fn finish(self, ctx: &mut Ctx, acc: Value) -> Value {
+        match self {
+            Iterate::Fold => acc,
+            Iterate::Map | Iterate::Filter => reverse_in_place(ctx, acc),
+        }
+    }
+}
+
+/// A list's first element and the rest (nil and `()` for anything but a pair).
+#[inline]
+fn pair_parts(ctx: &Ctx, list: Value) -> (Value, Value) {
+    match list {
+        Value::Obj(r) => match ctx.heap.get(r) {
+            Object::Pair { head, tail, .. } => (*head, *tail),
+            _ => (Value::Nil, Value::EmptyList),
+        },
+        _ => (Value::Nil, Value::EmptyList),
+    }
 }
 
 fn bad_kind(ctx: &mut Ctx) -> Flow {
