@@ -128,7 +128,7 @@ impl Writer<'_> {
         match v {
             Value::Nil => out.push_str("nil"),
             Value::Bool(b) => out.push_str(if b { "true" } else { "false" }),
-            Value::Int(i) => out.push_str(&i.to_string()),
+            Value::Int(i) => out.push_str(itoa::Buffer::new().format(i)),
             Value::Float(f) => out.push_str(&float(f)),
             Value::Sym(s) => out.push_str(ctx.symbols.name(s)),
             Value::Kw(k) => {

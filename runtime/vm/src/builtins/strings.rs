@@ -49,21 +49,7 @@ pub fn display_into(
 /// Appends the decimal digits of `i`, as `{i}` formats it, without the formatter's
 /// machinery (building strings of numbers is the commonest use of `str`).
 fn push_int(out: &mut String, i: i64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut n = i.unsigned_abs();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    if i < 0 {
-        out.push('-');
-    }
-    out.push_str(std::str::from_utf8(&digits[at..]).expect("ASCII digits"));
+    out.push_str(itoa::Buffer::new().format(i));
 }
 
 /// `(str …)`
