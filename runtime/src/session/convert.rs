@@ -138,7 +138,7 @@ impl Converter<'_> {
                 return Err("the expansion contains a function value, which is not code".into());
             }
             Value::Obj(r) => match ctx.heap.get(r) {
-                Object::Str(s) => DatumKind::Str(s.clone()),
+                Object::Str(s) => DatumKind::Str(s.to_string()),
                 Object::Pair { .. } => DatumKind::List(self.items(v, span, item_spans, depth)?),
                 Object::Vector(_) => DatumKind::Vector(self.items(v, span, item_spans, depth)?),
                 Object::Map(pairs) => DatumKind::Map(

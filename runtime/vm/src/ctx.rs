@@ -43,6 +43,10 @@ pub struct Ctx {
     pub gensyms: u64,
     /// Values the host holds on to between runs (compiled macros), kept by collections.
     pub pinned: Vec<Value>,
+    /// A buffer `str` builds its result in and keeps, so a short result (held inline by
+    /// its string object) costs no allocation. Not part of the state.
+    #[serde(skip)]
+    scratch: String,
 }
 
 fn mib(bytes: usize) -> String {
@@ -77,6 +81,7 @@ impl Ctx {
             max_frames,
             gensyms: 0,
             pinned: Vec::new(),
+            scratch: String::new(),
         }
     }
 
@@ -119,8 +124,33 @@ impl Ctx {
     }
 
     /// A string value.
-    pub fn string(&mut self, s: impl Into<String>) -> Value {
+    pub fn string(&mut self, s: impl Into<compact_str::CompactString>) -> Value {
         self.heap.alloc(Object::Str(s.into()))
+    }
+
+    /// The string `build` writes into an empty buffer, as a value. The buffer is kept for
+    /// the next call when the string is short enough to be held inline, so building short
+    /// strings allocates nothing but their object.
+    pub fn string_with<E>(
+        &mut self,
+        build: impl FnOnce(&mut Ctx, &mut String) -> Result<(), E>,
+    ) -> Result<Value, E> {
+        let mut out = std::mem::take(&mut self.scratch);
+        out.clear();
+        let built = build(self, &mut out);
+        let value = match built {
+            Ok(()) if out.len() <= std::mem::size_of::<compact_str::CompactString>() => {
+                let v = self.string(out.as_str());
+                self.scratch = out;
+                v
+            }
+            Ok(()) => self.string(out),
+            Err(e) => {
+                self.scratch = out;
+                return Err(e);
+            }
+        };
+        Ok(value)
     }
 
     /// A keyword value.
@@ -180,7 +210,7 @@ impl Ctx {
     pub fn error_value(&mut self, kind: &str, message: impl Into<String>, data: Value) -> Value {
         let label = self.symbols.intern("error");
         let kind = self.keyword(kind);
-        let message = self.string(message);
+        let message = self.string(message.into());
         self.heap.alloc(Object::Record {
             label,
             fields: vec![kind, message, data],
@@ -224,5 +254,40 @@ impl Ctx {
                 self.heap.alloc(Object::Map(values.into()))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(ctx: &Ctx, v: Value) -> &str {
+        ctx.as_str(v).expect("a string")
+    }
+
+    #[test]
+    fn strings_built_in_the_kept_buffer_are_whole_and_start_empty() {
+        let mut ctx = Ctx::new(u64::MAX, 100);
+        let short = ctx.string_with(|_, out| {
+            out.push_str("12,");
+            Ok::<(), ()>(())
+        });
+        let long = ctx.string_with(|_, out| {
+            out.push_str(&"x".repeat(100));
+            Ok::<(), ()>(())
+        });
+        // A build that fails leaves nothing behind for the next one.
+        let failed = ctx.string_with(|_, out| {
+            out.push_str("half");
+            Err("stopped")
+        });
+        let after = ctx.string_with(|_, out| {
+            out.push('y');
+            Ok::<(), ()>(())
+        });
+        assert_eq!(text(&ctx, short.unwrap()), "12,");
+        assert_eq!(text(&ctx, long.unwrap()), "x".repeat(100));
+        assert_eq!(failed, Err("stopped"));
+        assert_eq!(text(&ctx, after.unwrap()), "y");
     }
 }

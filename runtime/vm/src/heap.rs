@@ -311,7 +311,7 @@ mod tests {
         let mut heap = Heap::new();
         assert!(!heap.wants_collection());
         for _ in 0..10 {
-            heap.alloc(Object::Str("x".repeat(1 << 20)));
+            heap.alloc(Object::Str("x".repeat(1 << 20).into()));
         }
         assert!(heap.wants_collection());
         heap.collect([]);
@@ -322,9 +322,9 @@ mod tests {
     fn the_limit_asks_for_a_collection_and_says_when_live_data_passes_it() {
         let mut heap = Heap::new();
         heap.set_max_bytes(1 << 20);
-        let big = heap.alloc(Object::Str("x".repeat(600 << 10)));
+        let big = heap.alloc(Object::Str("x".repeat(600 << 10).into()));
         assert!(!heap.over_limit());
-        let second = heap.alloc(Object::Str("y".repeat(600 << 10)));
+        let second = heap.alloc(Object::Str("y".repeat(600 << 10).into()));
         assert!(heap.over_limit() && heap.wants_collection());
         heap.collect([big, second]);
         assert!(heap.live_over_limit());

@@ -40,8 +40,9 @@ impl Value {
 /// What a heap slot holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Object {
-    /// An immutable string.
-    Str(String),
+    /// An immutable string (up to 24 bytes held inline, without an allocation of its own;
+    /// serialised as a plain string).
+    Str(compact_str::CompactString),
     /// A list cell: its first element, the rest (another cell or the empty list) and the
     /// length of the list starting here.
     Pair {

@@ -145,7 +145,7 @@ fn to_json(cx: &mut Cx, v: Value, depth: usize) -> Result<serde_json::Value, Flo
         Value::Kw(k) | Value::Sym(k) => J::String(cx.ctx.symbols.name(k).to_string()),
         Value::EmptyList => J::Array(Vec::new()),
         Value::Obj(r) => match cx.ctx.heap.get(r).clone() {
-            Object::Str(s) => J::String(s),
+            Object::Str(s) => J::String(s.into_string()),
             Object::Map(pairs) => {
                 let mut object = serde_json::Map::new();
                 for (k, val) in pairs.to_vec() {

@@ -63,11 +63,15 @@ pub fn str(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
             _ => cx.ctx.as_str(a).map_or(0, str::len),
         })
         .sum();
-    let mut out = String::with_capacity(guess.min(1024));
-    for &a in args {
-        display_into(cx, "str", a, &mut out, true)?;
-    }
-    Ok(cx.ctx.string(out))
+    let program = cx.program;
+    cx.ctx.string_with(|ctx, out| {
+        out.reserve(guess.min(1024));
+        let mut cx = Cx { ctx, program };
+        for &a in args {
+            display_into(&mut cx, "str", a, out, true)?;
+        }
+        Ok(())
+    })
 }
 
 /// `(format template args…)`: each `{}` takes the next argument; `{{` and `}}` are braces.
