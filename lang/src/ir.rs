@@ -224,6 +224,21 @@ pub enum Instr {
     Goto(u16),
     /// End the workflow, with the popped result when the flag says so.
     Terminal(Terminal, bool),
+    // Added after the others so that programs stored before them decode unchanged.
+    /// `(+ local local)`: two slots, fused by the compiler.
+    AddLL(u16, u16),
+    /// `(- local local)`
+    SubLL(u16, u16),
+    /// `(< local local)`
+    LtLL(u16, u16),
+    /// `(<= local local)`
+    LeLL(u16, u16),
+    /// `(> local local)`
+    GtLL(u16, u16),
+    /// `(>= local local)`
+    GeLL(u16, u16),
+    /// `(== local local)`
+    NumEqLL(u16, u16),
 }
 
 /// A pattern (of `match`, `await` or an `on-…` handler) in compiled form. Values that

@@ -60,13 +60,14 @@ impl FnBuilder {
         }
     }
 
-    /// Appends an instruction at the current span, fusing `Local, Int, op` into one
-    /// instruction when no jump lands between them.
+    /// Appends an instruction at the current span, fusing operations on locals into one
+    /// instruction when no jump lands inside them: `Local, Int, op` and `Local, Local, op`
+    /// for arithmetic and comparisons, `Local, inc` and `Local, dec`.
     pub fn emit(&mut self, instr: Instr) {
-        if let Some(fused) = self.fuse(instr) {
+        if let Some((fused, replaced)) = self.fuse(instr) {
             let n = self.function.code.len();
-            self.function.code.truncate(n - 2);
-            self.function.spans.truncate(n - 2);
+            self.function.code.truncate(n - replaced);
+            self.function.spans.truncate(n - replaced);
             self.function.code.push(fused);
             self.function.spans.push(self.span);
             return;
@@ -75,26 +76,50 @@ impl FnBuilder {
         self.function.spans.push(self.span);
     }
 
-    fn fuse(&self, op: Instr) -> Option<Instr> {
-        let n = self.function.code.len();
-        if n < 2 || self.labels.contains(&(n as u32 - 1)) || self.labels.contains(&(n as u32)) {
+    /// The fused form of the last `replaced` instructions followed by `op`, when there is
+    /// one. A jump may land on the first of them (the fused instruction takes its place) but
+    /// not on a later one, nor on `op`.
+    fn fuse(&self, op: Instr) -> Option<(Instr, usize)> {
+        let code = &self.function.code;
+        let n = code.len();
+        let landed = |i: usize| self.labels.contains(&(i as u32));
+        if n < 1 || landed(n) {
             return None;
         }
-        let (Instr::Local(s), Instr::Int(k)) =
-            (self.function.code[n - 2], self.function.code[n - 1])
-        else {
+        if let Instr::Local(s) = code[n - 1] {
+            match op {
+                Instr::Inc => return Some((Instr::AddLI(s, 1), 1)),
+                Instr::Dec => return Some((Instr::SubLI(s, 1), 1)),
+                _ => {}
+            }
+        }
+        if n < 2 || landed(n - 1) {
             return None;
-        };
-        Some(match op {
-            Instr::Add => Instr::AddLI(s, k),
-            Instr::Sub => Instr::SubLI(s, k),
-            Instr::Lt => Instr::LtLI(s, k),
-            Instr::Le => Instr::LeLI(s, k),
-            Instr::Gt => Instr::GtLI(s, k),
-            Instr::Ge => Instr::GeLI(s, k),
-            Instr::NumEq => Instr::NumEqLI(s, k),
+        }
+        let fused = match (code[n - 2], code[n - 1]) {
+            (Instr::Local(s), Instr::Int(k)) => match op {
+                Instr::Add => Instr::AddLI(s, k),
+                Instr::Sub => Instr::SubLI(s, k),
+                Instr::Lt => Instr::LtLI(s, k),
+                Instr::Le => Instr::LeLI(s, k),
+                Instr::Gt => Instr::GtLI(s, k),
+                Instr::Ge => Instr::GeLI(s, k),
+                Instr::NumEq => Instr::NumEqLI(s, k),
+                _ => return None,
+            },
+            (Instr::Local(a), Instr::Local(b)) => match op {
+                Instr::Add => Instr::AddLL(a, b),
+                Instr::Sub => Instr::SubLL(a, b),
+                Instr::Lt => Instr::LtLL(a, b),
+                Instr::Le => Instr::LeLL(a, b),
+                Instr::Gt => Instr::GtLL(a, b),
+                Instr::Ge => Instr::GeLL(a, b),
+                Instr::NumEq => Instr::NumEqLL(a, b),
+                _ => return None,
+            },
             _ => return None,
-        })
+        };
+        Some((fused, 2))
     }
 
     /// The index the next instruction will have, marked as a jump target.

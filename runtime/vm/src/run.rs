@@ -1,6 +1,8 @@
 //! The interpreter loop. Registers (function, pc, frame base) live in locals and are written
 //! back to the frame whenever control may leave the loop or the frame.
 
+use std::cmp::Ordering;
+
 use duet_lang::ir::{Instr, Program};
 
 use super::{Ctx, Cx, Fiber, Flow, Frame, Handler, Request, RuntimeError, Step, TraceFrame, Vm};
@@ -184,41 +186,37 @@ impl Interp<'_> {
             ($op:literal, $test:expr) => {{
                 let b = pop!(self.fiber.stack);
                 let a = pop!(self.fiber.stack);
-                let result = if let (Value::Int(x), Value::Int(y)) = (a, b) {
-                    $test(x.cmp(&y))
-                } else {
-                    check!(numbers::compare2(&mut self.cx(), $op, a, b)).is_some_and($test)
-                };
-                branch_on!(result);
+                compare_fused!(a, b, $op, $test)
             }};
         }
-        // `(+ local k)` / `(- local k)`, fused by the compiler: integers without a call.
-        macro_rules! arith_li {
-            ($slot:expr, $k:expr, $checked:ident, $general:path) => {{
-                let a = self.fiber.stack[base + $slot as usize];
-                let v = match a {
-                    Value::Int(x) if let Some(z) = x.$checked($k as i64) => Value::Int(z),
-                    _ => check!($general(&mut self.cx(), a, Value::Int($k as i64))),
+        // `(+ a b)` / `(- a b)` on two locals or a local and a constant, fused by the
+        // compiler: integers without a call.
+        macro_rules! arith_fused {
+            ($a:expr, $b:expr, $checked:ident, $general:path) => {{
+                let (a, b): (Value, Value) = ($a, $b);
+                let v = match (a, b) {
+                    (Value::Int(x), Value::Int(y)) if let Some(z) = x.$checked(y) => Value::Int(z),
+                    _ => check!($general(&mut self.cx(), a, b)),
                 };
                 self.fiber.stack.push(v);
             }};
         }
-        // `(op local k)`, fused by the compiler; branches like `compare!`.
-        macro_rules! compare_li {
-            ($slot:expr, $k:expr, $op:literal, $test:expr) => {{
-                let a = self.fiber.stack[base + $slot as usize];
-                let result = match a {
-                    Value::Int(x) => $test(x.cmp(&($k as i64))),
-                    _ => check!(numbers::compare2(
-                        &mut self.cx(),
-                        $op,
-                        a,
-                        Value::Int($k as i64)
-                    ))
-                    .is_some_and($test),
+        // A comparison of two values (popped, or two locals or a local and a constant, fused
+        // by the compiler).
+        macro_rules! compare_fused {
+            ($a:expr, $b:expr, $op:literal, $test:expr) => {{
+                let (a, b): (Value, Value) = ($a, $b);
+                let result = match (a, b) {
+                    (Value::Int(x), Value::Int(y)) => $test(x.cmp(&y)),
+                    _ => check!(numbers::compare2(&mut self.cx(), $op, a, b)).is_some_and($test),
                 };
                 branch_on!(result);
             }};
+        }
+        macro_rules! local {
+            ($slot:expr) => {
+                self.fiber.stack[base + $slot as usize]
+            };
         }
         macro_rules! suspend {
             ($request:expr) => {{
@@ -526,29 +524,56 @@ impl Interp<'_> {
                         self.fiber.stack.push(v);
                     }
                 }
-                Instr::AddLI(slot, k) => arith_li!(slot, k, checked_add, numbers::add2),
-                Instr::SubLI(slot, k) => arith_li!(slot, k, checked_sub, numbers::sub2),
+                Instr::AddLI(slot, k) => {
+                    arith_fused!(
+                        local!(slot),
+                        Value::Int(k.into()),
+                        checked_add,
+                        numbers::add2
+                    )
+                }
+                Instr::SubLI(slot, k) => {
+                    arith_fused!(
+                        local!(slot),
+                        Value::Int(k.into()),
+                        checked_sub,
+                        numbers::sub2
+                    )
+                }
+                Instr::AddLL(a, b) => {
+                    arith_fused!(local!(a), local!(b), checked_add, numbers::add2)
+                }
+                Instr::SubLL(a, b) => {
+                    arith_fused!(local!(a), local!(b), checked_sub, numbers::sub2)
+                }
                 Instr::LtLI(slot, k) => {
-                    compare_li!(slot, k, "<", |o: std::cmp::Ordering| o.is_lt())
+                    compare_fused!(local!(slot), Value::Int(k.into()), "<", Ordering::is_lt)
                 }
                 Instr::LeLI(slot, k) => {
-                    compare_li!(slot, k, "<=", |o: std::cmp::Ordering| o.is_le())
+                    compare_fused!(local!(slot), Value::Int(k.into()), "<=", Ordering::is_le)
                 }
                 Instr::GtLI(slot, k) => {
-                    compare_li!(slot, k, ">", |o: std::cmp::Ordering| o.is_gt())
+                    compare_fused!(local!(slot), Value::Int(k.into()), ">", Ordering::is_gt)
                 }
                 Instr::GeLI(slot, k) => {
-                    compare_li!(slot, k, ">=", |o: std::cmp::Ordering| o.is_ge())
+                    compare_fused!(local!(slot), Value::Int(k.into()), ">=", Ordering::is_ge)
                 }
                 Instr::NumEqLI(slot, k) => {
-                    compare_li!(slot, k, "==", |o: std::cmp::Ordering| o.is_eq())
+                    compare_fused!(local!(slot), Value::Int(k.into()), "==", Ordering::is_eq)
+                }
+                Instr::LtLL(a, b) => compare_fused!(local!(a), local!(b), "<", Ordering::is_lt),
+                Instr::LeLL(a, b) => compare_fused!(local!(a), local!(b), "<=", Ordering::is_le),
+                Instr::GtLL(a, b) => compare_fused!(local!(a), local!(b), ">", Ordering::is_gt),
+                Instr::GeLL(a, b) => compare_fused!(local!(a), local!(b), ">=", Ordering::is_ge),
+                Instr::NumEqLL(a, b) => {
+                    compare_fused!(local!(a), local!(b), "==", Ordering::is_eq)
                 }
                 Instr::Mul => binary!(numbers::mul2),
-                Instr::Lt => compare!("<", |o: std::cmp::Ordering| o.is_lt()),
-                Instr::Le => compare!("<=", |o: std::cmp::Ordering| o.is_le()),
-                Instr::Gt => compare!(">", |o: std::cmp::Ordering| o.is_gt()),
-                Instr::Ge => compare!(">=", |o: std::cmp::Ordering| o.is_ge()),
-                Instr::NumEq => compare!("==", |o: std::cmp::Ordering| o.is_eq()),
+                Instr::Lt => compare!("<", Ordering::is_lt),
+                Instr::Le => compare!("<=", Ordering::is_le),
+                Instr::Gt => compare!(">", Ordering::is_gt),
+                Instr::Ge => compare!(">=", Ordering::is_ge),
+                Instr::NumEq => compare!("==", Ordering::is_eq),
                 Instr::Eq => {
                     let b = pop!(stack);
                     let a = pop!(stack);
@@ -597,13 +622,11 @@ impl Interp<'_> {
                 }
                 Instr::Inc => {
                     let a = pop!(stack);
-                    let v = check!(numbers::add2(&mut self.cx(), a, Value::Int(1)));
-                    self.fiber.stack.push(v);
+                    arith_fused!(a, Value::Int(1), checked_add, numbers::add2)
                 }
                 Instr::Dec => {
                     let a = pop!(stack);
-                    let v = check!(numbers::sub2(&mut self.cx(), a, Value::Int(1)));
-                    self.fiber.stack.push(v);
+                    arith_fused!(a, Value::Int(1), checked_sub, numbers::sub2)
                 }
                 Instr::Not => {
                     let a = pop!(stack);
