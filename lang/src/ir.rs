@@ -239,6 +239,8 @@ pub enum Instr {
     GeLL(u16, u16),
     /// `(== local local)`
     NumEqLL(u16, u16),
+    /// Return the value of a slot: `Local, Return`, fused by the compiler.
+    ReturnLocal(u16),
 }
 
 /// A pattern (of `match`, `await` or an `on-…` handler) in compiled form. Values that

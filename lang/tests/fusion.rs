@@ -56,3 +56,28 @@ fn a_jump_landing_between_the_operands_keeps_them_apart() {
         "{code:?}"
     );
 }
+
+#[test]
+fn a_branch_in_tail_position_returns_at_once() {
+    let code = code_of("(defn f [n] (if (< n 2) n (f (- n 1))))", "f");
+    // `n` is returned where the branch ends, not after a jump to a `Return`.
+    assert!(code.contains(&Instr::ReturnLocal(0)), "{code:?}");
+    assert!(
+        !code.iter().any(|i| matches!(i, Instr::Jump(_))),
+        "{code:?}"
+    );
+    // Not in tail position, the branches still meet after the `if`.
+    let code = code_of("(defn g [n] (+ 1 (if (< n 2) n 3)))", "g");
+    assert!(code.iter().any(|i| matches!(i, Instr::Jump(_))), "{code:?}");
+    assert!(!code.contains(&Instr::ReturnLocal(0)), "{code:?}");
+}
+
+#[test]
+fn an_assignment_whose_value_is_dropped_neither_copies_nor_pops_it() {
+    let code = code_of("(defn f [n] (set! n (+ n 1)) n)", "f");
+    assert!(!code.contains(&Instr::Dup), "{code:?}");
+    assert!(!code.contains(&Instr::Pop), "{code:?}");
+    // Its value used, it is kept.
+    let code = code_of("(defn g [n] (+ 1 (set! n 2)))", "g");
+    assert!(code.contains(&Instr::Dup), "{code:?}");
+}

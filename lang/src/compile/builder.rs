@@ -62,14 +62,15 @@ impl FnBuilder {
 
     /// Appends an instruction at the current span, fusing operations on locals into one
     /// instruction when no jump lands inside them: `Local, Int, op` and `Local, Local, op`
-    /// for arithmetic and comparisons, `Local, inc` and `Local, dec`.
+    /// for arithmetic and comparisons, `Local, inc`, `Local, dec` and `Local, Return`; and
+    /// dropping the `Dup` and `Pop` around an assignment whose value is not used.
     pub fn emit(&mut self, instr: Instr) {
-        if let Some((fused, replaced)) = self.fuse(instr) {
+        if let Some((fused, replaced, span)) = self.fuse(instr) {
             let n = self.function.code.len();
             self.function.code.truncate(n - replaced);
             self.function.spans.truncate(n - replaced);
             self.function.code.push(fused);
-            self.function.spans.push(self.span);
+            self.function.spans.push(span);
             return;
         }
         self.function.code.push(instr);
@@ -77,9 +78,9 @@ impl FnBuilder {
     }
 
     /// The fused form of the last `replaced` instructions followed by `op`, when there is
-    /// one. A jump may land on the first of them (the fused instruction takes its place) but
-    /// not on a later one, nor on `op`.
-    fn fuse(&self, op: Instr) -> Option<(Instr, usize)> {
+    /// one, with its span. A jump may land on the first of them (the fused instruction takes
+    /// its place) but not on a later one, nor on `op`.
+    fn fuse(&self, op: Instr) -> Option<(Instr, usize, SourceSpan)> {
         let code = &self.function.code;
         let n = code.len();
         let landed = |i: usize| self.labels.contains(&(i as u32));
@@ -87,10 +88,14 @@ impl FnBuilder {
             return None;
         }
         if let Instr::Local(s) = code[n - 1] {
-            match op {
-                Instr::Inc => return Some((Instr::AddLI(s, 1), 1)),
-                Instr::Dec => return Some((Instr::SubLI(s, 1), 1)),
-                _ => {}
+            let fused = match op {
+                Instr::Inc => Some(Instr::AddLI(s, 1)),
+                Instr::Dec => Some(Instr::SubLI(s, 1)),
+                Instr::Return => Some(Instr::ReturnLocal(s)),
+                _ => None,
+            };
+            if let Some(fused) = fused {
+                return Some((fused, 1, self.span));
             }
         }
         if n < 2 || landed(n - 1) {
@@ -117,9 +122,18 @@ impl FnBuilder {
                 Instr::NumEq => Instr::NumEqLL(a, b),
                 _ => return None,
             },
+            // `(set! x v)` whose value is dropped: the assignment alone, where it was.
+            (
+                Instr::Dup,
+                set @ (Instr::SetLocal(_)
+                | Instr::SetCellLocal(_)
+                | Instr::SetCellCapture(_)
+                | Instr::SetGlobal(_)
+                | Instr::DefGlobal(_)),
+            ) if op == Instr::Pop => return Some((set, 2, self.function.spans[n - 1])),
             _ => return None,
         };
-        Some((fused, 2))
+        Some((fused, 2, self.span))
     }
 
     /// The index the next instruction will have, marked as a jump target.

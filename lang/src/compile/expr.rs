@@ -59,13 +59,22 @@ impl Compiler {
                 self.expr(c, false);
                 let to_else = self.top().emit_forward(Instr::JumpIfFalse);
                 self.expr(t, tail);
-                let to_end = self.top().emit_forward(Instr::Jump);
+                // In tail position the branch returns at once instead of jumping to a
+                // `Return` after the `if`.
+                let to_end = if tail {
+                    self.emit(Instr::Return);
+                    None
+                } else {
+                    Some(self.top().emit_forward(Instr::Jump))
+                };
                 self.top().patch(to_else);
                 match otherwise {
                     Some(o) => self.expr(o, tail),
                     None => self.emit(Instr::Nil),
                 }
-                self.top().patch(to_end);
+                if let Some(to_end) = to_end {
+                    self.top().patch(to_end);
+                }
             }
             ExprKind::And(items) | ExprKind::Or(items) => {
                 let and = matches!(e.kind, ExprKind::And(_));
@@ -140,7 +149,11 @@ impl Compiler {
                     let next = self.top().emit_forward(Instr::JumpIfFalse);
                     self.box_pattern_binds(pattern);
                     self.body(body, tail);
-                    ends.push(self.top().emit_forward(Instr::Jump));
+                    if tail {
+                        self.emit(Instr::Return);
+                    } else {
+                        ends.push(self.top().emit_forward(Instr::Jump));
+                    }
                     self.top().patch(next);
                 }
                 self.emit(Instr::Nil);

@@ -484,6 +484,13 @@ impl Interp<'_> {
                     Some(step) => return step,
                     None => reload!(),
                 },
+                Instr::ReturnLocal(s) => {
+                    stack.push(stack[base + s as usize]);
+                    match self.return_value() {
+                        Some(step) => return step,
+                        None => reload!(),
+                    }
+                }
                 Instr::Closure(f) => {
                     let function = &self.program.functions[f as usize];
                     let mut captures = Vec::with_capacity(function.captures.len());
