@@ -241,6 +241,10 @@ pub enum Instr {
     NumEqLL(u16, u16),
     /// Return the value of a slot: `Local, Return`, fused by the compiler.
     ReturnLocal(u16),
+    /// `(* local k)`
+    MulLI(u16, i32),
+    /// `(* local local)`
+    MulLL(u16, u16),
 }
 
 /// A pattern (of `match`, `await` or an `on-…` handler) in compiled form. Values that

@@ -30,6 +30,9 @@ fn two_locals_compared_or_added_are_one_instruction() {
         !code.iter().any(|i| matches!(i, Instr::Local(_))),
         "{code:?}"
     );
+    let code = code_of("(defn g [a b] [(* a 3) (* a b)])", "g");
+    assert!(code.contains(&Instr::MulLI(0, 3)), "{code:?}");
+    assert!(code.contains(&Instr::MulLL(0, 1)), "{code:?}");
 }
 
 #[test]

@@ -105,6 +105,7 @@ impl FnBuilder {
             (Instr::Local(s), Instr::Int(k)) => match op {
                 Instr::Add => Instr::AddLI(s, k),
                 Instr::Sub => Instr::SubLI(s, k),
+                Instr::Mul => Instr::MulLI(s, k),
                 Instr::Lt => Instr::LtLI(s, k),
                 Instr::Le => Instr::LeLI(s, k),
                 Instr::Gt => Instr::GtLI(s, k),
@@ -115,6 +116,7 @@ impl FnBuilder {
             (Instr::Local(a), Instr::Local(b)) => match op {
                 Instr::Add => Instr::AddLL(a, b),
                 Instr::Sub => Instr::SubLL(a, b),
+                Instr::Mul => Instr::MulLL(a, b),
                 Instr::Lt => Instr::LtLL(a, b),
                 Instr::Le => Instr::LeLL(a, b),
                 Instr::Gt => Instr::GtLL(a, b),

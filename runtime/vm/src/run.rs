@@ -553,6 +553,17 @@ impl Interp<'_> {
                 Instr::SubLL(a, b) => {
                     arith_fused!(local!(a), local!(b), checked_sub, numbers::sub2)
                 }
+                Instr::MulLI(slot, k) => {
+                    arith_fused!(
+                        local!(slot),
+                        Value::Int(k.into()),
+                        checked_mul,
+                        numbers::mul2
+                    )
+                }
+                Instr::MulLL(a, b) => {
+                    arith_fused!(local!(a), local!(b), checked_mul, numbers::mul2)
+                }
                 Instr::LtLI(slot, k) => {
                     compare_fused!(local!(slot), Value::Int(k.into()), "<", Ordering::is_lt)
                 }
