@@ -3,7 +3,7 @@
 
 use std::cmp::Ordering;
 
-use duet_lang::ir::{Instr, Program};
+use duet_lang::ir::{Function, Instr, Program};
 
 use super::{Ctx, Cx, Fiber, Flow, Frame, Handler, Request, RuntimeError, Step, TraceFrame, Vm};
 use crate::builtins::{self, Linked, numbers};
@@ -88,7 +88,7 @@ macro_rules! pop {
     };
 }
 
-impl Interp<'_> {
+impl<'a> Interp<'a> {
     fn cx(&mut self) -> Cx<'_> {
         Cx {
             ctx: self.ctx,
@@ -365,38 +365,15 @@ impl Interp<'_> {
                     }
                 }
                 Instr::Call(argc) => {
-                    // Fast path: a closure called with exactly its parameters.
-                    let callee_at = stack.len() - argc as usize - 1;
-                    let callee = stack[callee_at];
-                    if let Value::Obj(r) = callee
-                        && let Object::Closure { func: f, .. } = self.ctx.heap.get(r)
-                        && let function = &self.program.functions[*f as usize]
-                        && function.params == argc as u16
-                        && !function.rest
-                        && self.fiber.frames.len() < self.ctx.max_frames
-                    {
-                        let f = *f;
-                        save!();
-                        safepoint!();
-                        let new_base = callee_at + 1;
-                        if function.slots > argc as u16 {
-                            self.fiber
-                                .stack
-                                .resize(new_base + function.slots as usize, Value::Nil);
-                        }
-                        self.fiber.frames.push(Frame {
-                            func: f,
-                            pc: 0,
-                            base: new_base as u32,
-                            closure: callee,
-                        });
-                        code = &function.code;
-                        pc = 0;
-                        base = new_base;
-                        continue;
-                    }
                     save!();
                     safepoint!();
+                    let callee_at = self.fiber.stack.len() - argc as usize - 1;
+                    if let Some(function) = self.enter_simple(callee_at, argc as usize) {
+                        code = &function.code;
+                        pc = 0;
+                        base = callee_at + 1;
+                        continue;
+                    }
                     match self.call(argc as usize, false) {
                         Ok(Entered::Frame) => reload!(),
                         Ok(Entered::Value) => after_builtin!(),
@@ -748,6 +725,43 @@ impl Interp<'_> {
         }
     }
 
+    /// The common call: pushes a frame for the callee at `callee_at` when it is a closure
+    /// taking exactly the `argc` values above it (no rest parameter) and the depth limit
+    /// allows one more frame, and gives its function. `None` when the callee is anything
+    /// else: [`Interp::call`] then does what it needs (and raises what is wrong).
+    #[inline(always)]
+    fn enter_simple(&mut self, callee_at: usize, argc: usize) -> Option<&'a Function> {
+        let callee = self.fiber.stack[callee_at];
+        let Value::Obj(r) = callee else {
+            return None;
+        };
+        let Object::Closure { func, .. } = self.ctx.heap.get(r) else {
+            return None;
+        };
+        let func = *func;
+        let program: &'a Program = self.program;
+        let function = &program.functions[func as usize];
+        if usize::from(function.params) != argc
+            || function.rest
+            || self.fiber.frames.len() >= self.ctx.max_frames
+        {
+            return None;
+        }
+        let base = callee_at + 1;
+        if usize::from(function.slots) > argc {
+            self.fiber
+                .stack
+                .resize(base + function.slots as usize, Value::Nil);
+        }
+        self.fiber.frames.push(Frame {
+            func,
+            pc: 0,
+            base: base as u32,
+            closure: callee,
+        });
+        Some(function)
+    }
+
     /// Calls the value below the top `argc` values.
     #[inline(never)]
     fn call(&mut self, argc: usize, tail: bool) -> Result<Entered, Flow> {
@@ -944,6 +958,10 @@ impl Interp<'_> {
             }
             stack.push(head);
             let argc = if kind == Iterate::Fold { 2 } else { 1 };
+            if self.enter_simple(start + 5, argc).is_some() {
+                self.again = true;
+                return Ok(Entered::Frame);
+            }
             match self.call(argc, false) {
                 Ok(Entered::Value) => result = Some(pop!(self.fiber.stack)),
                 Ok(Entered::Frame) => {
