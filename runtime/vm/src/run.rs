@@ -189,8 +189,8 @@ impl<'a> Interp<'a> {
                 compare_fused!(a, b, $op, $test)
             }};
         }
-        // `(+ a b)` / `(- a b)` on two locals or a local and a constant, fused by the
-        // compiler: integers without a call.
+        // `+`, `-` or `*` of two values (two locals or a local and a constant, fused by the
+        // compiler; `inc`/`dec` of a popped value): integers without a call.
         macro_rules! arith_fused {
             ($a:expr, $b:expr, $checked:ident, $general:path) => {{
                 let (a, b): (Value, Value) = ($a, $b);
@@ -213,6 +213,7 @@ impl<'a> Interp<'a> {
                 branch_on!(result);
             }};
         }
+        // The value in a slot of the running frame.
         macro_rules! local {
             ($slot:expr) => {
                 self.fiber.stack[base + $slot as usize]
