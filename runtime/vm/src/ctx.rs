@@ -182,8 +182,8 @@ impl Ctx {
     /// A persistent collection made from another by `appended` additions at its end and
     /// `replaced` replacements (or removals) inside it. An append fills a slot of a tail that
     /// versions share (a path is copied once per [`crate::persistent::TAIL`] appends), a
-    /// replacement copies a path of the trie; it counts as that much new memory (at most its
-    /// whole size) towards collections and the budget. (Counting every append as a path
+    /// replacement copies a path of the trie; it counts as that much new memory, plus the
+    /// version's own header (at most its whole size), towards collections and the budget. (Counting every append as a path
     /// made a loop of `conj` collect, and mark the whole vector, every few thousand steps.)
     pub fn updated(&mut self, object: Object, appended: usize, replaced: usize) -> Value {
         const VALUE: usize = std::mem::size_of::<Value>();
@@ -194,7 +194,7 @@ impl Ctx {
         let changes = appended
             .saturating_mul(APPEND_BYTES)
             .saturating_add(replaced.saturating_mul(PATH_BYTES))
-            .max(VALUE);
+            .saturating_add(crate::persistent::VERSION_BYTES);
         let bytes =
             crate::heap::size_of(&object).min(crate::heap::OBJECT_BYTES.saturating_add(changes));
         self.heap.alloc_sized(object, bytes)

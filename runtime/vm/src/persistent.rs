@@ -13,6 +13,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::value::Value;
 
+/// What a new version of a vector or map costs before its elements: the boxed header
+/// (the larger, a map's) and its allocation's bookkeeping.
+pub const VERSION_BYTES: usize = std::mem::size_of::<MapInner>() + 16;
+
 /// The most elements a sequence's shared tail holds before they move into its body.
 pub const TAIL: usize = 32;
 
