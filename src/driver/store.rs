@@ -23,20 +23,13 @@ pub fn open(dir: &Path, patience: Duration) -> Result<Store, String> {
     if let Some(store) = super::served::store() {
         return Ok(store);
     }
-    let deadline = std::time::Instant::now() + patience;
-    loop {
-        match Store::open(dir) {
-            Err(duet_store::StoreError::InUse { .. }) if std::time::Instant::now() < deadline => {
-                if let Some(hand_over) = HAND_OVER.get() {
-                    hand_over(dir);
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            opened => {
-                return opened.map_err(|e| format!("cannot open the store {}: {e}", dir.display()));
-            }
+    let hand_over = || {
+        if let Some(hand_over) = HAND_OVER.get() {
+            hand_over(dir);
         }
-    }
+    };
+    Store::open_patiently(dir, patience, hand_over)
+        .map_err(|e| format!("cannot open the store {}: {e}", dir.display()))
 }
 
 /// How a command hands itself over to the process serving the store in the given

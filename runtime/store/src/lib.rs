@@ -202,12 +202,18 @@ impl Store {
 
     /// Opens the store in `dir` like [`Store::open`], but while another process holds it,
     /// tries again for up to `patience` before giving up with [`StoreError::InUse`]: short
-    /// commands (`duet status`) hold a store for milliseconds.
-    pub fn open_patiently(dir: impl AsRef<Path>, patience: std::time::Duration) -> Result<Store> {
+    /// commands (`duet status`) hold a store for milliseconds. Before each new try it calls
+    /// `waiting` (the `duet` binary hands the command to a process that serves the store).
+    pub fn open_patiently(
+        dir: impl AsRef<Path>,
+        patience: std::time::Duration,
+        mut waiting: impl FnMut(),
+    ) -> Result<Store> {
         let deadline = std::time::Instant::now() + patience;
         loop {
             match Store::open(dir.as_ref()) {
                 Err(StoreError::InUse { .. }) if std::time::Instant::now() < deadline => {
+                    waiting();
                     std::thread::sleep(std::time::Duration::from_millis(20));
                 }
                 opened => return opened,

@@ -138,19 +138,14 @@ impl Ctx {
         let mut out = std::mem::take(&mut self.scratch);
         out.clear();
         let built = build(self, &mut out);
-        let value = match built {
-            Ok(()) if out.len() <= std::mem::size_of::<compact_str::CompactString>() => {
-                let v = self.string(out.as_str());
-                self.scratch = out;
-                v
-            }
-            Ok(()) => self.string(out),
-            Err(e) => {
-                self.scratch = out;
-                return Err(e);
-            }
-        };
-        Ok(value)
+        // A `CompactString` holds as many bytes inline as it is large.
+        let inline = out.len() <= std::mem::size_of::<compact_str::CompactString>();
+        if built.is_err() || inline {
+            let value = built.map(|()| self.string(out.as_str()));
+            self.scratch = out;
+            return value;
+        }
+        Ok(self.string(out))
     }
 
     /// A keyword value.
@@ -182,9 +177,10 @@ impl Ctx {
     /// A persistent collection made from another by `appended` additions at its end and
     /// `replaced` replacements (or removals) inside it. An append fills a slot of a tail that
     /// versions share (a path is copied once per [`crate::persistent::TAIL`] appends), a
-    /// replacement copies a path of the trie; it counts as that much new memory, plus the
-    /// version's own header (at most its whole size), towards collections and the budget. (Counting every append as a path
-    /// made a loop of `conj` collect, and mark the whole vector, every few thousand steps.)
+    /// replacement copies a path of the trie; the version counts as that much new memory plus
+    /// its own header (at most its whole size) towards collections and the budget. (Counting
+    /// every append as a path made a loop of `conj` collect, and mark the whole vector, every
+    /// few thousand steps.)
     pub fn updated(&mut self, object: Object, appended: usize, replaced: usize) -> Value {
         const VALUE: usize = std::mem::size_of::<Value>();
         // A map entry is a key and a value; a vector's element one value, plus its share of

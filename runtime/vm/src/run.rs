@@ -6,7 +6,8 @@ use std::cmp::Ordering;
 use duet_lang::ir::{Function, Instr, Program};
 
 use super::{Ctx, Cx, Fiber, Flow, Frame, Handler, Request, RuntimeError, Step, TraceFrame, Vm};
-use crate::builtins::{self, Linked, numbers};
+use crate::builtins::numbers::{self, add2, mul2, sub2};
+use crate::builtins::{self, Linked};
 use crate::equal;
 use crate::print;
 use crate::value::{Object, Value};
@@ -212,6 +213,12 @@ impl<'a> Interp<'a> {
                 };
                 branch_on!(result);
             }};
+        }
+        // A constant operand of a fused instruction.
+        macro_rules! int {
+            ($k:expr) => {
+                Value::Int(i64::from($k))
+            };
         }
         // The value in a slot of the running frame.
         macro_rules! local {
@@ -492,7 +499,7 @@ impl<'a> Interp<'a> {
                         *stack.last_mut().expect("an operand") = Value::Int(z);
                     } else {
                         stack.pop();
-                        let v = check!(numbers::add2(&mut self.cx(), a, b));
+                        let v = check!(add2(&mut self.cx(), a, b));
                         self.fiber.stack.push(v);
                     }
                 }
@@ -505,66 +512,27 @@ impl<'a> Interp<'a> {
                         *stack.last_mut().expect("an operand") = Value::Int(z);
                     } else {
                         stack.pop();
-                        let v = check!(numbers::sub2(&mut self.cx(), a, b));
+                        let v = check!(sub2(&mut self.cx(), a, b));
                         self.fiber.stack.push(v);
                     }
                 }
-                Instr::AddLI(slot, k) => {
-                    arith_fused!(
-                        local!(slot),
-                        Value::Int(k.into()),
-                        checked_add,
-                        numbers::add2
-                    )
-                }
-                Instr::SubLI(slot, k) => {
-                    arith_fused!(
-                        local!(slot),
-                        Value::Int(k.into()),
-                        checked_sub,
-                        numbers::sub2
-                    )
-                }
-                Instr::AddLL(a, b) => {
-                    arith_fused!(local!(a), local!(b), checked_add, numbers::add2)
-                }
-                Instr::SubLL(a, b) => {
-                    arith_fused!(local!(a), local!(b), checked_sub, numbers::sub2)
-                }
-                Instr::MulLI(slot, k) => {
-                    arith_fused!(
-                        local!(slot),
-                        Value::Int(k.into()),
-                        checked_mul,
-                        numbers::mul2
-                    )
-                }
-                Instr::MulLL(a, b) => {
-                    arith_fused!(local!(a), local!(b), checked_mul, numbers::mul2)
-                }
-                Instr::LtLI(slot, k) => {
-                    compare_fused!(local!(slot), Value::Int(k.into()), "<", Ordering::is_lt)
-                }
-                Instr::LeLI(slot, k) => {
-                    compare_fused!(local!(slot), Value::Int(k.into()), "<=", Ordering::is_le)
-                }
-                Instr::GtLI(slot, k) => {
-                    compare_fused!(local!(slot), Value::Int(k.into()), ">", Ordering::is_gt)
-                }
-                Instr::GeLI(slot, k) => {
-                    compare_fused!(local!(slot), Value::Int(k.into()), ">=", Ordering::is_ge)
-                }
-                Instr::NumEqLI(slot, k) => {
-                    compare_fused!(local!(slot), Value::Int(k.into()), "==", Ordering::is_eq)
-                }
+                Instr::AddLI(s, k) => arith_fused!(local!(s), int!(k), checked_add, add2),
+                Instr::SubLI(s, k) => arith_fused!(local!(s), int!(k), checked_sub, sub2),
+                Instr::MulLI(s, k) => arith_fused!(local!(s), int!(k), checked_mul, mul2),
+                Instr::AddLL(a, b) => arith_fused!(local!(a), local!(b), checked_add, add2),
+                Instr::SubLL(a, b) => arith_fused!(local!(a), local!(b), checked_sub, sub2),
+                Instr::MulLL(a, b) => arith_fused!(local!(a), local!(b), checked_mul, mul2),
+                Instr::LtLI(s, k) => compare_fused!(local!(s), int!(k), "<", Ordering::is_lt),
+                Instr::LeLI(s, k) => compare_fused!(local!(s), int!(k), "<=", Ordering::is_le),
+                Instr::GtLI(s, k) => compare_fused!(local!(s), int!(k), ">", Ordering::is_gt),
+                Instr::GeLI(s, k) => compare_fused!(local!(s), int!(k), ">=", Ordering::is_ge),
+                Instr::NumEqLI(s, k) => compare_fused!(local!(s), int!(k), "==", Ordering::is_eq),
                 Instr::LtLL(a, b) => compare_fused!(local!(a), local!(b), "<", Ordering::is_lt),
                 Instr::LeLL(a, b) => compare_fused!(local!(a), local!(b), "<=", Ordering::is_le),
                 Instr::GtLL(a, b) => compare_fused!(local!(a), local!(b), ">", Ordering::is_gt),
                 Instr::GeLL(a, b) => compare_fused!(local!(a), local!(b), ">=", Ordering::is_ge),
-                Instr::NumEqLL(a, b) => {
-                    compare_fused!(local!(a), local!(b), "==", Ordering::is_eq)
-                }
-                Instr::Mul => binary!(numbers::mul2),
+                Instr::NumEqLL(a, b) => compare_fused!(local!(a), local!(b), "==", Ordering::is_eq),
+                Instr::Mul => binary!(mul2),
                 Instr::Lt => compare!("<", Ordering::is_lt),
                 Instr::Le => compare!("<=", Ordering::is_le),
                 Instr::Gt => compare!(">", Ordering::is_gt),
@@ -618,11 +586,11 @@ impl<'a> Interp<'a> {
                 }
                 Instr::Inc => {
                     let a = pop!(stack);
-                    arith_fused!(a, Value::Int(1), checked_add, numbers::add2)
+                    arith_fused!(a, Value::Int(1), checked_add, add2)
                 }
                 Instr::Dec => {
                     let a = pop!(stack);
-                    arith_fused!(a, Value::Int(1), checked_sub, numbers::sub2)
+                    arith_fused!(a, Value::Int(1), checked_sub, sub2)
                 }
                 Instr::Not => {
                     let a = pop!(stack);
