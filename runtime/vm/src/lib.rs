@@ -15,6 +15,7 @@ pub mod persistent;
 pub mod print;
 mod run;
 pub mod snapshot;
+pub mod stack;
 pub mod symbols;
 pub mod value;
 
@@ -31,6 +32,7 @@ pub use run::request_values;
 pub use builtins::effects::EffectOp;
 
 use crate::builtins::Linked;
+use crate::stack::Stack;
 use crate::value::Value;
 
 /// Default step budget: a few seconds of a tight loop on a typical machine.
@@ -118,7 +120,7 @@ pub struct Handler {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Fiber {
     /// Slots and operands.
-    pub stack: Vec<Value>,
+    pub stack: Stack,
     /// Calls in progress, innermost last.
     pub frames: Vec<Frame>,
     /// Active `try` regions, innermost last.

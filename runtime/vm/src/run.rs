@@ -107,13 +107,82 @@ impl<'a> Interp<'a> {
     }
 
     fn run<const LIMITED: bool>(&mut self, mut limit: u64) -> Step {
-        let Some(&frame) = self.fiber.frames.last() else {
+        if self.fiber.frames.is_empty() {
             return Step::Done(self.fiber.stack.pop().unwrap_or(Value::Nil));
-        };
-        let mut code: &[Instr] = &self.program.functions[frame.func as usize].code;
+        }
+        if let Some(error) = self.fiber.aborting.take() {
+            return Step::Error(self.uncaught(error, None));
+        }
+        if let Some(error) = self.fiber.raising.take()
+            && let Some(step) = self.unwind(error)
+        {
+            return step;
+        }
+        let program: &'a Program = self.program;
+        let frame = *self.fiber.frames.last().expect("a frame to continue in");
+        let mut code: &[Instr] = &program.functions[frame.func as usize].code;
         let mut pc = frame.pc as usize;
         let mut base = frame.base as usize;
+        // The operand stack's top, and the room above it that pushes write to
+        // (`runtime/vm/src/stack.rs`). The stack learns the top (`sync!`) before anything
+        // else looks at it, and the loop takes both again (`resync!`) after anything else
+        // could have changed it; the borrow checker sees to it that `room` is taken again
+        // after every call that could move it.
+        let mut sp = self.fiber.stack.len();
+        let mut room: &mut [Value] = self.fiber.stack.room();
 
+        macro_rules! sync {
+            () => {
+                self.fiber.stack.set_top(sp)
+            };
+        }
+        macro_rules! resync {
+            () => {{
+                sp = self.fiber.stack.len();
+                room = self.fiber.stack.room();
+            }};
+        }
+        macro_rules! push {
+            ($value:expr) => {{
+                let value: Value = $value;
+                if sp == room.len() {
+                    sync!();
+                    self.fiber.stack.grow(sp + 1);
+                    room = self.fiber.stack.room();
+                }
+                room[sp] = value;
+                sp += 1;
+            }};
+        }
+        macro_rules! pop {
+            () => {{
+                sp -= 1;
+                room[sp]
+            }};
+        }
+        // The top `$n` values, taken off the stack.
+        macro_rules! take {
+            ($n:expr) => {{
+                let from = sp - $n as usize;
+                let values = room[from..sp].to_vec();
+                sp = from;
+                values
+            }};
+        }
+        // The value in a slot of the running frame.
+        macro_rules! local {
+            ($slot:expr) => {
+                room[base + $slot as usize]
+            };
+        }
+        macro_rules! cx {
+            () => {
+                Cx {
+                    ctx: self.ctx,
+                    program,
+                }
+            };
+        }
         macro_rules! save {
             () => {
                 if let Some(f) = self.fiber.frames.last_mut() {
@@ -121,18 +190,21 @@ impl<'a> Interp<'a> {
                 }
             };
         }
+        // Continues in the frame on top, with the stack as it is now.
         macro_rules! reload {
             () => {{
                 let f = *self.fiber.frames.last().expect("a frame to continue in");
-                code = &self.program.functions[f.func as usize].code;
+                code = &program.functions[f.func as usize].code;
                 pc = f.pc as usize;
                 base = f.base as usize;
+                resync!();
             }};
         }
         macro_rules! raise {
             ($value:expr) => {{
-                save!();
                 let value = $value;
+                save!();
+                sync!();
                 match self.unwind(value) {
                     Some(step) => return step,
                     None => {
@@ -156,37 +228,87 @@ impl<'a> Interp<'a> {
                 self.ctx.steps += 1;
                 if self.ctx.steps > self.ctx.budget {
                     save!();
+                    sync!();
                     return self.out_of_budget();
                 }
                 if self.ctx.heap.wants_collection() {
-                    self.collect();
+                    collect(
+                        self.ctx,
+                        self.others,
+                        &room[..sp],
+                        &self.fiber.frames,
+                        self.fiber.pending.as_ref(),
+                    );
                     if self.ctx.heap.live_over_limit() {
                         raise!(self.ctx.out_of_memory())
                     }
                 }
             }};
         }
-        // After a builtin returned a value: stop if the work it charged spent the budget.
-        macro_rules! after_builtin {
-            () => {
-                if self.ctx.steps > self.ctx.budget {
-                    save!();
-                    return self.out_of_budget();
+        macro_rules! suspend {
+            ($request:expr) => {{
+                let request = $request;
+                save!();
+                sync!();
+                self.fiber.pending = Some(request.clone());
+                return Step::Request(request);
+            }};
+        }
+        // What a call made outside the loop (with the stack told its top) came to.
+        macro_rules! entered {
+            ($result:expr) => {
+                match $result {
+                    Ok(Entered::Frame) => reload!(),
+                    Ok(Entered::Value) => {
+                        resync!();
+                        // Stop if the work the builtin charged spent the budget.
+                        if self.ctx.steps > self.ctx.budget {
+                            save!();
+                            return self.out_of_budget();
+                        }
+                    }
+                    Err(Flow::Error(e)) => {
+                        sp = self.fiber.stack.len();
+                        raise!(e)
+                    }
+                    Err(Flow::Request(r)) => {
+                        sp = self.fiber.stack.len();
+                        suspend!(r)
+                    }
                 }
             };
         }
+        // Returns from the running frame with `$result`.
+        macro_rules! return_with {
+            ($result:expr) => {{
+                let result: Value = $result;
+                let frame = self.fiber.frames.pop().expect("a frame to return from");
+                sp = frame.base as usize - 1;
+                if self.fiber.frames.len() as u32 <= self.fiber.stop_at {
+                    sync!();
+                    return Step::Done(result);
+                }
+                // The callee's slot, below where the result was: no room to make.
+                room[sp] = result;
+                sp += 1;
+                let f = *self.fiber.frames.last().expect("a frame to continue in");
+                code = &program.functions[f.func as usize].code;
+                pc = f.pc as usize;
+                base = f.base as usize;
+            }};
+        }
         macro_rules! binary {
             ($f:expr) => {{
-                let b = pop!(self.fiber.stack);
-                let a = pop!(self.fiber.stack);
-                let v = check!($f(&mut self.cx(), a, b));
-                self.fiber.stack.push(v);
+                let b = pop!();
+                let a = pop!();
+                let v = check!($f(&mut cx!(), a, b));
+                push!(v);
             }};
         }
         macro_rules! compare {
             ($op:literal, $test:expr) => {{
-                let b = pop!(self.fiber.stack);
-                let a = pop!(self.fiber.stack);
+                let b = pop!();
+                let a = pop!();
                 compare_fused!(a, b, $op, $test)
             }};
         }
@@ -197,9 +319,25 @@ impl<'a> Interp<'a> {
                 let (a, b): (Value, Value) = ($a, $b);
                 let v = match (a, b) {
                     (Value::Int(x), Value::Int(y)) if let Some(z) = x.$checked(y) => Value::Int(z),
-                    _ => check!($general(&mut self.cx(), a, b)),
+                    _ => check!($general(&mut cx!(), a, b)),
                 };
-                self.fiber.stack.push(v);
+                push!(v);
+            }};
+        }
+        // `+` or `-` of the two values on top, in place when both are integers.
+        macro_rules! arith_top {
+            ($checked:ident, $general:path) => {{
+                let b = pop!();
+                let a = room[sp - 1];
+                if let (Value::Int(x), Value::Int(y)) = (a, b)
+                    && let Some(z) = x.$checked(y)
+                {
+                    room[sp - 1] = Value::Int(z);
+                } else {
+                    sp -= 1;
+                    let v = check!($general(&mut cx!(), a, b));
+                    push!(v);
+                }
             }};
         }
         // A comparison of two values (popped, or two locals or a local and a constant, fused
@@ -209,7 +347,7 @@ impl<'a> Interp<'a> {
                 let (a, b): (Value, Value) = ($a, $b);
                 let result = match (a, b) {
                     (Value::Int(x), Value::Int(y)) => $test(x.cmp(&y)),
-                    _ => check!(numbers::compare2(&mut self.cx(), $op, a, b)).is_some_and($test),
+                    _ => check!(numbers::compare2(&mut cx!(), $op, a, b)).is_some_and($test),
                 };
                 branch_on!(result);
             }};
@@ -219,20 +357,6 @@ impl<'a> Interp<'a> {
             ($k:expr) => {
                 Value::Int(i64::from($k))
             };
-        }
-        // The value in a slot of the running frame.
-        macro_rules! local {
-            ($slot:expr) => {
-                self.fiber.stack[base + $slot as usize]
-            };
-        }
-        macro_rules! suspend {
-            ($request:expr) => {{
-                let request = $request;
-                save!();
-                self.fiber.pending = Some(request.clone());
-                return Step::Request(request);
-            }};
         }
 
         // Pushes a test's result, or, when a `JumpIfFalse` follows, takes that branch at once
@@ -248,74 +372,56 @@ impl<'a> Interp<'a> {
                         }
                         pc = if result { pc + 1 } else { t as usize };
                     }
-                    _ => self.fiber.stack.push(Value::Bool(result)),
+                    _ => push!(Value::Bool(result)),
                 }
             }};
-        }
-
-        if let Some(error) = self.fiber.aborting.take() {
-            return Step::Error(self.uncaught(error, None));
-        }
-        if let Some(error) = self.fiber.raising.take() {
-            match self.unwind(error) {
-                Some(step) => return step,
-                None => reload!(),
-            }
         }
 
         loop {
             if LIMITED {
                 if limit == 0 {
                     save!();
+                    sync!();
                     return Step::Paused;
                 }
                 limit -= 1;
             }
             let instr = &code[pc];
             pc += 1;
-            let stack = &mut self.fiber.stack;
             match *instr {
-                Instr::Nil => stack.push(Value::Nil),
-                Instr::True => stack.push(Value::Bool(true)),
-                Instr::False => stack.push(Value::Bool(false)),
-                Instr::Int(i) => stack.push(Value::Int(i as i64)),
-                Instr::Const(c) => stack.push(self.ctx.constants[c as usize]),
-                Instr::Local(s) => stack.push(stack[base + s as usize]),
-                Instr::SetLocal(s) => stack[base + s as usize] = pop!(stack),
-                Instr::CellLocal(s) => {
-                    let v = cell_get(self.ctx, stack[base + s as usize]);
-                    stack.push(v);
-                }
+                Instr::Nil => push!(Value::Nil),
+                Instr::True => push!(Value::Bool(true)),
+                Instr::False => push!(Value::Bool(false)),
+                Instr::Int(i) => push!(Value::Int(i as i64)),
+                Instr::Const(c) => push!(self.ctx.constants[c as usize]),
+                Instr::Local(s) => push!(local!(s)),
+                Instr::SetLocal(s) => local!(s) = pop!(),
+                Instr::CellLocal(s) => push!(cell_get(self.ctx, local!(s))),
                 Instr::SetCellLocal(s) => {
-                    let v = pop!(stack);
-                    cell_set(self.ctx, stack[base + s as usize], v);
+                    let v = pop!();
+                    cell_set(self.ctx, local!(s), v);
                 }
                 Instr::MakeCell(s) => {
-                    let v = stack[base + s as usize];
-                    stack[base + s as usize] = self.ctx.heap.alloc(Object::Cell(v));
+                    let v = local!(s);
+                    local!(s) = self.ctx.heap.alloc(Object::Cell(v));
                 }
-                Instr::Capture(i) => {
-                    let v = self.capture(i);
-                    self.fiber.stack.push(v);
-                }
+                Instr::Capture(i) => push!(capture(self.ctx, &self.fiber.frames, i)),
                 Instr::CellCapture(i) => {
-                    let cell = self.capture(i);
-                    let v = cell_get(self.ctx, cell);
-                    self.fiber.stack.push(v);
+                    let cell = capture(self.ctx, &self.fiber.frames, i);
+                    push!(cell_get(self.ctx, cell));
                 }
                 Instr::SetCellCapture(i) => {
-                    let v = pop!(stack);
-                    let cell = self.capture(i);
+                    let v = pop!();
+                    let cell = capture(self.ctx, &self.fiber.frames, i);
                     cell_set(self.ctx, cell, v);
                 }
                 Instr::CurrentClosure => {
-                    let c = self.fiber.frames.last().map_or(Value::Nil, |f| f.closure);
-                    stack.push(c);
+                    push!(self.fiber.frames.last().map_or(Value::Nil, |f| f.closure))
                 }
                 Instr::Global(g) => match self.ctx.globals[g as usize] {
-                    Some(v) => stack.push(v),
+                    Some(v) => push!(v),
                     None => {
-                        let name = self.program.globals[g as usize].clone();
+                        let name = program.globals[g as usize].clone();
                         raise!(self.ctx.error_value(
                             "unbound",
                             format!("`{name}` is not defined yet"),
@@ -324,9 +430,9 @@ impl<'a> Interp<'a> {
                     }
                 },
                 Instr::SetGlobal(g) => {
-                    let v = pop!(stack);
+                    let v = pop!();
                     if self.ctx.globals[g as usize].is_none() {
-                        let name = self.program.globals[g as usize].clone();
+                        let name = program.globals[g as usize].clone();
                         raise!(self.ctx.error_value(
                             "unbound",
                             format!("cannot `set!` `{name}` before it is defined"),
@@ -336,17 +442,12 @@ impl<'a> Interp<'a> {
                     self.ctx.globals[g as usize] = Some(v);
                 }
                 Instr::DefGlobal(g) => {
-                    let v = pop!(stack);
+                    let v = pop!();
                     self.ctx.globals[g as usize] = Some(v);
                 }
-                Instr::Builtin(b) => stack.push(Value::Builtin(b)),
-                Instr::Pop => {
-                    stack.pop();
-                }
-                Instr::Dup => {
-                    let v = *stack.last().expect("a value to duplicate");
-                    stack.push(v);
-                }
+                Instr::Builtin(b) => push!(Value::Builtin(b)),
+                Instr::Pop => sp -= 1,
+                Instr::Dup => push!(room[sp - 1]),
                 Instr::Jump(t) => {
                     if (t as usize) < pc {
                         safepoint!();
@@ -354,65 +455,81 @@ impl<'a> Interp<'a> {
                     pc = t as usize;
                 }
                 Instr::JumpIfFalse(t) => {
-                    if !pop!(stack).truthy() {
+                    if !pop!().truthy() {
                         pc = t as usize;
                     }
                 }
                 Instr::JumpIfFalseKeep(t) => {
-                    if stack.last().is_some_and(|v| !v.truthy()) {
+                    if !room[sp - 1].truthy() {
                         pc = t as usize;
                     } else {
-                        stack.pop();
+                        sp -= 1;
                     }
                 }
                 Instr::JumpIfTrueKeep(t) => {
-                    if stack.last().is_some_and(|v| v.truthy()) {
+                    if room[sp - 1].truthy() {
                         pc = t as usize;
                     } else {
-                        stack.pop();
+                        sp -= 1;
                     }
                 }
                 Instr::Call(argc) => {
                     save!();
                     safepoint!();
-                    let callee_at = self.fiber.stack.len() - argc as usize - 1;
-                    if let Some(function) = self.enter_simple(callee_at, argc as usize) {
+                    let argc = argc as usize;
+                    let callee_at = sp - argc - 1;
+                    let callee = room[callee_at];
+                    if let Some((func, function)) =
+                        simple_callee(program, self.ctx, self.fiber.frames.len(), callee, argc)
+                    {
+                        // The callee's slots past its arguments start as nil.
+                        let new_base = callee_at + 1;
+                        let top = new_base + usize::from(function.slots).max(argc);
+                        if top > room.len() {
+                            sync!();
+                            self.fiber.stack.grow(top);
+                            room = self.fiber.stack.room();
+                        }
+                        room[sp..top].fill(Value::Nil);
+                        sp = top;
+                        self.fiber.frames.push(Frame {
+                            func,
+                            pc: 0,
+                            base: new_base as u32,
+                            closure: callee,
+                        });
                         code = &function.code;
                         pc = 0;
-                        base = callee_at + 1;
+                        base = new_base;
                         continue;
                     }
-                    match self.call(argc as usize, false) {
-                        Ok(Entered::Frame) => reload!(),
-                        Ok(Entered::Value) => after_builtin!(),
-                        Err(Flow::Error(e)) => raise!(e),
-                        Err(Flow::Request(r)) => suspend!(r),
-                    }
+                    sync!();
+                    entered!(self.call(argc, false))
                 }
                 Instr::TailCall(argc) => {
                     save!();
                     safepoint!();
                     // Fast path: a closure called with exactly its parameters takes over the
                     // running frame (the depth does not change, so no limit to check).
-                    let stack = &mut self.fiber.stack;
-                    let callee_at = stack.len() - argc as usize - 1;
-                    let callee = stack[callee_at];
-                    if let Value::Obj(r) = callee
-                        && let Object::Closure { func: f, .. } = self.ctx.heap.get(r)
-                        && let function = &self.program.functions[*f as usize]
-                        && function.params == argc as u16
-                        && !function.rest
+                    let argc = argc as usize;
+                    let callee_at = sp - argc - 1;
+                    let callee = room[callee_at];
+                    if let Some((func, function)) =
+                        simple_callee(program, self.ctx, 0, callee, argc)
                         && let Some(top) = self.fiber.frames.last_mut()
                     {
-                        let old = top.base as usize - 1;
-                        stack.copy_within(callee_at.., old);
-                        stack.truncate(old + argc as usize + 1);
-                        let slots = function.slots as usize;
-                        if slots > argc as usize {
-                            stack.resize(base + slots, Value::Nil);
+                        room.copy_within(callee_at..sp, base - 1);
+                        sp = base + argc;
+                        let end = base + usize::from(function.slots).max(argc);
+                        if end > room.len() {
+                            sync!();
+                            self.fiber.stack.grow(end);
+                            room = self.fiber.stack.room();
                         }
+                        room[sp..end].fill(Value::Nil);
+                        sp = end;
                         *top = Frame {
-                            func: *f,
+                            func,
                             pc: 0,
                             base: base as u32,
                             closure: callee,
@@ -421,27 +538,31 @@ impl<'a> Interp<'a> {
                         pc = 0;
                         continue;
                     }
-                    match self.call(argc as usize, true) {
-                        Ok(Entered::Frame) => reload!(),
+                    sync!();
+                    match self.call(argc, true) {
                         Ok(Entered::Value) => {
-                            after_builtin!();
                             // A builtin in tail position: return its value now.
-                            match self.return_value() {
-                                Some(step) => return step,
-                                None => reload!(),
+                            resync!();
+                            if self.ctx.steps > self.ctx.budget {
+                                save!();
+                                return self.out_of_budget();
                             }
+                            return_with!(room[sp - 1]);
                         }
-                        Err(Flow::Error(e)) => raise!(e),
-                        Err(Flow::Request(r)) => suspend!(r),
+                        result => entered!(result),
                     }
                 }
                 Instr::CallBuiltin(b, argc) => {
-                    let start = stack.len() - argc as usize;
+                    let start = sp - argc as usize;
                     save!();
-                    let result = if self.table[b as usize].is_iterate {
+                    let iterate = self.table[b as usize].is_iterate;
+                    if iterate {
                         // Each element of a `map`, `filter` or `reduce` comes back here: a
                         // safepoint, as the loop it replaces had one per element.
                         safepoint!();
+                    }
+                    sync!();
+                    let result = if iterate {
                         self.iterate(start)
                     } else {
                         self.call_builtin(b, start)
@@ -458,64 +579,25 @@ impl<'a> Interp<'a> {
                             f.pc = pc as u32;
                         }
                     }
-                    match result {
-                        Ok(Entered::Frame) => reload!(),
-                        Ok(Entered::Value) => after_builtin!(),
-                        Err(Flow::Error(e)) => raise!(e),
-                        Err(Flow::Request(r)) => suspend!(r),
-                    }
+                    entered!(result)
                 }
-                Instr::Return => match self.return_value() {
-                    Some(step) => return step,
-                    None => reload!(),
-                },
-                Instr::ReturnLocal(s) => {
-                    stack.push(stack[base + s as usize]);
-                    match self.return_value() {
-                        Some(step) => return step,
-                        None => reload!(),
-                    }
-                }
+                Instr::Return => return_with!(room[sp - 1]),
+                Instr::ReturnLocal(s) => return_with!(local!(s)),
                 Instr::Closure(f) => {
-                    let function = &self.program.functions[f as usize];
+                    let function = &program.functions[f as usize];
                     let mut captures = Vec::with_capacity(function.captures.len());
                     for from in &function.captures {
                         captures.push(match *from {
-                            duet_lang::ir::CaptureFrom::Local(s) => {
-                                self.fiber.stack[base + s as usize]
+                            duet_lang::ir::CaptureFrom::Local(s) => local!(s),
+                            duet_lang::ir::CaptureFrom::Capture(i) => {
+                                capture(self.ctx, &self.fiber.frames, i)
                             }
-                            duet_lang::ir::CaptureFrom::Capture(i) => self.capture(i),
                         });
                     }
-                    let closure = self.ctx.heap.alloc(Object::Closure { func: f, captures });
-                    self.fiber.stack.push(closure);
+                    push!(self.ctx.heap.alloc(Object::Closure { func: f, captures }));
                 }
-                Instr::Add => {
-                    let b = pop!(stack);
-                    let a = *stack.last().expect("an operand");
-                    if let (Value::Int(x), Value::Int(y)) = (a, b)
-                        && let Some(z) = x.checked_add(y)
-                    {
-                        *stack.last_mut().expect("an operand") = Value::Int(z);
-                    } else {
-                        stack.pop();
-                        let v = check!(add2(&mut self.cx(), a, b));
-                        self.fiber.stack.push(v);
-                    }
-                }
-                Instr::Sub => {
-                    let b = pop!(stack);
-                    let a = *stack.last().expect("an operand");
-                    if let (Value::Int(x), Value::Int(y)) = (a, b)
-                        && let Some(z) = x.checked_sub(y)
-                    {
-                        *stack.last_mut().expect("an operand") = Value::Int(z);
-                    } else {
-                        stack.pop();
-                        let v = check!(sub2(&mut self.cx(), a, b));
-                        self.fiber.stack.push(v);
-                    }
-                }
+                Instr::Add => arith_top!(checked_add, add2),
+                Instr::Sub => arith_top!(checked_sub, sub2),
                 Instr::AddLI(s, k) => arith_fused!(local!(s), int!(k), checked_add, add2),
                 Instr::SubLI(s, k) => arith_fused!(local!(s), int!(k), checked_sub, sub2),
                 Instr::MulLI(s, k) => arith_fused!(local!(s), int!(k), checked_mul, mul2),
@@ -539,8 +621,8 @@ impl<'a> Interp<'a> {
                 Instr::Ge => compare!(">=", Ordering::is_ge),
                 Instr::NumEq => compare!("==", Ordering::is_eq),
                 Instr::Eq => {
-                    let b = pop!(stack);
-                    let a = pop!(stack);
+                    let b = pop!();
+                    let a = pop!();
                     let same = if a == b && !matches!(a, Value::Float(_)) {
                         true
                     } else {
@@ -551,7 +633,7 @@ impl<'a> Interp<'a> {
                     branch_on!(same);
                 }
                 Instr::First | Instr::Rest | Instr::IsEmpty => {
-                    let coll = *stack.last().expect("an operand");
+                    let coll = room[sp - 1];
                     // Lists are the common case: answer from the pair without a call.
                     let fast = match coll {
                         Value::Obj(r) => match self.ctx.heap.get(r) {
@@ -573,73 +655,75 @@ impl<'a> Interp<'a> {
                                 Instr::Rest => builtins::collections::rest,
                                 _ => builtins::collections::is_empty,
                             };
-                            check!(f(&mut self.cx(), &[coll]))
+                            check!(f(&mut cx!(), &[coll]))
                         }
                     };
-                    *self.fiber.stack.last_mut().expect("an operand") = v;
+                    room[sp - 1] = v;
                 }
                 Instr::Cons => {
-                    let tail = pop!(stack);
-                    let head = pop!(stack);
-                    let v = check!(builtins::collections::cons(&mut self.cx(), &[head, tail]));
-                    self.fiber.stack.push(v);
+                    let tail = pop!();
+                    let head = pop!();
+                    push!(check!(builtins::collections::cons(
+                        &mut cx!(),
+                        &[head, tail]
+                    )));
                 }
                 Instr::Inc => {
-                    let a = pop!(stack);
+                    let a = pop!();
                     arith_fused!(a, Value::Int(1), checked_add, add2)
                 }
                 Instr::Dec => {
-                    let a = pop!(stack);
+                    let a = pop!();
                     arith_fused!(a, Value::Int(1), checked_sub, sub2)
                 }
                 Instr::Not => {
-                    let a = pop!(stack);
-                    stack.push(Value::Bool(!a.truthy()));
+                    let a = pop!();
+                    push!(Value::Bool(!a.truthy()));
                 }
                 Instr::Record(n) => {
-                    let fields = stack.split_off(stack.len() - n as usize);
-                    let label = pop!(stack);
+                    let fields = take!(n);
+                    let label = pop!();
                     let Value::Sym(label) = label else {
                         raise!(check!(Err::<Value, Flow>(builtins::type_error(
-                            &mut self.cx(),
+                            &mut cx!(),
                             "record",
                             "a symbol as the label",
                             label
                         ))))
                     };
-                    let record = self.ctx.heap.alloc(Object::Record { label, fields });
-                    self.fiber.stack.push(record);
+                    push!(self.ctx.heap.alloc(Object::Record { label, fields }));
                 }
                 Instr::Match(p, nargs) => {
-                    let args = stack.split_off(stack.len() - nargs as usize);
-                    let subject = pop!(stack);
+                    let from = sp - nargs as usize;
+                    let subject = room[from - 1];
                     let mut binds = Vec::new();
                     let ok = super::matches(
                         self.ctx,
-                        &self.program.patterns[p as usize],
-                        &args,
+                        &program.patterns[p as usize],
+                        &room[from..sp],
                         subject,
                         &mut binds,
                     );
+                    sp = from - 1;
                     if ok {
                         for (slot, v) in binds {
-                            self.fiber.stack[base + slot as usize] = v;
+                            local!(slot) = v;
                         }
                     }
-                    self.fiber.stack.push(Value::Bool(ok));
+                    push!(Value::Bool(ok));
                 }
                 Instr::Bind(p) => {
-                    let v = pop!(stack);
+                    let v = pop!();
                     let mut binds = Vec::new();
-                    super::bind(self.ctx, &self.program.patterns[p as usize], v, &mut binds);
+                    super::bind(self.ctx, &program.patterns[p as usize], v, &mut binds);
                     for (slot, v) in binds {
-                        self.fiber.stack[base + slot as usize] = v;
+                        local!(slot) = v;
                     }
                 }
                 Instr::PushHandler(t) => {
                     let handler = Handler {
                         frames: self.fiber.frames.len() as u32,
-                        stack: stack.len() as u32,
+                        stack: sp as u32,
                         pc: t,
                     };
                     self.fiber.handlers.push(handler);
@@ -647,13 +731,10 @@ impl<'a> Interp<'a> {
                 Instr::PopHandler => {
                     self.fiber.handlers.pop();
                 }
-                Instr::Throw => {
-                    let v = pop!(stack);
-                    raise!(v)
-                }
+                Instr::Throw => raise!(pop!()),
                 Instr::Await(p, nargs, has_timeout) => {
-                    let timeout = if has_timeout { Some(pop!(stack)) } else { None };
-                    let args = stack.split_off(stack.len() - nargs as usize);
+                    let timeout = if has_timeout { Some(pop!()) } else { None };
+                    let args = take!(nargs);
                     suspend!(Request::Await {
                         pattern: p,
                         args,
@@ -661,12 +742,12 @@ impl<'a> Interp<'a> {
                     })
                 }
                 Instr::Concurrent(kind, n) => {
-                    let thunks = stack.split_off(stack.len() - n as usize);
+                    let thunks = take!(n);
                     suspend!(Request::Concurrent { kind, thunks })
                 }
                 Instr::Handler(event, p, nargs) => {
-                    let args = stack.split_off(stack.len() - nargs as usize);
-                    let handler = pop!(stack);
+                    let args = take!(nargs);
+                    let handler = pop!();
                     suspend!(Request::Handler {
                         event,
                         pattern: p,
@@ -676,46 +757,20 @@ impl<'a> Interp<'a> {
                 }
                 Instr::Goto(state) => suspend!(Request::Goto(state)),
                 Instr::Terminal(status, has_result) => {
-                    let result = if has_result { pop!(stack) } else { Value::Nil };
+                    let result = if has_result { pop!() } else { Value::Nil };
                     suspend!(Request::Terminal { status, result })
                 }
             }
         }
     }
 
-    fn capture(&self, i: u16) -> Value {
-        let closure = self.fiber.frames.last().map_or(Value::Nil, |f| f.closure);
-        match closure {
-            Value::Obj(r) => match self.ctx.heap.get(r) {
-                Object::Closure { captures, .. } => captures[i as usize],
-                _ => Value::Nil,
-            },
-            _ => Value::Nil,
-        }
-    }
-
-    /// The common call: pushes a frame for the callee at `callee_at` when it is a closure
-    /// taking exactly the `argc` values above it (no rest parameter) and the depth limit
-    /// allows one more frame, and gives its function. `None` when the callee is anything
-    /// else: [`Interp::call`] then does what it needs (and raises what is wrong).
-    #[inline(always)]
+    /// The common call, for `%iterate`: pushes a frame for the callee at `callee_at` when
+    /// [`simple_callee`] takes it, and gives its function.
     fn enter_simple(&mut self, callee_at: usize, argc: usize) -> Option<&'a Function> {
         let callee = self.fiber.stack[callee_at];
-        let Value::Obj(r) = callee else {
-            return None;
-        };
-        let Object::Closure { func, .. } = self.ctx.heap.get(r) else {
-            return None;
-        };
-        let func = *func;
         let program: &'a Program = self.program;
-        let function = &program.functions[func as usize];
-        if usize::from(function.params) != argc
-            || function.rest
-            || self.fiber.frames.len() >= self.ctx.max_frames
-        {
-            return None;
-        }
+        let (func, function) =
+            simple_callee(program, self.ctx, self.fiber.frames.len(), callee, argc)?;
         let base = callee_at + 1;
         if usize::from(function.slots) > argc {
             self.fiber
@@ -1032,20 +1087,6 @@ impl<'a> Interp<'a> {
         self.call(argc, false)
     }
 
-    /// Returns from the running frame with the value on top; `Some` when the host call or
-    /// chunk is finished.
-    #[inline(always)]
-    fn return_value(&mut self) -> Option<Step> {
-        let result = pop!(self.fiber.stack);
-        let frame = self.fiber.frames.pop().expect("a frame to return from");
-        self.fiber.stack.truncate(frame.base as usize - 1);
-        if self.fiber.frames.len() as u32 <= self.fiber.stop_at {
-            return Some(Step::Done(result));
-        }
-        self.fiber.stack.push(result);
-        None
-    }
-
     /// Unwinds to the innermost handler; `Some` when there is none in this host call.
     fn unwind(&mut self, value: Value) -> Option<Step> {
         let stop_at = self.fiber.stop_at;
@@ -1119,10 +1160,29 @@ impl<'a> Interp<'a> {
 
     /// Collects garbage, with every fiber's values and the shared state as roots.
     fn collect(&mut self) {
-        let fibers = self.others.iter().chain(std::iter::once(&*self.fiber));
-        let roots = roots(self.ctx, fibers);
-        self.ctx.heap.collect(roots);
+        let fiber = &*self.fiber;
+        collect(
+            self.ctx,
+            self.others,
+            &fiber.stack,
+            &fiber.frames,
+            fiber.pending.as_ref(),
+        );
     }
+}
+
+/// Collects garbage, with the shared state, the other fibers and the running one (its
+/// stack, frames and request given apart, as the interpreter loop holds its stack) as roots.
+fn collect(
+    ctx: &mut Ctx,
+    others: &[Fiber],
+    stack: &[Value],
+    frames: &[Frame],
+    pending: Option<&Request>,
+) {
+    let mut roots = roots(ctx, others.iter());
+    fiber_roots(stack, frames, pending, &mut roots);
+    ctx.heap.collect(roots);
 }
 
 /// What a collection keeps: the shared state's values and every fiber's.
@@ -1132,13 +1192,58 @@ pub(super) fn roots<'f>(ctx: &Ctx, fibers: impl Iterator<Item = &'f Fiber>) -> V
     roots.extend(&ctx.constants);
     roots.extend(&ctx.pinned);
     for fiber in fibers {
-        roots.extend(&fiber.stack);
-        roots.extend(fiber.frames.iter().map(|f| f.closure));
-        if let Some(request) = &fiber.pending {
-            request_values(request, &mut roots);
-        }
+        fiber_roots(
+            &fiber.stack,
+            &fiber.frames,
+            fiber.pending.as_ref(),
+            &mut roots,
+        );
     }
     roots
+}
+
+/// A fiber's values: its stack, the closures its frames run and what its request holds.
+fn fiber_roots(stack: &[Value], frames: &[Frame], pending: Option<&Request>, out: &mut Vec<Value>) {
+    out.extend(stack);
+    out.extend(frames.iter().map(|f| f.closure));
+    if let Some(request) = pending {
+        request_values(request, out);
+    }
+}
+
+/// The function a call of `callee` with `argc` values runs on the fast path: a closure
+/// taking exactly `argc` parameters (no rest parameter), when `depth` frames leave room for
+/// one more (a tail call, which adds none, passes 0). `None` for anything else:
+/// [`Interp::call`] then does what it needs (and raises what is wrong).
+#[inline(always)]
+fn simple_callee<'p>(
+    program: &'p Program,
+    ctx: &Ctx,
+    depth: usize,
+    callee: Value,
+    argc: usize,
+) -> Option<(u32, &'p Function)> {
+    let Value::Obj(r) = callee else {
+        return None;
+    };
+    let Object::Closure { func, .. } = ctx.heap.get(r) else {
+        return None;
+    };
+    let function = &program.functions[*func as usize];
+    (usize::from(function.params) == argc && !function.rest && depth < ctx.max_frames)
+        .then_some((*func, function))
+}
+
+/// The value the running closure captured at `i` (nil outside a closure).
+fn capture(ctx: &Ctx, frames: &[Frame], i: u16) -> Value {
+    let closure = frames.last().map_or(Value::Nil, |f| f.closure);
+    match closure {
+        Value::Obj(r) => match ctx.heap.get(r) {
+            Object::Closure { captures, .. } => captures[i as usize],
+            _ => Value::Nil,
+        },
+        _ => Value::Nil,
+    }
 }
 
 /// What `%iterate` does with `f`'s values.
