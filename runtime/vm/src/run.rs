@@ -1,6 +1,8 @@
 //! The interpreter loop. Registers (function, pc, frame base) live in locals and are written
 //! back to the frame whenever control may leave the loop or the frame.
 
+mod fast;
+
 use std::cmp::Ordering;
 
 use duet_lang::ir::{Function, Instr, Program};
@@ -313,31 +315,12 @@ impl<'a> Interp<'a> {
             }};
         }
         // `+`, `-` or `*` of two values (two locals or a local and a constant, fused by the
-        // compiler; `inc`/`dec` of a popped value): integers without a call.
+        // compiler; `inc`/`dec` of a popped value), in general: the fast loop (`fast.rs`)
+        // takes integers.
         macro_rules! arith_fused {
-            ($a:expr, $b:expr, $checked:ident, $general:path) => {{
+            ($a:expr, $b:expr, $general:path) => {{
                 let (a, b): (Value, Value) = ($a, $b);
-                let v = match (a, b) {
-                    (Value::Int(x), Value::Int(y)) if let Some(z) = x.$checked(y) => Value::Int(z),
-                    _ => check!($general(&mut cx!(), a, b)),
-                };
-                push!(v);
-            }};
-        }
-        // `+` or `-` of the two values on top, in place when both are integers.
-        macro_rules! arith_top {
-            ($checked:ident, $general:path) => {{
-                let b = pop!();
-                let a = room[sp - 1];
-                if let (Value::Int(x), Value::Int(y)) = (a, b)
-                    && let Some(z) = x.$checked(y)
-                {
-                    room[sp - 1] = Value::Int(z);
-                } else {
-                    sp -= 1;
-                    let v = check!($general(&mut cx!(), a, b));
-                    push!(v);
-                }
+                push!(check!($general(&mut cx!(), a, b)));
             }};
         }
         // A comparison of two values (popped, or two locals or a local and a constant, fused
@@ -345,10 +328,7 @@ impl<'a> Interp<'a> {
         macro_rules! compare_fused {
             ($a:expr, $b:expr, $op:literal, $test:expr) => {{
                 let (a, b): (Value, Value) = ($a, $b);
-                let result = match (a, b) {
-                    (Value::Int(x), Value::Int(y)) => $test(x.cmp(&y)),
-                    _ => check!(numbers::compare2(&mut cx!(), $op, a, b)).is_some_and($test),
-                };
+                let result = check!(numbers::compare2(&mut cx!(), $op, a, b)).is_some_and($test);
                 branch_on!(result);
             }};
         }
@@ -378,6 +358,21 @@ impl<'a> Interp<'a> {
         }
 
         loop {
+            // The common instructions on the common values, in the fast loop; it stops at
+            // the first it leaves to this one.
+            let mut at = fast::Registers { code, pc, base, sp };
+            fast::run::<LIMITED>(
+                &mut at,
+                fast::Machine {
+                    room: &mut *room,
+                    frames: &mut self.fiber.frames,
+                    ctx: &mut *self.ctx,
+                    program,
+                    stop_at: self.fiber.stop_at,
+                },
+                &mut limit,
+            );
+            fast::Registers { code, pc, base, sp } = at;
             if LIMITED {
                 if limit == 0 {
                     save!();
@@ -476,68 +471,13 @@ impl<'a> Interp<'a> {
                 Instr::Call(argc) => {
                     save!();
                     safepoint!();
-                    let argc = argc as usize;
-                    let callee_at = sp - argc - 1;
-                    let callee = room[callee_at];
-                    if let Some((func, function)) =
-                        simple_callee(program, self.ctx, self.fiber.frames.len(), callee, argc)
-                    {
-                        // The callee's slots past its arguments start as nil.
-                        let new_base = callee_at + 1;
-                        let top = new_base + usize::from(function.slots).max(argc);
-                        if top > room.len() {
-                            sync!();
-                            self.fiber.stack.grow(top);
-                            room = self.fiber.stack.room();
-                        }
-                        room[sp..top].fill(Value::Nil);
-                        sp = top;
-                        self.fiber.frames.push(Frame {
-                            func,
-                            pc: 0,
-                            base: new_base as u32,
-                            closure: callee,
-                        });
-                        code = &function.code;
-                        pc = 0;
-                        base = new_base;
-                        continue;
-                    }
                     sync!();
-                    entered!(self.call(argc, false))
+                    entered!(self.call(argc as usize, false))
                 }
                 Instr::TailCall(argc) => {
                     save!();
                     safepoint!();
-                    // Fast path: a closure called with exactly its parameters takes over the
-                    // running frame (the depth does not change, so no limit to check).
                     let argc = argc as usize;
-                    let callee_at = sp - argc - 1;
-                    let callee = room[callee_at];
-                    if let Some((func, function)) =
-                        simple_callee(program, self.ctx, 0, callee, argc)
-                        && let Some(top) = self.fiber.frames.last_mut()
-                    {
-                        room.copy_within(callee_at..sp, base - 1);
-                        sp = base + argc;
-                        let end = base + usize::from(function.slots).max(argc);
-                        if end > room.len() {
-                            sync!();
-                            self.fiber.stack.grow(end);
-                            room = self.fiber.stack.room();
-                        }
-                        room[sp..end].fill(Value::Nil);
-                        sp = end;
-                        *top = Frame {
-                            func,
-                            pc: 0,
-                            base: base as u32,
-                            closure: callee,
-                        };
-                        code = &function.code;
-                        pc = 0;
-                        continue;
-                    }
                     sync!();
                     match self.call(argc, true) {
                         Ok(Entered::Value) => {
@@ -596,14 +536,14 @@ impl<'a> Interp<'a> {
                     }
                     push!(self.ctx.heap.alloc(Object::Closure { func: f, captures }));
                 }
-                Instr::Add => arith_top!(checked_add, add2),
-                Instr::Sub => arith_top!(checked_sub, sub2),
-                Instr::AddLI(s, k) => arith_fused!(local!(s), int!(k), checked_add, add2),
-                Instr::SubLI(s, k) => arith_fused!(local!(s), int!(k), checked_sub, sub2),
-                Instr::MulLI(s, k) => arith_fused!(local!(s), int!(k), checked_mul, mul2),
-                Instr::AddLL(a, b) => arith_fused!(local!(a), local!(b), checked_add, add2),
-                Instr::SubLL(a, b) => arith_fused!(local!(a), local!(b), checked_sub, sub2),
-                Instr::MulLL(a, b) => arith_fused!(local!(a), local!(b), checked_mul, mul2),
+                Instr::Add => binary!(add2),
+                Instr::Sub => binary!(sub2),
+                Instr::AddLI(s, k) => arith_fused!(local!(s), int!(k), add2),
+                Instr::SubLI(s, k) => arith_fused!(local!(s), int!(k), sub2),
+                Instr::MulLI(s, k) => arith_fused!(local!(s), int!(k), mul2),
+                Instr::AddLL(a, b) => arith_fused!(local!(a), local!(b), add2),
+                Instr::SubLL(a, b) => arith_fused!(local!(a), local!(b), sub2),
+                Instr::MulLL(a, b) => arith_fused!(local!(a), local!(b), mul2),
                 Instr::LtLI(s, k) => compare_fused!(local!(s), int!(k), "<", Ordering::is_lt),
                 Instr::LeLI(s, k) => compare_fused!(local!(s), int!(k), "<=", Ordering::is_le),
                 Instr::GtLI(s, k) => compare_fused!(local!(s), int!(k), ">", Ordering::is_gt),
@@ -670,11 +610,11 @@ impl<'a> Interp<'a> {
                 }
                 Instr::Inc => {
                     let a = pop!();
-                    arith_fused!(a, Value::Int(1), checked_add, add2)
+                    arith_fused!(a, Value::Int(1), add2)
                 }
                 Instr::Dec => {
                     let a = pop!();
-                    arith_fused!(a, Value::Int(1), checked_sub, sub2)
+                    arith_fused!(a, Value::Int(1), sub2)
                 }
                 Instr::Not => {
                     let a = pop!();
