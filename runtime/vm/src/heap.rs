@@ -132,22 +132,26 @@ impl Heap {
     /// `v` as the rest of a new list cell, if it is a list: the empty list or a cell.
     #[inline]
     pub fn as_list(&self, v: Value) -> Option<ListTail> {
-        match v {
-            Value::Obj(r) if !matches!(self.get(r), Object::Pair { .. }) => None,
-            _ => ListTail::of(v),
-        }
+        self.list_and_len(v).map(|(list, _)| list)
     }
 
     /// The number of elements of the list `list`.
     #[inline]
     pub fn list_len(&self, list: ListTail) -> u32 {
-        match list.value() {
+        // A tail is a cell or the empty list (the snapshot check holds restored ones to that).
+        self.list_and_len(list.value()).map_or(0, |(_, len)| len)
+    }
+
+    /// `v` as a list and its length, if it is one.
+    #[inline]
+    fn list_and_len(&self, v: Value) -> Option<(ListTail, u32)> {
+        match v {
+            Value::EmptyList => Some((ListTail::EMPTY, 0)),
             Value::Obj(r) => match self.get(r) {
-                Object::Pair { len, .. } => *len,
-                // A tail is a cell or the empty list; the snapshot check holds restored ones to that.
-                _ => 0,
+                Object::Pair { len, .. } => Some((ListTail::cell(r), *len)),
+                _ => None,
             },
-            _ => 0,
+            _ => None,
         }
     }
 
@@ -155,16 +159,31 @@ impl Heap {
     #[inline]
     pub fn cons(&mut self, head: Value, tail: ListTail) -> ListTail {
         let len = self.list_len(tail) + 1;
-        let object = Object::Pair { head, tail, len };
-        let bytes = size_of(&object);
-        ListTail::cell(self.store(object, bytes))
+        self.pair(head, tail, len)
+    }
+
+    /// A new list cell with `head` in front of `tail`, if `tail` is a list (`None` if not).
+    #[inline]
+    pub fn cons_onto(&mut self, head: Value, tail: Value) -> Option<ListTail> {
+        let (tail, len) = self.list_and_len(tail)?;
+        Some(self.pair(head, tail, len + 1))
     }
 
     /// A list of `items`.
     pub fn list(&mut self, items: impl DoubleEndedIterator<Item = Value>) -> ListTail {
-        items
-            .rev()
-            .fold(ListTail::EMPTY, |tail, item| self.cons(item, tail))
+        let mut list = ListTail::EMPTY;
+        for (len, item) in items.rev().enumerate() {
+            list = self.pair(item, list, len as u32 + 1);
+        }
+        list
+    }
+
+    /// A new list cell of `len` elements.
+    #[inline]
+    fn pair(&mut self, head: Value, tail: ListTail, len: u32) -> ListTail {
+        let object = Object::Pair { head, tail, len };
+        let bytes = size_of(&object);
+        ListTail::cell(self.store(object, bytes))
     }
 
     /// The object behind a reference, mutably: cells, and the pairs `%iterate` has just

@@ -1207,8 +1207,9 @@ fn bad_kind(ctx: &mut Ctx) -> Flow {
 
 fn cons(ctx: &mut Ctx, head: Value, tail: Value) -> Value {
     // The accumulator is a list (the prelude starts it from `()`); anything else reads as `()`.
-    let tail = ctx.heap.as_list(tail).unwrap_or(ListTail::EMPTY);
-    ctx.heap.cons(head, tail).value()
+    let list = ctx.heap.cons_onto(head, tail);
+    list.unwrap_or_else(|| ctx.heap.cons(head, ListTail::EMPTY))
+        .value()
 }
 
 /// Reverses a list that only `%iterate` refers to (the pairs it consed for `map` or

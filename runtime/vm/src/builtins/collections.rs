@@ -112,13 +112,11 @@ pub fn hash_map(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
 
 /// `(cons x coll)`
 pub fn cons(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
-    let tail = match cx.ctx.heap.as_list(args[1]) {
-        Some(tail) => tail,
-        None => {
-            let items = elements(cx, "cons", args[1])?;
-            cx.ctx.heap.list(items.into_iter())
-        }
-    };
+    if let Some(list) = cx.ctx.heap.cons_onto(args[0], args[1]) {
+        return Ok(list.value());
+    }
+    let items = elements(cx, "cons", args[1])?;
+    let tail = cx.ctx.heap.list(items.into_iter());
     Ok(cx.ctx.heap.cons(args[0], tail).value())
 }
 
