@@ -10,7 +10,7 @@ use duet::driver::Session;
 use duet_lang::frontend::FsLoader;
 use duet_lang::ir::Program;
 use duet_vm::snapshot::SnapshotError;
-use duet_vm::value::Value;
+use duet_vm::value::{ListTail, Object, Value};
 use duet_vm::{Request, Step, Vm};
 use proptest::prelude::*;
 
@@ -163,7 +163,7 @@ fn a_forged_snapshot_with_a_valid_checksum_is_refused() {
         machine: duet_vm::Machine,
     }
     let (_, mut snapshot): (u16, Snapshot) = envelope::open(*b"DUSN", 2, &bytes).expect("opens");
-    snapshot.machine.fibers[0].frames[0].func = 9_999;
+    let func = std::mem::replace(&mut snapshot.machine.fibers[0].frames[0].func, 9_999);
     let forged = envelope::seal(*b"DUSN", 2, &snapshot);
     let error = Vm::restore(program.clone(), &forged)
         .err()
@@ -172,6 +172,31 @@ fn a_forged_snapshot_with_a_valid_checksum_is_refused() {
         error.to_string(),
         "the snapshot is damaged: a frame runs function 9999 of ".to_string()
             + &program.functions.len().to_string()
+    );
+    // A list cell that goes on at an object other than a list cell (its tail is a heap slot,
+    // so only the heap can say) is refused too.
+    snapshot.machine.fibers[0].frames[0].func = func;
+    let heap = &mut snapshot.machine.ctx.heap;
+    let Value::Obj(text) = heap.alloc(Object::Str("not a list".into())) else {
+        panic!("`alloc` gives a heap reference")
+    };
+    let Value::Obj(cell) = heap.alloc(Object::Pair {
+        head: Value::Nil,
+        tail: ListTail::cell(text),
+        len: 2,
+    }) else {
+        panic!("`alloc` gives a heap reference")
+    };
+    let forged = envelope::seal(*b"DUSN", 2, &snapshot);
+    let error = Vm::restore(program.clone(), &forged)
+        .err()
+        .expect("refused");
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "the snapshot is damaged: the list cell in heap slot {cell} goes on at slot {text}, \
+             which is not a list cell"
+        )
     );
     let newer = envelope::seal(*b"DUSN", 3, &snapshot);
     let error = Vm::restore(program.clone(), &newer).err().expect("refused");

@@ -154,19 +154,8 @@ impl Ctx {
     }
 
     /// A list of `items`.
-    pub fn list(
-        &mut self,
-        items: impl DoubleEndedIterator<Item = Value> + ExactSizeIterator,
-    ) -> Value {
-        let mut out = Value::EmptyList;
-        for (len, item) in items.rev().enumerate() {
-            out = self.heap.alloc(Object::Pair {
-                head: item,
-                tail: out,
-                len: len as u32 + 1,
-            });
-        }
-        out
+    pub fn list(&mut self, items: impl DoubleEndedIterator<Item = Value>) -> Value {
+        self.heap.list(items).value()
     }
 
     /// A vector of `items`.

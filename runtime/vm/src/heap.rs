@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::value::{Object, Value};
+use crate::value::{ListTail, Object, Value};
 
 /// The arena.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -36,6 +36,10 @@ pub const DEFAULT_MAX_BYTES: usize = 2 << 30;
 fn default_max_bytes() -> usize {
     DEFAULT_MAX_BYTES
 }
+
+/// The most slots the heap has: slot `u32::MAX` would read as the empty list in a
+/// [`ListTail`] (and at 32 bytes a slot the heap would hold 128 GiB before reaching it).
+pub const MAX_SLOTS: usize = u32::MAX as usize;
 
 const MIN_THRESHOLD: usize = 1 << 16;
 const MIN_BYTE_THRESHOLD: usize = 8 << 20;
@@ -90,6 +94,11 @@ impl Heap {
     /// Stores `object`, a new version of a persistent collection that shares all but about
     /// `bytes` with the version it came from, and returns a value referring to it.
     pub fn alloc_sized(&mut self, object: Object, bytes: usize) -> Value {
+        Value::Obj(self.store(object, bytes))
+    }
+
+    /// Stores `object`, counting `bytes` towards the next collection, and returns its slot.
+    fn store(&mut self, object: Object, bytes: usize) -> u32 {
         self.allocated += 1;
         self.allocated_bytes += bytes;
         self.live += 1;
@@ -101,11 +110,15 @@ impl Heap {
                 };
                 self.free = next;
                 *slot = object;
-                Value::Obj(i)
+                i
             }
             None => {
+                assert!(
+                    self.objects.len() < MAX_SLOTS,
+                    "the heap has {MAX_SLOTS} slots, the most it can address"
+                );
                 self.objects.push(object);
-                Value::Obj((self.objects.len() - 1) as u32)
+                (self.objects.len() - 1) as u32
             }
         }
     }
@@ -114,6 +127,63 @@ impl Heap {
     #[inline]
     pub fn get(&self, r: u32) -> &Object {
         &self.objects[r as usize]
+    }
+
+    /// `v` as the rest of a new list cell, if it is a list: the empty list or a cell.
+    #[inline]
+    pub fn as_list(&self, v: Value) -> Option<ListTail> {
+        self.list_and_len(v).map(|(list, _)| list)
+    }
+
+    /// The number of elements of the list `list`.
+    #[inline]
+    pub fn list_len(&self, list: ListTail) -> u32 {
+        // A tail is a cell or the empty list (the snapshot check holds restored ones to that).
+        self.list_and_len(list.value()).map_or(0, |(_, len)| len)
+    }
+
+    /// `v` as a list and its length, if it is one.
+    #[inline]
+    fn list_and_len(&self, v: Value) -> Option<(ListTail, u32)> {
+        match v {
+            Value::EmptyList => Some((ListTail::EMPTY, 0)),
+            Value::Obj(r) => match self.get(r) {
+                Object::Pair { len, .. } => Some((ListTail::cell(r), *len)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// A new list cell: `head` in front of `tail`.
+    #[inline]
+    pub fn cons(&mut self, head: Value, tail: ListTail) -> ListTail {
+        let len = self.list_len(tail) + 1;
+        self.pair(head, tail, len)
+    }
+
+    /// A new list cell with `head` in front of `tail`, if `tail` is a list (`None` if not).
+    #[inline]
+    pub fn cons_onto(&mut self, head: Value, tail: Value) -> Option<ListTail> {
+        let (tail, len) = self.list_and_len(tail)?;
+        Some(self.pair(head, tail, len + 1))
+    }
+
+    /// A list of `items`.
+    pub fn list(&mut self, items: impl DoubleEndedIterator<Item = Value>) -> ListTail {
+        let mut list = ListTail::EMPTY;
+        for (len, item) in items.rev().enumerate() {
+            list = self.pair(item, list, len as u32 + 1);
+        }
+        list
+    }
+
+    /// A new list cell of `len` elements.
+    #[inline]
+    fn pair(&mut self, head: Value, tail: ListTail, len: u32) -> ListTail {
+        let object = Object::Pair { head, tail, len };
+        let bytes = size_of(&object);
+        ListTail::cell(self.store(object, bytes))
     }
 
     /// The object behind a reference, mutably: cells, and the pairs `%iterate` has just
@@ -234,7 +304,7 @@ impl Heap {
             match object {
                 Object::Pair { head, tail, .. } => {
                     push(head);
-                    push(tail);
+                    push(&tail.value());
                 }
                 Object::Vector(items) => items.for_each(|v| push(&v)),
                 Object::Map(pairs) => pairs.for_each(|k, v| {

@@ -208,7 +208,7 @@ impl Iterator for ListIter<'_> {
         let Value::Obj(r) = self.at else { return None };
         match self.ctx.heap.get(r) {
             Object::Pair { head, tail, .. } => {
-                self.at = *tail;
+                self.at = tail.value();
                 Some(*head)
             }
             _ => None,

@@ -12,7 +12,7 @@ use crate::builtins::numbers::{self, add2, mul2, sub2};
 use crate::builtins::{self, Linked};
 use crate::equal;
 use crate::print;
-use crate::value::{Object, Value};
+use crate::value::{ListTail, Object, Value};
 
 /// Bytes a builtin allocates (or scans) for each step it is charged.
 pub(crate) const BYTES_PER_STEP: usize = 16;
@@ -579,7 +579,7 @@ impl<'a> Interp<'a> {
                         Value::Obj(r) => match self.ctx.heap.get(r) {
                             Object::Pair { head, tail, .. } => Some(match *instr {
                                 Instr::First => *head,
-                                Instr::Rest => *tail,
+                                Instr::Rest => tail.value(),
                                 _ => Value::Bool(false),
                             }),
                             _ => None,
@@ -1239,7 +1239,7 @@ impl Iterate {
 fn pair_parts(ctx: &Ctx, list: Value) -> (Value, Value) {
     match list {
         Value::Obj(r) => match ctx.heap.get(r) {
-            Object::Pair { head, tail, .. } => (*head, *tail),
+            Object::Pair { head, tail, .. } => (*head, tail.value()),
             _ => (Value::Nil, Value::EmptyList),
         },
         _ => (Value::Nil, Value::EmptyList),
@@ -1251,14 +1251,10 @@ fn bad_kind(ctx: &mut Ctx) -> Flow {
 }
 
 fn cons(ctx: &mut Ctx, head: Value, tail: Value) -> Value {
-    let len = match tail {
-        Value::Obj(r) => match ctx.heap.get(r) {
-            Object::Pair { len, .. } => *len + 1,
-            _ => 1,
-        },
-        _ => 1,
-    };
-    ctx.heap.alloc(Object::Pair { head, tail, len })
+    // The accumulator is a list (the prelude starts it from `()`); anything else reads as `()`.
+    let list = ctx.heap.cons_onto(head, tail);
+    list.unwrap_or_else(|| ctx.heap.cons(head, ListTail::EMPTY))
+        .value()
 }
 
 /// Reverses a list that only `%iterate` refers to (the pairs it consed for `map` or
@@ -1266,19 +1262,19 @@ fn cons(ctx: &mut Ctx, head: Value, tail: Value) -> Value {
 /// turning its pairs around instead of copying them, charging a step per element as
 /// `reverse` does.
 fn reverse_in_place(ctx: &mut Ctx, list: Value) -> Value {
-    let mut done = Value::EmptyList;
+    let mut done = ListTail::EMPTY;
     let mut len = 0;
     let mut rest = list;
     while let Value::Obj(r) = rest
         && let Object::Pair { tail, len: n, .. } = ctx.heap.get_mut(r)
     {
         len += 1;
-        rest = std::mem::replace(tail, done);
+        rest = std::mem::replace(tail, done).value();
         *n = len;
-        done = Value::Obj(r);
+        done = ListTail::cell(r);
     }
     ctx.charge(u64::from(len));
-    done
+    done.value()
 }
 
 fn cell_get(ctx: &Ctx, cell: Value) -> Value {

@@ -123,7 +123,18 @@ fn validate(program: &Program, machine: &Machine) -> Result<(), String> {
         .try_for_each(check)?;
     for r in 0..heap_len as u32 {
         match ctx.heap.get(r) {
-            Object::Pair { head, tail, .. } => [head, tail].into_iter().try_for_each(check)?,
+            Object::Pair { head, tail, .. } => {
+                check(head)?;
+                let tail = tail.value();
+                check(&tail)?;
+                if let Value::Obj(t) = tail
+                    && !matches!(ctx.heap.get(t), Object::Pair { .. })
+                {
+                    return Err(format!(
+                        "the list cell in heap slot {r} goes on at slot {t}, which is not a list cell"
+                    ));
+                }
+            }
             Object::Vector(xs) => xs.iter().try_for_each(|x| check(&x))?,
             Object::Map(pairs) => pairs.iter().flat_map(|(k, v)| [k, v]).try_for_each(check)?,
             Object::Record { label, fields } => {

@@ -4,7 +4,7 @@ use super::{int_arg, short, type_error};
 use crate::equal::{equal, key_hash, total_cmp};
 use crate::persistent::PMap;
 use crate::print::ListIter;
-use crate::value::{Object, Value};
+use crate::value::{ListTail, Object, Value};
 use crate::{BuiltinResult, Ctx, Cx, Flow};
 
 /// Ranges longer than this are refused rather than exhausting memory.
@@ -110,32 +110,14 @@ pub fn hash_map(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     Ok(cx.ctx.heap.alloc(Object::Map(map)))
 }
 
-fn list_len(ctx: &Ctx, v: Value) -> Option<u32> {
-    match v {
-        Value::EmptyList => Some(0),
-        Value::Obj(r) => match ctx.heap.get(r) {
-            Object::Pair { len, .. } => Some(*len),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
 /// `(cons x coll)`
 pub fn cons(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
-    let (tail, len) = match list_len(cx.ctx, args[1]) {
-        Some(len) => (args[1], len + 1),
-        None => {
-            let items = elements(cx, "cons", args[1])?;
-            let tail = cx.ctx.list(items.into_iter());
-            (tail, list_len(cx.ctx, tail).unwrap_or(0) + 1)
-        }
-    };
-    Ok(cx.ctx.heap.alloc(Object::Pair {
-        head: args[0],
-        tail,
-        len,
-    }))
+    if let Some(list) = cx.ctx.heap.cons_onto(args[0], args[1]) {
+        return Ok(list.value());
+    }
+    let items = elements(cx, "cons", args[1])?;
+    let tail = cx.ctx.heap.list(items.into_iter());
+    Ok(cx.ctx.heap.cons(args[0], tail).value())
 }
 
 /// `(conj coll x …)`
@@ -166,24 +148,19 @@ pub fn conj(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
                 let (added, replaced) = grown_by(before, map.len(), args.len() - 1);
                 Ok(cx.ctx.updated(Object::Map(map), added, replaced))
             }
-            Object::Pair { .. } => prepend(cx, coll, &args[1..]),
+            Object::Pair { .. } => prepend(cx, ListTail::cell(r), &args[1..]),
             _ => Err(type_error(cx, "conj", "a collection", coll)),
         },
-        Value::Nil | Value::EmptyList => prepend(cx, Value::EmptyList, &args[1..]),
+        Value::Nil | Value::EmptyList => prepend(cx, ListTail::EMPTY, &args[1..]),
         _ => Err(type_error(cx, "conj", "a collection", coll)),
     }
 }
 
-fn prepend(cx: &mut Cx, mut list: Value, xs: &[Value]) -> BuiltinResult {
+fn prepend(cx: &mut Cx, mut list: ListTail, xs: &[Value]) -> BuiltinResult {
     for &x in xs {
-        let len = list_len(cx.ctx, list).unwrap_or(0) + 1;
-        list = cx.ctx.heap.alloc(Object::Pair {
-            head: x,
-            tail: list,
-            len,
-        });
+        list = cx.ctx.heap.cons(x, list);
     }
-    Ok(list)
+    Ok(list.value())
 }
 
 /// `(first coll)`
@@ -206,7 +183,7 @@ pub fn rest(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
     if let Value::Obj(r) = args[0]
         && let Object::Pair { tail, .. } = cx.ctx.heap.get(r)
     {
-        return Ok(*tail);
+        return Ok(tail.value());
     }
     let items = elements(cx, "rest", args[0])?;
     Ok(cx
@@ -471,22 +448,16 @@ pub fn reverse(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
         && let Object::Pair { .. } = cx.ctx.heap.get(r)
     {
         // A list: cons its elements onto a new one as they come, without a buffer.
-        let mut out = Value::EmptyList;
-        let mut len = 0;
+        let mut out = ListTail::EMPTY;
         let mut rest = args[0];
         while let Value::Obj(r) = rest
             && let Object::Pair { head, tail, .. } = *cx.ctx.heap.get(r)
         {
-            len += 1;
-            out = cx.ctx.heap.alloc(Object::Pair {
-                head,
-                tail: out,
-                len,
-            });
-            rest = tail;
+            out = cx.ctx.heap.cons(head, out);
+            rest = tail.value();
         }
-        cx.ctx.charge(u64::from(len));
-        return Ok(out);
+        cx.ctx.charge(u64::from(cx.ctx.heap.list_len(out)));
+        return Ok(out.value());
     }
     let mut items = elements(cx, "reverse", args[0])?;
     items.reverse();
@@ -543,7 +514,7 @@ pub fn sort_by_key(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
 
 /// `(%to-list coll)`: a list of the elements; a list is returned as it is.
 pub fn to_list(cx: &mut Cx, args: &[Value]) -> BuiltinResult {
-    if list_len(cx.ctx, args[0]).is_some() {
+    if cx.ctx.heap.as_list(args[0]).is_some() {
         return Ok(args[0]);
     }
     let who = match args.get(1) {
