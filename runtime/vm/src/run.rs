@@ -573,32 +573,13 @@ impl<'a> Interp<'a> {
                     branch_on!(same);
                 }
                 Instr::First | Instr::Rest | Instr::IsEmpty => {
-                    let coll = room[sp - 1];
-                    // Lists are the common case: answer from the pair without a call.
-                    let fast = match coll {
-                        Value::Obj(r) => match self.ctx.heap.get(r) {
-                            Object::Pair { head, tail, .. } => Some(match *instr {
-                                Instr::First => *head,
-                                Instr::Rest => tail.value(),
-                                _ => Value::Bool(false),
-                            }),
-                            _ => None,
-                        },
-                        Value::EmptyList if *instr == Instr::IsEmpty => Some(Value::Bool(true)),
-                        _ => None,
+                    // In general: the fast loop takes list cells and `()`.
+                    let f = match *instr {
+                        Instr::First => builtins::collections::first,
+                        Instr::Rest => builtins::collections::rest,
+                        _ => builtins::collections::is_empty,
                     };
-                    let v = match fast {
-                        Some(v) => v,
-                        None => {
-                            let f = match *instr {
-                                Instr::First => builtins::collections::first,
-                                Instr::Rest => builtins::collections::rest,
-                                _ => builtins::collections::is_empty,
-                            };
-                            check!(f(&mut cx!(), &[coll]))
-                        }
-                    };
-                    room[sp - 1] = v;
+                    room[sp - 1] = check!(f(&mut cx!(), &[room[sp - 1]]));
                 }
                 Instr::Cons => {
                     let tail = pop!();

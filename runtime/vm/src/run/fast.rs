@@ -334,7 +334,7 @@ pub(super) fn run<'p, const LIMITED: bool>(
                     Value::Obj(r) => match ctx.heap.get(r) {
                         Object::Pair { head, tail, .. } => match *instr {
                             Instr::First => *head,
-                            Instr::Rest => *tail,
+                            Instr::Rest => tail.value(),
                             _ => Value::Bool(false),
                         },
                         _ => leave!(),
