@@ -14,11 +14,12 @@ use duet_vm::value::{ListTail, Object, Value};
 use duet_vm::{Request, Step, Vm};
 use proptest::prelude::*;
 
-/// How a run went: what it printed and how it ended.
+/// How a run went: what it printed, how it ended and how many steps it took.
 #[derive(Debug, PartialEq)]
 struct Transcript {
     out: String,
     end: String,
+    steps: u64,
 }
 
 /// Runs fiber 0 to its end, `chunk` instructions at a time; with `restore`, after each
@@ -59,7 +60,8 @@ fn drive(mut vm: Vm, program: &Program, chunk: u64, restore: bool) -> (Transcrip
             Step::Error(e) => break format!("error [{}] {}", e.kind, e.message),
         }
     };
-    (Transcript { out, end }, snapshots)
+    let steps = vm.machine.ctx.steps;
+    (Transcript { out, end, steps }, snapshots)
 }
 
 /// A VM ready to run a corpus program, with its program; `None` for programs that do not
@@ -89,6 +91,16 @@ fn every_program_continues_exactly_after_restoring_a_snapshot() {
             continue;
         };
         let (reference, _) = drive(vm, &program, u64::MAX, false);
+        // Every instruction on the general path: the fast loop must not change a step.
+        let (mut vm, _) = prepare(&path).expect("prepared before");
+        vm.set_fast_loop(false);
+        let (general, _) = drive(vm, &program, u64::MAX, false);
+        assert_eq!(
+            general,
+            reference,
+            "{}: the run differs without the fast loop",
+            path.display()
+        );
         // The same run in chunks of 1,000 instructions measures its length.
         let (vm, _) = prepare(&path).expect("prepared before");
         let (counted, thousands) = drive(vm, &program, 1_000, false);

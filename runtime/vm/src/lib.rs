@@ -187,6 +187,8 @@ pub struct Vm {
     builtins: Arc<Vec<Linked>>,
     /// The machine state.
     pub machine: Machine,
+    /// Whether the interpreter's fast loop runs (see [`Vm::set_fast_loop`]).
+    fast_loop: bool,
 }
 
 /// Why a program cannot be loaded.
@@ -212,6 +214,7 @@ impl Vm {
             program: Arc::new(Program::default()),
             builtins: Arc::new(Vec::new()),
             machine,
+            fast_loop: true,
         };
         vm.update_program(program)?;
         Ok(vm)
@@ -225,7 +228,15 @@ impl Vm {
             program: Arc::new(program),
             builtins: Arc::new(builtins),
             machine,
+            fast_loop: true,
         })
+    }
+
+    /// Turns the interpreter's fast loop on (the default) or off. Off, every instruction
+    /// takes the general path: a run is the same either way, step for step, which is what
+    /// turning it off is for (the tests compare the two; `runtime/vm/src/run/fast.rs`).
+    pub fn set_fast_loop(&mut self, on: bool) {
+        self.fast_loop = on;
     }
 
     /// Sets the memory limit: when the program's live data needs more than about `bytes`,

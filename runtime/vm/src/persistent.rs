@@ -442,7 +442,9 @@ impl PMap {
         hash: &dyn Fn(Value) -> u64,
         eq: &dyn Fn(Value, Value) -> bool,
     ) -> (Option<usize>, usize) {
-        if self.0.entries.len() <= SMALL_MAP {
+        // By the keys it holds, not its entries: a map with holes searches (and is charged)
+        // as the map without them that a snapshot restores.
+        if self.0.len <= SMALL_MAP {
             let mut looked = 0;
             for (i, entry) in self.0.entries.iter().enumerate() {
                 if let Some((k, _)) = entry {
@@ -666,6 +668,26 @@ mod tests {
     fn lookup(m: &PMap, k: i64) -> (Option<Value>, usize) {
         let (p, looked) = m.find(Value::Int(k), &hash, &eq);
         (p.map(|p| m.value_at(p)), looked)
+    }
+
+    #[test]
+    fn a_small_map_with_holes_is_searched_and_charged_as_it_would_be_restored() {
+        // Twelve keys, then six removed: the holes stay (there are fewer of them than
+        // keys), so the map has more entries than a small map but only six keys, and a
+        // snapshot restores it as a small map without holes.
+        let mut m = PMap::new();
+        for k in 0..12 {
+            m = set(&m, k, k);
+        }
+        for k in 0..6 {
+            let (p, _) = m.find(Value::Int(k * 2), &hash, &eq);
+            m = m.without(p.expect("present"));
+        }
+        assert_eq!(m.len(), 6);
+        let fresh = PMap::from_distinct(m.to_vec());
+        for k in 0..14 {
+            assert_eq!(lookup(&m, k), lookup(&fresh, k), "key {k}");
+        }
     }
 
     #[test]

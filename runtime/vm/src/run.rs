@@ -29,6 +29,7 @@ pub(super) fn run(vm: &mut Vm, fid: usize, limit: u64) -> Step {
         others: &vm.machine.fibers,
         fiber: &mut fiber,
         again: false,
+        fast_loop: vm.fast_loop,
     }
     .run_with(limit);
     vm.machine.fibers[fid] = fiber;
@@ -47,6 +48,7 @@ pub(super) fn enter_call(vm: &mut Vm, fid: usize, argc: usize) -> Option<Step> {
         others: &vm.machine.fibers,
         fiber: &mut fiber,
         again: false,
+        fast_loop: vm.fast_loop,
     };
     let step = match interp.call(argc, false) {
         Ok(Entered::Frame) => None,
@@ -81,6 +83,8 @@ struct Interp<'a> {
     /// Set by `%iterate` when the `CallBuiltin` that ran it must run again, with the value
     /// the fiber is resumed with (or the call returns) as its last argument.
     again: bool,
+    /// Whether the fast loop runs (`Vm::set_fast_loop`).
+    fast_loop: bool,
 }
 
 macro_rules! pop {
@@ -360,19 +364,21 @@ impl<'a> Interp<'a> {
         loop {
             // The common instructions on the common values, in the fast loop; it stops at
             // the first it leaves to this one.
-            let mut at = fast::Registers { code, pc, base, sp };
-            fast::run::<LIMITED>(
-                &mut at,
-                fast::Machine {
-                    room: &mut *room,
-                    frames: &mut self.fiber.frames,
-                    ctx: &mut *self.ctx,
-                    program,
-                    stop_at: self.fiber.stop_at,
-                },
-                &mut limit,
-            );
-            fast::Registers { code, pc, base, sp } = at;
+            if self.fast_loop {
+                let mut at = fast::Registers { code, pc, base, sp };
+                fast::run::<LIMITED>(
+                    &mut at,
+                    fast::Machine {
+                        room: &mut *room,
+                        frames: &mut self.fiber.frames,
+                        ctx: &mut *self.ctx,
+                        program,
+                        stop_at: self.fiber.stop_at,
+                    },
+                    &mut limit,
+                );
+                fast::Registers { code, pc, base, sp } = at;
+            }
             if LIMITED {
                 if limit == 0 {
                     save!();
