@@ -366,18 +366,46 @@ impl<'a> Interp<'a> {
             // the first it leaves to this one.
             if self.fast_loop {
                 let mut at = fast::Registers { code, pc, base, sp };
-                fast::run::<LIMITED>(
+                let stop = fast::run::<LIMITED>(
                     &mut at,
                     fast::Machine {
                         room: &mut *room,
                         frames: &mut self.fiber.frames,
                         ctx: &mut *self.ctx,
                         program,
+                        table: self.table,
                         stop_at: self.fiber.stop_at,
                     },
                     &mut limit,
                 );
                 fast::Registers { code, pc, base, sp } = at;
+                match stop {
+                    fast::Stop::Leave => {}
+                    fast::Stop::Raise(error) => raise!(error),
+                    fast::Stop::Suspend(request) => suspend!(request),
+                    fast::Stop::Check => {
+                        // What the full loop checks after its own builtin calls.
+                        if self.ctx.heap.over_limit() {
+                            collect(
+                                self.ctx,
+                                self.others,
+                                &room[..sp],
+                                &self.fiber.frames,
+                                self.fiber.pending.as_ref(),
+                            );
+                            if self.ctx.heap.live_over_limit() {
+                                sp -= 1;
+                                raise!(self.ctx.out_of_memory());
+                            }
+                        }
+                        if self.ctx.steps > self.ctx.budget {
+                            save!();
+                            sync!();
+                            return self.out_of_budget();
+                        }
+                        continue;
+                    }
+                }
             }
             if LIMITED {
                 if limit == 0 {
@@ -824,17 +852,8 @@ impl<'a> Interp<'a> {
                 .ctx
                 .error("arity", format!("`{name}` takes {expected}, got {argc}")));
         }
-        let mut cx = Cx {
-            ctx: self.ctx,
-            program: self.program,
-        };
-        let before = cx.ctx.heap.allocated_bytes();
-        let result = (linked.f)(&mut cx, &self.fiber.stack[start..]);
+        let result = invoke(linked, self.ctx, self.program, &self.fiber.stack[start..]);
         self.fiber.stack.truncate(start);
-        // What the builtin allocated counts against the step budget: one step per
-        // value-sized piece (no collection runs inside a builtin, so the count only grew).
-        let allocated = self.ctx.heap.allocated_bytes().saturating_sub(before);
-        self.ctx.charge((allocated / BYTES_PER_STEP) as u64);
         let v = result?;
         self.fiber.stack.push(v);
         if self.ctx.heap.over_limit() {
@@ -963,16 +982,7 @@ impl<'a> Interp<'a> {
                     .ctx
                     .error("arity", format!("`{name}` takes {expected}, got {argc}")));
             }
-            let mut cx = Cx {
-                ctx: self.ctx,
-                program: self.program,
-            };
-            let before = cx.ctx.heap.allocated_bytes();
-            let outcome = (linked.f)(&mut cx, args);
-            // Charged as `call_builtin` charges: a step per value-sized piece allocated.
-            let allocated = self.ctx.heap.allocated_bytes().saturating_sub(before);
-            self.ctx.charge((allocated / BYTES_PER_STEP) as u64);
-            match outcome {
+            match invoke(linked, self.ctx, self.program, args) {
                 Ok(y) => {
                     acc = kind.take(self.ctx, head, y, acc);
                     list = tail;
@@ -1136,6 +1146,17 @@ fn fiber_roots(stack: &[Value], frames: &[Frame], pending: Option<&Request>, out
     if let Some(request) = pending {
         request_values(request, out);
     }
+}
+
+/// Calls builtin `linked` with `args`, charging what it allocated to the step budget: one
+/// step per value-sized piece (no collection runs inside a builtin, so the count only grew).
+#[inline]
+fn invoke(linked: Linked, ctx: &mut Ctx, program: &Program, args: &[Value]) -> Result<Value, Flow> {
+    let before = ctx.heap.allocated_bytes();
+    let result = (linked.f)(&mut Cx { ctx, program }, args);
+    let allocated = ctx.heap.allocated_bytes().saturating_sub(before);
+    ctx.charge((allocated / BYTES_PER_STEP) as u64);
+    result
 }
 
 /// The function a call of `callee` with `argc` values runs on the fast path: a closure

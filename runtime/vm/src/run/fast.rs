@@ -19,9 +19,10 @@ use std::cmp::Ordering;
 
 use duet_lang::ir::{Instr, Program};
 
-use super::{capture, cell_get, cell_set, simple_callee};
+use super::{capture, cell_get, cell_set, invoke, simple_callee};
+use crate::builtins::Linked;
 use crate::value::{Object, Value};
-use crate::{Ctx, Frame};
+use crate::{Ctx, Flow, Frame, Request};
 
 /// The interpreter's registers, handed between the full loop and the fast loop.
 #[derive(Clone, Copy)]
@@ -36,6 +37,20 @@ pub(super) struct Registers<'p> {
     pub sp: usize,
 }
 
+/// Why the fast loop stopped.
+pub(super) enum Stop {
+    /// At an instruction it leaves to the full loop, not run.
+    Leave,
+    /// After a builtin call that raised this error (its arguments gone, as the full loop's
+    /// builtin calls leave them).
+    Raise(Value),
+    /// After a builtin call that asks the host for this.
+    Suspend(Request),
+    /// After a builtin call whose result is pushed, but which spent the step budget or
+    /// passed the memory limit: the full loop checks both, as after its own builtin calls.
+    Check,
+}
+
 /// What the fast loop needs besides the registers.
 pub(super) struct Machine<'m, 'p> {
     /// The stack, with the room above its top.
@@ -46,18 +61,21 @@ pub(super) struct Machine<'m, 'p> {
     pub ctx: &'m mut Ctx,
     /// The program running.
     pub program: &'p Program,
+    /// Its builtins.
+    pub table: &'m [Linked],
     /// The frame count at which the host call returns: a return to it is the full loop's.
     pub stop_at: u32,
 }
 
 /// Runs instructions from `at` until one it leaves to the full loop (or, when `LIMITED`,
-/// until `limit` instructions ran), and leaves `at` at that instruction.
+/// until `limit` instructions ran), or until a builtin it called needs the full loop, and
+/// leaves `at` where the full loop goes on.
 #[inline(never)]
 pub(super) fn run<'p, const LIMITED: bool>(
     at: &mut Registers<'p>,
     m: Machine<'_, 'p>,
     limit: &mut u64,
-) {
+) -> Stop {
     let Registers {
         mut code,
         mut pc,
@@ -69,6 +87,7 @@ pub(super) fn run<'p, const LIMITED: bool>(
         frames,
         ctx,
         program,
+        table,
         stop_at,
     } = m;
     // Leaves the instruction just fetched to the full loop (nothing of it done yet, and
@@ -84,7 +103,14 @@ pub(super) fn run<'p, const LIMITED: bool>(
                 base,
                 sp,
             };
-            return;
+            return Stop::Leave;
+        }};
+    }
+    // Stops after the instruction just run.
+    macro_rules! stop {
+        ($why:expr) => {{
+            *at = Registers { code, pc, base, sp };
+            return $why;
         }};
     }
     // Makes sure one more value fits, before the instruction changes anything.
@@ -202,8 +228,7 @@ pub(super) fn run<'p, const LIMITED: bool>(
     loop {
         if LIMITED {
             if *limit == 0 {
-                *at = Registers { code, pc, base, sp };
-                return;
+                stop!(Stop::Leave)
             }
             *limit -= 1;
         }
@@ -404,6 +429,39 @@ pub(super) fn run<'p, const LIMITED: bool>(
                 };
                 code = &function.code;
                 pc = 0;
+            }
+            Instr::CallBuiltin(b, argc) => {
+                let linked = table[b as usize];
+                let start = sp - argc as usize;
+                let args = &room[start..sp];
+                // `apply` and `%iterate` are the full loop's, as are arity errors, and a call
+                // of no arguments on a full stack (its result needs a place).
+                if linked.is_apply
+                    || linked.is_iterate
+                    || !linked.accepts(args)
+                    || start == room.len()
+                {
+                    leave!()
+                }
+                let result = invoke(linked, ctx, program, args);
+                sp = start;
+                match result {
+                    Ok(v) => {
+                        push!(v);
+                        if ctx.heap.over_limit() || ctx.steps > ctx.budget {
+                            stop!(Stop::Check)
+                        }
+                    }
+                    Err(Flow::Error(e)) => stop!(Stop::Raise(e)),
+                    Err(Flow::Request(r)) => stop!(Stop::Suspend(r)),
+                }
+            }
+            Instr::Cons => {
+                let Some(list) = ctx.heap.cons_onto(room[sp - 2], room[sp - 1]) else {
+                    leave!()
+                };
+                sp -= 1;
+                room[sp - 1] = list.value();
             }
             Instr::Return => ret!(room[sp - 1]),
             Instr::ReturnLocal(s) => ret!(local!(s)),
