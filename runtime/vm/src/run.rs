@@ -229,6 +229,18 @@ impl<'a> Interp<'a> {
                 }
             };
         }
+        // Collects garbage, with the loop's view of the stack among the roots.
+        macro_rules! collect_here {
+            () => {
+                collect(
+                    self.ctx,
+                    self.others,
+                    &room[..sp],
+                    &self.fiber.frames,
+                    self.fiber.pending.as_ref(),
+                )
+            };
+        }
         macro_rules! safepoint {
             () => {{
                 self.ctx.steps += 1;
@@ -238,13 +250,7 @@ impl<'a> Interp<'a> {
                     return self.out_of_budget();
                 }
                 if self.ctx.heap.wants_collection() {
-                    collect(
-                        self.ctx,
-                        self.others,
-                        &room[..sp],
-                        &self.fiber.frames,
-                        self.fiber.pending.as_ref(),
-                    );
+                    collect_here!();
                     if self.ctx.heap.live_over_limit() {
                         raise!(self.ctx.out_of_memory())
                     }
@@ -386,13 +392,7 @@ impl<'a> Interp<'a> {
                     fast::Stop::Check => {
                         // What the full loop checks after its own builtin calls.
                         if self.ctx.heap.over_limit() {
-                            collect(
-                                self.ctx,
-                                self.others,
-                                &room[..sp],
-                                &self.fiber.frames,
-                                self.fiber.pending.as_ref(),
-                            );
+                            collect_here!();
                             if self.ctx.heap.live_over_limit() {
                                 sp -= 1;
                                 raise!(self.ctx.out_of_memory());

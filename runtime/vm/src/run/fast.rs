@@ -409,10 +409,7 @@ pub(super) fn run<'p, const LIMITED: bool>(
                     leave!()
                 };
                 let end = base + usize::from(function.slots).max(argc);
-                if end > room.len() {
-                    leave!()
-                }
-                if frames.is_empty() {
+                if end > room.len() || frames.is_empty() {
                     leave!()
                 }
                 safepoint!();
